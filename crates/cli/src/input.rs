@@ -1,0 +1,49 @@
+//! Reading a record as a JSON object from a file or standard input.
+
+use std::io::Read;
+use std::path::Path;
+
+use plkk_domain::JsonObject;
+
+/// Input that is not a JSON object; reported like a refused field (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+pub fn read_object(file: Option<&Path>) -> anyhow::Result<JsonObject> {
+    let (text, source) = match file {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?,
+            path.display().to_string(),
+        ),
+        None => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|error| BadInput(format!("cannot read standard input: {error}")))?;
+            (text, "standard input".to_owned())
+        }
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|error| BadInput(format!("{source} is not valid JSON: {error}")))?;
+    match value {
+        serde_json::Value::Object(object) => Ok(object),
+        other => Err(BadInput(format!(
+            "{source} must hold a JSON object of fields, not {}",
+            json_kind(&other)
+        ))
+        .into()),
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

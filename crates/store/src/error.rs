@@ -1,0 +1,66 @@
+//! The store's error type. Causes are kept (`#[source]`) so logs show the whole chain.
+
+use plkk_domain::Rejected;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input broke a rule of the record contract; nothing was written.
+    #[error("{0}")]
+    Invalid(Rejected),
+    /// A referenced record does not exist on this desk.
+    #[error("{what} {id} does not exist on this desk")]
+    NotFound { what: &'static str, id: String },
+    #[error("cannot open the database at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database migration {name} failed: {source}")]
+    Migration {
+        name: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored record is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl From<Rejected> for StoreError {
+    fn from(rejected: Rejected) -> Self {
+        StoreError::Invalid(rejected)
+    }
+}
+
+/// A refusal of one field for a rule only the store can check (existence, uniqueness).
+pub(crate) fn refused(field: &str, rule: &str, message: String) -> StoreError {
+    StoreError::Invalid(Rejected {
+        errors: vec![plkk_domain::Issue {
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            severity: plkk_domain::Severity::Error,
+            message,
+            params: Default::default(),
+        }],
+        warnings: Vec::new(),
+    })
+}
+
+/// Parses a record id given by a user, refusing it as `field` when it is not a UUID.
+pub(crate) fn parse_id(field: &str, text: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(text.trim()).map_err(|_| {
+        refused(
+            field,
+            "uuid_format",
+            format!("{field}: must be a record id (UUID), got {text:?}"),
+        )
+    })
+}

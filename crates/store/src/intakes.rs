@@ -1,0 +1,289 @@
+//! Admitting, correcting, listing, searching and showing cases (intakes with their history and notes).
+
+use chrono::{DateTime, FixedOffset};
+use plkk_domain::{FieldChange, Intake, Issue, JsonObject, Outcome};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::{parse_id, refused};
+use crate::outbox::{self, EntryKind};
+use crate::views::{CaseDetail, CaseListItem, Revision, Saved};
+use crate::{notes, projection, search, Store, StoreError};
+
+/// Validates and saves a new intake with its outbox entry, in one transaction.
+pub fn admit_intake(
+    store: &mut Store,
+    input: &JsonObject,
+    author: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<Saved, StoreError> {
+    let checked = plkk_domain::validate_intake(input, Uuid::now_v7(), now)?;
+    let intake = checked.record;
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if current_case(&tx, intake.id)?.is_some() {
+        return Err(refused(
+            "id",
+            "already_exists",
+            format!("id: an intake with id {} already exists", intake.id),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO intakes (id, record, warnings, author, written_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            intake.id.to_string(),
+            serde_json::to_string(&intake)?,
+            serde_json::to_string(&checked.warnings)?,
+            author,
+            now.to_rfc3339(),
+        ],
+    )?;
+    let intake_seq = tx.last_insert_rowid();
+    projection::write_case(&tx, intake_seq, &intake, &checked.warnings)?;
+    let payload = json!({ "intake": intake, "author": author, "written_at": now });
+    outbox::enqueue(&tx, EntryKind::Intake, intake.id, intake.id, &payload, now)?;
+    tx.commit()?;
+    Ok(Saved {
+        id: intake.id,
+        warnings: checked.warnings,
+    })
+}
+
+/// Records a correction of some fields of an intake as a new revision; the admission and earlier
+/// revisions stay as they were. Returns the correction's id.
+pub fn correct_intake(
+    store: &mut Store,
+    intake_id: &str,
+    changes: &JsonObject,
+    reason: &str,
+    author: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<Saved, StoreError> {
+    let intake_id = parse_id("id", intake_id)?;
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current = current_case(&tx, intake_id)?.ok_or_else(|| intake_not_found("id", intake_id))?;
+    let checked = plkk_domain::correct_intake(&current.intake, changes, reason, now)?;
+    let (corrected, field_changes) = checked.record;
+    let revision: u32 = tx.query_row(
+        "SELECT coalesce(max(revision), 0) + 1 FROM intake_corrections WHERE intake_id = ?1",
+        [intake_id.to_string()],
+        |row| row.get(0),
+    )?;
+    let correction_id = Uuid::now_v7();
+    tx.execute(
+        "INSERT INTO intake_corrections (id, intake_id, revision, changes, reason, author, written_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            correction_id.to_string(),
+            intake_id.to_string(),
+            revision,
+            serde_json::to_string(&field_changes)?,
+            reason.trim(),
+            author,
+            now.to_rfc3339(),
+        ],
+    )?;
+    projection::write_case(&tx, current.seq, &corrected, &checked.warnings)?;
+    let payload = json!({
+        "id": correction_id, "intake_id": intake_id, "revision": revision,
+        "changes": field_changes, "reason": reason.trim(), "author": author, "written_at": now,
+    });
+    outbox::enqueue(
+        &tx,
+        EntryKind::IntakeCorrection,
+        correction_id,
+        intake_id,
+        &payload,
+        now,
+    )?;
+    tx.commit()?;
+    Ok(Saved {
+        id: correction_id,
+        warnings: checked.warnings,
+    })
+}
+
+/// What to list: open cases only, or everything matching a search.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Name word prefixes, NIK or KPJ prefix, employer words. Empty: no filter.
+    pub search: String,
+    /// Leave out closed cases (those whose treatment has an outcome).
+    pub open_only: bool,
+    /// At most this many rows, newest first.
+    pub limit: usize,
+}
+
+/// Cases, newest first: by admission time without a search, by admission order on this desk with one.
+pub fn list_cases(store: &Store, query: &ListQuery) -> Result<Vec<CaseListItem>, StoreError> {
+    let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
+    let rows: Vec<(String, String, bool)> = match search::match_expression(&query.search) {
+        None => {
+            let mut statement = store.conn.prepare_cached(
+                "SELECT record, warnings, closed FROM cases
+                 WHERE (?1 = 0 OR closed = 0)
+                 ORDER BY admitted_at_utc DESC, intake_seq DESC LIMIT ?2",
+            )?;
+            let rows = statement
+                .query_map(params![query.open_only, limit], case_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            rows
+        }
+        Some(expression) => {
+            let mut statement = store.conn.prepare_cached(
+                "SELECT cases.record, cases.warnings, cases.closed
+                 FROM case_search JOIN cases ON cases.intake_seq = case_search.rowid
+                 WHERE case_search MATCH ?1 AND (?2 = 0 OR cases.closed = 0)
+                 ORDER BY case_search.rowid DESC LIMIT ?3",
+            )?;
+            let rows = statement
+                .query_map(params![expression, query.open_only, limit], case_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            rows
+        }
+    };
+    rows.into_iter()
+        .map(|(record, warnings, closed)| list_item(&store.conn, &record, &warnings, closed))
+        .collect()
+}
+
+/// Every case of the patient with this NIK, newest first (shown before a new intake is saved).
+pub fn find_by_nik(store: &Store, nik: &str) -> Result<Vec<CaseListItem>, StoreError> {
+    let mut statement = store.conn.prepare_cached(
+        "SELECT record, warnings, closed FROM cases WHERE nik = ?1 ORDER BY intake_seq DESC",
+    )?;
+    let rows: Vec<(String, String, bool)> = statement
+        .query_map([nik.trim()], case_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(record, warnings, closed)| list_item(&store.conn, &record, &warnings, closed))
+        .collect()
+}
+
+/// The whole case: current values, every revision and every note.
+pub fn show_case(store: &Store, intake_id: &str) -> Result<CaseDetail, StoreError> {
+    let intake_id = parse_id("id", intake_id)?;
+    let current =
+        current_case(&store.conn, intake_id)?.ok_or_else(|| intake_not_found("id", intake_id))?;
+    let outcome: Option<Outcome> = current
+        .outcome
+        .as_deref()
+        .map(|text| serde_json::from_value(json!(text)))
+        .transpose()?;
+    Ok(CaseDetail {
+        fields: current.intake.to_fields(),
+        report_due_at: current.intake.report_due_at(),
+        sync_state: outbox::case_state(&store.conn, intake_id)?,
+        closed: current.closed,
+        outcome,
+        revisions: revisions(&store.conn, intake_id)?,
+        notes: notes::notes_of_case(&store.conn, intake_id)?,
+        warnings: current.warnings,
+        intake: current.intake,
+    })
+}
+
+/// The current state of one case, from the `cases` projection.
+pub(crate) struct CurrentCase {
+    pub(crate) seq: i64,
+    pub(crate) intake: Intake,
+    pub(crate) warnings: Vec<Issue>,
+    pub(crate) closed: bool,
+    pub(crate) outcome: Option<String>,
+}
+
+pub(crate) fn current_case(
+    conn: &Connection,
+    intake_id: Uuid,
+) -> Result<Option<CurrentCase>, StoreError> {
+    let row: Option<(i64, String, String, bool, Option<String>)> = conn
+        .query_row(
+            "SELECT intake_seq, record, warnings, closed, outcome FROM cases WHERE intake_id = ?1",
+            [intake_id.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+        )
+        .optional()?;
+    row.map(|(seq, record, warnings, closed, outcome)| {
+        Ok(CurrentCase {
+            seq,
+            intake: serde_json::from_str(&record)?,
+            warnings: serde_json::from_str(&warnings)?,
+            closed,
+            outcome,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn intake_not_found(field: &str, intake_id: Uuid) -> StoreError {
+    refused(
+        field,
+        "not_found",
+        format!("{field}: no case with id {intake_id} on this desk"),
+    )
+}
+
+fn case_row(row: &rusqlite::Row) -> rusqlite::Result<(String, String, bool)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+fn list_item(
+    conn: &Connection,
+    record: &str,
+    warnings: &str,
+    closed: bool,
+) -> Result<CaseListItem, StoreError> {
+    let intake: Intake = serde_json::from_str(record)?;
+    let warnings: Vec<Issue> = serde_json::from_str(warnings)?;
+    Ok(CaseListItem {
+        report_due_at: intake.report_due_at(),
+        sync_state: outbox::case_state(conn, intake.id)?,
+        closed,
+        warning_count: warnings.len(),
+        intake,
+    })
+}
+
+fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreError> {
+    let admission = conn.query_row(
+        "SELECT author, written_at FROM intakes WHERE id = ?1",
+        [intake_id.to_string()],
+        |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+    )?;
+    let mut revisions = vec![Revision {
+        revision: 0,
+        written_at: parse_time(&admission.1)?,
+        author: admission.0,
+        reason: None,
+        changes: Vec::new(),
+    }];
+    let mut statement = conn.prepare_cached(
+        "SELECT revision, written_at, author, reason, changes FROM intake_corrections
+         WHERE intake_id = ?1 ORDER BY revision",
+    )?;
+    let rows: Vec<(u32, String, String, String, String)> = statement
+        .query_map([intake_id.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (revision, written_at, author, reason, changes) in rows {
+        let changes: Vec<FieldChange> = serde_json::from_str(&changes)?;
+        revisions.push(Revision {
+            revision,
+            written_at: parse_time(&written_at)?,
+            author,
+            reason: Some(reason),
+            changes,
+        });
+    }
+    Ok(revisions)
+}
+
+/// Reads a timestamp the store itself wrote (RFC 3339).
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, StoreError> {
+    Ok(serde_json::from_value(json!(text))?)
+}

@@ -1,0 +1,42 @@
+//! The desk schema's migrations, embedded at compile time from `migrations/desk/` and applied in
+//! order. `PRAGMA user_version` records how many have been applied.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Every migration, oldest first. Append only: never edit or reorder a released one.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../../../migrations/desk/0001_init.sql"),
+)];
+
+pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
+    let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let migration_error = |source| StoreError::Migration { name, source };
+        let tx = conn.transaction().map_err(migration_error)?;
+        tx.execute_batch(sql).map_err(migration_error)?;
+        tx.pragma_update(None, "user_version", index + 1)
+            .map_err(migration_error)?;
+        tx.commit().map_err(migration_error)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_from_empty_and_record_their_count() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(&mut conn).unwrap();
+        let version: usize = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        // Applying again is a no-op, not an error: every start of the app does it.
+        apply(&mut conn).unwrap();
+    }
+}

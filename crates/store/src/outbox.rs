@@ -1,0 +1,145 @@
+//! The outbox: the queue of entries the sync will deliver to the branch. Entries are only ever
+//! added inside the transaction that writes their record.
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{params, Connection, Transaction};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Where a record stands on its way to the branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    Pending,
+    Sent,
+    Confirmed,
+    Rejected,
+    Conflict,
+}
+
+impl SyncState {
+    pub const ALL: [SyncState; 5] = [
+        SyncState::Pending,
+        SyncState::Sent,
+        SyncState::Confirmed,
+        SyncState::Rejected,
+        SyncState::Conflict,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Pending => "pending",
+            SyncState::Sent => "sent",
+            SyncState::Confirmed => "confirmed",
+            SyncState::Rejected => "rejected",
+            SyncState::Conflict => "conflict",
+        }
+    }
+
+    fn parse(text: &str) -> SyncState {
+        SyncState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == text)
+            .unwrap_or(SyncState::Pending)
+    }
+
+    /// How much a state needs attention; a case shows its most urgent record's state.
+    fn urgency(self) -> u8 {
+        match self {
+            SyncState::Confirmed => 0,
+            SyncState::Sent => 1,
+            SyncState::Pending => 2,
+            SyncState::Rejected => 3,
+            SyncState::Conflict => 4,
+        }
+    }
+}
+
+/// What kind of record an outbox entry carries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum EntryKind {
+    Intake,
+    IntakeCorrection,
+    Note,
+}
+
+impl EntryKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Intake => "intake",
+            EntryKind::IntakeCorrection => "intake_correction",
+            EntryKind::Note => "note",
+        }
+    }
+}
+
+/// Adds the entry for a record written in `tx`.
+pub(crate) fn enqueue(
+    tx: &Transaction,
+    kind: EntryKind,
+    record_id: Uuid,
+    intake_id: Uuid,
+    payload: &serde_json::Value,
+    now: DateTime<FixedOffset>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO outbox (id, kind, record_id, intake_id, payload, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            Uuid::now_v7().to_string(),
+            kind.as_str(),
+            record_id.to_string(),
+            intake_id.to_string(),
+            payload.to_string(),
+            now.to_rfc3339(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The state of one record's entry (pending if, impossibly, it has none).
+pub(crate) fn record_state(conn: &Connection, record_id: Uuid) -> rusqlite::Result<SyncState> {
+    let mut statement =
+        conn.prepare_cached("SELECT state FROM outbox WHERE record_id = ?1 ORDER BY seq DESC")?;
+    let mut rows = statement.query([record_id.to_string()])?;
+    match rows.next()? {
+        Some(row) => Ok(SyncState::parse(&row.get::<_, String>(0)?)),
+        None => Ok(SyncState::Pending),
+    }
+}
+
+/// The most urgent state among all entries of a case.
+pub(crate) fn case_state(conn: &Connection, intake_id: Uuid) -> rusqlite::Result<SyncState> {
+    let mut statement = conn.prepare_cached("SELECT state FROM outbox WHERE intake_id = ?1")?;
+    let states = statement.query_map([intake_id.to_string()], |row| {
+        Ok(SyncState::parse(&row.get::<_, String>(0)?))
+    })?;
+    let mut most_urgent = SyncState::Confirmed;
+    let mut any = false;
+    for state in states {
+        let state = state?;
+        any = true;
+        if state.urgency() > most_urgent.urgency() {
+            most_urgent = state;
+        }
+    }
+    Ok(if any { most_urgent } else { SyncState::Pending })
+}
+
+/// Number of entries in each state, every state listed.
+pub(crate) fn counts_by_state(conn: &Connection) -> rusqlite::Result<Vec<(SyncState, u64)>> {
+    let mut statement = conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state")?;
+    let found: Vec<(String, u64)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(SyncState::ALL
+        .into_iter()
+        .map(|state| {
+            let count = found
+                .iter()
+                .find(|(name, _)| name == state.as_str())
+                .map_or(0, |(_, count)| *count);
+            (state, count)
+        })
+        .collect())
+}

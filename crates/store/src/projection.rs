@@ -1,0 +1,68 @@
+//! The derived tables: `cases` (current values of each intake, open or closed) and `case_search`
+//! (the full-text index). They are rewritten from the append-only records inside the same
+//! transaction that writes a record, so they never disagree with them.
+
+use plkk_domain::{Intake, Issue};
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// Writes the current values of the case `intake_seq` and re-indexes it for search.
+pub(crate) fn write_case(
+    conn: &Connection,
+    intake_seq: i64,
+    intake: &Intake,
+    warnings: &[Issue],
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO cases (intake_seq, intake_id, record, warnings, nik, admitted_at, admitted_at_utc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (intake_seq) DO UPDATE SET
+             record = excluded.record, warnings = excluded.warnings, nik = excluded.nik,
+             admitted_at = excluded.admitted_at, admitted_at_utc = excluded.admitted_at_utc",
+        params![
+            intake_seq,
+            intake.id.to_string(),
+            serde_json::to_string(intake)?,
+            serde_json::to_string(warnings)?,
+            intake.nik,
+            intake.admitted_at.to_rfc3339(),
+            intake.admitted_at.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
+        ],
+    )?;
+    conn.execute("DELETE FROM case_search WHERE rowid = ?1", [intake_seq])?;
+    conn.execute(
+        "INSERT INTO case_search (rowid, full_name, nik, kpj, employer_name)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            intake_seq,
+            intake.full_name,
+            intake.nik,
+            intake.kpj,
+            intake.employer_name,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Recomputes whether a case is closed: it is when a note that no later note corrects carries an
+/// outcome (the newest such note wins).
+pub(crate) fn refresh_outcome(conn: &Connection, intake_id: Uuid) -> Result<(), StoreError> {
+    let outcome: Option<String> = conn
+        .query_row(
+            "SELECT json_extract(note.record, '$.outcome') FROM notes AS note
+             WHERE note.intake_id = ?1
+               AND json_extract(note.record, '$.outcome') IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM notes AS later WHERE later.corrects = note.id)
+             ORDER BY note.seq DESC LIMIT 1",
+            [intake_id.to_string()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    conn.execute(
+        "UPDATE cases SET outcome = ?2, closed = ?3 WHERE intake_id = ?1",
+        params![intake_id.to_string(), outcome, outcome.is_some()],
+    )?;
+    Ok(())
+}

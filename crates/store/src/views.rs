@@ -1,0 +1,68 @@
+//! What the store answers with: the shapes the desktop app and `plkk --json` show. Each view is the
+//! record itself (flattened, contract field names) plus what is derived from it.
+
+use chrono::{DateTime, FixedOffset};
+use plkk_domain::{FieldChange, Intake, Issue, JsonObject, Note, Outcome};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::SyncState;
+
+/// A record that was just written, with the warnings saved alongside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Saved {
+    pub id: Uuid,
+    pub warnings: Vec<Issue>,
+}
+
+/// One row of the case list: the current values of the intake and what the desk derives from them.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseListItem {
+    #[serde(flatten)]
+    pub intake: Intake,
+    /// `accident_at` + 48 hours: when the stage I report is due at the branch.
+    pub report_due_at: DateTime<FixedOffset>,
+    /// The least advanced sync state of the case's records.
+    pub sync_state: SyncState,
+    pub closed: bool,
+    pub warning_count: usize,
+}
+
+/// One change of an intake: revision 0 is the admission itself (no changes), then each correction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Revision {
+    pub revision: u32,
+    pub written_at: DateTime<FixedOffset>,
+    pub author: String,
+    pub reason: Option<String>,
+    pub changes: Vec<FieldChange>,
+}
+
+/// A treatment note as shown on its case.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    #[serde(flatten)]
+    pub note: Note,
+    /// Ids of the later notes that correct this one.
+    pub corrected_by: Vec<Uuid>,
+    pub warnings: Vec<Issue>,
+    pub sync_state: SyncState,
+}
+
+/// A whole case: current intake values, their history, and the treatment notes.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub intake: Intake,
+    /// The current values again, every one as text, for screens that show fields generically.
+    pub fields: JsonObject,
+    pub warnings: Vec<Issue>,
+    pub report_due_at: DateTime<FixedOffset>,
+    pub sync_state: SyncState,
+    pub closed: bool,
+    pub outcome: Option<Outcome>,
+    /// Oldest first.
+    pub revisions: Vec<Revision>,
+    /// Oldest first.
+    pub notes: Vec<NoteView>,
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every check of PLKK Desk, installing what it needs first: the UI's type check, unit tests
+# and build; cargo fmt and clippy; then every Rust test (domain rules, store, CLI, and the real
+# desktop window driven through WebDriver under a virtual display).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "UI: type check, unit tests, build"
+(cd ui && npm run check && npm test && npm run build)
+
+step "Rust: format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust: build the programs the tests run"
+cargo build --workspace --bins --locked
+
+step "Rust: all tests (end-to-end ones drive the real window on a virtual display)"
+timeout 1500 xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --locked

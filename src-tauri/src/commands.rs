@@ -1,0 +1,99 @@
+//! The commands the UI invokes (see `ui/src/lib/api.ts`). Each one is an adapter: it takes the
+//! arguments, calls one library function with the desk's clock and author, and returns its answer.
+//! `async` runs them off the UI thread, since SQLite calls block.
+
+use plkk_domain::{JsonObject, NikFacts};
+use plkk_store::{CaseDetail, CaseListItem, Language, ListQuery, Saved};
+use serde::Serialize;
+use tauri::State;
+
+use crate::desk::{now, CommandError, Desk};
+
+/// What the window needs to know at start.
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    data_dir: String,
+    language: Language,
+    store_error: Option<String>,
+    author: String,
+    utc_offset: String,
+}
+
+#[tauri::command(async)]
+pub fn app_info(desk: State<'_, Desk>) -> AppInfo {
+    AppInfo {
+        data_dir: desk.data_dir.display().to_string(),
+        language: desk
+            .with_store(|store| plkk_store::language(store))
+            .unwrap_or_default(),
+        store_error: desk.store_error(),
+        author: plkk_store::os_user_name(),
+        utc_offset: now().format("%:z").to_string(),
+    }
+}
+
+#[tauri::command(async)]
+pub fn set_language(desk: State<'_, Desk>, language: Language) -> Result<(), CommandError> {
+    desk.with_store(|store| plkk_store::set_language(store, language))
+}
+
+#[tauri::command(async)]
+pub fn intake_add(desk: State<'_, Desk>, fields: JsonObject) -> Result<Saved, CommandError> {
+    let author = plkk_store::os_user_name();
+    desk.with_store(|store| plkk_store::admit_intake(store, &fields, &author, now()))
+}
+
+#[tauri::command(async)]
+pub fn intake_list(
+    desk: State<'_, Desk>,
+    search: String,
+    open_only: bool,
+) -> Result<Vec<CaseListItem>, CommandError> {
+    let query = ListQuery {
+        search,
+        open_only,
+        limit: 200,
+    };
+    desk.with_store(|store| plkk_store::list_cases(store, &query))
+}
+
+#[tauri::command(async)]
+pub fn intake_show(desk: State<'_, Desk>, id: String) -> Result<CaseDetail, CommandError> {
+    desk.with_store(|store| plkk_store::show_case(store, &id))
+}
+
+#[tauri::command(async)]
+pub fn intake_find_by_nik(
+    desk: State<'_, Desk>,
+    nik: String,
+) -> Result<Vec<CaseListItem>, CommandError> {
+    desk.with_store(|store| plkk_store::find_by_nik(store, &nik))
+}
+
+#[tauri::command(async)]
+pub fn intake_correct(
+    desk: State<'_, Desk>,
+    id: String,
+    reason: String,
+    changes: JsonObject,
+) -> Result<Saved, CommandError> {
+    let author = plkk_store::os_user_name();
+    desk.with_store(|store| {
+        plkk_store::correct_intake(store, &id, &changes, &reason, &author, now())
+    })
+}
+
+#[tauri::command(async)]
+pub fn note_add(
+    desk: State<'_, Desk>,
+    intake_id: String,
+    fields: JsonObject,
+) -> Result<Saved, CommandError> {
+    let author = plkk_store::os_user_name();
+    desk.with_store(|store| plkk_store::add_note(store, &intake_id, &fields, &author, now()))
+}
+
+#[tauri::command(async)]
+pub fn nik_decode(nik: String) -> Option<NikFacts> {
+    plkk_domain::decode_nik(&nik, now().date_naive())
+}

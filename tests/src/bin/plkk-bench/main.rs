@@ -1,0 +1,222 @@
+//! `plkk-bench`: prints the desk's performance figures (not a test; nothing here passes or fails).
+//!
+//! - intake save latency (median, p99), durable (WAL, synchronous=FULL), next to a bare one-row
+//!   SQLite transaction on the same disk, measured interleaved so both see the same noise;
+//! - search latency (p50, p95) over 100,000 and 1,000,000 synthetic intakes;
+//! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit processes),
+//!   which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
+//!
+//! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
+//! [--saves 500] [--dir DIR] [--window]`. DIR (default: a folder under `target/`) must be on the disk
+//! a clinic would use, not a RAM disk.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use plkk_store::{ListQuery, Store};
+use plkk_tests::samples::{self, Seeded};
+
+mod window;
+
+struct Options {
+    sizes: Vec<u64>,
+    saves: usize,
+    dir: PathBuf,
+    window: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = parse_options()?;
+    std::fs::create_dir_all(&options.dir)?;
+    println!("plkk-bench: working in {}", options.dir.display());
+    save_latency(&options)?;
+    for &size in &options.sizes {
+        search_latency(&options, size)?;
+    }
+    if options.window {
+        window::start_and_memory()?;
+    }
+    Ok(())
+}
+
+fn parse_options() -> anyhow::Result<Options> {
+    let mut options = Options {
+        sizes: vec![100_000, 1_000_000],
+        saves: 500,
+        dir: plkk_tests::bins::profile_dir().join("bench-data"),
+        window: false,
+    };
+    let mut arguments = std::env::args().skip(1);
+    while let Some(argument) = arguments.next() {
+        let mut value = || arguments.next().ok_or_else(|| anyhow::anyhow!("{argument} needs a value"));
+        match argument.as_str() {
+            "--sizes" => {
+                options.sizes = value()?
+                    .split(',')
+                    .map(|size| size.trim().parse())
+                    .collect::<Result<_, _>>()?
+            }
+            "--saves" => options.saves = value()?.parse()?,
+            "--dir" => options.dir = PathBuf::from(value()?),
+            "--window" => options.window = true,
+            other => anyhow::bail!("unknown option {other}"),
+        }
+    }
+    Ok(options)
+}
+
+fn now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
+
+fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+/// Intake saves and bare one-row transactions, alternating, on the same disk.
+fn save_latency(options: &Options) -> anyhow::Result<()> {
+    let dir = options.dir.join("save");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut store = Store::open_in_dir(&dir.join("desk"))?;
+    let bare = rusqlite::Connection::open(dir.join("bare.sqlite3"))?;
+    bare.pragma_update(None, "journal_mode", "WAL")?;
+    bare.pragma_update(None, "synchronous", "FULL")?;
+    bare.execute_batch("CREATE TABLE rows (id TEXT PRIMARY KEY, body TEXT NOT NULL)")?;
+    let body = samples::intake().to_string();
+
+    let mut random = Seeded::new(7);
+    let mut desk_times = Vec::with_capacity(options.saves);
+    let mut bare_times = Vec::with_capacity(options.saves);
+    for index in 0..options.saves as u64 {
+        let intake = object(samples::synthetic_intake(&mut random, index));
+        let started = Instant::now();
+        plkk_store::admit_intake(&mut store, &intake, "bench", now())?;
+        desk_times.push(started.elapsed());
+
+        let started = Instant::now();
+        let tx = bare.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO rows (id, body) VALUES (?1, ?2)",
+            (uuid::Uuid::now_v7().to_string(), &body),
+        )?;
+        tx.commit()?;
+        bare_times.push(started.elapsed());
+    }
+    let desk = Figures::of(&mut desk_times);
+    let bare = Figures::of(&mut bare_times);
+    println!("\n## Intake save, durable (WAL, synchronous=FULL), {} saves", options.saves);
+    println!("intake save (validate + record + projection + search index + outbox, one transaction): {desk}");
+    println!("bare one-row SQLite transaction, same disk:                                            {bare}");
+    println!(
+        "ratio intake/bare: median {:.2}x, p99 {:.2}x",
+        ratio(desk.median, bare.median),
+        ratio(desk.p99, bare.p99)
+    );
+    Ok(())
+}
+
+/// Fills a desk with `size` synthetic intakes (reused between runs) and times typical searches.
+fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
+    let dir = options.dir.join(format!("search-{size}"));
+    let mut store = Store::open_in_dir(&dir)?;
+    let present = plkk_store::status(&store)?.intakes;
+    if present < size {
+        let started = Instant::now();
+        // Loading only: durability per row is not what is measured here.
+        store.connection().pragma_update(None, "synchronous", "OFF")?;
+        let mut random = Seeded::new(size + present);
+        for index in present..size {
+            let intake = object(samples::synthetic_intake(&mut random, index));
+            plkk_store::admit_intake(&mut store, &intake, "bench", now())?;
+        }
+        store.connection().pragma_update(None, "synchronous", "FULL")?;
+        println!(
+            "\n(loaded {} synthetic intakes in {:.1} s)",
+            size - present,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let queries = [
+        "si", "sit", "siti", "rahma", "budi san", "dewi k", "lubis", "hendra gun", "3216", "321605",
+        "32160112", "0000012", "000004567", "maju", "sinar cik", "ojek", "asep sembiring",
+    ];
+    let single_letters = ["s", "b", "a", "3", "r"];
+    let mut times = Vec::new();
+    let mut single_times = Vec::new();
+    for round in 0..20 {
+        for query in queries {
+            times.push(time_search(&store, query)?);
+        }
+        if round < 4 {
+            for query in single_letters {
+                single_times.push(time_search(&store, query)?);
+            }
+        }
+    }
+    println!("\n## Search over {size} intakes (first 200 results, as the case list asks)");
+    println!(
+        "typed queries of 2+ characters ({} runs): {}",
+        times.len(),
+        Figures::of(&mut times)
+    );
+    println!(
+        "single-character queries ({} runs):        {}",
+        single_times.len(),
+        Figures::of(&mut single_times)
+    );
+    Ok(())
+}
+
+fn time_search(store: &Store, typed: &str) -> anyhow::Result<Duration> {
+    let query = ListQuery {
+        search: typed.to_owned(),
+        open_only: false,
+        limit: 200,
+    };
+    let started = Instant::now();
+    let found = plkk_store::list_cases(store, &query)?;
+    let elapsed = started.elapsed();
+    std::hint::black_box(found);
+    Ok(elapsed)
+}
+
+/// Median, p95 and p99 of a set of durations.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    median: Duration,
+    p95: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+impl Figures {
+    fn of(times: &mut [Duration]) -> Figures {
+        times.sort();
+        let at = |fraction: f64| times[((times.len() - 1) as f64 * fraction).round() as usize];
+        Figures {
+            median: at(0.5),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: at(1.0),
+        }
+    }
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
+        write!(
+            formatter,
+            "median {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            ms(self.median),
+            ms(self.p95),
+            ms(self.p99),
+            ms(self.max)
+        )
+    }
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+}

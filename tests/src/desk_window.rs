@@ -1,0 +1,580 @@
+//! `DeskWindow`: the real PLKK Desk window, driven over WebDriver by the end-to-end tests.
+//!
+//! `launch` starts `tauri-driver` on free ports (it starts WebKitWebDriver, which starts
+//! `target/debug/plkk-desk`) with the app's data directory in `PLKK_DATA_DIR` and private XDG
+//! directories, opens a fantoccini session and waits until the UI has rendered. Teardown keeps
+//! the order that avoids the races in /work/shared/LINUX.md: end the session, wait for the app
+//! to exit (kill it if it lingers), and only then stop `tauri-driver`, always with SIGTERM: a
+//! SIGKILL would leave WebKitWebDriver serving its port to the next run. Every process of one
+//! launch carries a unique environment marker, so teardown finds exactly its own processes in
+//! `/proc` and nothing else. The helpers address the DOM hooks of the UI contract (form fields
+//! by `name`, everything else by `data-testid`); they serve tests only, so they panic with the
+//! selector and what was expected instead of returning errors.
+
+use std::fs::File;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// How long an element the test expects may take to appear.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(10);
+/// From starting `tauri-driver` to a rendered UI (a cold WebKit start on 2 cores is slow).
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the app gets to exit by itself after its session ended, before it is killed.
+const APP_EXIT_GRACE: Duration = Duration::from_secs(5);
+/// How long `tauri-driver` and leftovers get to exit after SIGTERM.
+const DRIVER_EXIT_GRACE: Duration = Duration::from_secs(5);
+/// The element whose presence means the UI has rendered.
+const RENDERED: &str = r#"[data-testid="nav-cases"]"#;
+/// The process name (`/proc/PID/comm`) of the app.
+const APP_NAME: &str = "plkk-desk";
+/// Environment variable set on every process of one launch, unique to that launch.
+const MARKER_VAR: &str = "PLKK_E2E_LAUNCH";
+
+/// One running PLKK Desk window and the `tauri-driver` serving it.
+#[derive(Debug)]
+pub struct DeskWindow {
+    /// `None` once the session has been closed.
+    client: Option<Client>,
+    /// `None` once torn down.
+    driver: Option<Child>,
+    /// Private XDG directories and the driver's log (the app's output goes there too).
+    scratch: TempDir,
+    /// `MARKER_VAR=<value>` as it appears in `/proc/PID/environ`.
+    marker: String,
+}
+
+impl DeskWindow {
+    /// Start the app on `data_dir` and wait until its UI has rendered.
+    pub async fn launch(data_dir: &Path) -> DeskWindow {
+        require_display();
+        let app = app_binary();
+        let driver_binary = tauri_driver_binary();
+        let scratch = tempfile::Builder::new()
+            .prefix("plkk-e2e-")
+            .tempdir()
+            .expect("create a scratch directory for the window's XDG directories");
+        for sub in ["data", "cache", "config"] {
+            std::fs::create_dir(scratch.path().join(sub)).expect("create a private XDG directory");
+        }
+        let log =
+            File::create(scratch.path().join("tauri-driver.log")).expect("create the driver log");
+        let [port, native_port] = free_ports();
+        let marker_value = scratch.path().display().to_string();
+        let driver = Command::new(&driver_binary)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("PLKK_DATA_DIR", data_dir)
+            .env("XDG_DATA_HOME", scratch.path().join("data"))
+            .env("XDG_CACHE_HOME", scratch.path().join("cache"))
+            .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+            .env(MARKER_VAR, &marker_value)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("share the driver log"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {}: {error}", driver_binary.display()));
+        // From here on a panic drops `window`, which tears down what has started.
+        let mut window = DeskWindow {
+            client: None,
+            driver: Some(driver),
+            scratch,
+            marker: format!("{MARKER_VAR}={marker_value}"),
+        };
+        window.wait_for_driver_port(port);
+        window.client = Some(window.new_session(port, &app).await);
+        window.wait_for(RENDERED, STARTUP_TIMEOUT).await;
+        window
+    }
+
+    /// The WebDriver session, for what the helpers below do not cover.
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("the session is open")
+    }
+
+    /// The first element matching `css`, waiting up to `timeout` for it to appear.
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Element {
+        match self
+            .client()
+            .wait()
+            .at_most(timeout)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => element,
+            Err(error) => panic!("`{css}` did not appear within {timeout:?}: {error}"),
+        }
+    }
+
+    /// Every element matching `css` now (no waiting).
+    pub async fn find_all(&self, css: &str) -> Vec<Element> {
+        self.client()
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("find `{css}`: {error}"))
+    }
+
+    /// Wait up to `timeout` until exactly `expected` elements match `css`; returns them.
+    pub async fn wait_for_count(
+        &self,
+        css: &str,
+        expected: usize,
+        timeout: Duration,
+    ) -> Vec<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.find_all(css).await;
+            if found.len() == expected {
+                return found;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "expected {expected} of `{css}` within {timeout:?}, found {}",
+                    found.len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Check for `duration` that no element matches `css`: for asserting that something did not
+    /// happen, where no event marks the moment it would have.
+    pub async fn assert_absent_for(&self, css: &str, duration: Duration, why: &str) {
+        let deadline = Instant::now() + duration;
+        while Instant::now() < deadline {
+            let found = self.find_all(css).await.len();
+            assert_eq!(found, 0, "{why}: found {found} of `{css}`");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Wait up to `timeout` until the text of the first element matching `css` contains
+    /// `expected`; returns that text.
+    pub async fn wait_for_text(&self, css: &str, expected: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let element = self.wait_for(css, timeout).await;
+        loop {
+            // The element may be re-rendered meanwhile: find it again after a stale read.
+            let text = match element.text().await {
+                Ok(text) => text,
+                Err(_) => self
+                    .wait_for(css, timeout)
+                    .await
+                    .text()
+                    .await
+                    .unwrap_or_default(),
+            };
+            if text.contains(expected) {
+                return text;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "`{css}` should contain {expected:?} within {timeout:?}; its text is {text:?}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Click the first `[data-testid=TESTID]`, waiting for it to appear.
+    pub async fn click(&self, testid: &str) {
+        let element = self.wait_for(&testid_css(testid), UI_TIMEOUT).await;
+        self.click_element(&element, &testid_css(testid)).await;
+    }
+
+    /// Click `element` (`what` names it in a failure). An element hidden behind another one is
+    /// scrolled into view and tried once more before failing.
+    pub async fn click_element(&self, element: &Element, what: &str) {
+        if element.click().await.is_ok() {
+            return;
+        }
+        self.script(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![element_arg(element)],
+        )
+        .await;
+        if let Err(error) = element.click().await {
+            panic!("click `{what}`: {error}");
+        }
+    }
+
+    /// The text of the first `[data-testid=TESTID]`, waiting for it to appear.
+    pub async fn text(&self, testid: &str) -> String {
+        let css = testid_css(testid);
+        let element = self.wait_for(&css, UI_TIMEOUT).await;
+        element
+            .text()
+            .await
+            .unwrap_or_else(|error| panic!("read the text of `{css}`: {error}"))
+    }
+
+    /// Set the form field `[name=NAME]` anywhere on the page to `value`.
+    pub async fn fill(&self, name: &str, value: &str) {
+        self.fill_in("", name, value).await;
+    }
+
+    /// Set the form field `[name=NAME]` inside the first `scope` (a CSS selector, e.g. a form)
+    /// to `value`: text is cleared and typed, a select gets the option with that value, a radio
+    /// group gets the button with that value, and date/time inputs are set by script (typing
+    /// into them in WebKit is unreliable).
+    pub async fn fill_in(&self, scope: &str, name: &str, value: &str) {
+        let css = format!("{scope} [name=\"{name}\"]")
+            .trim_start()
+            .to_string();
+        let element = self.wait_for(&css, UI_TIMEOUT).await;
+        let tag = element.tag_name().await.unwrap_or_default().to_lowercase();
+        let kind = element
+            .attr("type")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_lowercase();
+        match (tag.as_str(), kind.as_str()) {
+            ("select", _) => {
+                let options = self
+                    .script(
+                        "return Array.from(arguments[0].options).map(o => o.value);",
+                        vec![element_arg(&element)],
+                    )
+                    .await;
+                let has_option = options
+                    .as_array()
+                    .is_some_and(|options| options.iter().any(|option| option == value));
+                assert!(
+                    has_option,
+                    "`{css}` has no option {value:?}; its options: {options}"
+                );
+                if let Err(error) = element.select_by_value(value).await {
+                    eprintln!("desk window: WebDriver could not choose {value:?} in `{css}` ({error}); setting it by script");
+                }
+                // Make sure the UI's bindings hear of the choice, whatever WebKit fired.
+                self.set_by_script(&element, value).await;
+            }
+            ("input", "radio") => {
+                let button = self
+                    .wait_for(&format!("{css}[value=\"{value}\"]"), UI_TIMEOUT)
+                    .await;
+                self.click_element(&button, &format!("{css}[value=\"{value}\"]"))
+                    .await;
+                return;
+            }
+            ("input", "date" | "datetime-local" | "time" | "month") => {
+                self.set_by_script(&element, value).await;
+            }
+            _ if value.is_empty() => {
+                self.set_by_script(&element, value).await;
+            }
+            _ => {
+                element
+                    .clear()
+                    .await
+                    .unwrap_or_else(|error| panic!("clear `{css}`: {error}"));
+                element
+                    .send_keys(value)
+                    .await
+                    .unwrap_or_else(|error| panic!("type into `{css}`: {error}"));
+            }
+        }
+        let now = element
+            .prop("value")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert_eq!(now, value, "`{css}` should hold what was entered into it");
+    }
+
+    /// The current `value` of the form field `[name=NAME]` inside the first `scope`.
+    pub async fn value_in(&self, scope: &str, name: &str) -> String {
+        let css = format!("{scope} [name=\"{name}\"]")
+            .trim_start()
+            .to_string();
+        let element = self.wait_for(&css, UI_TIMEOUT).await;
+        element
+            .prop("value")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Run `script` in the page with `args` and return its result.
+    pub async fn script(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client()
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|error| panic!("run script {script:?}: {error}"))
+    }
+
+    async fn set_by_script(&self, element: &Element, value: &str) {
+        self.script(
+            "const [el, value] = arguments; el.value = value; \
+             el.dispatchEvent(new Event('input', {bubbles: true})); \
+             el.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![element_arg(element), json!(value)],
+        )
+        .await;
+    }
+
+    /// End the session, wait for the app to exit, then stop `tauri-driver`.
+    pub async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            if let Err(error) = client.close().await {
+                eprintln!("desk window: ending the WebDriver session failed: {error}");
+            }
+        }
+        self.teardown();
+    }
+
+    fn wait_for_driver_port(&mut self, port: u16) {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            let driver = self.driver.as_mut().expect("the driver was started");
+            if let Ok(Some(status)) = driver.try_wait() {
+                panic!(
+                    "tauri-driver exited ({status}) before listening on {port}; its log:\n{}",
+                    self.log_tail()
+                );
+            }
+            if Instant::now() >= deadline {
+                panic!("tauri-driver did not listen on {port} within {STARTUP_TIMEOUT:?}; its log:\n{}", self.log_tail());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    async fn new_session(&self, port: u16, app: &Path) -> Client {
+        let capabilities = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities);
+        // The driver may accept connections a moment before WebKitWebDriver behind it is ready.
+        let mut attempts_left = 3;
+        loop {
+            match builder.connect(&url).await {
+                Ok(client) => return client,
+                Err(error) if attempts_left > 0 => {
+                    eprintln!("desk window: new session failed, retrying: {error}");
+                    attempts_left -= 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(error) => panic!(
+                    "start a WebDriver session for {}: {error}; driver log:\n{}",
+                    app.display(),
+                    self.log_tail()
+                ),
+            }
+        }
+    }
+
+    /// The last lines of the driver's log (which also holds the app's output).
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.scratch.path().join("tauri-driver.log"))
+            .unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(60)..].join("\n")
+    }
+
+    /// Stop this launch's processes, app first; safe to call twice.
+    fn teardown(&mut self) {
+        let Some(mut driver) = self.driver.take() else {
+            return;
+        };
+        let app_pids = marked_processes(&self.marker, Some(APP_NAME));
+        let lingering = wait_for_exit(&app_pids, APP_EXIT_GRACE);
+        if !lingering.is_empty() {
+            eprintln!("desk window: app {lingering:?} still running {APP_EXIT_GRACE:?} after its session ended; killing it");
+            signal(&lingering, "TERM");
+            let stubborn = wait_for_exit(&lingering, Duration::from_secs(2));
+            signal(&stubborn, "KILL");
+            wait_for_exit(&stubborn, Duration::from_secs(2));
+        }
+        signal(&[driver.id()], "TERM");
+        let deadline = Instant::now() + DRIVER_EXIT_GRACE;
+        while !matches!(driver.try_wait(), Ok(Some(_)) | Err(_)) {
+            if Instant::now() >= deadline {
+                eprintln!(
+                    "desk window: tauri-driver {} ignored SIGTERM for {DRIVER_EXIT_GRACE:?}",
+                    driver.id()
+                );
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Whatever else still carries the marker (WebKitWebDriver, WebKit helpers) gets SIGTERM too.
+        let leftovers = marked_processes(&self.marker, None);
+        if !leftovers.is_empty() {
+            eprintln!("desk window: stopping leftover processes {leftovers:?}");
+            signal(&leftovers, "TERM");
+            wait_for_exit(&leftovers, DRIVER_EXIT_GRACE);
+        }
+    }
+}
+
+impl Drop for DeskWindow {
+    fn drop(&mut self) {
+        if self.driver.is_none() {
+            return;
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "desk window: driver and app log (last lines):\n{}",
+                self.log_tail()
+            );
+        }
+        // The session cannot be ended without awaiting; dropping the client lets fantoccini try,
+        // and the teardown kills the app if it stays.
+        drop(self.client.take());
+        self.teardown();
+    }
+}
+
+/// `[data-testid="TESTID"]`.
+pub fn testid_css(testid: &str) -> String {
+    format!("[data-testid=\"{testid}\"]")
+}
+
+/// `element` as a script argument.
+pub fn element_arg(element: &Element) -> Value {
+    serde_json::to_value(element).expect("an element serializes to JSON")
+}
+
+fn require_display() {
+    if std::env::var_os("DISPLAY").is_none_or(|display| display.is_empty()) {
+        panic!(
+            "DISPLAY is not set: the end-to-end test opens a real window. Run it under \
+             `xvfb-run -a -s '-screen 0 1280x800x24' cargo test -p plkk-tests --test e2e_desk`"
+        );
+    }
+}
+
+/// `target/debug/plkk-desk`, next to the `deps/` directory this test binary lives in.
+fn app_binary() -> PathBuf {
+    let test_binary = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = test_binary
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in target/<profile>/deps/");
+    let app = profile_dir.join(APP_NAME);
+    assert!(
+        app.is_file(),
+        "{} is missing: build the app first with `(cd ui && npm run build) && cargo build -p plkk-desk`",
+        app.display()
+    );
+    app
+}
+
+/// `tauri-driver` from PATH, else from `~/.cargo/bin`.
+fn tauri_driver_binary() -> PathBuf {
+    let from_path = std::env::var_os("PATH")
+        .map(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join("tauri-driver"))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let from_cargo =
+        std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo/bin/tauri-driver"));
+    from_path.into_iter().chain(from_cargo).find(|candidate| candidate.is_file()).unwrap_or_else(|| {
+        panic!("tauri-driver not found on PATH or in ~/.cargo/bin: `cargo install tauri-driver --version '^2' --locked`")
+    })
+}
+
+/// Two distinct ports that were free a moment ago (both held open while choosing).
+fn free_ports() -> [u16; 2] {
+    let first = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+    let second = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+    let port = |listener: &TcpListener| listener.local_addr().expect("a bound address").port();
+    [port(&first), port(&second)]
+}
+
+/// Processes whose environment holds `marker`, optionally only those named `name`.
+fn marked_processes(marker: &str, name: Option<&str>) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let own_pid = std::process::id();
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != own_pid && is_running(pid))
+        .filter(|&pid| {
+            name.is_none_or(|name| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.trim_end() == name)
+            })
+        })
+        .filter(|&pid| {
+            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
+                environ
+                    .split(|&byte| byte == 0)
+                    .any(|entry| entry == marker.as_bytes())
+            })
+        })
+        .collect()
+}
+
+/// Whether `pid` is alive (a zombie has exited: it only waits for its parent to reap it).
+fn is_running(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the parenthesised name, which may itself contain spaces or parentheses.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
+    !matches!(state, Some('Z' | 'X') | None)
+}
+
+/// Wait up to `timeout` for `pids` to exit; returns those still running.
+fn wait_for_exit(pids: &[u32], timeout: Duration) -> Vec<u32> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let running: Vec<u32> = pids
+            .iter()
+            .copied()
+            .filter(|&pid| is_running(pid))
+            .collect();
+        if running.is_empty() || Instant::now() >= deadline {
+            return running;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Send `SIG<name>` to `pids` with `/usr/bin/kill`: the workspace forbids `unsafe` (so no
+/// `libc::kill`), and one signal per teardown does not warrant the `nix` dependency.
+fn signal(pids: &[u32], name: &str) {
+    if pids.is_empty() {
+        return;
+    }
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .args(pids.iter().map(u32::to_string))
+        .stderr(Stdio::null())
+        .status();
+    if let Err(error) = status {
+        eprintln!("desk window: `kill -{name} {pids:?}` failed to run: {error}");
+    }
+}

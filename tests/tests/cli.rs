@@ -1,0 +1,288 @@
+//! `plkk`, the desk's command line, run as a real process on a temporary data directory: the
+//! add / list / search / show / note / correct round trip, and refusals with exit code 2 that name
+//! the field and write nothing.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use plkk_tests::{bins, samples};
+use serde_json::{json, Value};
+
+struct Desk {
+    dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn new() -> Desk {
+        Desk {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        run_in(self.dir.path(), args, stdin)
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let output = self.run(args, stdin);
+        assert!(
+            output.status.success(),
+            "plkk {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args, "")).unwrap()
+    }
+
+    fn admit(&self, intake: &Value) -> String {
+        last_line(&self.ok(&["intake", "add"], &intake.to_string()))
+    }
+
+    fn intake_count(&self) -> u64 {
+        self.json(&["status", "--json"])["intakes"].as_u64().unwrap()
+    }
+
+    fn note_count(&self) -> u64 {
+        self.json(&["status", "--json"])["notes"].as_u64().unwrap()
+    }
+}
+
+fn run_in(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(bins::workspace_binary("plkk"))
+        .args(args)
+        .env("PLKK_DATA_DIR", data_dir)
+        .env("PLKK_USER", "rina")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn last_line(stdout: &str) -> String {
+    stdout.lines().last().unwrap_or_default().trim().to_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn add_list_search_show_note_and_correct_round_trip() {
+    let desk = Desk::new();
+    let id = desk.admit(&samples::intake());
+    assert_eq!(id.len(), 36, "the new id is a UUID on the last line: {id}");
+
+    let listed = desk.json(&["intake", "list", "--json"]);
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["full_name"], "Siti Rahmawati");
+    assert_eq!(listed[0]["nik"], "3216055708900003");
+    assert_eq!(listed[0]["sync_state"], "pending", "nothing is synced yet");
+    assert_eq!(listed[0]["report_due_at"], "2025-06-12T08:30:00+07:00");
+
+    for typed in ["siti", "RAHMA", "321605", "1234567", "maju jaya"] {
+        let found = desk.json(&["intake", "list", "--search", typed, "--json"]);
+        assert_eq!(found.as_array().unwrap().len(), 1, "search {typed:?}");
+    }
+    let none = desk.json(&["intake", "list", "--search", "nobody", "--json"]);
+    assert_eq!(none, json!([]));
+
+    let note_file = desk.dir.path().join("note.json");
+    std::fs::write(&note_file, samples::note().to_string()).unwrap();
+    let note_id = last_line(&desk.ok(
+        &["note", "add", &id, "--file", note_file.to_str().unwrap()],
+        "",
+    ));
+    let correction = json!({"text": "Koreksi: nyeri skala 5", "pain_score": 5, "corrects": note_id});
+    desk.ok(&["note", "add", &id], &correction.to_string());
+
+    desk.ok(
+        &["intake", "correct", &id, "--reason", "salah nama perusahaan"],
+        r#"{"employer_name": "PT Maju Bersama"}"#,
+    );
+
+    let case = desk.json(&["intake", "show", &id, "--json"]);
+    assert_eq!(case["employer_name"], "PT Maju Bersama");
+    assert_eq!(case["notes"].as_array().unwrap().len(), 2);
+    assert_eq!(case["notes"][0]["id"], note_id.as_str());
+    assert_eq!(case["notes"][0]["author"], "rina");
+    assert_eq!(case["notes"][1]["corrects"], note_id.as_str());
+    assert_eq!(case["revisions"][1]["reason"], "salah nama perusahaan");
+    assert_eq!(case["revisions"][1]["changes"][0]["from"], "PT Maju Jaya");
+
+    let status = desk.json(&["status", "--json"]);
+    assert_eq!(status["intakes"], 1);
+    assert_eq!(status["open_cases"], 1);
+    assert_eq!(status["notes"], 2);
+    assert_eq!(status["outbox"]["pending"], 4, "intake, two notes, a correction");
+}
+
+#[test]
+fn warnings_are_printed_naming_the_field_and_the_intake_is_saved() {
+    let desk = Desk::new();
+    let traffic = samples::intake_with(json!({"place_type": "traffic"}));
+    let output = desk.run(&["intake", "add"], &traffic.to_string());
+    assert!(output.status.success());
+    assert!(stderr(&output).contains("police_report_number"));
+    assert!(stderr(&output).contains("police_report_missing"));
+    assert_eq!(desk.intake_count(), 1);
+}
+
+#[test]
+fn malformed_or_non_object_json_is_refused_with_exit_2_and_nothing_written() {
+    let desk = Desk::new();
+    for (input, expected) in [
+        ("{\"full_name\": ", "not valid JSON"),
+        ("", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ("\"Siti\"", "JSON object"),
+    ] {
+        let output = desk.run(&["intake", "add"], input);
+        assert_eq!(output.status.code(), Some(2), "input {input:?}");
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    }
+    assert_eq!(desk.intake_count(), 0);
+}
+
+/// Each case: a change to the valid sample, the field that must be named, the rule.
+const INVALID_INTAKES: &[(&str, &str, &str)] = &[
+    (r#"{"nik": "32160557089000"}"#, "nik", "nik_format"),
+    (r#"{"nik": "32160557089000AB"}"#, "nik", "nik_format"),
+    (r#"{"nik": "3216053508900003"}"#, "nik", "nik_day"),
+    (r#"{"nik": "3216057708900003"}"#, "nik", "nik_day"),
+    (r#"{"nik": "3216055708900000"}"#, "nik", "nik_serial"),
+    (r#"{"nik": null, "kpj": null}"#, "nik", "identity_required"),
+    (r#"{"kpj": "1234"}"#, "kpj", "kpj_format"),
+    (r#"{"full_name": "S"}"#, "full_name", "too_short"),
+    (r#"{"full_name": null}"#, "full_name", "required"),
+    (r#"{"sex": "x"}"#, "sex", "choice"),
+    (r#"{"birth_date": "17-08-1990"}"#, "birth_date", "date_format"),
+    (r#"{"birth_date": "2999-01-01"}"#, "birth_date", "date_in_future"),
+    (r#"{"phone": "12345"}"#, "phone", "phone_format"),
+    (r#"{"segment": "XYZ"}"#, "segment", "choice"),
+    (r#"{"employer_name": null}"#, "employer_name", "required_for_segment"),
+    (r#"{"employer_npp": "12-34"}"#, "employer_npp", "npp_format"),
+    (r#"{"accident_at": "2025-06-10T08:30:00"}"#, "accident_at", "datetime_format"),
+    (r#"{"accident_at": "2025-06-10T11:30:00+07:00"}"#, "accident_at", "accident_after_admission"),
+    (r#"{"admitted_at": "2999-06-10T09:10:00+07:00"}"#, "admitted_at", "admitted_in_future"),
+    (r#"{"case_category": "occupational_disease"}"#, "occupation", "required_for_category"),
+    (r#"{"case_category": "flu"}"#, "case_category", "choice"),
+    (r#"{"place_type": null}"#, "place_type", "required"),
+    (r#"{"accident_location": null}"#, "accident_location", "required"),
+    (r#"{"chronology": "Jatuh"}"#, "chronology", "too_short"),
+    (r#"{"injury": "  "}"#, "injury", "required"),
+    (r#"{"contact_name": null}"#, "contact_name", "required"),
+    (r#"{"contact_phone": "0812"}"#, "contact_phone", "phone_format"),
+    (r#"{"consent": "yes"}"#, "consent", "choice"),
+    (r#"{"full_name": 42}"#, "full_name", "not_text"),
+    (r#"{"favourite_colour": "blue"}"#, "favourite_colour", "unknown_field"),
+    (r#"{"id": "not-a-uuid"}"#, "id", "uuid_format"),
+];
+
+#[test]
+fn every_invalid_intake_field_is_refused_with_exit_2_naming_field_and_rule() {
+    let desk = Desk::new();
+    for (change, field, rule) in INVALID_INTAKES {
+        let intake = samples::intake_with(serde_json::from_str(change).unwrap());
+        let output = desk.run(&["intake", "add"], &intake.to_string());
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{change}: {message}");
+        assert!(
+            message.contains(&format!("error: {field}:")) && message.contains(rule),
+            "{change} must name field {field} and rule {rule}, got: {message}"
+        );
+    }
+    assert_eq!(desk.intake_count(), 0, "a refused intake writes nothing");
+}
+
+#[test]
+fn every_error_of_one_intake_is_reported_at_once() {
+    let desk = Desk::new();
+    let intake = samples::intake_with(json!({"nik": "123", "sex": "x", "chronology": "Jatuh"}));
+    let message = stderr(&desk.run(&["intake", "add"], &intake.to_string()));
+    for field in ["nik", "sex", "chronology"] {
+        assert!(message.contains(&format!("error: {field}:")), "{message}");
+    }
+}
+
+/// Each case: a note, the field that must be named, the rule.
+const INVALID_NOTES: &[(&str, &str, &str)] = &[
+    (r#"{}"#, "text", "required"),
+    (r#"{"text": "ok", "systolic": 300}"#, "systolic", "out_of_range"),
+    (r#"{"text": "ok", "diastolic": 20}"#, "diastolic", "out_of_range"),
+    (r#"{"text": "ok", "pulse": 10}"#, "pulse", "out_of_range"),
+    (r#"{"text": "ok", "resp_rate": 70}"#, "resp_rate", "out_of_range"),
+    (r#"{"text": "ok", "temperature_c": 45.5}"#, "temperature_c", "out_of_range"),
+    (r#"{"text": "ok", "spo2": 101}"#, "spo2", "out_of_range"),
+    (r#"{"text": "ok", "pain_score": 11}"#, "pain_score", "out_of_range"),
+    (r#"{"text": "ok", "pulse": "cepat"}"#, "pulse", "not_number"),
+    (r#"{"text": "ok", "icd10": ["S5"]}"#, "icd10", "icd10_format"),
+    (r#"{"text": "ok", "disposition": "referred"}"#, "referred_to", "required_when_referred"),
+    (r#"{"text": "ok", "stmb_days": 400}"#, "stmb_days", "out_of_range"),
+    (r#"{"text": "ok", "outcome": "better"}"#, "outcome", "choice"),
+    (r#"{"text": "ok", "author": "someone"}"#, "author", "set_by_app"),
+];
+
+#[test]
+fn every_invalid_note_field_is_refused_with_exit_2_and_nothing_written() {
+    let desk = Desk::new();
+    let id = desk.admit(&samples::intake());
+    for (note, field, rule) in INVALID_NOTES {
+        let output = desk.run(&["note", "add", &id], note);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{note}: {message}");
+        assert!(
+            message.contains(&format!("error: {field}:")) && message.contains(rule),
+            "{note} must name field {field} and rule {rule}, got: {message}"
+        );
+    }
+    let unknown_case = desk.run(
+        &["note", "add", "01890000-0000-7000-8000-000000000000"],
+        r#"{"text": "ok"}"#,
+    );
+    assert_eq!(unknown_case.status.code(), Some(2));
+    assert!(stderr(&unknown_case).contains("intake_id"));
+    assert_eq!(desk.note_count(), 0);
+}
+
+#[test]
+fn invalid_corrections_are_refused_and_the_intake_is_unchanged() {
+    let desk = Desk::new();
+    let id = desk.admit(&samples::intake());
+    for (changes, reason, field) in [
+        (r#"{"nik": "3216053508900003"}"#, "typo", "nik"),
+        (r#"{"employer_name": "PT Maju Jaya"}"#, "same", "changes"),
+        (r#"{"id": "01890000-0000-7000-8000-000000000000"}"#, "x", "id"),
+        (r#"{"employer_name": "PT Lain"}"#, " ", "reason"),
+    ] {
+        let output = desk.run(&["intake", "correct", &id, "--reason", reason], changes);
+        assert_eq!(output.status.code(), Some(2), "{changes}: {}", stderr(&output));
+        assert!(stderr(&output).contains(&format!("error: {field}:")), "{}", stderr(&output));
+    }
+    let case = desk.json(&["intake", "show", &id, "--json"]);
+    assert_eq!(case["nik"], "3216055708900003");
+    assert_eq!(case["revisions"].as_array().unwrap().len(), 1);
+    let missing_reason = desk.run(&["intake", "correct", &id], "{}");
+    assert_eq!(missing_reason.status.code(), Some(2), "--reason is required");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_exits_1_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("desk.sqlite3"), "x".repeat(4096)).unwrap();
+    let output = run_in(dir.path(), &["status"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("cannot open the database"), "{}", stderr(&output));
+}

@@ -1,0 +1,297 @@
+//! The desk store on a real SQLite file: migrations, durability across reopen, atomicity of a
+//! record with its outbox entry, append-only tables, search and case closing.
+
+use chrono::{DateTime, FixedOffset};
+use plkk_domain::JsonObject;
+use plkk_store::{ListQuery, Store, StoreError};
+use plkk_tests::samples;
+use serde_json::{json, Value};
+
+fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2025-06-10T10:00:00+07:00").unwrap()
+}
+
+fn object(value: Value) -> JsonObject {
+    value.as_object().unwrap().clone()
+}
+
+fn count(store: &Store, table: &str) -> i64 {
+    store
+        .connection()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
+        .unwrap()
+}
+
+fn admit(store: &mut Store, intake: Value) -> String {
+    plkk_store::admit_intake(store, &object(intake), "rina", now())
+        .unwrap()
+        .id
+        .to_string()
+}
+
+fn search(store: &Store, typed: &str) -> Vec<String> {
+    let query = ListQuery {
+        search: typed.to_owned(),
+        open_only: false,
+        limit: 50,
+    };
+    plkk_store::list_cases(store, &query)
+        .unwrap()
+        .into_iter()
+        .map(|case| case.intake.full_name)
+        .collect()
+}
+
+#[test]
+fn a_new_file_gets_every_table_and_data_survives_closing_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let intake_id = {
+        let mut store = Store::open_in_dir(dir.path()).unwrap();
+        let intake_id = admit(&mut store, samples::intake());
+        plkk_store::add_note(&mut store, &intake_id, &object(samples::note()), "nurse", now())
+            .unwrap();
+        plkk_store::correct_intake(
+            &mut store,
+            &intake_id,
+            &object(json!({"employer_name": "PT Maju Bersama"})),
+            "salah ketik nama perusahaan",
+            "rina",
+            now(),
+        )
+        .unwrap();
+        intake_id
+    };
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let case = plkk_store::show_case(&store, &intake_id).unwrap();
+    assert_eq!(
+        case.intake.employer_name.as_deref(),
+        Some("PT Maju Bersama"),
+        "a correction must survive a restart"
+    );
+    assert_eq!(case.notes.len(), 1, "a saved note must survive a restart");
+    assert_eq!(case.revisions.len(), 2, "admission and one correction");
+    assert_eq!(
+        case.revisions[1].changes[0].from.as_deref(),
+        Some("PT Maju Jaya"),
+        "the earlier value stays visible"
+    );
+    let status = plkk_store::status(&store).unwrap();
+    assert_eq!(
+        (status.intakes, status.notes, status.corrections),
+        (1, 1, 1)
+    );
+    assert_eq!(status.outbox["pending"], 3, "one outbox entry per record");
+}
+
+#[test]
+fn the_database_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let pragma = |name: &str| -> String {
+        store
+            .connection()
+            .query_row(&format!("PRAGMA {name}"), [], |row| {
+                row.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|value| format!("{value:?}"))
+            .unwrap()
+    };
+    assert!(pragma("journal_mode").contains("wal"));
+    assert!(pragma("synchronous").contains('2'), "FULL is 2");
+    assert!(pragma("foreign_keys").contains('1'));
+}
+
+#[test]
+fn a_failure_between_a_record_and_its_outbox_entry_leaves_neither() {
+    let mut store = Store::open_in_memory().unwrap();
+    let intake_id = admit(&mut store, samples::intake());
+    store
+        .connection()
+        .execute_batch(
+            "CREATE TRIGGER sabotage BEFORE INSERT ON outbox
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        )
+        .unwrap();
+
+    let admitted = plkk_store::admit_intake(
+        &mut store,
+        &object(samples::intake_with(json!({"nik": "3216055708900004"}))),
+        "rina",
+        now(),
+    );
+    assert!(matches!(admitted, Err(StoreError::Sqlite(_))));
+    let noted = plkk_store::add_note(&mut store, &intake_id, &object(samples::note()), "n", now());
+    assert!(noted.is_err());
+    let corrected = plkk_store::correct_intake(
+        &mut store,
+        &intake_id,
+        &object(json!({"injury": "Luka robek"})),
+        "typo",
+        "rina",
+        now(),
+    );
+    assert!(corrected.is_err());
+
+    for (table, expected) in [
+        ("intakes", 1),
+        ("cases", 1),
+        ("case_search", 1),
+        ("notes", 0),
+        ("intake_corrections", 0),
+        ("outbox", 1),
+    ] {
+        assert_eq!(
+            count(&store, table),
+            expected,
+            "a failed write must leave no trace in {table}"
+        );
+    }
+    let case = plkk_store::show_case(&store, &intake_id).unwrap();
+    assert_eq!(case.intake.injury, "Patah tulang lengan kiri");
+    assert_eq!(search(&store, "3216055708900004").len(), 0);
+}
+
+#[test]
+fn records_cannot_be_updated_or_deleted_in_place() {
+    let mut store = Store::open_in_memory().unwrap();
+    let intake_id = admit(&mut store, samples::intake());
+    plkk_store::add_note(&mut store, &intake_id, &object(samples::note()), "n", now()).unwrap();
+    for statement in [
+        "UPDATE intakes SET record = '{}'",
+        "DELETE FROM intakes",
+        "UPDATE notes SET record = '{}'",
+        "DELETE FROM notes",
+    ] {
+        let outcome = store.connection().execute(statement, []);
+        assert!(outcome.is_err(), "`{statement}` must be refused");
+    }
+}
+
+#[test]
+fn search_finds_name_prefixes_ignoring_case_and_accents_nik_kpj_and_employer() {
+    let mut store = Store::open_in_memory().unwrap();
+    admit(&mut store, samples::intake());
+    admit(
+        &mut store,
+        samples::intake_with(json!({
+            "nik": "3275011203850002", "kpj": "98765432109", "full_name": "Héléna Sitorus",
+            "sex": "male", "birth_date": "1985-03-12", "employer_name": "CV Bekasi Logam"
+        })),
+    );
+    let siti = vec!["Siti Rahmawati".to_owned()];
+    let helena = vec!["Héléna Sitorus".to_owned()];
+    assert_eq!(search(&store, "siti"), siti, "first-name prefix, any case");
+    assert_eq!(search(&store, "RAHMA"), siti, "family-name prefix");
+    assert_eq!(search(&store, "helena"), helena, "accents are ignored");
+    assert_eq!(search(&store, "3216"), siti, "NIK prefix");
+    assert_eq!(search(&store, "987654"), helena, "KPJ prefix");
+    assert_eq!(search(&store, "bekasi logam"), helena, "employer words");
+    assert_eq!(search(&store, "sit").len(), 2, "Siti and Sitorus");
+    assert!(search(&store, "zzz").is_empty());
+}
+
+#[test]
+fn a_correction_changes_what_search_finds() {
+    let mut store = Store::open_in_memory().unwrap();
+    let intake_id = admit(&mut store, samples::intake());
+    plkk_store::correct_intake(
+        &mut store,
+        &intake_id,
+        &object(json!({"nik": "3216055708900009"})),
+        "NIK salah ketik",
+        "rina",
+        now(),
+    )
+    .unwrap();
+    assert_eq!(search(&store, "3216055708900009").len(), 1);
+    assert!(search(&store, "3216055708900003").is_empty());
+    assert_eq!(
+        plkk_store::find_by_nik(&store, "3216055708900009").unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn an_outcome_closes_the_case_and_correcting_that_note_reopens_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    let intake_id = admit(&mut store, samples::intake());
+    let open_cases = |store: &Store| {
+        let query = ListQuery {
+            open_only: true,
+            limit: 10,
+            ..ListQuery::default()
+        };
+        plkk_store::list_cases(store, &query).unwrap().len()
+    };
+    assert_eq!(open_cases(&store), 1);
+    let closing = plkk_store::add_note(
+        &mut store,
+        &intake_id,
+        &object(json!({"text": "Sembuh, kembali bekerja", "outcome": "recovered"})),
+        "nurse",
+        now(),
+    )
+    .unwrap();
+    assert_eq!(open_cases(&store), 0, "a case with an outcome is closed");
+    assert!(plkk_store::show_case(&store, &intake_id).unwrap().closed);
+
+    plkk_store::add_note(
+        &mut store,
+        &intake_id,
+        &object(json!({"text": "Salah pasien, belum sembuh", "corrects": closing.id})),
+        "nurse",
+        now(),
+    )
+    .unwrap();
+    let case = plkk_store::show_case(&store, &intake_id).unwrap();
+    assert!(!case.closed, "the outcome was corrected away");
+    assert_eq!(case.notes.len(), 2, "both notes stay visible");
+    assert_eq!(case.notes[0].corrected_by, vec![case.notes[1].note.id]);
+}
+
+#[test]
+fn notes_must_name_an_existing_case_and_a_note_of_that_case() {
+    let mut store = Store::open_in_memory().unwrap();
+    let intake_id = admit(&mut store, samples::intake());
+    let missing = "01890000-0000-7000-8000-000000000000";
+    let refused_rule = |result: Result<plkk_store::Saved, StoreError>| match result {
+        Err(StoreError::Invalid(rejected)) => {
+            (rejected.errors[0].field.clone(), rejected.errors[0].rule.clone())
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(
+        refused_rule(plkk_store::add_note(
+            &mut store,
+            missing,
+            &object(samples::note()),
+            "n",
+            now()
+        )),
+        ("intake_id".to_owned(), "not_found".to_owned())
+    );
+    assert_eq!(
+        refused_rule(plkk_store::add_note(
+            &mut store,
+            &intake_id,
+            &object(json!({"text": "koreksi", "corrects": missing})),
+            "n",
+            now()
+        )),
+        ("corrects".to_owned(), "not_found".to_owned())
+    );
+    assert_eq!(count(&store, "notes"), 0);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_gives_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(plkk_store::DATABASE_FILE_NAME),
+        "this is not a database, it is a text file that got in the way".repeat(100),
+    )
+    .unwrap();
+    let error = Store::open_in_dir(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("cannot open the database"), "{error}");
+    assert!(error.contains("desk.sqlite3"), "names the file: {error}");
+}

@@ -1,0 +1,165 @@
+// The typed boundary to the Rust side. This is the only module that calls `invoke`;
+// its types mirror the Tauri commands of src-tauri (see the internal contract, section 3).
+import { invoke } from '@tauri-apps/api/core';
+
+export type Lang = 'id' | 'en';
+export type Severity = 'error' | 'warning';
+export type SyncState = 'pending' | 'sent' | 'confirmed' | 'rejected' | 'conflict';
+
+export interface Issue {
+  field: string;
+  rule: string;
+  severity: Severity;
+  /** English text from the domain crate, used when the UI has no translation for `rule`. */
+  message: string;
+  params?: Record<string, string>;
+}
+
+export interface AppInfo {
+  data_dir: string;
+  language: Lang;
+  store_error: string | null;
+  author: string;
+  /** The desk's UTC offset, e.g. "+07:00". */
+  utc_offset: string;
+}
+
+export interface Saved {
+  id: string;
+  warnings: Issue[];
+}
+
+export interface CaseSummary {
+  id: string;
+  full_name: string;
+  nik: string | null;
+  kpj: string | null;
+  employer_name: string | null;
+  case_category: string;
+  accident_at: string;
+  admitted_at: string;
+  report_due_at: string;
+  sync_state: SyncState;
+  closed: boolean;
+  warning_count: number;
+}
+
+export interface FieldChange {
+  field: string;
+  from: string | null;
+  to: string | null;
+}
+
+export interface Revision {
+  /** 0 = the admission itself. */
+  revision: number;
+  written_at: string;
+  author: string;
+  reason: string | null;
+  changes: FieldChange[];
+}
+
+export interface NoteView {
+  id: string;
+  intake_id: string;
+  written_at: string;
+  author: string;
+  text: string;
+  systolic: number | null;
+  diastolic: number | null;
+  pulse: number | null;
+  resp_rate: number | null;
+  temperature_c: number | null;
+  spo2: number | null;
+  pain_score: number | null;
+  icd10: string[];
+  disposition: string | null;
+  referred_to: string | null;
+  stmb_days: number | null;
+  outcome: string | null;
+  corrects: string | null;
+  corrected_by: string[];
+  warnings: Issue[];
+  sync_state: SyncState;
+}
+
+export interface CaseDetail {
+  id: string;
+  /** Current intake values, every present field as text. */
+  fields: Record<string, string>;
+  warnings: Issue[];
+  report_due_at: string;
+  sync_state: SyncState;
+  closed: boolean;
+  outcome: string | null;
+  /** Oldest first. */
+  revisions: Revision[];
+  /** Oldest first. */
+  notes: NoteView[];
+}
+
+export interface NikFacts {
+  province_code: string;
+  regency_code: string;
+  sex: 'male' | 'female';
+  birth_date: string | null;
+  serial: string;
+}
+
+export type ErrorCode = 'invalid' | 'not_found' | 'store' | 'unexpected';
+
+/** A rejected command. `issues` holds errors first, then warnings. */
+export class CommandError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: Issue[];
+
+  constructor(code: ErrorCode, message: string, issues: Issue[] = []) {
+    super(message);
+    this.name = 'CommandError';
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+const KNOWN_CODES: readonly ErrorCode[] = ['invalid', 'not_found', 'store'];
+
+/** Turns whatever an `invoke` rejected with into a CommandError. */
+export function toCommandError(rejection: unknown): CommandError {
+  if (rejection instanceof CommandError) return rejection;
+  if (typeof rejection === 'object' && rejection !== null) {
+    const { code, message, issues } = rejection as Record<string, unknown>;
+    const knownCode = KNOWN_CODES.find((known) => known === code) ?? 'unexpected';
+    const text = typeof message === 'string' ? message : String(rejection);
+    return new CommandError(knownCode, text, Array.isArray(issues) ? (issues as Issue[]) : []);
+  }
+  return new CommandError('unexpected', String(rejection));
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (rejection) {
+    throw toCommandError(rejection);
+  }
+}
+
+export const appInfo = () => call<AppInfo>('app_info');
+
+export const setLanguage = (language: Lang) => call<null>('set_language', { language });
+
+export const admitIntake = (fields: Record<string, string>) => call<Saved>('intake_add', { fields });
+
+export const listCases = (search: string, openOnly: boolean) =>
+  call<CaseSummary[]>('intake_list', { search, openOnly });
+
+export const showCase = (id: string) => call<CaseDetail>('intake_show', { id });
+
+export const casesWithNik = (nik: string) => call<CaseSummary[]>('intake_find_by_nik', { nik });
+
+export const addNote = (intakeId: string, fields: Record<string, string | string[]>) =>
+  call<Saved>('note_add', { intakeId, fields });
+
+export const correctIntake = (id: string, reason: string, changes: Record<string, string>) =>
+  call<Saved>('intake_correct', { id, reason, changes });
+
+export const decodeNik = (nik: string) => call<NikFacts | null>('nik_decode', { nik });
