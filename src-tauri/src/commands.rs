@@ -97,3 +97,10 @@ pub fn note_add(
 pub fn nik_decode(nik: String) -> Option<NikFacts> {
     plkk_domain::decode_nik(&nik, now().date_naive())
 }
+
+/// The UI reports its first frame once at start: logged for support staff, and read by
+/// `plkk-bench --window` to time app start.
+#[tauri::command]
+pub fn first_paint() {
+    eprintln!("plkk-desk: first paint");
+}

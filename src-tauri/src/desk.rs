@@ -88,7 +88,11 @@ impl From<StoreError> for CommandError {
             StoreError::Invalid(rejected) => CommandError {
                 code: "invalid",
                 message: rejected.to_string(),
-                issues: rejected.errors.into_iter().chain(rejected.warnings).collect(),
+                issues: rejected
+                    .errors
+                    .into_iter()
+                    .chain(rejected.warnings)
+                    .collect(),
             },
             StoreError::NotFound { .. } => CommandError {
                 code: "not_found",

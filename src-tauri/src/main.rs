@@ -21,6 +21,7 @@ fn main() {
             commands::intake_correct,
             commands::note_add,
             commands::nik_decode,
+            commands::first_paint,
         ])
         .run(tauri::generate_context!())
         .expect("the desk window could not start");

@@ -56,18 +56,42 @@ pub fn note() -> Value {
 }
 
 const GIVEN_NAMES: &[&str] = &[
-    "Siti", "Budi", "Agus", "Dewi", "Rina", "Andi", "Joko", "Sri", "Wahyu", "Nur", "Eko", "Lestari",
-    "Hendra", "Yanti", "Rudi", "Ayu", "Dedi", "Fitri", "Bambang", "Intan", "Asep", "Maya", "Teguh",
-    "Ratna", "Hadi", "Putri", "Slamet", "Wulan", "Iwan", "Novi",
+    "Siti", "Budi", "Agus", "Dewi", "Rina", "Andi", "Joko", "Sri", "Wahyu", "Nur", "Eko",
+    "Lestari", "Hendra", "Yanti", "Rudi", "Ayu", "Dedi", "Fitri", "Bambang", "Intan", "Asep",
+    "Maya", "Teguh", "Ratna", "Hadi", "Putri", "Slamet", "Wulan", "Iwan", "Novi",
 ];
 const FAMILY_NAMES: &[&str] = &[
-    "Rahmawati", "Santoso", "Wijaya", "Saputra", "Hidayat", "Kusuma", "Pratama", "Setiawan",
-    "Nugroho", "Lubis", "Siregar", "Hasibuan", "Sulistyo", "Gunawan", "Susanti", "Purnomo",
-    "Hartono", "Firmansyah", "Maulana", "Sembiring",
+    "Rahmawati",
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Kusuma",
+    "Pratama",
+    "Setiawan",
+    "Nugroho",
+    "Lubis",
+    "Siregar",
+    "Hasibuan",
+    "Sulistyo",
+    "Gunawan",
+    "Susanti",
+    "Purnomo",
+    "Hartono",
+    "Firmansyah",
+    "Maulana",
+    "Sembiring",
 ];
 const EMPLOYERS: &[&str] = &[
-    "PT Maju Jaya", "PT Sinar Cikarang", "CV Bekasi Logam", "PT Karya Mandiri", "PT Delta Plastik",
-    "Proyek Tol Japek II", "Wadah BPU Ojek Tambun", "PT Surya Textile", "PT Mega Baja",
+    "PT Maju Jaya",
+    "PT Sinar Cikarang",
+    "CV Bekasi Logam",
+    "PT Karya Mandiri",
+    "PT Delta Plastik",
+    "Proyek Tol Japek II",
+    "Wadah BPU Ojek Tambun",
+    "PT Surya Textile",
+    "PT Mega Baja",
     "Koperasi Pedagang Pasar Baru",
 ];
 
@@ -111,11 +135,7 @@ pub fn synthetic_intake(random: &mut Seeded, index: u64) -> Value {
         year,
         1 + index % 9999
     );
-    let name = format!(
-        "{} {}",
-        random.pick(GIVEN_NAMES),
-        random.pick(FAMILY_NAMES)
-    );
+    let name = format!("{} {}", random.pick(GIVEN_NAMES), random.pick(FAMILY_NAMES));
     intake_with(json!({
         "nik": nik,
         "kpj": format!("{:011}", index),

@@ -44,7 +44,9 @@ impl Desk {
     }
 
     fn intake_count(&self) -> u64 {
-        self.json(&["status", "--json"])["intakes"].as_u64().unwrap()
+        self.json(&["status", "--json"])["intakes"]
+            .as_u64()
+            .unwrap()
     }
 
     fn note_count(&self) -> u64 {
@@ -105,11 +107,18 @@ fn add_list_search_show_note_and_correct_round_trip() {
         &["note", "add", &id, "--file", note_file.to_str().unwrap()],
         "",
     ));
-    let correction = json!({"text": "Koreksi: nyeri skala 5", "pain_score": 5, "corrects": note_id});
+    let correction =
+        json!({"text": "Koreksi: nyeri skala 5", "pain_score": 5, "corrects": note_id});
     desk.ok(&["note", "add", &id], &correction.to_string());
 
     desk.ok(
-        &["intake", "correct", &id, "--reason", "salah nama perusahaan"],
+        &[
+            "intake",
+            "correct",
+            &id,
+            "--reason",
+            "salah nama perusahaan",
+        ],
         r#"{"employer_name": "PT Maju Bersama"}"#,
     );
 
@@ -126,7 +135,10 @@ fn add_list_search_show_note_and_correct_round_trip() {
     assert_eq!(status["intakes"], 1);
     assert_eq!(status["open_cases"], 1);
     assert_eq!(status["notes"], 2);
-    assert_eq!(status["outbox"]["pending"], 4, "intake, two notes, a correction");
+    assert_eq!(
+        status["outbox"]["pending"], 4,
+        "intake, two notes, a correction"
+    );
 }
 
 #[test]
@@ -168,26 +180,66 @@ const INVALID_INTAKES: &[(&str, &str, &str)] = &[
     (r#"{"full_name": "S"}"#, "full_name", "too_short"),
     (r#"{"full_name": null}"#, "full_name", "required"),
     (r#"{"sex": "x"}"#, "sex", "choice"),
-    (r#"{"birth_date": "17-08-1990"}"#, "birth_date", "date_format"),
-    (r#"{"birth_date": "2999-01-01"}"#, "birth_date", "date_in_future"),
+    (
+        r#"{"birth_date": "17-08-1990"}"#,
+        "birth_date",
+        "date_format",
+    ),
+    (
+        r#"{"birth_date": "2999-01-01"}"#,
+        "birth_date",
+        "date_in_future",
+    ),
     (r#"{"phone": "12345"}"#, "phone", "phone_format"),
     (r#"{"segment": "XYZ"}"#, "segment", "choice"),
-    (r#"{"employer_name": null}"#, "employer_name", "required_for_segment"),
+    (
+        r#"{"employer_name": null}"#,
+        "employer_name",
+        "required_for_segment",
+    ),
     (r#"{"employer_npp": "12-34"}"#, "employer_npp", "npp_format"),
-    (r#"{"accident_at": "2025-06-10T08:30:00"}"#, "accident_at", "datetime_format"),
-    (r#"{"accident_at": "2025-06-10T11:30:00+07:00"}"#, "accident_at", "accident_after_admission"),
-    (r#"{"admitted_at": "2999-06-10T09:10:00+07:00"}"#, "admitted_at", "admitted_in_future"),
-    (r#"{"case_category": "occupational_disease"}"#, "occupation", "required_for_category"),
+    (
+        r#"{"accident_at": "2025-06-10T08:30:00"}"#,
+        "accident_at",
+        "datetime_format",
+    ),
+    (
+        r#"{"accident_at": "2025-06-10T11:30:00+07:00"}"#,
+        "accident_at",
+        "accident_after_admission",
+    ),
+    (
+        r#"{"admitted_at": "2999-06-10T09:10:00+07:00"}"#,
+        "admitted_at",
+        "admitted_in_future",
+    ),
+    (
+        r#"{"case_category": "occupational_disease"}"#,
+        "occupation",
+        "required_for_category",
+    ),
     (r#"{"case_category": "flu"}"#, "case_category", "choice"),
     (r#"{"place_type": null}"#, "place_type", "required"),
-    (r#"{"accident_location": null}"#, "accident_location", "required"),
+    (
+        r#"{"accident_location": null}"#,
+        "accident_location",
+        "required",
+    ),
     (r#"{"chronology": "Jatuh"}"#, "chronology", "too_short"),
     (r#"{"injury": "  "}"#, "injury", "required"),
     (r#"{"contact_name": null}"#, "contact_name", "required"),
-    (r#"{"contact_phone": "0812"}"#, "contact_phone", "phone_format"),
+    (
+        r#"{"contact_phone": "0812"}"#,
+        "contact_phone",
+        "phone_format",
+    ),
     (r#"{"consent": "yes"}"#, "consent", "choice"),
     (r#"{"full_name": 42}"#, "full_name", "not_text"),
-    (r#"{"favourite_colour": "blue"}"#, "favourite_colour", "unknown_field"),
+    (
+        r#"{"favourite_colour": "blue"}"#,
+        "favourite_colour",
+        "unknown_field",
+    ),
     (r#"{"id": "not-a-uuid"}"#, "id", "uuid_format"),
 ];
 
@@ -220,19 +272,59 @@ fn every_error_of_one_intake_is_reported_at_once() {
 /// Each case: a note, the field that must be named, the rule.
 const INVALID_NOTES: &[(&str, &str, &str)] = &[
     (r#"{}"#, "text", "required"),
-    (r#"{"text": "ok", "systolic": 300}"#, "systolic", "out_of_range"),
-    (r#"{"text": "ok", "diastolic": 20}"#, "diastolic", "out_of_range"),
+    (
+        r#"{"text": "ok", "systolic": 300}"#,
+        "systolic",
+        "out_of_range",
+    ),
+    (
+        r#"{"text": "ok", "diastolic": 20}"#,
+        "diastolic",
+        "out_of_range",
+    ),
     (r#"{"text": "ok", "pulse": 10}"#, "pulse", "out_of_range"),
-    (r#"{"text": "ok", "resp_rate": 70}"#, "resp_rate", "out_of_range"),
-    (r#"{"text": "ok", "temperature_c": 45.5}"#, "temperature_c", "out_of_range"),
+    (
+        r#"{"text": "ok", "resp_rate": 70}"#,
+        "resp_rate",
+        "out_of_range",
+    ),
+    (
+        r#"{"text": "ok", "temperature_c": 45.5}"#,
+        "temperature_c",
+        "out_of_range",
+    ),
     (r#"{"text": "ok", "spo2": 101}"#, "spo2", "out_of_range"),
-    (r#"{"text": "ok", "pain_score": 11}"#, "pain_score", "out_of_range"),
+    (
+        r#"{"text": "ok", "pain_score": 11}"#,
+        "pain_score",
+        "out_of_range",
+    ),
     (r#"{"text": "ok", "pulse": "cepat"}"#, "pulse", "not_number"),
-    (r#"{"text": "ok", "icd10": ["S5"]}"#, "icd10", "icd10_format"),
-    (r#"{"text": "ok", "disposition": "referred"}"#, "referred_to", "required_when_referred"),
-    (r#"{"text": "ok", "stmb_days": 400}"#, "stmb_days", "out_of_range"),
-    (r#"{"text": "ok", "outcome": "better"}"#, "outcome", "choice"),
-    (r#"{"text": "ok", "author": "someone"}"#, "author", "set_by_app"),
+    (
+        r#"{"text": "ok", "icd10": ["S5"]}"#,
+        "icd10",
+        "icd10_format",
+    ),
+    (
+        r#"{"text": "ok", "disposition": "referred"}"#,
+        "referred_to",
+        "required_when_referred",
+    ),
+    (
+        r#"{"text": "ok", "stmb_days": 400}"#,
+        "stmb_days",
+        "out_of_range",
+    ),
+    (
+        r#"{"text": "ok", "outcome": "better"}"#,
+        "outcome",
+        "choice",
+    ),
+    (
+        r#"{"text": "ok", "author": "someone"}"#,
+        "author",
+        "set_by_app",
+    ),
 ];
 
 #[test]
@@ -264,18 +356,35 @@ fn invalid_corrections_are_refused_and_the_intake_is_unchanged() {
     for (changes, reason, field) in [
         (r#"{"nik": "3216053508900003"}"#, "typo", "nik"),
         (r#"{"employer_name": "PT Maju Jaya"}"#, "same", "changes"),
-        (r#"{"id": "01890000-0000-7000-8000-000000000000"}"#, "x", "id"),
+        (
+            r#"{"id": "01890000-0000-7000-8000-000000000000"}"#,
+            "x",
+            "id",
+        ),
         (r#"{"employer_name": "PT Lain"}"#, " ", "reason"),
     ] {
         let output = desk.run(&["intake", "correct", &id, "--reason", reason], changes);
-        assert_eq!(output.status.code(), Some(2), "{changes}: {}", stderr(&output));
-        assert!(stderr(&output).contains(&format!("error: {field}:")), "{}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{changes}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(&format!("error: {field}:")),
+            "{}",
+            stderr(&output)
+        );
     }
     let case = desk.json(&["intake", "show", &id, "--json"]);
     assert_eq!(case["nik"], "3216055708900003");
     assert_eq!(case["revisions"].as_array().unwrap().len(), 1);
     let missing_reason = desk.run(&["intake", "correct", &id], "{}");
-    assert_eq!(missing_reason.status.code(), Some(2), "--reason is required");
+    assert_eq!(
+        missing_reason.status.code(),
+        Some(2),
+        "--reason is required"
+    );
 }
 
 #[test]
@@ -284,5 +393,9 @@ fn a_database_that_cannot_be_opened_exits_1_with_a_clear_message() {
     std::fs::write(dir.path().join("desk.sqlite3"), "x".repeat(4096)).unwrap();
     let output = run_in(dir.path(), &["status"], "");
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("cannot open the database"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot open the database"),
+        "{}",
+        stderr(&output)
+    );
 }

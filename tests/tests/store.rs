@@ -18,7 +18,9 @@ fn object(value: Value) -> JsonObject {
 fn count(store: &Store, table: &str) -> i64 {
     store
         .connection()
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
         .unwrap()
 }
 
@@ -48,8 +50,14 @@ fn a_new_file_gets_every_table_and_data_survives_closing_and_reopening() {
     let intake_id = {
         let mut store = Store::open_in_dir(dir.path()).unwrap();
         let intake_id = admit(&mut store, samples::intake());
-        plkk_store::add_note(&mut store, &intake_id, &object(samples::note()), "nurse", now())
-            .unwrap();
+        plkk_store::add_note(
+            &mut store,
+            &intake_id,
+            &object(samples::note()),
+            "nurse",
+            now(),
+        )
+        .unwrap();
         plkk_store::correct_intake(
             &mut store,
             &intake_id,
@@ -206,7 +214,9 @@ fn a_correction_changes_what_search_finds() {
     assert_eq!(search(&store, "3216055708900009").len(), 1);
     assert!(search(&store, "3216055708900003").is_empty());
     assert_eq!(
-        plkk_store::find_by_nik(&store, "3216055708900009").unwrap().len(),
+        plkk_store::find_by_nik(&store, "3216055708900009")
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -255,9 +265,10 @@ fn notes_must_name_an_existing_case_and_a_note_of_that_case() {
     let intake_id = admit(&mut store, samples::intake());
     let missing = "01890000-0000-7000-8000-000000000000";
     let refused_rule = |result: Result<plkk_store::Saved, StoreError>| match result {
-        Err(StoreError::Invalid(rejected)) => {
-            (rejected.errors[0].field.clone(), rejected.errors[0].rule.clone())
-        }
+        Err(StoreError::Invalid(rejected)) => (
+            rejected.errors[0].field.clone(),
+            rejected.errors[0].rule.clone(),
+        ),
         other => panic!("expected a refusal, got {other:?}"),
     };
     assert_eq!(

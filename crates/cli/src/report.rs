@@ -41,7 +41,11 @@ pub fn case_detail(case: &CaseDetail, json: bool) -> anyhow::Result<()> {
     for (field, value) in &case.fields {
         println!("{field:<22} {}", value.as_str().unwrap_or_default());
     }
-    println!("{:<22} {}", "report_due_at", case.report_due_at.to_rfc3339());
+    println!(
+        "{:<22} {}",
+        "report_due_at",
+        case.report_due_at.to_rfc3339()
+    );
     println!("{:<22} {}", "sync_state", case.sync_state.as_str());
     for warning in &case.warnings {
         println!("warning: {warning}");
@@ -69,7 +73,11 @@ pub fn case_detail(case: &CaseDetail, json: bool) -> anyhow::Result<()> {
             note.note.id,
             note.note.written_at.to_rfc3339(),
             note.note.author,
-            if note.corrected_by.is_empty() { "" } else { " (corrected)" },
+            if note.corrected_by.is_empty() {
+                ""
+            } else {
+                " (corrected)"
+            },
             note.note.fields.text
         );
     }

@@ -33,13 +33,21 @@ pub fn correct_intake(
 ) -> Result<Checked<(Intake, Vec<FieldChange>)>, Rejected> {
     let mut issues = Issues::default();
     if reason.trim().is_empty() {
-        issues.error("reason", "required", "is required: say why the intake is corrected");
+        issues.error(
+            "reason",
+            "required",
+            "is required: say why the intake is corrected",
+        );
     }
     let before = current.to_fields();
     let mut merged = before.clone();
     for (field, value) in changes {
         if field == "id" {
-            issues.error("id", "not_correctable", "cannot be corrected; the record id never changes");
+            issues.error(
+                "id",
+                "not_correctable",
+                "cannot be corrected; the record id never changes",
+            );
         } else if is_clearing(value) {
             merged.remove(field);
         } else {
@@ -49,7 +57,11 @@ pub fn correct_intake(
     if changes.contains_key("admitted_at") && !merged.contains_key("admitted_at") {
         // On admission an absent admitted_at means "now"; on a correction it would silently
         // move the admission, so it must be given.
-        issues.error("admitted_at", "required", "is required and cannot be cleared");
+        issues.error(
+            "admitted_at",
+            "required",
+            "is required and cannot be cleared",
+        );
     }
 
     let corrected = match validate_intake(&merged, current.id, now) {
@@ -59,14 +71,21 @@ pub fn correct_intake(
             None
         }
     };
-    let field_changes = corrected.as_ref().map(|checked| diff(&before, &checked.record.to_fields()));
+    let field_changes = corrected
+        .as_ref()
+        .map(|checked| diff(&before, &checked.record.to_fields()));
     if changes.is_empty() || field_changes.as_ref().is_some_and(Vec::is_empty) {
         issues.error("changes", "no_changes", "the correction changes no field");
     }
-    let record = corrected.zip(field_changes).map(|(checked, field_changes)| {
-        issues.absorb(Rejected { errors: Vec::new(), warnings: checked.warnings });
-        (checked.record, field_changes)
-    });
+    let record = corrected
+        .zip(field_changes)
+        .map(|(checked, field_changes)| {
+            issues.absorb(Rejected {
+                errors: Vec::new(),
+                warnings: checked.warnings,
+            });
+            (checked.record, field_changes)
+        });
     issues.finish(record)
 }
 
@@ -82,13 +101,20 @@ fn is_clearing(value: &Value) -> bool {
 /// The fields whose text differs, in form order.
 fn diff(before: &JsonObject, after: &JsonObject) -> Vec<FieldChange> {
     let text = |fields: &JsonObject, field: &str| {
-        fields.get(field).and_then(Value::as_str).map(str::to_string)
+        fields
+            .get(field)
+            .and_then(Value::as_str)
+            .map(str::to_string)
     };
     INTAKE_FIELDS
         .iter()
         .filter_map(|field| {
             let (from, to) = (text(before, field), text(after, field));
-            (from != to).then(|| FieldChange { field: field.to_string(), from, to })
+            (from != to).then(|| FieldChange {
+                field: field.to_string(),
+                from,
+                to,
+            })
         })
         .collect()
 }
@@ -124,7 +150,10 @@ mod tests {
                 }
                 lines.join("; ")
             }
-            Err(rejected) => format!("rejected: {}", summary(&rejected.errors, &rejected.warnings)),
+            Err(rejected) => format!(
+                "rejected: {}",
+                summary(&rejected.errors, &rejected.warnings)
+            ),
         };
         assert_eq!(actual, expected);
     }
@@ -133,7 +162,11 @@ mod tests {
 
     #[test]
     fn one_field() {
-        check(json!({"full_name": "Siti Rahmawati Putri"}), WHY, "full_name: Siti Rahmawati -> Siti Rahmawati Putri");
+        check(
+            json!({"full_name": "Siti Rahmawati Putri"}),
+            WHY,
+            "full_name: Siti Rahmawati -> Siti Rahmawati Putri",
+        );
     }
     #[test]
     fn several_fields_in_form_order() {
@@ -145,7 +178,11 @@ mod tests {
     }
     #[test]
     fn unchanged_fields_may_be_sent() {
-        check(json!({"full_name": "Siti Rahmawati", "sex": "female", "address": "Jl. Melati 5"}), WHY, "address: - -> Jl. Melati 5");
+        check(
+            json!({"full_name": "Siti Rahmawati", "sex": "female", "address": "Jl. Melati 5"}),
+            WHY,
+            "address: - -> Jl. Melati 5",
+        );
     }
     #[test]
     fn clear_optional_with_empty_text() {
@@ -153,23 +190,43 @@ mod tests {
     }
     #[test]
     fn clear_optional_with_null() {
-        check(json!({"employer_npp": null}), WHY, "employer_npp: 12345678 -> -");
+        check(
+            json!({"employer_npp": null}),
+            WHY,
+            "employer_npp: 12345678 -> -",
+        );
     }
     #[test]
     fn clear_required_is_an_error() {
-        check(json!({"full_name": ""}), WHY, "rejected: E full_name required");
+        check(
+            json!({"full_name": ""}),
+            WHY,
+            "rejected: E full_name required",
+        );
     }
     #[test]
     fn clear_admitted_at_is_an_error() {
-        check(json!({"admitted_at": null}), WHY, "rejected: E admitted_at required");
+        check(
+            json!({"admitted_at": null}),
+            WHY,
+            "rejected: E admitted_at required",
+        );
     }
     #[test]
     fn clear_employer_of_pu_revalidated() {
-        check(json!({"employer_name": ""}), WHY, "rejected: E employer_name required_for_segment");
+        check(
+            json!({"employer_name": ""}),
+            WHY,
+            "rejected: E employer_name required_for_segment",
+        );
     }
     #[test]
     fn revalidates_whole_record() {
-        check(json!({"accident_at": "2026-11-24T09:30:00+07:00"}), WHY, "rejected: E accident_at accident_after_admission");
+        check(
+            json!({"accident_at": "2026-11-24T09:30:00+07:00"}),
+            WHY,
+            "rejected: E accident_at accident_after_admission",
+        );
     }
     #[test]
     fn warnings_of_whole_record_returned() {
@@ -181,15 +238,27 @@ mod tests {
     }
     #[test]
     fn warnings_kept_when_rejected() {
-        check(json!({"sex": "male", "full_name": "X"}), WHY, "rejected: E full_name too_short; W nik nik_sex_mismatch");
+        check(
+            json!({"sex": "male", "full_name": "X"}),
+            WHY,
+            "rejected: E full_name too_short; W nik nik_sex_mismatch",
+        );
     }
     #[test]
     fn normalized_value_equal_to_current_is_no_change() {
-        check(json!({"kpj": " 12345678901 "}), WHY, "rejected: E changes no_changes");
+        check(
+            json!({"kpj": " 12345678901 "}),
+            WHY,
+            "rejected: E changes no_changes",
+        );
     }
     #[test]
     fn no_changes_when_everything_equal() {
-        check(json!({"full_name": "Siti Rahmawati"}), WHY, "rejected: E changes no_changes");
+        check(
+            json!({"full_name": "Siti Rahmawati"}),
+            WHY,
+            "rejected: E changes no_changes",
+        );
     }
     #[test]
     fn no_changes_when_empty() {
@@ -197,19 +266,35 @@ mod tests {
     }
     #[test]
     fn id_not_correctable() {
-        check(json!({"id": "019ab5d2-7c00-7000-8000-0000000000ff", "full_name": "Siti R"}), WHY, "rejected: E id not_correctable");
+        check(
+            json!({"id": "019ab5d2-7c00-7000-8000-0000000000ff", "full_name": "Siti R"}),
+            WHY,
+            "rejected: E id not_correctable",
+        );
     }
     #[test]
     fn reason_required() {
-        check(json!({"full_name": "Siti R"}), "  ", "rejected: E reason required");
+        check(
+            json!({"full_name": "Siti R"}),
+            "  ",
+            "rejected: E reason required",
+        );
     }
     #[test]
     fn unknown_field_and_wrong_type() {
-        check(json!({"nama": "Siti", "nik": 5}), WHY, "rejected: E nama unknown_field; E nik not_text");
+        check(
+            json!({"nama": "Siti", "nik": 5}),
+            WHY,
+            "rejected: E nama unknown_field; E nik not_text",
+        );
     }
     #[test]
     fn every_error_at_once() {
-        check(json!({"id": "x", "chronology": "jatuh"}), "", "rejected: E reason required; E id not_correctable; E chronology too_short");
+        check(
+            json!({"id": "x", "chronology": "jatuh"}),
+            "",
+            "rejected: E reason required; E id not_correctable; E chronology too_short",
+        );
     }
     #[test]
     fn identity_can_move_to_kpj_only() {
@@ -217,17 +302,23 @@ mod tests {
     }
     #[test]
     fn identity_cannot_be_cleared_entirely() {
-        check(json!({"nik": "", "kpj": null}), WHY, "rejected: E nik identity_required");
+        check(
+            json!({"nik": "", "kpj": null}),
+            WHY,
+            "rejected: E nik identity_required",
+        );
     }
 
     #[test]
     fn corrected_record_keeps_id_and_applies_values() {
         let current = valid_sample();
         let changes = json!({"admitted_at": "2026-11-24T09:20:00+07:00", "kpj": "12ab5678901"});
-        let checked =
-            correct_intake(&current, changes.as_object().unwrap(), WHY, now()).unwrap();
+        let checked = correct_intake(&current, changes.as_object().unwrap(), WHY, now()).unwrap();
         let (corrected, field_changes) = checked.record;
-        assert_eq!(corrected.id, current.id, "a correction never changes the id");
+        assert_eq!(
+            corrected.id, current.id,
+            "a correction never changes the id"
+        );
         assert_eq!(corrected.kpj.as_deref(), Some("12AB5678901"));
         assert_eq!(
             field_changes[0],

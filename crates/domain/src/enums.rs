@@ -138,7 +138,11 @@ mod tests {
         let mut texts = Vec::new();
         for value in all {
             let json = serde_json::to_value(value).unwrap();
-            assert_eq!(json, serde_json::Value::String(value.to_string()), "serde form is as_str");
+            assert_eq!(
+                json,
+                serde_json::Value::String(value.to_string()),
+                "serde form is as_str"
+            );
             let back: T = serde_json::from_value(json).unwrap();
             assert_eq!(&back, value);
             texts.push(value.to_string());
@@ -187,6 +191,10 @@ mod tests {
     #[test]
     fn parse_is_exact() {
         assert_eq!(Segment::parse("JAKON"), Some(Segment::Jakon));
-        assert_eq!(Segment::parse("jakon"), None, "parse is exact; input reading ignores case");
+        assert_eq!(
+            Segment::parse("jakon"),
+            None,
+            "parse is exact; input reading ignores case"
+        );
     }
 }

@@ -18,7 +18,10 @@ pub(crate) fn check_kpj(kpj: &str, issues: &mut Issues) -> bool {
         );
         return false;
     }
-    if !kpj.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+    if !kpj
+        .chars()
+        .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    {
         issues.error(
             "kpj",
             "kpj_format",
@@ -41,7 +44,9 @@ pub(crate) fn check_phone(field: &str, phone: &str, issues: &mut Issues) -> bool
     let compact: String = phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     let digits = compact.strip_prefix('+').unwrap_or(&compact);
     let problem = if !digits.chars().all(|c| c.is_ascii_digit()) {
-        Some(format!("may contain only digits, spaces, dashes and a leading + (got \"{phone}\")"))
+        Some(format!(
+            "may contain only digits, spaces, dashes and a leading + (got \"{phone}\")"
+        ))
     } else if !(compact.starts_with("08") || compact.starts_with("+62")) {
         Some(format!("must start with 08 or +62 (got \"{phone}\")"))
     } else {
@@ -95,7 +100,11 @@ pub(crate) fn parse_date(field: &str, text: &str, issues: &mut Issues) -> Option
         })
         .flatten();
     if date.is_none() {
-        let why = if shaped { "is not a real date" } else { "must be a date written YYYY-MM-DD" };
+        let why = if shaped {
+            "is not a real date"
+        } else {
+            "must be a date written YYYY-MM-DD"
+        };
         issues.error(field, "date_format", format_args!("{why} (got \"{text}\")"));
     }
     date
@@ -115,15 +124,24 @@ pub(crate) fn parse_datetime(
     if let Ok(instant) = DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M%:z") {
         return Some(instant);
     }
-    let lacks_offset = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
-        .iter()
-        .any(|format| NaiveDateTime::parse_from_str(text, format).is_ok());
+    let lacks_offset = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .any(|format| NaiveDateTime::parse_from_str(text, format).is_ok());
     let why = if lacks_offset {
         "has no UTC offset; add one such as +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)"
     } else {
         "must be a date and time with offset, e.g. 2026-11-24T08:30:00+07:00"
     };
-    issues.error(field, "datetime_format", format_args!("{why} (got \"{text}\")"));
+    issues.error(
+        field,
+        "datetime_format",
+        format_args!("{why} (got \"{text}\")"),
+    );
     None
 }
 
@@ -136,7 +154,11 @@ mod tests {
         let mut issues = Issues::default();
         let passed = run(value, &mut issues);
         let rejected = issues.into_rejected();
-        let mut actual = if passed { "ok".to_string() } else { "rejected".to_string() };
+        let mut actual = if passed {
+            "ok".to_string()
+        } else {
+            "rejected".to_string()
+        };
         for issue in rejected.errors.iter().chain(&rejected.warnings) {
             actual.push_str(&format!(" {:?}:{}", issue.severity, issue.rule));
         }
@@ -313,11 +335,19 @@ mod tests {
     }
     #[test]
     fn instant_without_offset() {
-        check("2026-11-24T08:30:00", instant, "rejected Error:datetime_format");
+        check(
+            "2026-11-24T08:30:00",
+            instant,
+            "rejected Error:datetime_format",
+        );
     }
     #[test]
     fn instant_form_datetime_local() {
-        check("2026-11-24T08:30", instant, "rejected Error:datetime_format");
+        check(
+            "2026-11-24T08:30",
+            instant,
+            "rejected Error:datetime_format",
+        );
     }
     #[test]
     fn instant_date_only() {
@@ -325,7 +355,11 @@ mod tests {
     }
     #[test]
     fn instant_hour_25() {
-        check("2026-11-24T25:30:00+07:00", instant, "rejected Error:datetime_format");
+        check(
+            "2026-11-24T25:30:00+07:00",
+            instant,
+            "rejected Error:datetime_format",
+        );
     }
 
     #[test]

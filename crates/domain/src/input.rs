@@ -27,9 +27,18 @@ impl<'a> Input<'a> {
     pub(crate) fn reject_unknown_keys(&self, known: &[&str], record: &str, issues: &mut Issues) {
         for key in self.object.keys() {
             if !known.contains(&key.as_str()) {
-                issues.error(key, "unknown_field", format_args!("is not a field of {record}"));
+                issues.error(
+                    key,
+                    "unknown_field",
+                    format_args!("is not a field of {record}"),
+                );
             }
         }
+    }
+
+    /// Whether the key is present at all, even with an empty value.
+    pub(crate) fn has_key(&self, field: &str) -> bool {
+        self.object.contains_key(field)
     }
 
     /// The raw value of `field` unless it is absent (`null`, `""`, whitespace-only).
@@ -97,11 +106,21 @@ impl<'a> Input<'a> {
     /// An optional choice among `T::ALL` (case-insensitive); `choice{allowed}` otherwise.
     pub(crate) fn choice<T: Choice>(&self, field: &str, issues: &mut Issues) -> Option<T> {
         let text = self.text(field, issues)?;
-        let found = T::all().iter().find(|item| item.text().eq_ignore_ascii_case(&text));
+        let found = T::all()
+            .iter()
+            .find(|item| item.text().eq_ignore_ascii_case(&text));
         if found.is_none() {
-            let allowed = T::all().iter().map(Choice::text).collect::<Vec<_>>().join(", ");
+            let allowed = T::all()
+                .iter()
+                .map(Choice::text)
+                .collect::<Vec<_>>()
+                .join(", ");
             issues
-                .error(field, "choice", format_args!("must be one of {allowed} (got \"{text}\")"))
+                .error(
+                    field,
+                    "choice",
+                    format_args!("must be one of {allowed} (got \"{text}\")"),
+                )
                 .param("allowed", allowed);
         }
         found.copied()
@@ -122,7 +141,11 @@ impl<'a> Input<'a> {
         match uuid::Uuid::try_parse(&text) {
             Ok(id) => Some(id),
             Err(_) => {
-                issues.error(field, "uuid_format", format_args!("must be a UUID (got \"{text}\")"));
+                issues.error(
+                    field,
+                    "uuid_format",
+                    format_args!("must be a UUID (got \"{text}\")"),
+                );
                 None
             }
         }
@@ -139,7 +162,11 @@ impl<'a> Input<'a> {
             _ => None,
         };
         let Some(number) = number else {
-            issues.error(field, "not_number", format_args!("must be a number (got {})", describe(raw)));
+            issues.error(
+                field,
+                "not_number",
+                format_args!("must be a number (got {})", describe(raw)),
+            );
             return None;
         };
         if range.whole && number.fract() != 0.0 {
@@ -156,7 +183,10 @@ impl<'a> Input<'a> {
                 .error(
                     field,
                     "out_of_range",
-                    format_args!("must be between {min} and {max} (got {})", range.show(number)),
+                    format_args!(
+                        "must be between {min} and {max} (got {})",
+                        range.show(number)
+                    ),
                 )
                 .param("min", min)
                 .param("max", max);
@@ -177,11 +207,19 @@ pub(crate) struct Range {
 
 impl Range {
     pub(crate) const fn whole(min: u16, max: u16) -> Range {
-        Range { min: min as f64, max: max as f64, whole: true }
+        Range {
+            min: min as f64,
+            max: max as f64,
+            whole: true,
+        }
     }
 
     pub(crate) const fn decimal(min: f64, max: f64) -> Range {
-        Range { min, max, whole: false }
+        Range {
+            min,
+            max,
+            whole: false,
+        }
     }
 
     /// "50" for whole ranges, "30.0" for decimal ones (as the contract writes them).
@@ -319,15 +357,27 @@ mod tests {
     }
     #[test]
     fn text_number_is_not_text() {
-        check(json!(12), text, "None | f: must be text (got 12) [not_text]");
+        check(
+            json!(12),
+            text,
+            "None | f: must be text (got 12) [not_text]",
+        );
     }
     #[test]
     fn text_bool_is_not_text() {
-        check(json!(true), text, "None | f: must be text (got true) [not_text]");
+        check(
+            json!(true),
+            text,
+            "None | f: must be text (got true) [not_text]",
+        );
     }
     #[test]
     fn text_array_is_not_text() {
-        check(json!(["a"]), text, "None | f: must be text (got an array) [not_text]");
+        check(
+            json!(["a"]),
+            text,
+            "None | f: must be text (got an array) [not_text]",
+        );
     }
     #[test]
     fn required_missing() {
@@ -335,7 +385,11 @@ mod tests {
     }
     #[test]
     fn required_wrong_type_is_not_also_missing() {
-        check(json!({}), required, "None | f: must be text (got an object) [not_text]");
+        check(
+            json!({}),
+            required,
+            "None | f: must be text (got an object) [not_text]",
+        );
     }
     #[test]
     fn length_min() {
@@ -343,7 +397,11 @@ mod tests {
     }
     #[test]
     fn length_below_min() {
-        check(json!(" a "), required, "None | f: must be at least 2 characters (got 1) [too_short]");
+        check(
+            json!(" a "),
+            required,
+            "None | f: must be at least 2 characters (got 1) [too_short]",
+        );
     }
     #[test]
     fn length_max_counts_characters_not_bytes() {
@@ -351,7 +409,11 @@ mod tests {
     }
     #[test]
     fn length_above_max() {
-        check(json!("abcdef"), required, "None | f: must be at most 5 characters (got 6) [too_long]");
+        check(
+            json!("abcdef"),
+            required,
+            "None | f: must be at most 5 characters (got 6) [too_long]",
+        );
     }
     #[test]
     fn choice_exact() {
@@ -387,27 +449,51 @@ mod tests {
     }
     #[test]
     fn number_not_a_number() {
-        check(json!("abc"), whole, "None | f: must be a number (got \"abc\") [not_number]");
+        check(
+            json!("abc"),
+            whole,
+            "None | f: must be a number (got \"abc\") [not_number]",
+        );
     }
     #[test]
     fn number_nan_rejected() {
-        check(json!("NaN"), whole, "None | f: must be a number (got \"NaN\") [not_number]");
+        check(
+            json!("NaN"),
+            whole,
+            "None | f: must be a number (got \"NaN\") [not_number]",
+        );
     }
     #[test]
     fn number_infinity_rejected() {
-        check(json!("inf"), decimal, "None | f: must be a number (got \"inf\") [not_number]");
+        check(
+            json!("inf"),
+            decimal,
+            "None | f: must be a number (got \"inf\") [not_number]",
+        );
     }
     #[test]
     fn number_bool_rejected() {
-        check(json!(false), whole, "None | f: must be a number (got false) [not_number]");
+        check(
+            json!(false),
+            whole,
+            "None | f: must be a number (got false) [not_number]",
+        );
     }
     #[test]
     fn number_fraction_where_whole() {
-        check(json!("120.5"), whole, "None | f: must be a whole number (got 120.5) [not_integer]");
+        check(
+            json!("120.5"),
+            whole,
+            "None | f: must be a whole number (got 120.5) [not_integer]",
+        );
     }
     #[test]
     fn number_out_of_range() {
-        check(json!(261), whole, "None | f: must be between 50 and 260 (got 261) [out_of_range]");
+        check(
+            json!(261),
+            whole,
+            "None | f: must be between 50 and 260 (got 261) [out_of_range]",
+        );
     }
     #[test]
     fn number_decimal() {
@@ -434,9 +520,17 @@ mod tests {
     fn unknown_keys_reported_each() {
         let object = json!({"nik": "1", "nama": "x", "umur": 3});
         let mut issues = Issues::default();
-        Input::new(object.as_object().unwrap()).reject_unknown_keys(&["nik"], "an intake", &mut issues);
+        Input::new(object.as_object().unwrap()).reject_unknown_keys(
+            &["nik"],
+            "an intake",
+            &mut issues,
+        );
         let rejected = issues.into_rejected();
-        let fields: Vec<_> = rejected.errors.iter().map(|issue| issue.to_string()).collect();
+        let fields: Vec<_> = rejected
+            .errors
+            .iter()
+            .map(|issue| issue.to_string())
+            .collect();
         assert_eq!(
             fields,
             [

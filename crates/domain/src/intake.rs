@@ -156,11 +156,16 @@ fn read_intake(
     input.reject_unknown_keys(INTAKE_FIELDS, "an intake", issues);
     let id = input.uuid("id", issues).unwrap_or(new_id);
     // Patient.
-    let nik = input.text("nik", issues).filter(|nik| check_nik_format(nik, issues));
+    let nik = input
+        .text("nik", issues)
+        .filter(|nik| check_nik_format(nik, issues));
     let identity_document = input.text_of_length("identity_document", 1, SHORT_TEXT_MAX, issues);
     let kpj = input.text("kpj", issues).map(|kpj| kpj.to_uppercase());
     let kpj = kpj.filter(|kpj| check_kpj(kpj, issues));
-    if ["nik", "kpj", "identity_document"].iter().all(|field| !input.is_given(field)) {
+    if ["nik", "kpj", "identity_document"]
+        .iter()
+        .all(|field| !input.is_given(field))
+    {
         issues.error(
             "nik",
             "identity_required",
@@ -171,13 +176,17 @@ fn read_intake(
     let sex = input.required_choice::<Sex>("sex", issues);
     let birth_date = input.required_text("birth_date", issues);
     let birth_date = birth_date.and_then(|text| parse_date("birth_date", &text, issues));
-    let phone = input.text("phone", issues).filter(|phone| check_phone("phone", phone, issues));
+    let phone = input
+        .text("phone", issues)
+        .filter(|phone| check_phone("phone", phone, issues));
     let address = input.text_of_length("address", 1, SHORT_TEXT_MAX, issues);
     let occupation = input.text_of_length("occupation", 1, SHORT_TEXT_MAX, issues);
     // Employer.
     let segment = input.required_choice::<Segment>("segment", issues);
     let employer_name = input.text_of_length("employer_name", 1, SHORT_TEXT_MAX, issues);
-    let employer_npp = input.text("employer_npp", issues).filter(|npp| check_npp(npp, issues));
+    let employer_npp = input
+        .text("employer_npp", issues)
+        .filter(|npp| check_npp(npp, issues));
     // Accident.
     let accident_at = input.required_text("accident_at", issues);
     let accident_at = accident_at.and_then(|text| parse_datetime("accident_at", &text, issues));
@@ -268,7 +277,12 @@ fn read_intake(
 }
 
 /// Not after today (`date_in_future`); age at the accident outside 15-80 warns `age_unusual`.
-fn check_birth_date(birth_date: NaiveDate, today: NaiveDate, accident_day: NaiveDate, issues: &mut Issues) {
+fn check_birth_date(
+    birth_date: NaiveDate,
+    today: NaiveDate,
+    accident_day: NaiveDate,
+    issues: &mut Issues,
+) {
     if birth_date > today {
         issues.error(
             "birth_date",
@@ -369,7 +383,11 @@ pub(crate) mod tests {
         errors
             .iter()
             .map(|issue| format!("E {} {}", issue.field, issue.rule))
-            .chain(warnings.iter().map(|issue| format!("W {} {}", issue.field, issue.rule)))
+            .chain(
+                warnings
+                    .iter()
+                    .map(|issue| format!("W {} {}", issue.field, issue.rule)),
+            )
             .collect::<Vec<_>>()
             .join("; ")
     }
@@ -427,7 +445,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn nik_day_45_female() {
-        check(json!({"nik": "3216054508900003", "birth_date": "1990-08-05"}), "");
+        check(
+            json!({"nik": "3216054508900003", "birth_date": "1990-08-05"}),
+            "",
+        );
     }
     #[test]
     fn nik_serial_0000() {
@@ -439,11 +460,17 @@ pub(crate) mod tests {
     }
     #[test]
     fn nik_unknown_province() {
-        check(json!({"nik": "9916055708900003"}), "W nik nik_province_unknown");
+        check(
+            json!({"nik": "9916055708900003"}),
+            "W nik nik_province_unknown",
+        );
     }
     #[test]
     fn nik_birth_date_mismatch() {
-        check(json!({"birth_date": "1990-08-18"}), "W nik nik_birth_date_mismatch");
+        check(
+            json!({"birth_date": "1990-08-18"}),
+            "W nik nik_birth_date_mismatch",
+        );
     }
     #[test]
     fn nik_sex_mismatch() {
@@ -472,7 +499,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn identity_document_alone() {
-        check(json!({"nik": null, "kpj": null, "identity_document": "C1234567"}), "");
+        check(
+            json!({"nik": null, "kpj": null, "identity_document": "C1234567"}),
+            "",
+        );
     }
     #[test]
     fn identity_invalid_nik_is_not_also_missing() {
@@ -480,7 +510,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn identity_document_too_long() {
-        check(json!({"identity_document": "X".repeat(201)}), "E identity_document too_long");
+        check(
+            json!({"identity_document": "X".repeat(201)}),
+            "E identity_document too_long",
+        );
     }
 
     #[test]
@@ -501,7 +534,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn full_name_101_chars() {
-        check(json!({"full_name": "a".repeat(101)}), "E full_name too_long");
+        check(
+            json!({"full_name": "a".repeat(101)}),
+            "E full_name too_long",
+        );
     }
     #[test]
     fn sex_missing() {
@@ -525,7 +561,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn case_category_unknown() {
-        check(json!({"case_category": "accident"}), "E case_category choice");
+        check(
+            json!({"case_category": "accident"}),
+            "E case_category choice",
+        );
     }
     #[test]
     fn place_type_missing() {
@@ -551,15 +590,24 @@ pub(crate) mod tests {
     }
     #[test]
     fn birth_date_format() {
-        check(json!({"birth_date": "17-08-1990"}), "E birth_date date_format");
+        check(
+            json!({"birth_date": "17-08-1990"}),
+            "E birth_date date_format",
+        );
     }
     #[test]
     fn birth_date_today_is_not_future() {
-        check(json!({"nik": null, "birth_date": "2026-11-24"}), "W birth_date age_unusual");
+        check(
+            json!({"nik": null, "birth_date": "2026-11-24"}),
+            "W birth_date age_unusual",
+        );
     }
     #[test]
     fn birth_date_tomorrow() {
-        check(json!({"nik": null, "birth_date": "2026-11-25"}), "E birth_date date_in_future");
+        check(
+            json!({"nik": null, "birth_date": "2026-11-25"}),
+            "E birth_date date_in_future",
+        );
     }
     #[test]
     fn age_15_ok() {
@@ -567,7 +615,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn age_14_warns() {
-        check(json!({"nik": null, "birth_date": "2011-11-25"}), "W birth_date age_unusual");
+        check(
+            json!({"nik": null, "birth_date": "2011-11-25"}),
+            "W birth_date age_unusual",
+        );
     }
     #[test]
     fn age_80_ok() {
@@ -575,7 +626,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn age_81_warns() {
-        check(json!({"nik": null, "birth_date": "1945-11-24"}), "W birth_date age_unusual");
+        check(
+            json!({"nik": null, "birth_date": "1945-11-24"}),
+            "W birth_date age_unusual",
+        );
     }
 
     #[test]
@@ -605,15 +659,24 @@ pub(crate) mod tests {
 
     #[test]
     fn employer_required_for_pu() {
-        check(json!({"employer_name": null}), "E employer_name required_for_segment");
+        check(
+            json!({"employer_name": null}),
+            "E employer_name required_for_segment",
+        );
     }
     #[test]
     fn employer_required_for_jakon() {
-        check(json!({"segment": "JAKON", "employer_name": ""}), "E employer_name required_for_segment");
+        check(
+            json!({"segment": "JAKON", "employer_name": ""}),
+            "E employer_name required_for_segment",
+        );
     }
     #[test]
     fn employer_optional_for_bpu() {
-        check(json!({"segment": "BPU", "employer_name": null, "employer_npp": null}), "");
+        check(
+            json!({"segment": "BPU", "employer_name": null, "employer_npp": null}),
+            "",
+        );
     }
     #[test]
     fn employer_optional_for_pmi() {
@@ -621,11 +684,17 @@ pub(crate) mod tests {
     }
     #[test]
     fn npp_dash() {
-        check(json!({"employer_npp": "1234-5678"}), "E employer_npp npp_format");
+        check(
+            json!({"employer_npp": "1234-5678"}),
+            "E employer_npp npp_format",
+        );
     }
     #[test]
     fn npp_length_warns() {
-        check(json!({"employer_npp": "NPW123"}), "W employer_npp npp_length");
+        check(
+            json!({"employer_npp": "NPW123"}),
+            "W employer_npp npp_length",
+        );
     }
 
     #[test]
@@ -634,7 +703,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn accident_without_offset() {
-        check(json!({"accident_at": "2026-11-24T08:30:00"}), "E accident_at datetime_format");
+        check(
+            json!({"accident_at": "2026-11-24T08:30:00"}),
+            "E accident_at datetime_format",
+        );
     }
     #[test]
     fn accident_equal_to_admission() {
@@ -642,7 +714,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn accident_after_admission() {
-        check(json!({"accident_at": "2026-11-24T09:11:00+07:00"}), "E accident_at accident_after_admission");
+        check(
+            json!({"accident_at": "2026-11-24T09:11:00+07:00"}),
+            "E accident_at accident_after_admission",
+        );
     }
     #[test]
     fn accident_compared_across_offsets() {
@@ -651,7 +726,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn admitted_without_offset() {
-        check(json!({"admitted_at": "2026-11-24T09:10"}), "E admitted_at datetime_format");
+        check(
+            json!({"admitted_at": "2026-11-24T09:10"}),
+            "E admitted_at datetime_format",
+        );
     }
     #[test]
     fn admitted_5_minutes_ahead_ok() {
@@ -659,14 +737,21 @@ pub(crate) mod tests {
     }
     #[test]
     fn admitted_more_than_5_minutes_ahead() {
-        check(json!({"admitted_at": "2026-11-24T10:05:01+07:00"}), "E admitted_at admitted_in_future");
+        check(
+            json!({"admitted_at": "2026-11-24T10:05:01+07:00"}),
+            "E admitted_at admitted_in_future",
+        );
     }
     #[test]
     fn admitted_defaults_to_now() {
         let mut input = sample();
         input.remove("admitted_at");
         let intake = validate_intake(&input, new_id(), now()).unwrap().record;
-        assert_eq!(intake.admitted_at, now(), "admitted_at defaults to the desk clock");
+        assert_eq!(
+            intake.admitted_at,
+            now(),
+            "admitted_at defaults to the desk clock"
+        );
     }
     #[test]
     fn accident_after_default_admission() {
@@ -682,27 +767,45 @@ pub(crate) mod tests {
 
     #[test]
     fn occupation_required_for_disease() {
-        check(json!({"case_category": "occupational_disease"}), "E occupation required_for_category");
+        check(
+            json!({"case_category": "occupational_disease"}),
+            "E occupation required_for_category",
+        );
     }
     #[test]
     fn occupation_given_for_disease() {
-        check(json!({"case_category": "occupational_disease", "occupation": "Operator mesin"}), "");
+        check(
+            json!({"case_category": "occupational_disease", "occupation": "Operator mesin"}),
+            "",
+        );
     }
     #[test]
     fn traffic_without_police_report() {
-        check(json!({"place_type": "traffic"}), "W police_report_number police_report_missing");
+        check(
+            json!({"place_type": "traffic"}),
+            "W police_report_number police_report_missing",
+        );
     }
     #[test]
     fn traffic_with_police_report() {
-        check(json!({"place_type": "traffic", "police_report_number": "LP/123/XI/2026"}), "");
+        check(
+            json!({"place_type": "traffic", "police_report_number": "LP/123/XI/2026"}),
+            "",
+        );
     }
     #[test]
     fn location_missing() {
-        check(json!({"accident_location": " "}), "E accident_location required");
+        check(
+            json!({"accident_location": " "}),
+            "E accident_location required",
+        );
     }
     #[test]
     fn chronology_19_chars() {
-        check(json!({"chronology": "a".repeat(19)}), "E chronology too_short");
+        check(
+            json!({"chronology": "a".repeat(19)}),
+            "E chronology too_short",
+        );
     }
     #[test]
     fn chronology_20_chars() {
@@ -710,7 +813,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn chronology_4001_chars() {
-        check(json!({"chronology": "a".repeat(4001)}), "E chronology too_long");
+        check(
+            json!({"chronology": "a".repeat(4001)}),
+            "E chronology too_long",
+        );
     }
     #[test]
     fn injury_missing() {
@@ -726,7 +832,10 @@ pub(crate) mod tests {
     }
     #[test]
     fn contact_phone_format() {
-        check(json!({"contact_phone": "12345"}), "E contact_phone phone_format");
+        check(
+            json!({"contact_phone": "12345"}),
+            "E contact_phone phone_format",
+        );
     }
 
     #[test]
@@ -765,7 +874,11 @@ pub(crate) mod tests {
         assert_eq!(intake.id, new_id(), "new_id is used when there is no id");
         assert_eq!(intake.kpj.as_deref(), Some("12AB5678901"));
         assert_eq!(intake.full_name, "Siti Rahmawati");
-        assert_eq!(intake.phone.as_deref(), Some("0812-3456-7890"), "phone keeps what was typed");
+        assert_eq!(
+            intake.phone.as_deref(),
+            Some("0812-3456-7890"),
+            "phone keeps what was typed"
+        );
         assert_eq!(intake.sex, Sex::Female);
         assert_eq!(intake.accident_at.offset().local_minus_utc(), 7 * 3600);
     }
@@ -789,16 +902,26 @@ pub(crate) mod tests {
         input.insert("segment".into(), json!("JAKON"));
         input.remove("employer_name");
         let rejected = validate_intake(&input, new_id(), now()).unwrap_err();
-        let params: Vec<_> = rejected.errors.iter().map(|issue| format!("{:?}", issue.params)).collect();
+        let params: Vec<_> = rejected
+            .errors
+            .iter()
+            .map(|issue| format!("{:?}", issue.params))
+            .collect();
         assert_eq!(params, ["{\"min\": \"20\"}", "{\"segment\": \"JAKON\"}"]);
     }
 
     #[test]
     fn report_due_48_hours_later_keeping_offset() {
         let mut intake = valid_sample();
-        assert_eq!(intake.report_due_at().to_rfc3339(), "2026-11-26T08:30:00+07:00");
+        assert_eq!(
+            intake.report_due_at().to_rfc3339(),
+            "2026-11-26T08:30:00+07:00"
+        );
         intake.accident_at = DateTime::parse_from_rfc3339("2026-12-31T23:00:00+09:00").unwrap();
-        assert_eq!(intake.report_due_at().to_rfc3339(), "2027-01-02T23:00:00+09:00");
+        assert_eq!(
+            intake.report_due_at().to_rfc3339(),
+            "2027-01-02T23:00:00+09:00"
+        );
     }
 
     #[test]
@@ -809,8 +932,13 @@ pub(crate) mod tests {
         assert_eq!(fields["accident_at"], "2026-11-24T08:30:00+07:00");
         assert_eq!(fields["segment"], "PU");
         assert_eq!(fields["id"], new_id().to_string());
-        assert!(!fields.contains_key("address"), "absent fields are left out");
-        assert!(fields.keys().all(|key| INTAKE_FIELDS.contains(&key.as_str())));
+        assert!(
+            !fields.contains_key("address"),
+            "absent fields are left out"
+        );
+        assert!(fields
+            .keys()
+            .all(|key| INTAKE_FIELDS.contains(&key.as_str())));
         let other_id = Uuid::nil();
         let again = validate_intake(&fields, other_id, now()).unwrap().record;
         assert_eq!(again, intake);

@@ -120,14 +120,20 @@ impl Issues {
     }
 
     pub(crate) fn into_rejected(self) -> Rejected {
-        Rejected { errors: self.errors, warnings: self.warnings }
+        Rejected {
+            errors: self.errors,
+            warnings: self.warnings,
+        }
     }
 
     /// `Checked` when there is no error. `record` is None only when some value could not be
     /// read, which always comes with an error.
     pub(crate) fn finish<T>(self, record: Option<T>) -> Result<Checked<T>, Rejected> {
         match record {
-            Some(record) if !self.has_errors() => Ok(Checked { record, warnings: self.warnings }),
+            Some(record) if !self.has_errors() => Ok(Checked {
+                record,
+                warnings: self.warnings,
+            }),
             Some(_) => Err(self.into_rejected()),
             None => {
                 let mut issues = self;
@@ -180,7 +186,10 @@ mod tests {
         issues.error("full_name", "required", "is required");
         issues.warning("kpj", "kpj_letters", "contains letters");
         issues.error("sex", "required", "is required");
-        check_display(issues, "full_name: is required [required]\nsex: is required [required]");
+        check_display(
+            issues,
+            "full_name: is required [required]\nsex: is required [required]",
+        );
     }
 
     #[test]
@@ -198,7 +207,9 @@ mod tests {
     #[test]
     fn params_are_serialized_only_when_present() {
         let mut issues = Issues::default();
-        issues.error("chronology", "too_short", "too short").param("min", 20);
+        issues
+            .error("chronology", "too_short", "too short")
+            .param("min", 20);
         issues.error("sex", "required", "is required");
         let json = serde_json::to_value(issues.into_rejected().errors).unwrap();
         assert_eq!(json[0]["params"]["min"], "20");

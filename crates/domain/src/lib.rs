@@ -1,1 +1,24 @@
-//! stub
+//! The record contract of PLKK Desk: the intake (a work-accident case as admitted at the desk)
+//! and the treatment note, their closed value lists, and every rule DOMAIN.md states on them.
+//! Validation turns an untyped JSON object (from a form, the CLI or sync) into a typed record
+//! plus warnings, or into every error at once.
+//!
+//! Invariants: no IO, no clock (`now`/`today` are parameters), no randomness (new ids are
+//! parameters). Issue `rule` codes are stable; the UI translates them.
+
+mod correction;
+mod enums;
+mod formats;
+mod input;
+mod intake;
+mod issue;
+mod nik;
+mod note;
+
+pub use correction::{correct_intake, FieldChange};
+pub use enums::{CaseCategory, Consent, Disposition, Outcome, PlaceType, Segment, Sex};
+pub use input::JsonObject;
+pub use intake::{validate_intake, Intake, INTAKE_FIELDS};
+pub use issue::{Checked, Issue, Rejected, Severity};
+pub use nik::{decode_nik, NikFacts};
+pub use note::{validate_note, Note, NoteDraft, NoteFields};

@@ -36,11 +36,21 @@ pub fn decode_nik(nik: &str, today: NaiveDate) -> Option<NikFacts> {
 
 /// Province codes (NIK digits 1-2) in use: Sumatra and Riau Islands, Java, Bali and Nusa
 /// Tenggara, Kalimantan, Sulawesi, Maluku, Papua (incl. the provinces split off in 2022).
-const PROVINCE_CODE_RANGES: &[(u8, u8)] =
-    &[(11, 19), (21, 21), (31, 36), (51, 53), (61, 65), (71, 76), (81, 82), (91, 96)];
+const PROVINCE_CODE_RANGES: &[(u8, u8)] = &[
+    (11, 19),
+    (21, 21),
+    (31, 36),
+    (51, 53),
+    (61, 65),
+    (71, 76),
+    (81, 82),
+    (91, 96),
+];
 
 fn is_province_code(code: u8) -> bool {
-    PROVINCE_CODE_RANGES.iter().any(|&(first, last)| (first..=last).contains(&code))
+    PROVINCE_CODE_RANGES
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&code))
 }
 
 /// A NIK cut into its parts; only built from 16 ASCII digits.
@@ -98,7 +108,11 @@ impl<'a> NikParts<'a> {
 
     fn birth_date(&self, today: NaiveDate) -> Option<NaiveDate> {
         let in_century = |century: i32| {
-            NaiveDate::from_ymd_opt(century + self.year_in_century as i32, self.month, self.day())
+            NaiveDate::from_ymd_opt(
+                century + self.year_in_century as i32,
+                self.month,
+                self.day(),
+            )
         };
         match in_century(2000)? {
             date if date <= today => Some(date),
@@ -140,14 +154,21 @@ pub(crate) fn check_nik_format(nik: &str, issues: &mut Issues) -> bool {
         valid = false;
     }
     if parts.serial == "0000" {
-        issues.error("nik", "nik_serial", "serial number (digits 13-16) must not be 0000");
+        issues.error(
+            "nik",
+            "nik_serial",
+            "serial number (digits 13-16) must not be 0000",
+        );
         valid = false;
     }
     if !parts.month_is_valid() {
         issues.warning(
             "nik",
             "nik_month",
-            format_args!("month of birth (digits 9-10) should be 01-12 (got {:02})", parts.month),
+            format_args!(
+                "month of birth (digits 9-10) should be 01-12 (got {:02})",
+                parts.month
+            ),
         );
     }
     let province = parts.province_code.parse::<u8>().unwrap_or(0);
@@ -187,7 +208,11 @@ pub(crate) fn check_nik_against_record(
                 "nik_sex_mismatch",
                 format_args!(
                     "the NIK is a {}'s (day of birth {:02}) but sex is {sex}",
-                    if parts.sex() == Sex::Female { "woman" } else { "man" },
+                    if parts.sex() == Sex::Female {
+                        "woman"
+                    } else {
+                        "man"
+                    },
                     parts.day_field
                 ),
             );
@@ -235,7 +260,9 @@ mod tests {
                 facts.province_code,
                 facts.regency_code,
                 facts.sex,
-                facts.birth_date.map_or("-".to_string(), |date| date.to_string()),
+                facts
+                    .birth_date
+                    .map_or("-".to_string(), |date| date.to_string()),
                 facts.serial
             ),
         };
@@ -244,27 +271,51 @@ mod tests {
 
     #[test]
     fn decode_female_day_plus_40() {
-        check_decode("3216055708900003", "2026-11-24", "32 16 female 1990-08-17 0003");
+        check_decode(
+            "3216055708900003",
+            "2026-11-24",
+            "32 16 female 1990-08-17 0003",
+        );
     }
     #[test]
     fn decode_male() {
-        check_decode("3275011708900123", "2026-11-24", "32 75 male 1990-08-17 0123");
+        check_decode(
+            "3275011708900123",
+            "2026-11-24",
+            "32 75 male 1990-08-17 0123",
+        );
     }
     #[test]
     fn decode_century_20yy_when_not_after_today() {
-        check_decode("3216051708050001", "2026-11-24", "32 16 male 2005-08-17 0001");
+        check_decode(
+            "3216051708050001",
+            "2026-11-24",
+            "32 16 male 2005-08-17 0001",
+        );
     }
     #[test]
     fn decode_century_19yy_when_20yy_is_after_today() {
-        check_decode("3216051708270001", "2026-11-24", "32 16 male 1927-08-17 0001");
+        check_decode(
+            "3216051708270001",
+            "2026-11-24",
+            "32 16 male 1927-08-17 0001",
+        );
     }
     #[test]
     fn decode_century_edge_today_is_20yy() {
-        check_decode("3216052411260001", "2026-11-24", "32 16 male 2026-11-24 0001");
+        check_decode(
+            "3216052411260001",
+            "2026-11-24",
+            "32 16 male 2026-11-24 0001",
+        );
     }
     #[test]
     fn decode_century_edge_tomorrow_is_19yy() {
-        check_decode("3216052511260001", "2026-11-24", "32 16 male 1926-11-25 0001");
+        check_decode(
+            "3216052511260001",
+            "2026-11-24",
+            "32 16 male 1926-11-25 0001",
+        );
     }
     #[test]
     fn decode_impossible_date_has_no_birth_date() {
@@ -272,7 +323,11 @@ mod tests {
     }
     #[test]
     fn decode_trims() {
-        check_decode(" 3216055708900003 ", "2026-11-24", "32 16 female 1990-08-17 0003");
+        check_decode(
+            " 3216055708900003 ",
+            "2026-11-24",
+            "32 16 female 1990-08-17 0003",
+        );
     }
     #[test]
     fn decode_too_short() {
@@ -295,9 +350,18 @@ mod tests {
             .errors
             .iter()
             .map(|issue| format!("error {}", issue.rule))
-            .chain(rejected.warnings.iter().map(|issue| format!("warn {}", issue.rule)))
+            .chain(
+                rejected
+                    .warnings
+                    .iter()
+                    .map(|issue| format!("warn {}", issue.rule)),
+            )
             .collect();
-        let actual = if found.is_empty() { "ok".to_string() } else { found.join(", ") };
+        let actual = if found.is_empty() {
+            "ok".to_string()
+        } else {
+            found.join(", ")
+        };
         assert_eq!(actual, expected);
     }
 
@@ -378,7 +442,12 @@ mod tests {
     }
     #[test]
     fn day_and_serial_errors_together() {
-        check("3216053508900000", "", None, "error nik_day, error nik_serial");
+        check(
+            "3216053508900000",
+            "",
+            None,
+            "error nik_day, error nik_serial",
+        );
     }
     #[test]
     fn month_00_warns() {
@@ -398,27 +467,52 @@ mod tests {
     }
     #[test]
     fn province_edges_known() {
-        for code in ["11", "19", "21", "31", "36", "51", "53", "61", "65", "71", "76", "81", "82", "91", "96"] {
+        for code in [
+            "11", "19", "21", "31", "36", "51", "53", "61", "65", "71", "76", "81", "82", "91",
+            "96",
+        ] {
             check(&format!("{code}16055708900003"), "", None, "ok");
         }
     }
     #[test]
     fn province_edges_unknown() {
-        for code in ["10", "22", "30", "37", "50", "54", "66", "77", "83", "97", "00"] {
-            check(&format!("{code}16055708900003"), "", None, "warn nik_province_unknown");
+        for code in [
+            "10", "22", "30", "37", "50", "54", "66", "77", "83", "97", "00",
+        ] {
+            check(
+                &format!("{code}16055708900003"),
+                "",
+                None,
+                "warn nik_province_unknown",
+            );
         }
     }
     #[test]
     fn birth_day_mismatch() {
-        check("3216055708900003", "1990-08-18", F, "warn nik_birth_date_mismatch");
+        check(
+            "3216055708900003",
+            "1990-08-18",
+            F,
+            "warn nik_birth_date_mismatch",
+        );
     }
     #[test]
     fn birth_month_mismatch() {
-        check("3216055708900003", "1990-09-17", F, "warn nik_birth_date_mismatch");
+        check(
+            "3216055708900003",
+            "1990-09-17",
+            F,
+            "warn nik_birth_date_mismatch",
+        );
     }
     #[test]
     fn birth_year_mismatch() {
-        check("3216055708900003", "1991-08-17", F, "warn nik_birth_date_mismatch");
+        check(
+            "3216055708900003",
+            "1991-08-17",
+            F,
+            "warn nik_birth_date_mismatch",
+        );
     }
     #[test]
     fn birth_century_is_not_compared() {
@@ -462,6 +556,9 @@ mod tests {
             warnings[0].message,
             "nik: the NIK says born 17-08-90 (DD-MM-YY) but birth_date is 1991-08-17"
         );
-        assert_eq!(warnings[1].message, "nik: the NIK is a woman's (day of birth 57) but sex is male");
+        assert_eq!(
+            warnings[1].message,
+            "nik: the NIK is a woman's (day of birth 57) but sex is male"
+        );
     }
 }

@@ -204,7 +204,15 @@ pub(crate) fn current_case(
         .query_row(
             "SELECT intake_seq, record, warnings, closed, outcome FROM cases WHERE intake_id = ?1",
             [intake_id.to_string()],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
         )
         .optional()?;
     row.map(|(seq, record, warnings, closed, outcome)| {
@@ -267,7 +275,13 @@ fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreE
     )?;
     let rows: Vec<(u32, String, String, String, String)> = statement
         .query_map([intake_id.to_string()], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (revision, written_at, author, reason, changes) in rows {

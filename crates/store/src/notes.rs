@@ -25,7 +25,8 @@ pub fn add_note(
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let case = current_case(&tx, intake_id)?.ok_or_else(|| intake_not_found("intake_id", intake_id))?;
+    let case =
+        current_case(&tx, intake_id)?.ok_or_else(|| intake_not_found("intake_id", intake_id))?;
     let checked = plkk_domain::validate_note(input, Uuid::now_v7(), case.intake.case_category)?;
     let draft = checked.record;
     if draft.intake_id.is_some_and(|given| given != intake_id) {
@@ -87,7 +88,9 @@ pub(crate) fn notes_of_case(
     let mut statement = conn
         .prepare_cached("SELECT record, warnings FROM notes WHERE intake_id = ?1 ORDER BY seq")?;
     let rows: Vec<(String, String)> = statement
-        .query_map([intake_id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .query_map([intake_id.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mut views = Vec::with_capacity(rows.len());
     for (record, warnings) in rows {

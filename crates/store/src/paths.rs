@@ -20,6 +20,10 @@ pub fn default_data_dir() -> PathBuf {
 pub fn os_user_name() -> String {
     ["PLKK_USER", "USER", "USERNAME"]
         .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()))
+        .find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        })
         .unwrap_or_else(|| "desk".to_owned())
 }

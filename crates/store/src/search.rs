@@ -16,7 +16,11 @@ mod tests {
     use super::match_expression;
 
     fn check(typed: &str, expected: Option<&str>) {
-        assert_eq!(match_expression(typed).as_deref(), expected, "typed {typed:?}");
+        assert_eq!(
+            match_expression(typed).as_deref(),
+            expected,
+            "typed {typed:?}"
+        );
     }
 
     #[test]

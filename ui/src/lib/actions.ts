@@ -15,6 +15,19 @@ export function enterSubmits(form: HTMLFormElement) {
   return { destroy: () => form.removeEventListener('keydown', onKeydown) };
 }
 
+/** Escape anywhere inside the node calls `handler` (e.g. to cancel a form). */
+export function escapeCalls(node: HTMLElement, handler: () => void) {
+  let current = handler;
+  const onKeydown = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') current();
+  };
+  node.addEventListener('keydown', onKeydown);
+  return {
+    update: (next: () => void) => (current = next),
+    destroy: () => node.removeEventListener('keydown', onKeydown),
+  };
+}
+
 /** A mouse click anywhere on a table row follows the row's link; the link itself stays the
  *  keyboard path (Tab to it, Enter opens). */
 export function rowLink(row: HTMLElement, href: string) {

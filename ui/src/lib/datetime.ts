@@ -51,6 +51,11 @@ export function toLocalInput(ms: number, offset: string): string {
   return `${date}T${time}${seconds ? `:${pad(seconds)}` : ''}`;
 }
 
+/** The prefill for "now": the current minute at the desk's offset. */
+export function nowLocalInput(now: number, offset: string): string {
+  return toLocalInput(Math.floor(now / MINUTE) * MINUTE, offset);
+}
+
 /** A stored timestamp as a `datetime-local` value at the desk's offset; "" when unreadable. */
 export function rfc3339ToLocalInput(text: string, offset: string): string {
   const ms = instant(text);

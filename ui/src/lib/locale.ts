@@ -7,7 +7,6 @@ import { DATETIME_FIELDS, ENUMS } from './fields';
 import { choiceLabel, fieldLabel, issueText, lang, translate, type MessageKey, type Params } from './i18n';
 
 export interface Locale {
-  lang: Lang;
   t(key: MessageKey, params?: Params): string;
   field(name: string): string;
   choice(enumName: string, value: string): string;
@@ -16,9 +15,6 @@ export interface Locale {
   value(field: string, raw: string | null | undefined): string;
   /** A timestamp in the desk's local time, e.g. "24 Nov 2026 08.30 WIB". */
   dateTime(text: string): string;
-  /** A `YYYY-MM-DD` date, e.g. "12 Maret 1990". */
-  date(text: string): string;
-  duration(span: Duration): string;
   /** "3 jam lalu". */
   ago(since: string, now: number): string;
   /** "sisa 45 jam" / "terlambat 2 jam". */
@@ -50,13 +46,13 @@ export function makeLocale(language: Lang, offset: string): Locale {
     const ms = instant(text);
     return ms === null ? text : `${dateTimeFormat.format(new Date(ms + shift))} ${zoneName(offset)}`;
   };
+  /** A `YYYY-MM-DD` date, e.g. "12 Maret 1990". */
   const date = (text: string) => {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
     return match ? dateFormat.format(new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]))) : text;
   };
 
   return {
-    lang: language,
     t,
     field: (name) => fieldLabel(language, name),
     choice: (enumName, value) => choiceLabel(language, enumName, value),
@@ -68,8 +64,6 @@ export function makeLocale(language: Lang, offset: string): Locale {
       return field === 'birth_date' ? date(raw) : raw;
     },
     dateTime,
-    date,
-    duration,
     ago(since, now) {
       const span = elapsed(since, now);
       return span ? t('time.ago', { duration: duration(span) }) : t('time.just_now');

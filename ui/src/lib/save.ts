@@ -13,7 +13,7 @@ export type SaveStatus =
 
 export const IDLE: SaveStatus = { kind: 'idle' };
 
-export const NO_ISSUES: FieldIssues = { errors: {}, warnings: {}, general: [] };
+const NO_ISSUES: FieldIssues = { errors: {}, warnings: {}, general: [] };
 
 /** The issues to show beside the fields for a status. */
 export function fieldIssues(status: SaveStatus): FieldIssues {

@@ -49,7 +49,11 @@ fn parse_options() -> anyhow::Result<Options> {
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
-        let mut value = || arguments.next().ok_or_else(|| anyhow::anyhow!("{argument} needs a value"));
+        let mut value = || {
+            arguments
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("{argument} needs a value"))
+        };
         match argument.as_str() {
             "--sizes" => {
                 options.sizes = value()?
@@ -105,7 +109,10 @@ fn save_latency(options: &Options) -> anyhow::Result<()> {
     }
     let desk = Figures::of(&mut desk_times);
     let bare = Figures::of(&mut bare_times);
-    println!("\n## Intake save, durable (WAL, synchronous=FULL), {} saves", options.saves);
+    println!(
+        "\n## Intake save, durable (WAL, synchronous=FULL), {} saves",
+        options.saves
+    );
     println!("intake save (validate + record + projection + search index + outbox, one transaction): {desk}");
     println!("bare one-row SQLite transaction, same disk:                                            {bare}");
     println!(
@@ -124,13 +131,17 @@ fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
     if present < size {
         let started = Instant::now();
         // Loading only: durability per row is not what is measured here.
-        store.connection().pragma_update(None, "synchronous", "OFF")?;
+        store
+            .connection()
+            .pragma_update(None, "synchronous", "OFF")?;
         let mut random = Seeded::new(size + present);
         for index in present..size {
             let intake = object(samples::synthetic_intake(&mut random, index));
             plkk_store::admit_intake(&mut store, &intake, "bench", now())?;
         }
-        store.connection().pragma_update(None, "synchronous", "FULL")?;
+        store
+            .connection()
+            .pragma_update(None, "synchronous", "FULL")?;
         println!(
             "\n(loaded {} synthetic intakes in {:.1} s)",
             size - present,
@@ -138,8 +149,23 @@ fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
         );
     }
     let queries = [
-        "si", "sit", "siti", "rahma", "budi san", "dewi k", "lubis", "hendra gun", "3216", "321605",
-        "32160112", "0000012", "000004567", "maju", "sinar cik", "ojek", "asep sembiring",
+        "si",
+        "sit",
+        "siti",
+        "rahma",
+        "budi san",
+        "dewi k",
+        "lubis",
+        "hendra gun",
+        "3216",
+        "321605",
+        "32160112",
+        "0000012",
+        "000004567",
+        "maju",
+        "sinar cik",
+        "ojek",
+        "asep sembiring",
     ];
     let single_letters = ["s", "b", "a", "3", "r"];
     let mut times = Vec::new();

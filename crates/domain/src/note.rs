@@ -1,0 +1,662 @@
+//! Treatment notes (catatan perawatan): the typed fields a nurse or doctor writes
+//! (`NoteFields`), a note as stored with what the app adds (`Note`: id, case, clock, author),
+//! a validated note not yet stored (`NoteDraft`), and `validate_note` with every rule of
+//! DOMAIN.md's note table: text length, plausible vitals, ICD-10 code shape and chapter, and
+//! the referral requirement. Notes are append-only; a correction is a new note with `corrects`.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::enums::{CaseCategory, Disposition, Outcome};
+use crate::input::{describe, Input, JsonObject, Range};
+use crate::issue::{Checked, Issues, Rejected};
+
+/// What the writer of a note gives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteFields {
+    pub text: String,
+    pub systolic: Option<u16>,
+    pub diastolic: Option<u16>,
+    pub pulse: Option<u16>,
+    pub resp_rate: Option<u16>,
+    pub temperature_c: Option<f64>,
+    pub spo2: Option<u8>,
+    pub pain_score: Option<u8>,
+    /// Upper case, e.g. ["S52.5", "W11"].
+    #[serde(default)]
+    pub icd10: Vec<String>,
+    pub disposition: Option<Disposition>,
+    pub referred_to: Option<String>,
+    pub stmb_days: Option<u16>,
+    /// A case with an outcome is closed.
+    pub outcome: Option<Outcome>,
+    /// The note this one corrects.
+    pub corrects: Option<Uuid>,
+}
+
+/// A stored note: the fields plus what the app sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: Uuid,
+    pub intake_id: Uuid,
+    pub written_at: DateTime<FixedOffset>,
+    pub author: String,
+    #[serde(flatten)]
+    pub fields: NoteFields,
+}
+
+/// A valid note before the store attaches it to its case, clock and author.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteDraft {
+    pub id: Uuid,
+    /// The case named in the input, if any; the store checks it matches.
+    pub intake_id: Option<Uuid>,
+    pub fields: NoteFields,
+}
+
+/// Every key a note input may carry.
+const NOTE_INPUT_FIELDS: &[&str] = &[
+    "id",
+    "intake_id",
+    "text",
+    "systolic",
+    "diastolic",
+    "pulse",
+    "resp_rate",
+    "temperature_c",
+    "spo2",
+    "pain_score",
+    "icd10",
+    "disposition",
+    "referred_to",
+    "stmb_days",
+    "outcome",
+    "corrects",
+];
+
+/// Keys the app fills in itself.
+const SET_BY_APP: &[&str] = &["written_at", "author"];
+
+const SYSTOLIC: Range = Range::whole(50, 260);
+const DIASTOLIC: Range = Range::whole(30, 160);
+const PULSE: Range = Range::whole(20, 250);
+const RESP_RATE: Range = Range::whole(5, 60);
+const TEMPERATURE_C: Range = Range::decimal(30.0, 44.0);
+const SPO2: Range = Range::whole(50, 100);
+const PAIN_SCORE: Range = Range::whole(0, 10);
+const STMB_DAYS: Range = Range::whole(0, 365);
+
+/// Checks an untyped note against every note rule; all errors at once. Input keys: the
+/// `NoteFields` keys, optional "id" (else `new_id`) and optional "intake_id". Numbers may be
+/// JSON numbers or numeric strings; `icd10` a JSON array of strings or one string separated by
+/// commas or spaces. `case_category` is the case's, for the ICD-10 chapter warning.
+pub fn validate_note(
+    input: &JsonObject,
+    new_id: Uuid,
+    case_category: CaseCategory,
+) -> Result<Checked<NoteDraft>, Rejected> {
+    let mut issues = Issues::default();
+    let draft = read_note(Input::new(input), new_id, case_category, &mut issues);
+    issues.finish(draft)
+}
+
+fn read_note(
+    input: Input,
+    new_id: Uuid,
+    case_category: CaseCategory,
+    issues: &mut Issues,
+) -> Option<NoteDraft> {
+    for field in SET_BY_APP {
+        if input.has_key(field) {
+            issues.error(
+                field,
+                "set_by_app",
+                "is set by the app and must not be given",
+            );
+        }
+    }
+    let known: Vec<&str> = NOTE_INPUT_FIELDS
+        .iter()
+        .chain(SET_BY_APP)
+        .copied()
+        .collect();
+    input.reject_unknown_keys(&known, "a treatment note", issues);
+
+    let id = input.uuid("id", issues).unwrap_or(new_id);
+    let intake_id = input.uuid("intake_id", issues);
+    let text = input.required_text_of_length("text", 1, 4000, issues);
+    let whole = |field: &str, range: Range, issues: &mut Issues| {
+        input
+            .number(field, range, issues)
+            .map(|number| number as u16)
+    };
+    let systolic = whole("systolic", SYSTOLIC, issues);
+    let diastolic = whole("diastolic", DIASTOLIC, issues);
+    let pulse = whole("pulse", PULSE, issues);
+    let resp_rate = whole("resp_rate", RESP_RATE, issues);
+    let temperature_c = input.number("temperature_c", TEMPERATURE_C, issues);
+    let spo2 = input
+        .number("spo2", SPO2, issues)
+        .map(|number| number as u8);
+    let pain_score = input
+        .number("pain_score", PAIN_SCORE, issues)
+        .map(|number| number as u8);
+    let icd10 = read_icd10(&input, case_category, issues);
+    let disposition = input.choice::<Disposition>("disposition", issues);
+    let referred_to = input.text_of_length("referred_to", 1, 200, issues);
+    if disposition == Some(Disposition::Referred) && !input.is_given("referred_to") {
+        issues.error(
+            "referred_to",
+            "required_when_referred",
+            "is required when disposition is referred: name the facility",
+        );
+    }
+    let stmb_days = whole("stmb_days", STMB_DAYS, issues);
+    let outcome = input.choice::<Outcome>("outcome", issues);
+    let corrects = input.uuid("corrects", issues);
+
+    Some(NoteDraft {
+        id,
+        intake_id,
+        fields: NoteFields {
+            text: text?,
+            systolic,
+            diastolic,
+            pulse,
+            resp_rate,
+            temperature_c,
+            spo2,
+            pain_score,
+            icd10,
+            disposition,
+            referred_to,
+            stmb_days,
+            outcome,
+            corrects,
+        },
+    })
+}
+
+/// The codes of `icd10` in order, upper case, without repeats. Each must look like `S52` or
+/// `S52.5` (`icd10_format{code}`); for a `work_accident` a code outside injuries (S00-T98) and
+/// external causes (V01-Y98) warns `icd10_chapter{code}`.
+fn read_icd10(input: &Input, case_category: CaseCategory, issues: &mut Issues) -> Vec<String> {
+    let mut words: Vec<&str> = Vec::new();
+    match input.raw("icd10") {
+        None => {}
+        Some(Value::String(text)) => words.extend(split_codes(text)),
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item {
+                    Value::String(text) => words.extend(split_codes(text)),
+                    Value::Null => {}
+                    other => {
+                        issues.error(
+                            "icd10",
+                            "not_text",
+                            format_args!("each code must be text (got {})", describe(other)),
+                        );
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            issues.error(
+                "icd10",
+                "not_text",
+                format_args!("must be text or a list of texts (got {})", describe(other)),
+            );
+        }
+    }
+    let mut codes: Vec<String> = Vec::new();
+    for code in words.into_iter().map(str::to_uppercase) {
+        if codes.contains(&code) {
+            continue;
+        }
+        if !is_icd10_code(&code) {
+            issues
+                .error(
+                    "icd10",
+                    "icd10_format",
+                    format_args!("code \"{code}\" must be a letter, two digits and an optional .digit, e.g. S52.5"),
+                )
+                .param("code", &code);
+        } else if case_category == CaseCategory::WorkAccident && !is_injury_or_external_cause(&code)
+        {
+            issues
+                .warning(
+                    "icd10",
+                    "icd10_chapter",
+                    format_args!(
+                        "code {code} is neither an injury (S00-T98) nor an external cause \
+                         (V01-Y98), unusual for a work accident; check it"
+                    ),
+                )
+                .param("code", &code);
+        }
+        codes.push(code);
+    }
+    codes
+}
+
+fn split_codes(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|word| !word.is_empty())
+}
+
+/// `^[A-Z][0-9]{2}(\.[0-9])?$`.
+fn is_icd10_code(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    let head = bytes.len() >= 3
+        && bytes[0].is_ascii_uppercase()
+        && bytes[1].is_ascii_digit()
+        && bytes[2].is_ascii_digit();
+    head && match bytes.len() {
+        3 => true,
+        5 => bytes[3] == b'.' && bytes[4].is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// S00-T98 (injury, poisoning) or V01-Y98 (external causes); `code` passed `is_icd10_code`.
+fn is_injury_or_external_cause(code: &str) -> bool {
+    let letter = code.as_bytes()[0];
+    let number: u8 = code[1..3].parse().unwrap_or(0);
+    match letter {
+        b'S' | b'W' | b'X' => true,
+        b'T' => number <= 98,
+        b'V' => number >= 1,
+        b'Y' => number <= 98,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::intake::tests::summary;
+
+    fn new_id() -> Uuid {
+        Uuid::parse_str("019ab5d2-7c00-7000-8000-0000000000aa").unwrap()
+    }
+
+    /// Validates `{"text": "Luka dibersihkan"}` with `patch` over it for a work accident.
+    fn check(patch: Value, expected: &str) {
+        check_for(CaseCategory::WorkAccident, patch, expected);
+    }
+
+    /// Prints "ok" plus warnings when valid, else the issues.
+    fn check_for(category: CaseCategory, patch: Value, expected: &str) {
+        let mut input = json!({"text": "Luka dibersihkan"})
+            .as_object()
+            .unwrap()
+            .clone();
+        for (key, value) in patch.as_object().unwrap() {
+            input.insert(key.clone(), value.clone());
+        }
+        let actual = match validate_note(&input, new_id(), category) {
+            Ok(checked) => format!("ok {}", summary(&[], &checked.warnings))
+                .trim_end()
+                .to_string(),
+            Err(rejected) => summary(&rejected.errors, &rejected.warnings),
+        };
+        assert_eq!(actual, expected, "for patch {patch}");
+    }
+
+    #[test]
+    fn text_only() {
+        check(json!({}), "ok");
+    }
+    #[test]
+    fn text_missing() {
+        check(json!({"text": "  "}), "E text required");
+    }
+    #[test]
+    fn text_1_char() {
+        check(json!({"text": "x"}), "ok");
+    }
+    #[test]
+    fn text_4000_chars() {
+        check(json!({"text": "x".repeat(4000)}), "ok");
+    }
+    #[test]
+    fn text_4001_chars() {
+        check(json!({"text": "x".repeat(4001)}), "E text too_long");
+    }
+    #[test]
+    fn text_not_text() {
+        check(json!({"text": 12}), "E text not_text");
+    }
+
+    #[test]
+    fn systolic_edges() {
+        check(json!({"systolic": 50}), "ok");
+        check(json!({"systolic": 49}), "E systolic out_of_range");
+        check(json!({"systolic": 260}), "ok");
+        check(json!({"systolic": 261}), "E systolic out_of_range");
+    }
+    #[test]
+    fn diastolic_edges() {
+        check(json!({"diastolic": 30}), "ok");
+        check(json!({"diastolic": 29}), "E diastolic out_of_range");
+        check(json!({"diastolic": 160}), "ok");
+        check(json!({"diastolic": 161}), "E diastolic out_of_range");
+    }
+    #[test]
+    fn pulse_edges() {
+        check(json!({"pulse": 20}), "ok");
+        check(json!({"pulse": 19}), "E pulse out_of_range");
+        check(json!({"pulse": 250}), "ok");
+        check(json!({"pulse": 251}), "E pulse out_of_range");
+    }
+    #[test]
+    fn resp_rate_edges() {
+        check(json!({"resp_rate": 5}), "ok");
+        check(json!({"resp_rate": 4}), "E resp_rate out_of_range");
+        check(json!({"resp_rate": 60}), "ok");
+        check(json!({"resp_rate": 61}), "E resp_rate out_of_range");
+    }
+    #[test]
+    fn temperature_edges() {
+        check(json!({"temperature_c": 30.0}), "ok");
+        check(
+            json!({"temperature_c": 29.9}),
+            "E temperature_c out_of_range",
+        );
+        check(json!({"temperature_c": 44}), "ok");
+        check(
+            json!({"temperature_c": 44.1}),
+            "E temperature_c out_of_range",
+        );
+    }
+    #[test]
+    fn temperature_decimal_allowed() {
+        check(json!({"temperature_c": "36.7"}), "ok");
+        check(json!({"temperature_c": "36,7"}), "ok");
+    }
+    #[test]
+    fn spo2_edges() {
+        check(json!({"spo2": 50}), "ok");
+        check(json!({"spo2": 49}), "E spo2 out_of_range");
+        check(json!({"spo2": 100}), "ok");
+        check(json!({"spo2": 101}), "E spo2 out_of_range");
+    }
+    #[test]
+    fn pain_score_edges() {
+        check(json!({"pain_score": 0}), "ok");
+        check(json!({"pain_score": -1}), "E pain_score out_of_range");
+        check(json!({"pain_score": 10}), "ok");
+        check(json!({"pain_score": 11}), "E pain_score out_of_range");
+    }
+    #[test]
+    fn stmb_days_edges() {
+        check(json!({"stmb_days": 0}), "ok");
+        check(json!({"stmb_days": -1}), "E stmb_days out_of_range");
+        check(json!({"stmb_days": 365}), "ok");
+        check(json!({"stmb_days": 366}), "E stmb_days out_of_range");
+    }
+    #[test]
+    fn numeric_strings_accepted() {
+        check(
+            json!({"systolic": "120", "diastolic": " 80 ", "pulse": "88", "spo2": "98"}),
+            "ok",
+        );
+    }
+    #[test]
+    fn empty_numbers_are_absent() {
+        check(json!({"systolic": "", "temperature_c": null}), "ok");
+    }
+    #[test]
+    fn non_numbers_rejected() {
+        check(
+            json!({"pulse": "cepat", "spo2": true}),
+            "E pulse not_number; E spo2 not_number",
+        );
+    }
+    #[test]
+    fn integers_required() {
+        check(
+            json!({"systolic": "120.5", "pain_score": 2.5, "stmb_days": "3.5", "spo2": 97.5}),
+            "E systolic not_integer; E spo2 not_integer; E pain_score not_integer; E stmb_days not_integer",
+        );
+    }
+    #[test]
+    fn whole_float_is_integer() {
+        check(json!({"resp_rate": 18.0}), "ok");
+    }
+
+    #[test]
+    fn icd10_single() {
+        check(json!({"icd10": "S52.5"}), "ok");
+    }
+    #[test]
+    fn icd10_array() {
+        check(json!({"icd10": ["S52.5", "W11"]}), "ok");
+    }
+    #[test]
+    fn icd10_comma_separated() {
+        check(json!({"icd10": "S52.5, W11"}), "ok");
+    }
+    #[test]
+    fn icd10_lower_case_accepted() {
+        check(json!({"icd10": "s52.5 w11"}), "ok");
+    }
+    #[test]
+    fn icd10_two_decimals() {
+        check(json!({"icd10": "S52.52"}), "E icd10 icd10_format");
+    }
+    #[test]
+    fn icd10_no_dot() {
+        check(json!({"icd10": "S525"}), "E icd10 icd10_format");
+    }
+    #[test]
+    fn icd10_one_digit() {
+        check(json!({"icd10": "S5"}), "E icd10 icd10_format");
+    }
+    #[test]
+    fn icd10_digit_first() {
+        check(json!({"icd10": ["5S2"]}), "E icd10 icd10_format");
+    }
+    #[test]
+    fn icd10_each_bad_code_reported() {
+        check(
+            json!({"icd10": "S5, W1, T14"}),
+            "E icd10 icd10_format; E icd10 icd10_format",
+        );
+    }
+    #[test]
+    fn icd10_number_item() {
+        check(json!({"icd10": ["S52.5", 52]}), "E icd10 not_text");
+    }
+    #[test]
+    fn icd10_object() {
+        check(json!({"icd10": {"code": "S52"}}), "E icd10 not_text");
+    }
+    #[test]
+    fn icd10_other_chapter_warns_for_work_accident() {
+        check(json!({"icd10": "J18.9"}), "ok W icd10 icd10_chapter");
+    }
+    #[test]
+    fn icd10_chapter_edges() {
+        check(json!({"icd10": "S00 T98 V01 Y98 X59"}), "ok");
+        check(json!({"icd10": "T99"}), "ok W icd10 icd10_chapter");
+        check(json!({"icd10": "V00"}), "ok W icd10 icd10_chapter");
+        check(json!({"icd10": "Y99"}), "ok W icd10 icd10_chapter");
+        check(json!({"icd10": "R10"}), "ok W icd10 icd10_chapter");
+    }
+    #[test]
+    fn icd10_other_chapter_fine_for_disease() {
+        check_for(
+            CaseCategory::OccupationalDisease,
+            json!({"icd10": "J62.8"}),
+            "ok",
+        );
+    }
+    #[test]
+    fn icd10_other_chapter_fine_for_commuting() {
+        check_for(
+            CaseCategory::CommutingAccident,
+            json!({"icd10": "R51"}),
+            "ok",
+        );
+    }
+
+    #[test]
+    fn disposition_each_value() {
+        for disposition in Disposition::ALL
+            .iter()
+            .filter(|d| **d != Disposition::Referred)
+        {
+            check(json!({"disposition": disposition.as_str()}), "ok");
+        }
+    }
+    #[test]
+    fn disposition_unknown() {
+        check(json!({"disposition": "home"}), "E disposition choice");
+    }
+    #[test]
+    fn referred_without_facility() {
+        check(
+            json!({"disposition": "referred"}),
+            "E referred_to required_when_referred",
+        );
+    }
+    #[test]
+    fn referred_with_facility() {
+        check(
+            json!({"disposition": "referred", "referred_to": "RSUD Cibitung"}),
+            "ok",
+        );
+    }
+    #[test]
+    fn outcome_value() {
+        check(json!({"outcome": "partial_functional_disability"}), "ok");
+    }
+    #[test]
+    fn outcome_unknown() {
+        check(json!({"outcome": "sembuh"}), "E outcome choice");
+    }
+    #[test]
+    fn corrects_uuid() {
+        check(
+            json!({"corrects": "019ab5d2-7c00-7000-8000-0000000000bb"}),
+            "ok",
+        );
+    }
+    #[test]
+    fn corrects_not_uuid() {
+        check(json!({"corrects": "note-1"}), "E corrects uuid_format");
+    }
+    #[test]
+    fn ids_not_uuid() {
+        check(
+            json!({"id": "1", "intake_id": "2"}),
+            "E id uuid_format; E intake_id uuid_format",
+        );
+    }
+    #[test]
+    fn set_by_app() {
+        check(
+            json!({"written_at": "2026-11-24T10:00:00+07:00", "author": "ns.ani"}),
+            "E written_at set_by_app; E author set_by_app",
+        );
+    }
+    #[test]
+    fn set_by_app_even_when_empty() {
+        check(json!({"author": ""}), "E author set_by_app");
+    }
+    #[test]
+    fn unknown_field() {
+        check(json!({"bp": "120/80"}), "E bp unknown_field");
+    }
+    #[test]
+    fn all_errors_at_once() {
+        check(
+            json!({"text": "", "systolic": 300, "disposition": "referred", "icd10": "J18.9, X"}),
+            "E text required; E systolic out_of_range; E icd10 icd10_format; \
+             E referred_to required_when_referred; W icd10 icd10_chapter",
+        );
+    }
+
+    #[test]
+    fn draft_values() {
+        let input = json!({
+            "id": "019ab5d2-7c00-7000-8000-0000000000cc",
+            "intake_id": "019ab5d2-7c00-7000-8000-0000000000dd",
+            "text": " Luka dijahit 5 jahitan ", "systolic": "120", "temperature_c": "36,8",
+            "icd10": "s52.5, W11, S52.5", "stmb_days": 14
+        });
+        let draft = validate_note(
+            input.as_object().unwrap(),
+            new_id(),
+            CaseCategory::WorkAccident,
+        )
+        .unwrap()
+        .record;
+        assert_eq!(draft.id.to_string(), "019ab5d2-7c00-7000-8000-0000000000cc");
+        assert_eq!(
+            draft.intake_id.map(|id| id.to_string()).as_deref(),
+            Some("019ab5d2-7c00-7000-8000-0000000000dd")
+        );
+        assert_eq!(draft.fields.text, "Luka dijahit 5 jahitan");
+        assert_eq!(draft.fields.systolic, Some(120));
+        assert_eq!(draft.fields.temperature_c, Some(36.8));
+        assert_eq!(
+            draft.fields.icd10,
+            ["S52.5", "W11"],
+            "upper case, repeats dropped"
+        );
+        assert_eq!(draft.fields.stmb_days, Some(14));
+    }
+    #[test]
+    fn draft_uses_new_id() {
+        let input = json!({"text": "Kontrol"});
+        let draft = validate_note(
+            input.as_object().unwrap(),
+            new_id(),
+            CaseCategory::WorkAccident,
+        )
+        .unwrap()
+        .record;
+        assert_eq!((draft.id, draft.intake_id), (new_id(), None));
+    }
+
+    #[test]
+    fn note_serializes_flat() {
+        let note = Note {
+            id: new_id(),
+            intake_id: new_id(),
+            written_at: DateTime::parse_from_rfc3339("2026-11-24T10:00:00+07:00").unwrap(),
+            author: "ns.ani".into(),
+            fields: NoteFields {
+                text: "Kontrol".into(),
+                systolic: Some(120),
+                diastolic: None,
+                pulse: None,
+                resp_rate: None,
+                temperature_c: Some(36.5),
+                spo2: None,
+                pain_score: None,
+                icd10: vec!["S52.5".into()],
+                disposition: Some(Disposition::OutpatientOffWork),
+                referred_to: None,
+                stmb_days: Some(3),
+                outcome: None,
+                corrects: None,
+            },
+        };
+        let json = serde_json::to_value(&note).unwrap();
+        assert_eq!(
+            json["text"], "Kontrol",
+            "fields are flattened into the note"
+        );
+        assert_eq!(json["disposition"], "outpatient_off_work");
+        assert_eq!(json["written_at"], "2026-11-24T10:00:00+07:00");
+        let back: Note = serde_json::from_value(json).unwrap();
+        assert_eq!(back, note);
+    }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { Issue } from './api';
+import { dictionaries, interpolate, issueText, translate } from './i18n';
+
+const issue = (rule: string, params?: Record<string, string>, field = 'nik'): Issue => ({
+  field,
+  rule,
+  severity: 'error',
+  message: `${field}: english message for ${rule}`,
+  params,
+});
+
+// Every rule code of the contract (section 2).
+const RULES = [
+  'required', 'required_for_segment', 'required_for_category', 'required_when_referred', 'unknown_field',
+  'not_text', 'not_number', 'not_integer', 'choice', 'too_short', 'too_long', 'uuid_format', 'nik_format',
+  'nik_day', 'nik_serial', 'identity_required', 'kpj_format', 'phone_format', 'npp_format', 'date_format',
+  'date_in_future', 'datetime_format', 'accident_after_admission', 'admitted_in_future', 'out_of_range',
+  'icd10_format', 'set_by_app', 'not_correctable', 'no_changes', 'not_found', 'intake_mismatch',
+  'nik_province_unknown', 'nik_month', 'nik_birth_date_mismatch', 'nik_sex_mismatch', 'kpj_letters',
+  'age_unusual', 'npp_length', 'police_report_missing', 'icd10_chapter',
+];
+
+describe('interpolate', () => {
+  it('fills placeholders', () => {
+    expect(interpolate('sisa {duration}', { duration: '45 jam' })).toBe('sisa 45 jam');
+    expect(interpolate('{n} dari {n}', { n: 2 })).toBe('2 dari 2');
+  });
+
+  it('is null when a placeholder has no value', () => {
+    expect(interpolate('Harus antara {min} dan {max}', { min: '5' })).toBeNull();
+  });
+});
+
+describe('dictionaries', () => {
+  it('translate every rule code of the contract in both languages', () => {
+    for (const lang of ['id', 'en'] as const) {
+      const missing = RULES.filter((rule) => !(`rule.${rule}` in dictionaries[lang]));
+      expect(missing, `rules without a ${lang} message`).toEqual([]);
+    }
+  });
+
+  it('use the same placeholders in both languages', () => {
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [key, text] of Object.entries(dictionaries.id)) {
+      const english = (dictionaries.en as Record<string, string>)[key];
+      expect(placeholders(english), key).toEqual(placeholders(text));
+    }
+  });
+});
+
+describe('issueText', () => {
+  it('translates a rule with its params', () => {
+    expect(issueText('id', issue('out_of_range', { min: '50', max: '260' }, 'systolic'))).toBe('Harus antara 50 dan 260');
+    expect(issueText('en', issue('too_short', { min: '20' }, 'chronology'))).toBe('Too short: at least 20 characters');
+    expect(issueText('id', issue('nik_day'))).toBe('Tanggal lahir di NIK harus 01–31, atau 41–71 untuk perempuan');
+  });
+
+  it('shows enum values in params as their labels', () => {
+    expect(issueText('id', issue('choice', { allowed: 'male, female' }, 'sex'))).toBe('Pilih salah satu: Laki-laki, Perempuan');
+    expect(issueText('en', issue('required_for_category', { category: 'occupational_disease' }, 'occupation'))).toBe(
+      'Required for “Occupational disease”',
+    );
+  });
+
+  it('falls back to the English message for an unknown rule', () => {
+    expect(issueText('id', issue('brand_new_rule'))).toBe('nik: english message for brand_new_rule');
+  });
+
+  it('falls back to the English message when a param is missing', () => {
+    expect(issueText('id', issue('out_of_range', { min: '50' }))).toBe('nik: english message for out_of_range');
+  });
+});
+
+describe('translate', () => {
+  it('shows an unknown key as itself rather than nothing', () => {
+    expect(translate('id', 'no.such.key')).toBe('no.such.key');
+  });
+
+  it('names sync states as the contract says', () => {
+    expect(translate('id', 'sync.pending')).toBe('belum terkirim');
+  });
+});

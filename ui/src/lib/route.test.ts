@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { caseHref, parseRoute } from './route';
+
+describe('parseRoute', () => {
+  it('reads each screen', () => {
+    expect(parseRoute('')).toEqual({ screen: 'cases' });
+    expect(parseRoute('#/')).toEqual({ screen: 'cases' });
+    expect(parseRoute('#/new')).toEqual({ screen: 'new' });
+    expect(parseRoute('#/somewhere/else')).toEqual({ screen: 'cases' });
+  });
+
+  it('round-trips a case link', () => {
+    const id = '01936f5e-7b2a-7c3d-9e4f-0a1b2c3d4e5f';
+    expect(parseRoute(caseHref(id))).toEqual({ screen: 'case', id });
+  });
+});
