@@ -193,20 +193,21 @@ impl DeskWindow {
         self.click_element(&element, &testid_css(testid)).await;
     }
 
-    /// Click `element` (`what` names it in a failure). An element hidden behind another one is
-    /// scrolled into view and tried once more before failing.
+    /// Click `element` (`what` names it in a failure), scrolled to the middle of the view first:
+    /// WebDriver scrolls an element only to the edge of the view, where sticky bars cover it.
     pub async fn click_element(&self, element: &Element, what: &str) {
-        if element.click().await.is_ok() {
-            return;
+        self.scroll_to_middle(element).await;
+        if let Err(error) = element.click().await {
+            panic!("click `{what}`: {error:?}");
         }
+    }
+
+    async fn scroll_to_middle(&self, element: &Element) {
         self.script(
-            "arguments[0].scrollIntoView({block: 'center'});",
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
             vec![element_arg(element)],
         )
         .await;
-        if let Err(error) = element.click().await {
-            panic!("click `{what}`: {error}");
-        }
     }
 
     /// The text of the first `[data-testid=TESTID]`, waiting for it to appear.
@@ -256,8 +257,9 @@ impl DeskWindow {
                     has_option,
                     "`{css}` has no option {value:?}; its options: {options}"
                 );
+                self.scroll_to_middle(&element).await;
                 if let Err(error) = element.select_by_value(value).await {
-                    eprintln!("desk window: WebDriver could not choose {value:?} in `{css}` ({error}); setting it by script");
+                    eprintln!("desk window: WebDriver could not choose {value:?} in `{css}` ({error:?}); setting it by script");
                 }
                 // Make sure the UI's bindings hear of the choice, whatever WebKit fired.
                 self.set_by_script(&element, value).await;
@@ -424,9 +426,14 @@ impl DeskWindow {
             std::thread::sleep(Duration::from_millis(50));
         }
         // Whatever else still carries the marker (WebKitWebDriver, WebKit helpers) gets SIGTERM too.
-        let leftovers = marked_processes(&self.marker, None);
+        // WebKit's helper processes leave by themselves shortly after the app: give them a moment.
+        let leftovers = wait_for_exit(
+            &marked_processes(&self.marker, None),
+            Duration::from_secs(2),
+        );
         if !leftovers.is_empty() {
-            eprintln!("desk window: stopping leftover processes {leftovers:?}");
+            let names: Vec<String> = leftovers.iter().map(|&pid| process_name(pid)).collect();
+            eprintln!("desk window: stopping leftover processes {leftovers:?} {names:?}");
             signal(&leftovers, "TERM");
             wait_for_exit(&leftovers, DRIVER_EXIT_GRACE);
         }
@@ -533,6 +540,12 @@ fn marked_processes(marker: &str, name: Option<&str>) -> Vec<u32> {
             })
         })
         .collect()
+}
+
+/// `/proc/PID/comm`, for messages.
+fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map_or_else(|_| "?".into(), |name| name.trim_end().into())
 }
 
 /// Whether `pid` is alive (a zombie has exited: it only waits for its parent to reap it).

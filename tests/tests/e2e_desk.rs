@@ -192,8 +192,11 @@ async fn admit_case(window: &DeskWindow) -> String {
 
 async fn open_case(window: &DeskWindow, case_id: &str) {
     let row_css = format!("{CASE_ROW}[data-id=\"{case_id}\"]");
-    let row = window.wait_for(&row_css, UI_TIMEOUT).await;
-    window.click_element(&row, &row_css).await;
+    // WebKitWebDriver refuses to click a table row itself ("element not interactable"), so
+    // click its first cell, as a person would.
+    let cell_css = format!("{row_css} td");
+    let cell = window.wait_for(&cell_css, UI_TIMEOUT).await;
+    window.click_element(&cell, &cell_css).await;
     window
         .wait_for(
             &format!("[data-testid=\"case-detail\"][data-id=\"{case_id}\"]"),

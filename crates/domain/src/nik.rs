@@ -22,9 +22,13 @@ pub struct NikFacts {
 }
 
 /// For a 16-digit NIK: what it says. Century: 20yy unless that is after `today`, then 19yy.
-/// None when not 16 digits.
+/// None when it is not 16 digits or breaks a NIK error rule (day, serial): such a NIK says
+/// nothing reliable about its holder, so the form must not fill sex or birth date from it.
 pub fn decode_nik(nik: &str, today: NaiveDate) -> Option<NikFacts> {
     let parts = NikParts::parse(nik.trim())?;
+    if !parts.day_is_valid() || parts.serial == "0000" {
+        return None;
+    }
     Some(NikFacts {
         province_code: parts.province_code.to_string(),
         regency_code: parts.regency_code.to_string(),
@@ -332,6 +336,15 @@ mod tests {
     #[test]
     fn decode_too_short() {
         check_decode("321605570890000", "2026-11-24", "None");
+    }
+    #[test]
+    fn decode_invalid_day_says_nothing() {
+        check_decode("3216053508900003", "2026-11-24", "None");
+        check_decode("3216057208900003", "2026-11-24", "None");
+    }
+    #[test]
+    fn decode_serial_0000_says_nothing() {
+        check_decode("3216055708900000", "2026-11-24", "None");
     }
     #[test]
     fn decode_letters() {

@@ -32,9 +32,10 @@ export interface Saved {
 export interface CaseSummary {
   id: string;
   full_name: string;
-  nik: string | null;
-  kpj: string | null;
-  employer_name: string | null;
+  // Optional intake fields are left out of the JSON when absent.
+  nik?: string | null;
+  kpj?: string | null;
+  employer_name?: string | null;
   case_category: string;
   accident_at: string;
   admitted_at: string;
@@ -163,3 +164,6 @@ export const correctIntake = (id: string, reason: string, changes: Record<string
   call<Saved>('intake_correct', { id, reason, changes });
 
 export const decodeNik = (nik: string) => call<NikFacts | null>('nik_decode', { nik });
+
+/** Tells the shell the first screen is drawn (logged, and timed by plkk-bench). */
+export const reportFirstPaint = () => call<null>('first_paint');
