@@ -104,7 +104,7 @@ impl Seeded {
         Seeded(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -112,7 +112,7 @@ impl Seeded {
     }
 
     pub fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
+        self.next_u64() % bound
     }
 
     pub fn pick<'a>(&mut self, pool: &[&'a str]) -> &'a str {
