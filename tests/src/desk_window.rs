@@ -54,6 +54,11 @@ pub struct DeskWindow {
 impl DeskWindow {
     /// Start the app on `data_dir` and wait until its UI has rendered.
     pub async fn launch(data_dir: &Path) -> DeskWindow {
+        DeskWindow::launch_showing(data_dir, RENDERED).await
+    }
+
+    /// Like `launch`, but waits for `ready_css` instead of the navigation (e.g. an error screen).
+    pub async fn launch_showing(data_dir: &Path, ready_css: &str) -> DeskWindow {
         require_display();
         let app = app_binary();
         let driver_binary = tauri_driver_binary();
@@ -94,7 +99,7 @@ impl DeskWindow {
         };
         window.wait_for_driver_port(port);
         window.client = Some(window.new_session(port, &app).await);
-        window.wait_for(RENDERED, STARTUP_TIMEOUT).await;
+        window.wait_for(ready_css, STARTUP_TIMEOUT).await;
         window
     }
 

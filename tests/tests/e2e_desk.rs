@@ -146,17 +146,16 @@ async fn admit_case(window: &DeskWindow) -> String {
         "the NIK error must sit beside the NIK field, not elsewhere in the form"
     );
 
-    window.click("nav-cases").await;
-    window.wait_for(r#"input[name="search"]"#, UI_TIMEOUT).await;
-    window
-        .assert_absent_for(
-            CASE_ROW,
-            Duration::from_millis(1500),
-            "an intake rejected for its NIK must not be saved",
-        )
-        .await;
+    for (name, typed) in [("full_name", "Siti Rahmawati"), ("contact_name", "Budi")] {
+        assert_eq!(
+            window.value_in(INTAKE_FORM, name).await,
+            typed,
+            "a refused save must keep what the receptionist typed ({name})"
+        );
+    }
 
-    type_intake(window, NIK).await;
+    // Fix only the NIK: everything else is still in the form.
+    window.fill_in(INTAKE_FORM, "nik", NIK).await;
     window.click("save-intake").await;
     window
         .wait_for_text(&testid_css("form-status"), "Tersimpan", UI_TIMEOUT)
@@ -171,6 +170,11 @@ async fn admit_case(window: &DeskWindow) -> String {
 
     window.click("nav-cases").await;
     let rows = window.wait_for_count(CASE_ROW, 1, UI_TIMEOUT).await;
+    assert_eq!(
+        window.find_all(CASE_ROW).await.len(),
+        1,
+        "only the corrected intake is saved: the refused attempt wrote nothing"
+    );
     let sync_state = rows[0]
         .find(fantoccini::Locator::Css(&testid_css("sync-state")))
         .await
@@ -394,4 +398,32 @@ async fn switch_language(window: &DeskWindow, to: &str) {
     window
         .wait_for(&format!("html[lang=\"{to}\"]"), UI_TIMEOUT)
         .await;
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_opened_is_explained_in_the_window() {
+    let data = tempfile::tempdir().expect("a temporary data directory");
+    std::fs::write(
+        data.path().join("desk.sqlite3"),
+        "not a database: a file damaged by a power cut ".repeat(200),
+    )
+    .expect("write a damaged database file");
+    let window = DeskWindow::launch_showing(data.path(), "#store-error-title").await;
+    let screen = window
+        .client()
+        .find(fantoccini::Locator::Css("[role=\"alert\"]"))
+        .await
+        .expect("the problem screen is an alert")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        screen.contains("desk.sqlite3"),
+        "the window must name the database file it could not open, got: {screen}"
+    );
+    assert!(
+        window.find_all(INTAKE_FORM).await.is_empty(),
+        "no form may be offered when nothing could be saved"
+    );
+    window.close().await;
 }
