@@ -60,17 +60,21 @@ CREATE TABLE cases (
     record         TEXT NOT NULL,           -- current intake JSON
     warnings       TEXT NOT NULL,           -- warnings of the current values
     nik            TEXT,
+    kpj            TEXT,
     admitted_at    TEXT NOT NULL,
     admitted_at_utc TEXT NOT NULL,          -- for ordering across time zones
     outcome        TEXT,                    -- from the latest uncorrected note with an outcome
     closed         INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX cases_open ON cases (closed, admitted_at_utc);
-CREATE INDEX cases_by_nik ON cases (nik) WHERE nik IS NOT NULL;
+-- Identity numbers are searched by prefix on these indexes, not in case_search: every NIK and KPJ is
+-- a distinct token, and a short prefix would make the full-text index merge one list per patient.
+CREATE INDEX cases_by_nik ON cases (nik);
+CREATE INDEX cases_by_kpj ON cases (kpj);
 
--- Projection: full-text index of the current values, rowid = intakes.seq. Case- and accent-insensitive.
+-- Projection: full-text index of names and employers, rowid = intakes.seq. Case- and accent-insensitive.
 CREATE VIRTUAL TABLE case_search USING fts5 (
-    full_name, nik, kpj, employer_name,
+    full_name, employer_name,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '1 2 3'

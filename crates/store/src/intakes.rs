@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use crate::error::{parse_id, refused};
 use crate::outbox::{self, EntryKind};
+use crate::search::{self, SearchPlan};
 use crate::views::{CaseDetail, CaseListItem, Revision, Saved};
-use crate::{notes, projection, search, Store, StoreError};
+use crate::{notes, projection, Store, StoreError};
 
 /// Validates and saves a new intake with its outbox entry, in one transaction.
 pub fn admit_intake(
@@ -30,8 +31,10 @@ pub fn admit_intake(
             format!("id: an intake with id {} already exists", intake.id),
         ));
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO intakes (id, record, warnings, author, written_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(
         params![
             intake.id.to_string(),
             serde_json::to_string(&intake)?,
@@ -74,9 +77,11 @@ pub fn correct_intake(
         |row| row.get(0),
     )?;
     let correction_id = Uuid::now_v7();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO intake_corrections (id, intake_id, revision, changes, reason, author, written_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(
         params![
             correction_id.to_string(),
             intake_id.to_string(),
@@ -121,33 +126,33 @@ pub struct ListQuery {
 /// Cases, newest first: by admission time without a search, by admission order on this desk with one.
 pub fn list_cases(store: &Store, query: &ListQuery) -> Result<Vec<CaseListItem>, StoreError> {
     let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
-    let rows: Vec<(String, String, bool)> = match search::match_expression(&query.search) {
-        None => {
-            let mut statement = store.conn.prepare_cached(
-                "SELECT record, warnings, closed FROM cases
-                 WHERE (?1 = 0 OR closed = 0)
+    let conn = &store.conn;
+    let sequences = match search::plan(&query.search) {
+        SearchPlan::Everything => {
+            let mut statement = conn.prepare_cached(
+                "SELECT intake_seq FROM cases WHERE (?1 = 0 OR closed = 0)
                  ORDER BY admitted_at_utc DESC, intake_seq DESC LIMIT ?2",
             )?;
             let rows = statement
-                .query_map(params![query.open_only, limit], case_row)?
-                .collect::<rusqlite::Result<_>>()?;
+                .query_map(params![query.open_only, limit], |row| row.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
             rows
         }
-        Some(expression) => {
-            let mut statement = store.conn.prepare_cached(
-                "SELECT cases.record, cases.warnings, cases.closed
-                 FROM case_search JOIN cases ON cases.intake_seq = case_search.rowid
-                 WHERE case_search MATCH ?1 AND (?2 = 0 OR cases.closed = 0)
-                 ORDER BY case_search.rowid DESC LIMIT ?3",
-            )?;
-            let rows = statement
-                .query_map(params![expression, query.open_only, limit], case_row)?
-                .collect::<rusqlite::Result<_>>()?;
-            rows
+        SearchPlan::IdentityPrefix(prefix) => {
+            search::identity_matches(conn, &prefix, query.open_only, limit)?
+        }
+        SearchPlan::Words(expression) => {
+            search::word_matches(conn, &expression, query.open_only, limit)?
         }
     };
-    rows.into_iter()
-        .map(|(record, warnings, closed)| list_item(&store.conn, &record, &warnings, closed))
+    let mut statement =
+        conn.prepare_cached("SELECT record, warnings, closed FROM cases WHERE intake_seq = ?1")?;
+    sequences
+        .into_iter()
+        .map(|seq| {
+            let (record, warnings, closed) = statement.query_row([seq], case_row)?;
+            list_item(conn, &record, &warnings, closed)
+        })
         .collect()
 }
 

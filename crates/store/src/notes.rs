@@ -59,18 +59,18 @@ pub fn add_note(
         author: author.to_owned(),
         fields: draft.fields,
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO notes (id, intake_id, corrects, record, warnings, written_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            note.id.to_string(),
-            intake_id.to_string(),
-            note.fields.corrects.map(|id| id.to_string()),
-            serde_json::to_string(&note)?,
-            serde_json::to_string(&checked.warnings)?,
-            now.to_rfc3339(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        note.id.to_string(),
+        intake_id.to_string(),
+        note.fields.corrects.map(|id| id.to_string()),
+        serde_json::to_string(&note)?,
+        serde_json::to_string(&checked.warnings)?,
+        now.to_rfc3339(),
+    ])?;
     projection::refresh_outcome(&tx, intake_id)?;
     outbox::enqueue(&tx, EntryKind::Note, note.id, intake_id, &json!(note), now)?;
     tx.commit()?;

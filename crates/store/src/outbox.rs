@@ -82,18 +82,18 @@ pub(crate) fn enqueue(
     payload: &serde_json::Value,
     now: DateTime<FixedOffset>,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO outbox (id, kind, record_id, intake_id, payload, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            Uuid::now_v7().to_string(),
-            kind.as_str(),
-            record_id.to_string(),
-            intake_id.to_string(),
-            payload.to_string(),
-            now.to_rfc3339(),
-        ],
-    )?;
+    )?
+    .execute(params![
+        Uuid::now_v7().to_string(),
+        kind.as_str(),
+        record_id.to_string(),
+        intake_id.to_string(),
+        payload.to_string(),
+        now.to_rfc3339(),
+    ])?;
     Ok(())
 }
 

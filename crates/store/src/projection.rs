@@ -1,5 +1,5 @@
-//! The derived tables: `cases` (current values of each intake, open or closed) and `case_search`
-//! (the full-text index). They are rewritten from the append-only records inside the same
+//! The derived tables: `cases` (current values of each intake, open or closed, with its NIK and
+//! KPJ indexed for prefix search) and `case_search` (the full-text index of names and employers). They are rewritten from the append-only records inside the same
 //! transaction that writes a record, so they never disagree with them.
 
 use plkk_domain::{Intake, Issue};
@@ -15,34 +15,35 @@ pub(crate) fn write_case(
     intake: &Intake,
     warnings: &[Issue],
 ) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO cases (intake_seq, intake_id, record, warnings, nik, admitted_at, admitted_at_utc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    conn.prepare_cached(
+        "INSERT INTO cases
+             (intake_seq, intake_id, record, warnings, nik, kpj, admitted_at, admitted_at_utc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (intake_seq) DO UPDATE SET
              record = excluded.record, warnings = excluded.warnings, nik = excluded.nik,
-             admitted_at = excluded.admitted_at, admitted_at_utc = excluded.admitted_at_utc",
-        params![
-            intake_seq,
-            intake.id.to_string(),
-            serde_json::to_string(intake)?,
-            serde_json::to_string(warnings)?,
-            intake.nik,
-            intake.admitted_at.to_rfc3339(),
-            intake.admitted_at.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
-        ],
-    )?;
-    conn.execute("DELETE FROM case_search WHERE rowid = ?1", [intake_seq])?;
-    conn.execute(
-        "INSERT INTO case_search (rowid, full_name, nik, kpj, employer_name)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            intake_seq,
-            intake.full_name,
-            intake.nik,
-            intake.kpj,
-            intake.employer_name,
-        ],
-    )?;
+             kpj = excluded.kpj, admitted_at = excluded.admitted_at,
+             admitted_at_utc = excluded.admitted_at_utc",
+    )?
+    .execute(params![
+        intake_seq,
+        intake.id.to_string(),
+        serde_json::to_string(intake)?,
+        serde_json::to_string(warnings)?,
+        intake.nik,
+        intake.kpj,
+        intake.admitted_at.to_rfc3339(),
+        intake
+            .admitted_at
+            .naive_utc()
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+    ])?;
+    conn.prepare_cached("DELETE FROM case_search WHERE rowid = ?1")?
+        .execute([intake_seq])?;
+    conn.prepare_cached(
+        "INSERT INTO case_search (rowid, full_name, employer_name) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![intake_seq, intake.full_name, intake.employer_name])?;
     Ok(())
 }
 
@@ -60,9 +61,7 @@ pub(crate) fn refresh_outcome(conn: &Connection, intake_id: Uuid) -> Result<(), 
             |row| row.get(0),
         )
         .optional()?;
-    conn.execute(
-        "UPDATE cases SET outcome = ?2, closed = ?3 WHERE intake_id = ?1",
-        params![intake_id.to_string(), outcome, outcome.is_some()],
-    )?;
+    conn.prepare_cached("UPDATE cases SET outcome = ?2, closed = ?3 WHERE intake_id = ?1")?
+        .execute(params![intake_id.to_string(), outcome, outcome.is_some()])?;
     Ok(())
 }
