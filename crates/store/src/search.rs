@@ -177,7 +177,7 @@ mod tests {
             .pragma_update(None, "foreign_keys", "OFF")
             .unwrap();
         let tx = store.conn.transaction().unwrap();
-        let mut insert = |seq: i64, nik: &str, closed: bool| {
+        let insert = |seq: i64, nik: &str, closed: bool| {
             tx.execute(
                 "INSERT INTO cases (intake_seq, intake_id, record, warnings, nik, kpj,
                                     admitted_at, admitted_at_utc, closed)
@@ -190,7 +190,6 @@ mod tests {
             insert(seq, &format!("3216{seq:012}"), seq % 2 == 0);
         }
         insert(count + 1, "3275000000000001", false);
-        drop(insert);
         tx.commit().unwrap();
         store
     }
