@@ -20,4 +20,12 @@ step "Rust: build the programs the tests run"
 cargo build --workspace --bins --locked
 
 step "Rust: all tests (end-to-end ones drive the real window on a virtual display)"
-timeout 1500 xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --locked
+log=$(mktemp)
+set +e
+timeout 1500 xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --locked 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run (cargo prints one per test binary, the last often "0 passed").
+awk '/^test result:/ { passed += $4; failed += $6 } END { print passed " passed, " failed " failed" }' "$log"
+rm -f "$log"
+exit "$status"
