@@ -1,11 +1,13 @@
 //! The app's state: the desk database, or why it could not be opened (shown in the window instead
-//! of a blank screen), and the clock and author the commands pass to the store.
+//! of a blank screen), the background sync engine, and the clock and author the commands pass to
+//! the store.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use chrono::{DateTime, FixedOffset};
 use plkk_store::{Store, StoreError};
+use plkk_sync::{Engine, EngineHandle, SyncError};
 use serde::Serialize;
 
 /// The desk as the window sees it.
@@ -13,22 +15,45 @@ use serde::Serialize;
 pub struct Desk {
     pub data_dir: PathBuf,
     store: Mutex<Result<Store, String>>,
+    /// The sync engine, running on Tauri's async runtime; none when the database could not open.
+    engine: Option<EngineHandle>,
 }
 
 impl Desk {
+    /// Opens the desk's database and starts the sync engine (which opens its own connection).
     pub fn open(data_dir: PathBuf) -> Desk {
         let store = Store::open_in_dir(&data_dir).map_err(|error| error.to_string());
+        let engine = store.is_ok().then(|| {
+            let runtime = tauri::async_runtime::handle();
+            Engine::spawn(data_dir.clone(), runtime.inner())
+        });
         Desk {
             data_dir,
             store: Mutex::new(store),
+            engine,
+        }
+    }
+
+    /// The sync engine, when it runs.
+    pub fn engine(&self) -> Option<&EngineHandle> {
+        self.engine.as_ref()
+    }
+
+    /// Tells the engine there is new work (after a local write).
+    pub fn wake_sync(&self) {
+        if let Some(engine) = &self.engine {
+            engine.wake();
         }
     }
 
     /// Runs `action` on the open store, or answers why the store is unavailable.
-    pub fn with_store<T>(
+    pub fn with_store<T, E>(
         &self,
-        action: impl FnOnce(&mut Store) -> Result<T, StoreError>,
-    ) -> Result<T, CommandError> {
+        action: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, CommandError>
+    where
+        CommandError: From<E>,
+    {
         let mut guard = self
             .store
             .lock()
@@ -80,6 +105,16 @@ pub struct CommandError {
     pub code: &'static str,
     pub message: String,
     pub issues: Vec<plkk_domain::Issue>,
+}
+
+impl From<SyncError> for CommandError {
+    fn from(error: SyncError) -> Self {
+        CommandError {
+            code: error.code(),
+            message: error.to_string(),
+            issues: Vec::new(),
+        }
+    }
 }
 
 impl From<StoreError> for CommandError {

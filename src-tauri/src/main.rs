@@ -1,5 +1,6 @@
-//! PLKK Desk, the desktop app: a Tauri 2 window over the desk's store. This crate only wires
-//! Tauri to the library crates; every command is a few lines calling `plkk-store`.
+//! PLKK Desk, the desktop app: a Tauri 2 window over the desk's store and its sync engine. This
+//! crate only wires Tauri to the library crates; every command is a few lines calling `plkk-store`
+//! or `plkk-sync`.
 
 // Hide the console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -21,6 +22,11 @@ fn main() {
             commands::intake_correct,
             commands::note_add,
             commands::nik_decode,
+            commands::sync_status,
+            commands::sync_now,
+            commands::enroll,
+            commands::quarantine_list,
+            commands::quarantine_resend,
             commands::first_paint,
         ])
         .run(tauri::generate_context!())

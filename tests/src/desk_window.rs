@@ -49,7 +49,13 @@ pub struct DeskWindow {
     scratch: TempDir,
     /// `MARKER_VAR=<value>` as it appears in `/proc/PID/environ`.
     marker: String,
+    /// This window's turn: one window at a time per test binary (released last, after teardown).
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
+
+/// Tests of one binary run in parallel threads; two windows at once on a two-core machine make
+/// both slow enough to time out, so each launch waits for the previous window to close.
+static WINDOW_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl DeskWindow {
     /// Start the app on `data_dir` and wait until its UI has rendered.
@@ -60,6 +66,7 @@ impl DeskWindow {
     /// Like `launch`, but waits for `ready_css` instead of the navigation (e.g. an error screen).
     pub async fn launch_showing(data_dir: &Path, ready_css: &str) -> DeskWindow {
         require_display();
+        let turn = WINDOW_TURN.lock().await;
         let app = app_binary();
         let driver_binary = tauri_driver_binary();
         let scratch = tempfile::Builder::new()
@@ -96,6 +103,7 @@ impl DeskWindow {
             driver: Some(driver),
             scratch,
             marker: format!("{MARKER_VAR}={marker_value}"),
+            _turn: turn,
         };
         window.wait_for_driver_port(port);
         window.client = Some(window.new_session(port, &app).await);

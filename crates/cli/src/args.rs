@@ -30,7 +30,30 @@ pub enum Command {
         #[command(subcommand)]
         command: NoteCommand,
     },
-    /// Counts of intakes, open cases, notes and outbox entries by state.
+    /// Enrol this desk at the branch server with a one-time code from the branch administrator.
+    Enroll {
+        /// The branch's address: https://..., or http:// on this machine (loopback) only.
+        #[arg(long)]
+        branch: String,
+        /// The enrolment code (valid 24 hours, single use).
+        #[arg(long)]
+        code: String,
+        /// A name for this desk shown at the branch (default: the computer's user and "desk").
+        #[arg(long)]
+        name: Option<String>,
+        /// The branch's own CA certificate (PEM), trusted besides the system's roots.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+    },
+    /// Run one sync cycle: push every record, pull the clinic's changes. Exit 0 only when the
+    /// branch has confirmed everything; 3 branch unreachable, 4 not enrolled, 5 rejected records or
+    /// conflicts, 6 device revoked, 1 other failures.
+    Sync {
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of intakes, open cases, notes and outbox entries by state, and the sync's health.
     Status {
         /// Print JSON instead of text.
         #[arg(long)]

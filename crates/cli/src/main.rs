@@ -3,7 +3,9 @@
 //! function of `plkk-store` and prints the answer.
 //!
 //! Exit codes: 0 done; 2 the input was refused (malformed JSON, a field breaking a rule, an unknown
-//! id, bad arguments), nothing written; 1 the desk's data could not be used (database unavailable).
+//! id, bad arguments, a bad enrolment code or branch address), nothing written; 1 the desk's data
+//! could not be used (database unavailable) or another failure. `plkk sync` adds 3 (branch
+//! unreachable), 4 (not enrolled), 5 (rejected records or conflicts), 6 (device revoked).
 
 mod args;
 mod input;
@@ -67,9 +69,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 report::saved(&saved);
             }
         },
+        Command::Enroll {
+            branch,
+            code,
+            name,
+            ca,
+        } => {
+            let ca_cert_pem = ca
+                .map(|path| {
+                    std::fs::read_to_string(&path).map_err(|error| {
+                        input::BadInput(format!("cannot read {}: {error}", path.display()))
+                    })
+                })
+                .transpose()?;
+            let options = plkk_sync::EnrollOptions {
+                branch_url: branch,
+                code,
+                device_name: name.unwrap_or_else(|| format!("{author} desk")),
+                ca_cert_pem,
+            };
+            let enrolled = runtime()?.block_on(plkk_sync::enroll(&data_dir, options))?;
+            report::enrolled(&enrolled);
+        }
+        Command::Sync { json } => {
+            let summary = runtime()?.block_on(plkk_sync::sync_once(&data_dir))?;
+            report::sync_summary(&summary, json)?;
+        }
         Command::Status { json } => {
-            let status = plkk_store::status(&open()?)?;
-            report::status(&status, json)?;
+            let store = open()?;
+            let status = plkk_store::status(&store)?;
+            let sync = plkk_sync::sync_status(&store)?;
+            report::status(&status, &sync, json)?;
         }
     }
     Ok(())
@@ -78,8 +108,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 /// Whether a failure is the user's input (exit 2) rather than the desk's state (exit 1).
 fn is_refused_input(failure: &anyhow::Error) -> bool {
     failure.downcast_ref::<input::BadInput>().is_some()
+        || failure
+            .downcast_ref::<plkk_sync::SyncError>()
+            .is_some_and(|error| {
+                matches!(
+                    error.code(),
+                    "invalid_url"
+                        | "insecure_url"
+                        | "enrollment_code_unknown"
+                        | "enrollment_code_expired"
+                        | "enrollment_code_used"
+                )
+            })
         || matches!(
             failure.downcast_ref::<StoreError>(),
             Some(StoreError::Invalid(_) | StoreError::NotFound { .. })
         )
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }

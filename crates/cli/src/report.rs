@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use plkk_domain::Issue;
 use plkk_store::{CaseDetail, CaseListItem, Saved, Status, StoreError};
+use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
 
 pub fn saved(saved: &Saved) {
     print_warnings(&saved.warnings);
@@ -84,9 +85,70 @@ pub fn case_detail(case: &CaseDetail, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn status(status: &Status, json: bool) -> anyhow::Result<()> {
+pub fn enrolled(enrolled: &Enrolled) {
+    eprintln!(
+        "enrolled at {} for clinic {} ({})",
+        enrolled.branch_url, enrolled.clinic_name, enrolled.clinic_code
+    );
+    println!("{}", enrolled.device_id);
+}
+
+/// The cycle's one-line summary; an error (and its exit code) when the branch has not confirmed
+/// everything.
+pub fn sync_summary(summary: &SyncSummary, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(status)?);
+        println!("{}", serde_json::to_string_pretty(summary)?);
+    } else {
+        println!(
+            "sent {}, confirmed {}, rejected {}, conflicts {}, pulled {}; still pending {}, in quarantine {}, in conflict {}",
+            summary.sent,
+            summary.confirmed,
+            summary.rejected,
+            summary.conflicts,
+            summary.pulled,
+            summary.pending,
+            summary.quarantined,
+            summary.in_conflict,
+        );
+    }
+    if summary.quarantined > 0 || summary.in_conflict > 0 {
+        return Err(SyncIncomplete {
+            exit_code: 5,
+            reason: format!(
+                "{} record(s) rejected by the branch and {} in conflict: see them on their cases",
+                summary.quarantined, summary.in_conflict
+            ),
+        }
+        .into());
+    }
+    if summary.pending > 0 {
+        return Err(SyncIncomplete {
+            exit_code: 1,
+            reason: format!(
+                "{} record(s) still waiting for the branch's receipt",
+                summary.pending
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// A sync cycle that ran but left work the branch has not confirmed.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}")]
+pub struct SyncIncomplete {
+    exit_code: u8,
+    reason: String,
+}
+
+pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<()> {
+    if json {
+        let mut value = serde_json::to_value(status)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("sync".to_owned(), serde_json::to_value(sync)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     println!("database     {}", status.database.as_deref().unwrap_or("-"));
@@ -96,6 +158,34 @@ pub fn status(status: &Status, json: bool) -> anyhow::Result<()> {
     println!("notes        {}", status.notes);
     for (state, count) in &status.outbox {
         println!("outbox {state:<10} {count}");
+    }
+    match &sync.enrolled {
+        Some(enrolled) => println!(
+            "branch       {} (clinic {} {}, device {})",
+            enrolled.branch_url, enrolled.clinic_code, enrolled.clinic_name, enrolled.device_id
+        ),
+        None => println!("branch       not enrolled"),
+    }
+    let time = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
+        at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339())
+    };
+    println!("unconfirmed  {}", sync.unconfirmed);
+    println!("oldest unconfirmed {}", time(sync.oldest_unconfirmed_at));
+    println!("last attempt {}", time(sync.last_attempt_at));
+    println!("last sync    {}", time(sync.last_success_at));
+    if let Some(error) = &sync.last_error {
+        println!("last error   {} ({})", error.message, error.code);
+    }
+    if sync.stalled {
+        println!(
+            "warning: records are waiting and sync has not been attempted for over 10 minutes"
+        );
+    }
+    if sync.clock_skew {
+        println!(
+            "warning: this computer's clock is {} s from the branch's",
+            sync.clock_offset_seconds.unwrap_or_default()
+        );
     }
     Ok(())
 }
@@ -111,6 +201,17 @@ pub fn failure(failure: &anyhow::Error) -> ExitCode {
         return ExitCode::from(2);
     }
     eprintln!("error: {failure:#}");
+    if let Some(incomplete) = failure.downcast_ref::<SyncIncomplete>() {
+        return ExitCode::from(incomplete.exit_code);
+    }
+    if let Some(error) = failure.downcast_ref::<SyncError>() {
+        match error.code() {
+            "branch_unreachable" => return ExitCode::from(3),
+            "not_enrolled" => return ExitCode::from(4),
+            "device_revoked" => return ExitCode::from(6),
+            _ => {}
+        }
+    }
     if crate::is_refused_input(failure) {
         eprintln!("nothing was saved");
         ExitCode::from(2)

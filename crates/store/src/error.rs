@@ -32,6 +32,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored record is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Stored data the desk cannot read back (it did not write it that way).
+    #[error("stored data is not what the desk wrote: {0}")]
+    Corrupt(String),
 }
 
 impl From<Rejected> for StoreError {

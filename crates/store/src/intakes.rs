@@ -187,6 +187,8 @@ pub fn show_case(store: &Store, intake_id: &str) -> Result<CaseDetail, StoreErro
         outcome,
         revisions: revisions(&store.conn, intake_id)?,
         notes: notes::notes_of_case(&store.conn, intake_id)?,
+        branch_status: crate::sync_pull::branch_status(&store.conn, intake_id)?,
+        conflicts: crate::sync_pull::conflicts_of_case(&store.conn, intake_id)?,
         warnings: current.warnings,
         intake: current.intake,
     })
@@ -257,6 +259,7 @@ fn list_item(
         sync_state: outbox::case_state(conn, intake.id)?,
         closed,
         warning_count: warnings.len(),
+        branch_status: crate::sync_pull::branch_status(conn, intake.id)?,
         intake,
     })
 }

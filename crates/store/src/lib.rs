@@ -16,6 +16,9 @@ mod projection;
 mod search;
 mod settings;
 mod status;
+mod sync_pull;
+mod sync_push;
+mod sync_settings;
 mod views;
 
 pub use db::Store;
@@ -26,4 +29,13 @@ pub use outbox::SyncState;
 pub use paths::{default_data_dir, os_user_name, DATABASE_FILE_NAME};
 pub use settings::{language, set_language, Language};
 pub use status::{status, Status};
+pub use sync_pull::{apply_changes, list_conflicts, BranchStatus, ConflictView, PullTally};
+pub use sync_push::{
+    mark_sent, mark_unsent, push_candidates, quarantine, resend, state_for_outcome, store_receipts,
+    sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally, SyncCounts,
+};
+pub use sync_settings::{
+    enrolment, record_sync_attempt, record_sync_failure, record_sync_success, save_enrolment,
+    sync_cursor, sync_log, Enrolment, SyncLog, SyncLogError,
+};
 pub use views::{CaseDetail, CaseListItem, NoteView, Revision, Saved};

@@ -6,16 +6,32 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 /// Every migration, oldest first. Append only: never edit or reorder a released one.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../migrations/desk/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../migrations/desk/0001_init.sql"),
+    ),
+    (
+        "0002_sync",
+        include_str!("../../../migrations/desk/0002_sync.sql"),
+    ),
+];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
         let migration_error = |source| StoreError::Migration { name, source };
-        let tx = conn.transaction().map_err(migration_error)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(migration_error)?;
+        // The app and its sync engine open the database at the same moment: the other one may
+        // have applied this migration while we waited for the write lock.
+        let now_applied: usize = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(migration_error)?;
+        if now_applied > index {
+            continue;
+        }
         tx.execute_batch(sql).map_err(migration_error)?;
         tx.pragma_update(None, "user_version", index + 1)
             .map_err(migration_error)?;

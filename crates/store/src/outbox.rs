@@ -36,7 +36,7 @@ impl SyncState {
         }
     }
 
-    fn parse(text: &str) -> SyncState {
+    pub(crate) fn parse(text: &str) -> SyncState {
         SyncState::ALL
             .into_iter()
             .find(|state| state.as_str() == text)
@@ -64,7 +64,7 @@ pub(crate) enum EntryKind {
 }
 
 impl EntryKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EntryKind::Intake => "intake",
             EntryKind::IntakeCorrection => "intake_correction",
@@ -97,33 +97,33 @@ pub(crate) fn enqueue(
     Ok(())
 }
 
-/// The state of one record's entry (pending if, impossibly, it has none).
+/// The state of one record's entry; a record without one was pulled from another desk of the
+/// clinic through the branch, which has it: confirmed.
 pub(crate) fn record_state(conn: &Connection, record_id: Uuid) -> rusqlite::Result<SyncState> {
     let mut statement =
         conn.prepare_cached("SELECT state FROM outbox WHERE record_id = ?1 ORDER BY seq DESC")?;
     let mut rows = statement.query([record_id.to_string()])?;
     match rows.next()? {
         Some(row) => Ok(SyncState::parse(&row.get::<_, String>(0)?)),
-        None => Ok(SyncState::Pending),
+        None => Ok(SyncState::Confirmed),
     }
 }
 
-/// The most urgent state among all entries of a case.
+/// The most urgent state among all entries of a case. A case without entries was pulled from
+/// another desk of the clinic (the branch has it): confirmed.
 pub(crate) fn case_state(conn: &Connection, intake_id: Uuid) -> rusqlite::Result<SyncState> {
     let mut statement = conn.prepare_cached("SELECT state FROM outbox WHERE intake_id = ?1")?;
     let states = statement.query_map([intake_id.to_string()], |row| {
         Ok(SyncState::parse(&row.get::<_, String>(0)?))
     })?;
     let mut most_urgent = SyncState::Confirmed;
-    let mut any = false;
     for state in states {
         let state = state?;
-        any = true;
         if state.urgency() > most_urgent.urgency() {
             most_urgent = state;
         }
     }
-    Ok(if any { most_urgent } else { SyncState::Pending })
+    Ok(most_urgent)
 }
 
 /// Number of entries in each state, every state listed.

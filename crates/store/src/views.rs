@@ -6,6 +6,7 @@ use plkk_domain::{FieldChange, Intake, Issue, JsonObject, Note, Outcome};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::sync_pull::{BranchStatus, ConflictView};
 use crate::SyncState;
 
 /// A record that was just written, with the warnings saved alongside it.
@@ -26,6 +27,8 @@ pub struct CaseListItem {
     pub sync_state: SyncState,
     pub closed: bool,
     pub warning_count: usize,
+    /// The branch's status for the case, once pulled.
+    pub branch_status: Option<BranchStatus>,
 }
 
 /// One change of an intake: revision 0 is the admission itself (no changes), then each correction.
@@ -65,4 +68,8 @@ pub struct CaseDetail {
     pub revisions: Vec<Revision>,
     /// Oldest first.
     pub notes: Vec<NoteView>,
+    /// The branch's status for the case, once pulled.
+    pub branch_status: Option<BranchStatus>,
+    /// Corrections of this case the branch kept as conflicts (this desk's or another's).
+    pub conflicts: Vec<ConflictView>,
 }

@@ -43,6 +43,43 @@ export interface CaseSummary {
   sync_state: SyncState;
   closed: boolean;
   warning_count: number;
+  /** The branch's answer for the case, once pulled. */
+  branch_status?: BranchStatus | null;
+}
+
+/** A case status the branch sets (DOMAIN.md "Case status from the branch"). */
+export type BranchStatusCode =
+  | 'received'
+  | 'eligible'
+  | 'not_eligible'
+  | 'guarantee_issued'
+  | 'concluded_work_accident'
+  | 'concluded_not_work_accident';
+
+export interface BranchStatus {
+  status: BranchStatusCode | string;
+  reason: string | null;
+  reference: string | null;
+  changed_at: string;
+}
+
+/** One field two desks changed concurrently: the value both started from, the branch's current
+ *  value, and the value of the correction that conflicted. */
+export interface ConflictField {
+  field: string;
+  base: string | null;
+  branch: string | null;
+  desk: string | null;
+}
+
+export interface Conflict {
+  correction_id: string;
+  author: string;
+  written_at: string;
+  reason: string;
+  /** Whose correction conflicted: this desk's, or another desk's of the clinic. */
+  origin: 'this_desk' | 'other_desk';
+  fields: ConflictField[];
 }
 
 export interface FieldChange {
@@ -97,6 +134,8 @@ export interface CaseDetail {
   revisions: Revision[];
   /** Oldest first. */
   notes: NoteView[];
+  branch_status?: BranchStatus | null;
+  conflicts?: Conflict[];
 }
 
 export interface NikFacts {
@@ -107,7 +146,96 @@ export interface NikFacts {
   serial: string;
 }
 
-export type ErrorCode = 'invalid' | 'not_found' | 'store' | 'unexpected';
+/** The branch a desk is enrolled to. */
+export interface Enrolled {
+  clinic_code: string;
+  clinic_name: string;
+  device_id: string;
+  branch_url: string;
+}
+
+export interface EnrollRequest {
+  branchUrl: string;
+  code: string;
+  deviceName: string;
+  caCertPem: string | null;
+}
+
+/** The sync engine's state, as `sync_status` reports it (counts are outbox records). */
+export interface SyncStatus {
+  enrolled: Enrolled | null;
+  /** null before the first attempt to reach the branch. */
+  online: boolean | null;
+  pending: number;
+  sent: number;
+  confirmed: number;
+  rejected: number;
+  conflict: number;
+  /** pending + sent + rejected + conflict. */
+  unconfirmed: number;
+  /** Entries held back because their case's intake is in quarantine. */
+  waiting?: number;
+  oldest_unconfirmed_at: string | null;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  last_error: { code: string; message: string } | null;
+  /** Work is pending and nothing was attempted for too long. */
+  stalled: boolean;
+  /** The desk's clock minus the branch's, when known. */
+  clock_offset_seconds: number | null;
+  /** The clocks are more than 5 minutes apart. */
+  clock_skew?: boolean;
+}
+
+/** One "Kirim sekarang": what a full cycle did. */
+export interface SyncSummary {
+  sent: number;
+  confirmed: number;
+  rejected: number;
+  conflicts: number;
+  pulled: number;
+  pending: number;
+}
+
+/** A record the branch refused, waiting in quarantine with the reasons. */
+export interface QuarantineEntry {
+  entry_id: string;
+  kind: 'intake' | 'intake_correction' | 'note' | string;
+  record_id: string;
+  intake_id: string;
+  /** The case's patient, when the store names it. */
+  full_name?: string | null;
+  issues: Issue[];
+  rejected_at?: string | null;
+  created_at?: string | null;
+  /** Other records of the case held back until this one is accepted (for a rejected intake). */
+  waiting_entries?: number;
+}
+
+/** Sync and enrolment failures, by the codes plkk-sync gives them. */
+export const SYNC_ERROR_CODES = [
+  'not_enrolled',
+  'branch_unreachable',
+  'device_revoked',
+  'unexpected_response',
+  'server_error',
+  'tls',
+  'rejected_records',
+  'clock_skew',
+  'enrollment_code_unknown',
+  'enrollment_code_expired',
+  'enrollment_code_used',
+  'insecure_url',
+  'invalid_url',
+  'unauthorized',
+  'forbidden',
+  'refused',
+  'engine_stopped',
+] as const;
+
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
+
+export type ErrorCode = 'invalid' | 'not_found' | 'store' | 'unexpected' | SyncErrorCode;
 
 /** A rejected command. `issues` holds errors first, then warnings. */
 export class CommandError extends Error {
@@ -122,7 +250,7 @@ export class CommandError extends Error {
   }
 }
 
-const KNOWN_CODES: readonly ErrorCode[] = ['invalid', 'not_found', 'store'];
+const KNOWN_CODES: readonly ErrorCode[] = ['invalid', 'not_found', 'store', ...SYNC_ERROR_CODES];
 
 /** Turns whatever an `invoke` rejected with into a CommandError. */
 export function toCommandError(rejection: unknown): CommandError {
@@ -167,3 +295,15 @@ export const decodeNik = (nik: string) => call<NikFacts | null>('nik_decode', { 
 
 /** Tells the shell the first screen is drawn (logged, and timed by plkk-bench). */
 export const reportFirstPaint = () => call<null>('first_paint');
+
+export const syncStatus = () => call<SyncStatus>('sync_status');
+
+/** One full cycle now (push everything, pull everything). */
+export const syncNow = () => call<SyncSummary>('sync_now');
+
+export const enroll = (request: EnrollRequest) => call<Enrolled>('enroll', { ...request });
+
+export const quarantineList = () => call<QuarantineEntry[]>('quarantine_list');
+
+/** Puts a rejected entry back in the queue (an intake is rebuilt from the case's current values). */
+export const quarantineResend = (entryId: string) => call<null>('quarantine_resend', { entryId });

@@ -79,5 +79,9 @@ describe('translate', () => {
 
   it('names sync states as the contract says', () => {
     expect(translate('id', 'sync.pending')).toBe('belum terkirim');
+    expect(translate('id', 'sync.sent')).toBe('terkirim');
+    expect(translate('id', 'sync.confirmed')).toBe('dikonfirmasi');
+    expect(translate('id', 'sync.rejected')).toBe('ditolak');
+    expect(translate('id', 'sync.conflict')).toBe('konflik');
   });
 });

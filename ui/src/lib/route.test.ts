@@ -6,6 +6,8 @@ describe('parseRoute', () => {
     expect(parseRoute('')).toEqual({ screen: 'cases' });
     expect(parseRoute('#/')).toEqual({ screen: 'cases' });
     expect(parseRoute('#/new')).toEqual({ screen: 'new' });
+    expect(parseRoute('#/settings')).toEqual({ screen: 'settings' });
+    expect(parseRoute('#/quarantine')).toEqual({ screen: 'quarantine' });
     expect(parseRoute('#/somewhere/else')).toEqual({ screen: 'cases' });
   });
 

@@ -3,6 +3,8 @@
 //! - intake save latency (median, p99), durable (WAL, synchronous=FULL), next to a bare one-row
 //!   SQLite transaction on the same disk, measured interleaved so both see the same noise;
 //! - search latency (p50, p95) over 100,000 and 1,000,000 synthetic intakes;
+//! - with `--sync` (only that): backlog sync throughput, bytes on the wire and memory, and branch
+//!   ingest with 50 desks at once (`sync.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit processes),
 //!   which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
 //!
@@ -17,6 +19,7 @@ use chrono::{DateTime, FixedOffset};
 use plkk_store::{ListQuery, Store};
 use plkk_tests::samples::{self, Seeded};
 
+mod sync;
 mod window;
 
 struct Options {
@@ -24,12 +27,16 @@ struct Options {
     saves: usize,
     dir: PathBuf,
     window: bool,
+    sync: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let options = parse_options()?;
     std::fs::create_dir_all(&options.dir)?;
     println!("plkk-bench: working in {}", options.dir.display());
+    if options.sync {
+        return sync::backlog_and_ingest(&options.dir);
+    }
     save_latency(&options)?;
     for &size in &options.sizes {
         search_latency(&options, size)?;
@@ -46,6 +53,7 @@ fn parse_options() -> anyhow::Result<Options> {
         saves: 500,
         dir: plkk_tests::bins::profile_dir().join("bench-data"),
         window: false,
+        sync: false,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -64,6 +72,7 @@ fn parse_options() -> anyhow::Result<Options> {
             "--saves" => options.saves = value()?.parse()?,
             "--dir" => options.dir = PathBuf::from(value()?),
             "--window" => options.window = true,
+            "--sync" => options.sync = true,
             other => anyhow::bail!("unknown option {other}"),
         }
     }

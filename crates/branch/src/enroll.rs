@@ -1,0 +1,136 @@
+//! Devices: trading a one-time enrolment code for a device token, and recognising a device by its
+//! token on every later request. Codes and tokens are looked up by their hashes only.
+
+use chrono::{DateTime, Utc};
+use plkk_protocol::Enrollment;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use crate::db::{parse_time, time_text};
+use crate::push::Device;
+use crate::secrets::{hash_secret, new_token, normalize_enrollment_code};
+use crate::BranchError;
+
+/// Longest device name accepted.
+const MAX_DEVICE_NAME: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum EnrollError {
+    #[error("code: not an enrolment code (expected 12 letters and digits such as K7QM-3XWD-P9RT)")]
+    Malformed,
+    #[error("device_name: {0}")]
+    BadName(String),
+    #[error("this enrolment code is not known at the branch; ask the branch for a new one")]
+    Unknown,
+    #[error(
+        "this enrolment code expired (codes are valid 24 hours); ask the branch for a new one"
+    )]
+    Expired,
+    #[error("this enrolment code was already used; ask the branch for a new one")]
+    Used,
+    #[error(transparent)]
+    Branch(#[from] BranchError),
+}
+
+impl From<rusqlite::Error> for EnrollError {
+    fn from(error: rusqlite::Error) -> Self {
+        EnrollError::Branch(error.into())
+    }
+}
+
+/// Uses `code` up and enrols a new device of its clinic, in one transaction.
+pub(crate) fn enroll(
+    conn: &mut Connection,
+    code: &str,
+    device_name: &str,
+    now: DateTime<Utc>,
+) -> Result<Enrollment, EnrollError> {
+    let code = normalize_enrollment_code(code).ok_or(EnrollError::Malformed)?;
+    let device_name = device_name.trim();
+    if device_name.is_empty() {
+        return Err(EnrollError::BadName("is required".to_owned()));
+    }
+    if device_name.chars().count() > MAX_DEVICE_NAME {
+        return Err(EnrollError::BadName(format!(
+            "at most {MAX_DEVICE_NAME} characters"
+        )));
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let code_hash = hash_secret(&code);
+    let found: Option<(i64, String, Option<String>, String, String)> = tx
+        .query_row(
+            "SELECT c.clinic_id, c.expires_at, c.used_at, k.code, k.name
+             FROM enrollment_codes c JOIN clinics k ON k.id = c.clinic_id
+             WHERE c.code_hash = ?1",
+            [&code_hash],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let (clinic_id, expires_at, used_at, clinic_code, clinic_name) =
+        found.ok_or(EnrollError::Unknown)?;
+    if used_at.is_some() {
+        return Err(EnrollError::Used);
+    }
+    if parse_time(&expires_at)? <= now {
+        return Err(EnrollError::Expired);
+    }
+    let device_id = Uuid::now_v7();
+    let token = new_token();
+    tx.execute(
+        "INSERT INTO devices (id, clinic_id, name, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![device_id.to_string(), clinic_id, device_name, hash_secret(&token), time_text(now)],
+    )?;
+    tx.execute(
+        "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+        params![code_hash, time_text(now), device_id.to_string()],
+    )?;
+    tx.commit()?;
+    tracing::info!(%device_id, clinic = %clinic_code, name = device_name, "device enrolled");
+    Ok(Enrollment {
+        device_id,
+        token,
+        clinic_code,
+        clinic_name,
+        server_time: now,
+    })
+}
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AuthError {
+    #[error("no valid device token")]
+    Unknown,
+    #[error("this device was revoked by the branch")]
+    Revoked,
+    #[error(transparent)]
+    Branch(#[from] BranchError),
+}
+
+/// The device whose token this is.
+pub(crate) fn authenticate(conn: &Connection, token: &str) -> Result<Device, AuthError> {
+    let found: Option<(String, i64, Option<String>)> = conn
+        .prepare_cached("SELECT id, clinic_id, revoked_at FROM devices WHERE token_hash = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([hash_secret(token)], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()
+        })
+        .map_err(BranchError::from)?;
+    let (id, clinic_id, revoked_at) = found.ok_or(AuthError::Unknown)?;
+    if revoked_at.is_some() {
+        return Err(AuthError::Revoked);
+    }
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| BranchError::Stored(format!("device id {id:?} is not a UUID")))?;
+    Ok(Device { id, clinic_id })
+}

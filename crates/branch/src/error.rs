@@ -1,0 +1,66 @@
+//! The library's error type. Causes are kept (`#[source]`) so logs show the whole chain. Bad input
+//! of an administrator (unknown clinic, malformed id) is [`BranchError::Invalid`], which the
+//! binary answers with exit code 2.
+
+#[derive(Debug, thiserror::Error)]
+pub enum BranchError {
+    /// The administrator's input was refused; the message names the problem.
+    #[error("{0}")]
+    Invalid(String),
+    /// Something named does not exist (a clinic code, a device id, a case id).
+    #[error("{what} {name} does not exist")]
+    NotFound { what: &'static str, name: String },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database migration {name} failed: {source}")]
+    Migration {
+        name: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored value the branch wrote cannot be read back (a damaged database).
+    #[error("stored value is not valid: {0}")]
+    Stored(String),
+    #[error("stored JSON is not valid: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot read the configuration file {path}: {source}")]
+    ConfigFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TLS: {message}")]
+    Tls {
+        message: String,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a database task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl BranchError {
+    /// Whether the fault is the caller's input (exit code 2 in the binary).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            BranchError::Invalid(_) | BranchError::NotFound { .. } | BranchError::Config(_)
+        )
+    }
+}

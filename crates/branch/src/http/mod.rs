@@ -1,0 +1,142 @@
+//! The HTTP API v1: routes, the middleware stack (gzip both ways, body limits, panics caught,
+//! request tracing) and the state the handlers share (one database connection behind a lock,
+//! used from blocking threads).
+
+mod error;
+mod extract;
+mod openapi;
+mod routes;
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use rusqlite::Connection;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use extract::{ApiJson, AuthDevice};
+pub use openapi::ApiDoc;
+
+use crate::BranchError;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    db: Arc<Mutex<Connection>>,
+    max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Opens (and migrates) the database in `data_dir`.
+    pub fn open(
+        data_dir: &std::path::Path,
+        max_body_bytes: usize,
+    ) -> Result<AppState, BranchError> {
+        let conn = crate::db::open(data_dir)?;
+        Ok(AppState {
+            db: Arc::new(Mutex::new(conn)),
+            max_body_bytes,
+        })
+    }
+
+    /// Runs `work` on the connection in a blocking thread.
+    pub(crate) async fn with_db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Connection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        let result = tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock leaves SQLite consistent (the transaction rolls
+            // back when dropped), so a poisoned lock is safe to use.
+            let mut conn = db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(BranchError::from)?;
+        Ok(result)
+    }
+}
+
+/// The API with its middleware.
+pub fn router(state: AppState) -> Router {
+    let limit = state.max_body_bytes;
+    let api = Router::new()
+        .route("/health", get(routes::health))
+        .route("/enroll", post(routes::enroll))
+        .route("/push", post(routes::push))
+        .route("/changes", get(routes::changes))
+        .route("/openapi.json", get(routes::openapi_json));
+    Router::new()
+        .nest(plkk_protocol::API_PREFIX, api)
+        .fallback(routes::not_found)
+        .with_state(state)
+        // Innermost first: the limit on the decompressed body (read by the extractor), the
+        // decompression, the limit on the body as sent, JSON for bare errors, gzip answers.
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestDecompressionLayer::new().gzip(true))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(middleware::map_response_with_state(limit, json_errors))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Gives every bare error answer of the HTTP stack (413 from the body limit, 405, 415 for an
+/// unknown Content-Encoding) an `ErrorBody` JSON like the handlers' own.
+async fn json_errors(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    response: Response,
+) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge { limit },
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::Other {
+            status,
+            code: "method_not_allowed",
+            message: "this route does not take that method".to_owned(),
+        },
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::Other {
+            status,
+            code: "unsupported_encoding",
+            message: "only gzip request bodies are accepted (Content-Encoding: gzip)".to_owned(),
+        },
+        _ => ApiError::Other {
+            status,
+            code: if status.is_server_error() {
+                "internal"
+            } else {
+                "bad_request"
+            },
+            message: status.canonical_reason().unwrap_or("error").to_owned(),
+        },
+    };
+    error.into_response()
+}
+
+fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    ApiError::Panic(message).into_response()
+}

@@ -1,0 +1,147 @@
+//! The handlers of API v1. Each parses, authenticates, runs one library call on the database in a
+//! blocking thread and answers; the rules live in `push`, `enroll` and `changes`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::Utc;
+use plkk_protocol::{
+    Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushRequest, PushResponse,
+    MAX_ENTRIES_PER_PUSH,
+};
+use serde::Deserialize;
+
+use super::{ApiDoc, ApiError, ApiJson, AppState, AuthDevice};
+use crate::changes;
+use crate::enroll::{self, EnrollError};
+use crate::push::{self, PushError};
+
+/// Query of `GET /changes`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangesQuery {
+    /// The cursor: the `next_cursor` of the last pull (0 or absent the first time).
+    since: Option<i64>,
+    /// Most changes to answer (default 500, at most 1000).
+    limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/health", tag = "branch",
+    responses((status = 200, description = "The server answers", body = Health)))]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".to_owned(),
+        server_time: Utc::now(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/enroll", tag = "branch", request_body = EnrollRequest,
+    responses(
+        (status = 200, description = "The device is enrolled; keep the token", body = Enrollment),
+        (status = 400, description = "Not an enrolment code", body = ErrorBody),
+        (status = 404, description = "Unknown code (enrollment_code_unknown)", body = ErrorBody),
+        (status = 410, description = "Expired or used code", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape", body = ErrorBody)))]
+pub(crate) async fn enroll(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EnrollRequest>,
+) -> Result<Json<Enrollment>, ApiError> {
+    let now = Utc::now();
+    let result = state
+        .with_db(move |conn| enroll::enroll(conn, &request.code, &request.device_name, now))
+        .await?;
+    match result {
+        Ok(enrollment) => Ok(Json(enrollment)),
+        Err(error @ EnrollError::Malformed) => Err(ApiError::BadRequest(error.to_string())),
+        Err(error @ EnrollError::BadName(_)) => Err(ApiError::InvalidBody {
+            message: error.to_string(),
+            issues: Vec::new(),
+        }),
+        Err(error @ EnrollError::Unknown) => {
+            Err(ApiError::EnrollmentCodeUnknown(error.to_string()))
+        }
+        Err(error @ EnrollError::Expired) => {
+            Err(ApiError::EnrollmentCodeExpired(error.to_string()))
+        }
+        Err(error @ EnrollError::Used) => Err(ApiError::EnrollmentCodeUsed(error.to_string())),
+        Err(EnrollError::Branch(error)) => Err(ApiError::Internal(error)),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/push", tag = "branch", request_body = PushRequest,
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "One receipt per entry, in order; the batch is durable", body = PushResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "An entry concerns another clinic's case; nothing stored", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape", body = ErrorBody)))]
+pub(crate) async fn push(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    ApiJson(request): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if request.entries.len() > MAX_ENTRIES_PER_PUSH {
+        return Err(ApiError::InvalidBody {
+            message: format!(
+                "entries: at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
+                request.entries.len()
+            ),
+            issues: Vec::new(),
+        });
+    }
+    let now = Utc::now();
+    let result = state
+        .with_db(move |conn| push::apply_batch(conn, device, &request.entries, now))
+        .await?;
+    match result {
+        Ok(receipts) => Ok(Json(PushResponse {
+            receipts,
+            server_time: Utc::now(),
+        })),
+        Err(PushError::Forbidden { entry_id }) => {
+            tracing::warn!(device = %device.id, %entry_id, "push refused: another clinic's case");
+            Err(ApiError::Forbidden(format!(
+                "entry {entry_id} concerns a case of another clinic; nothing was stored"
+            )))
+        }
+        Err(PushError::Branch(error)) => Err(ApiError::Internal(error)),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/changes", tag = "branch", params(ChangesQuery),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The clinic's changes after the cursor", body = Changes),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 422, description = "Bad query", body = ErrorBody)))]
+pub(crate) async fn changes(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<Changes>, ApiError> {
+    let Query(query) = query.map_err(|rejection| ApiError::InvalidBody {
+        message: format!("query: {}", rejection.body_text()),
+        issues: Vec::new(),
+    })?;
+    let since = query.since.unwrap_or(0);
+    let limit = query.limit.unwrap_or(changes::DEFAULT_LIMIT);
+    let now = Utc::now();
+    let changes = state
+        .with_db(move |conn| changes::read(conn, device.clinic_id, device.id, since, limit, now))
+        .await??;
+    Ok(Json(changes))
+}
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "branch",
+    responses((status = 200, description = "This document")))]
+pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    Json(ApiDoc::openapi())
+}
+
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route; the API is under /api/v1".to_owned())
+}

@@ -1,0 +1,28 @@
+//! The BPJS Ketenagakerjaan branch server of PLKK Desk. Desks enrol with a one-time code, push
+//! their outbox entries (each applied at most once, answered with a receipt) and pull what changed
+//! for their clinic. The server is a library: [`serve`] runs it on a listener the caller bound, so
+//! tests start it in-process; [`admin`] holds the administration the `plkk-branch` binary exposes,
+//! usable on the same data directory while the server runs.
+//!
+//! Invariants: every record is validated with `plkk-domain` before it is stored; a push batch is
+//! one SQLite transaction committed before its answer is written; a device only ever reads and
+//! writes its own clinic's records; only hashes of tokens and enrolment codes are stored.
+
+pub mod admin;
+mod changes;
+mod config;
+mod db;
+mod enroll;
+mod error;
+mod http;
+mod migrate;
+mod push;
+mod secrets;
+mod server;
+
+pub use config::{Config, ConfigFile, TlsFiles, DEFAULT_LISTEN};
+pub use db::DATABASE_FILE_NAME;
+pub use error::BranchError;
+pub use http::{router, ApiDoc, ApiError, AppState};
+pub use secrets::{hash_secret, normalize_enrollment_code};
+pub use server::serve;

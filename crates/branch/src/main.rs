@@ -1,0 +1,303 @@
+//! `plkk-branch`: the branch server and its administration. Parses the command line and calls the
+//! library; exit code 2 for bad input (naming the problem), 1 for other failures.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use plkk_branch::{admin, BranchError, Config};
+use plkk_protocol::CaseStatus;
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plkk-branch",
+    version,
+    about = "PLKK Desk branch server and its administration"
+)]
+struct Cli {
+    /// The branch's data directory (database and logs).
+    #[arg(long, global = true, env = "PLKK_BRANCH_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8700; PLKK_BRANCH_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+        /// A TOML config file: listen, data_dir, tls_cert, tls_key, max_body_bytes.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// PEM certificate chain (with --tls-key; required unless listening on loopback).
+        #[arg(long)]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key.
+        #[arg(long)]
+        tls_key: Option<PathBuf>,
+    },
+    /// Clinics.
+    #[command(subcommand)]
+    Clinic(ClinicCommand),
+    /// Issue a one-time enrolment code for a clinic (valid 24 hours; last line of output).
+    EnrollCode {
+        #[arg(long)]
+        clinic: String,
+    },
+    /// Enrolled devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Cases and their branch status.
+    #[command(subcommand)]
+    Case(CaseCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ClinicCommand {
+    /// Add a clinic.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// List devices.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device: its token is refused from now on.
+    Revoke { device_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseCommand {
+    /// List a clinic's cases.
+    List {
+        #[arg(long)]
+        clinic: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the branch's status of a case.
+    Status {
+        case_id: String,
+        /// received, eligible, not_eligible, guarantee_issued, concluded_work_accident,
+        /// concluded_not_work_accident
+        status: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        reference: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("plkk-branch: {}", chain(&error));
+            if error.is_bad_input() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), BranchError> {
+    let data_dir = || {
+        cli.data_dir.clone().ok_or_else(|| {
+            BranchError::Invalid("give --data-dir DIR (or PLKK_BRANCH_DATA_DIR)".to_owned())
+        })
+    };
+    match cli.command {
+        Command::Serve {
+            ref listen,
+            ref config,
+            ref tls_cert,
+            ref tls_key,
+        } => {
+            let file = config.as_deref().map(Config::read_file).transpose()?;
+            let dir = match (
+                cli.data_dir.clone(),
+                file.as_ref().and_then(|f| f.data_dir.clone()),
+            ) {
+                (Some(dir), _) | (None, Some(dir)) => dir,
+                (None, None) => return Err(data_dir().unwrap_err()),
+            };
+            let mut settings = Config::for_data_dir(&dir);
+            if let Some(file) = &file {
+                settings.apply_file(file)?;
+            }
+            settings.apply_env(|name| std::env::var(name).ok())?;
+            if let Some(listen) = listen {
+                settings.listen = listen.parse().map_err(|_| {
+                    BranchError::Config(format!("--listen must be IP:PORT, got {listen:?}"))
+                })?;
+            }
+            settings.set_tls(tls_cert.clone(), tls_key.clone());
+            settings.check()?;
+            serve(settings)
+        }
+        Command::Clinic(ClinicCommand::Add { code, name }) => {
+            admin::add_clinic(&data_dir()?, &code, &name)?;
+            println!("clinic {code} added");
+            Ok(())
+        }
+        Command::EnrollCode { clinic } => {
+            let code = admin::issue_enrollment_code(&data_dir()?, &clinic, Utc::now())?;
+            println!("enrolment code for clinic {clinic}, valid 24 hours, usable once:");
+            println!("{code}");
+            Ok(())
+        }
+        Command::Device(DeviceCommand::List { json }) => {
+            let devices = admin::list_devices(&data_dir()?)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&devices)?);
+            } else {
+                for device in devices {
+                    let state = device
+                        .revoked_at
+                        .as_deref()
+                        .map_or("active".to_owned(), |at| format!("revoked {at}"));
+                    println!(
+                        "{}  {}  {}  enrolled {}  {state}",
+                        device.device_id, device.clinic_code, device.name, device.enrolled_at
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Revoke { device_id }) => {
+            let id = parse_uuid("DEVICE_ID", &device_id)?;
+            admin::revoke_device(&data_dir()?, id, Utc::now())?;
+            println!("device {id} revoked");
+            Ok(())
+        }
+        Command::Case(CaseCommand::List { clinic, json }) => {
+            let cases = admin::list_cases(&data_dir()?, &clinic)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&cases)?);
+            } else {
+                for case in cases {
+                    let text = |key: &str| {
+                        case.get(key)
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("-")
+                            .to_owned()
+                    };
+                    println!(
+                        "{}  {}  {}  {}",
+                        text("id"),
+                        text("full_name"),
+                        text("accident_at"),
+                        text("status")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Case(CaseCommand::Status {
+            case_id,
+            status,
+            reason,
+            reference,
+        }) => {
+            let id = parse_uuid("CASE_ID", &case_id)?;
+            let parsed = CaseStatus::parse(status.trim()).ok_or_else(|| {
+                let allowed: Vec<&str> = CaseStatus::ALL.iter().map(|s| s.as_str()).collect();
+                BranchError::Invalid(format!(
+                    "STATUS must be one of {}, got {status:?}",
+                    allowed.join(", ")
+                ))
+            })?;
+            admin::set_case_status(
+                &data_dir()?,
+                id,
+                parsed,
+                reason.as_deref(),
+                reference.as_deref(),
+                Utc::now(),
+            )?;
+            println!("case {id}: {}", parsed.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), BranchError> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| {
+                BranchError::Config(format!("cannot listen on {}: {source}", config.listen))
+            })?;
+        plkk_branch::serve(listener, config, shutdown_signal()).await
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+fn parse_uuid(what: &str, text: &str) -> Result<Uuid, BranchError> {
+    Uuid::parse_str(text.trim())
+        .map_err(|_| BranchError::Invalid(format!("{what} must be a UUID, got {text:?}")))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLKK_BRANCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
+fn chain(error: &BranchError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,444 @@
+//! The store's side of pushing the outbox: which entries are candidates for the next batch, marking
+//! them sent before the request, storing the branch's receipts after it (one transaction), counts
+//! per state, and the quarantine of rejected entries with their resend.
+//!
+//! Exactly once rests on the branch: an entry marked `sent` whose receipt never arrived (a crash, a
+//! dropped connection) is simply a candidate again, and the branch answers a repeat `duplicate`
+//! with the receipt it gave the first time.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use plkk_protocol::{CorrectionPayload, EntryKind, FieldConflict, FieldIssue, Outcome, Receipt};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::{parse_id, refused};
+use crate::intakes::{current_case, parse_time};
+use crate::{Store, StoreError, SyncState};
+
+/// An outbox entry waiting for delivery (pending, or sent without a receipt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub entry_id: Uuid,
+    pub kind: EntryKind,
+    pub record_id: Uuid,
+    pub intake_id: Uuid,
+    /// The payload JSON as stored.
+    pub payload: String,
+    pub state: SyncState,
+    /// The state of the case's intake entry on this desk; `None` when the intake has no entry
+    /// here (it was pulled from another desk: the branch has it).
+    pub intake_state: Option<SyncState>,
+}
+
+/// Up to `limit` undelivered entries with `seq > after_seq`, in send order. Entries of a case whose
+/// intake is in quarantine are left out (they wait for it), as are corrections folded into a
+/// resent intake.
+pub fn push_candidates(
+    store: &Store,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<OutboxEntry>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut statement = store.conn.prepare_cached(
+        "SELECT entry.seq, entry.id, entry.kind, entry.record_id, entry.intake_id, entry.payload,
+                entry.state, intake.state
+         FROM outbox AS entry
+         LEFT JOIN outbox AS intake ON intake.intake_id = entry.intake_id AND intake.kind = 'intake'
+         WHERE entry.state IN ('pending', 'sent') AND entry.seq > ?1
+           AND entry.folded_into IS NULL
+           AND (entry.kind = 'intake' OR intake.state IS NULL OR intake.state != 'rejected')
+         ORDER BY entry.seq LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![after_seq, limit], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+            row.get::<_, String>(6)?,
+            row.get::<_, Option<String>>(7)?,
+        ))
+    })?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (seq, id, kind, record_id, intake_id, payload, state, intake_state) = row?;
+        entries.push(OutboxEntry {
+            seq,
+            entry_id: stored_id(&id)?,
+            kind: parse_kind(&kind)?,
+            record_id: stored_id(&record_id)?,
+            intake_id: stored_id(&intake_id)?,
+            payload,
+            state: SyncState::parse(&state),
+            intake_state: intake_state.as_deref().map(SyncState::parse),
+        });
+    }
+    Ok(entries)
+}
+
+/// Marks entries as sent just before their push request (a crash after this only causes a resend,
+/// which the branch answers as a duplicate). Returns the entries that were pending until now, for
+/// [`mark_unsent`] when the request never left the desk.
+pub fn mark_sent(
+    store: &mut Store,
+    entry_ids: &[Uuid],
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<Uuid>, StoreError> {
+    let tx = store.conn.transaction()?;
+    let mut newly_sent = Vec::new();
+    {
+        let mut from_pending = tx.prepare_cached(
+            "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1
+             WHERE id = ?1 AND state = 'pending'",
+        )?;
+        let mut again = tx.prepare_cached(
+            "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1
+             WHERE id = ?1 AND state = 'sent'",
+        )?;
+        for id in entry_ids {
+            if from_pending.execute(params![id.to_string(), now.to_rfc3339()])? == 1 {
+                newly_sent.push(*id);
+            } else {
+                again.execute(params![id.to_string(), now.to_rfc3339()])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(newly_sent)
+}
+
+/// Puts entries back to pending when their push request never reached the branch (no connection,
+/// failed TLS handshake): nothing left the desk, so the desk must not say "sent".
+pub fn mark_unsent(store: &mut Store, entry_ids: &[Uuid]) -> Result<(), StoreError> {
+    let tx = store.conn.transaction()?;
+    {
+        let mut update = tx.prepare_cached(
+            "UPDATE outbox SET state = 'pending' WHERE id = ?1 AND state = 'sent'",
+        )?;
+        for id in entry_ids {
+            update.execute([id.to_string()])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The sync state an entry takes for the branch's answer.
+pub fn state_for_outcome(outcome: Outcome) -> SyncState {
+    match outcome {
+        Outcome::Applied | Outcome::Duplicate => SyncState::Confirmed,
+        Outcome::Rejected => SyncState::Rejected,
+        Outcome::Conflict => SyncState::Conflict,
+    }
+}
+
+/// What a set of receipts did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReceiptTally {
+    pub confirmed: u64,
+    pub rejected: u64,
+    pub conflicts: u64,
+    /// Receipts naming an entry this desk does not have (ignored).
+    pub unknown: u64,
+}
+
+/// Stores the branch's receipts in one transaction. Entries without a receipt stay `sent`.
+pub fn store_receipts(store: &mut Store, receipts: &[Receipt]) -> Result<ReceiptTally, StoreError> {
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut tally = ReceiptTally::default();
+    for receipt in receipts {
+        let state = state_for_outcome(receipt.outcome);
+        let issues = (!receipt.issues.is_empty())
+            .then(|| serde_json::to_string(&receipt.issues))
+            .transpose()?;
+        let conflicts = (!receipt.conflicts.is_empty())
+            .then(|| serde_json::to_string(&receipt.conflicts))
+            .transpose()?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE outbox SET state = ?2, receipt = ?3, received_at = ?4, issues = ?5,
+                     conflicts = ?6, last_error = NULL
+                 WHERE id = ?1 AND folded_into IS NULL",
+            )?
+            .execute(params![
+                receipt.entry_id.to_string(),
+                state.as_str(),
+                receipt.receipt,
+                receipt.received_at.to_rfc3339(),
+                issues,
+                conflicts,
+            ])?;
+        if changed == 0 {
+            tally.unknown += 1;
+            continue;
+        }
+        match state {
+            SyncState::Confirmed => {
+                tally.confirmed += 1;
+                tx.prepare_cached(
+                    "UPDATE outbox SET state = 'confirmed', receipt = ?2, received_at = ?3
+                     WHERE folded_into = ?1",
+                )?
+                .execute(params![
+                    receipt.entry_id.to_string(),
+                    receipt.receipt,
+                    receipt.received_at.to_rfc3339(),
+                ])?;
+            }
+            SyncState::Rejected => tally.rejected += 1,
+            SyncState::Conflict => {
+                tally.conflicts += 1;
+                keep_own_conflict(&tx, receipt.entry_id, &receipt.conflicts)?;
+            }
+            SyncState::Pending | SyncState::Sent => {}
+        }
+    }
+    let back_to_waiting = wait_for_refused_intakes(&tx)?;
+    tally.rejected = tally.rejected.saturating_sub(back_to_waiting);
+    tx.commit()?;
+    Ok(tally)
+}
+
+/// A note or correction sent in the same batch as its intake is refused with `intake_id
+/// not_found` when the branch refused that intake. Nothing is wrong with the entry itself: it goes
+/// back to waiting for its intake instead of into quarantine, and follows it once the intake is
+/// corrected and resent. Returns how many entries went back.
+fn wait_for_refused_intakes(conn: &Connection) -> Result<u64, StoreError> {
+    let moved = conn
+        .prepare_cached(
+            "UPDATE outbox AS waiting
+             SET state = 'pending', issues = NULL, receipt = NULL, received_at = NULL
+             WHERE waiting.state = 'rejected' AND waiting.kind != 'intake'
+               AND json_array_length(waiting.issues) = 1
+               AND json_extract(waiting.issues, '$[0].field') = 'intake_id'
+               AND json_extract(waiting.issues, '$[0].rule') = 'not_found'
+               AND EXISTS (SELECT 1 FROM outbox AS intake
+                           WHERE intake.kind = 'intake' AND intake.intake_id = waiting.intake_id
+                             AND intake.state = 'rejected')",
+        )?
+        .execute([])?;
+    Ok(moved as u64)
+}
+
+/// Keeps this desk's correction that the branch answered with a conflict, for the case view.
+fn keep_own_conflict(
+    conn: &Connection,
+    entry_id: Uuid,
+    fields: &[FieldConflict],
+) -> Result<(), StoreError> {
+    let payload: String = conn.query_row(
+        "SELECT payload FROM outbox WHERE id = ?1",
+        [entry_id.to_string()],
+        |row| row.get(0),
+    )?;
+    let correction: CorrectionPayload = serde_json::from_str(&payload)?;
+    crate::sync_pull::keep_conflict(conn, &correction, None, true, fields)
+}
+
+/// How many entries are in each state, and the oldest not yet confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncCounts {
+    pub pending: u64,
+    pub sent: u64,
+    pub confirmed: u64,
+    pub rejected: u64,
+    pub conflict: u64,
+    /// Entries held back because their case's intake is in quarantine (among `pending`/`sent`).
+    pub waiting: u64,
+    /// When the oldest entry not yet confirmed was written.
+    pub oldest_unconfirmed_at: Option<DateTime<FixedOffset>>,
+}
+
+impl SyncCounts {
+    /// Entries the branch has not confirmed.
+    pub fn unconfirmed(&self) -> u64 {
+        self.pending + self.sent + self.rejected + self.conflict
+    }
+}
+
+pub fn sync_counts(store: &Store) -> Result<SyncCounts, StoreError> {
+    let mut counts = SyncCounts::default();
+    for (state, count) in crate::outbox::counts_by_state(&store.conn)? {
+        match state {
+            SyncState::Pending => counts.pending = count,
+            SyncState::Sent => counts.sent = count,
+            SyncState::Confirmed => counts.confirmed = count,
+            SyncState::Rejected => counts.rejected = count,
+            SyncState::Conflict => counts.conflict = count,
+        }
+    }
+    counts.waiting = store.conn.query_row(
+        "SELECT count(*) FROM outbox AS entry JOIN outbox AS intake
+             ON intake.intake_id = entry.intake_id AND intake.kind = 'intake'
+         WHERE entry.state IN ('pending', 'sent') AND entry.kind != 'intake'
+           AND intake.state = 'rejected'",
+        [],
+        |row| row.get(0),
+    )?;
+    let oldest: Option<String> = store
+        .conn
+        .query_row(
+            "SELECT created_at FROM outbox
+             WHERE seq = (SELECT min(seq) FROM outbox
+                          WHERE state IN ('pending', 'sent', 'rejected', 'conflict'))",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    counts.oldest_unconfirmed_at = oldest.as_deref().map(parse_time).transpose()?;
+    Ok(counts)
+}
+
+/// A rejected entry in quarantine, with the branch's reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantinedEntry {
+    pub entry_id: Uuid,
+    pub kind: EntryKind,
+    pub record_id: Uuid,
+    pub intake_id: Uuid,
+    /// The patient's name on the case, to find it.
+    pub full_name: Option<String>,
+    pub issues: Vec<FieldIssue>,
+    pub rejected_at: Option<DateTime<Utc>>,
+    /// Other entries of the case held back until this one is confirmed (for a rejected intake).
+    pub waiting_entries: u64,
+}
+
+/// Every rejected entry, oldest first.
+pub fn quarantine(store: &Store) -> Result<Vec<QuarantinedEntry>, StoreError> {
+    let mut statement = store.conn.prepare(
+        "SELECT entry.id, entry.kind, entry.record_id, entry.intake_id, entry.issues,
+                entry.received_at, json_extract(cases.record, '$.full_name'),
+                (SELECT count(*) FROM outbox AS other
+                 WHERE entry.kind = 'intake' AND other.intake_id = entry.intake_id
+                   AND other.kind != 'intake' AND other.state IN ('pending', 'sent'))
+         FROM outbox AS entry LEFT JOIN cases ON cases.intake_id = entry.intake_id
+         WHERE entry.state = 'rejected' ORDER BY entry.seq",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, Option<String>>(4)?,
+            row.get::<_, Option<String>>(5)?,
+            row.get::<_, Option<String>>(6)?,
+            row.get::<_, u64>(7)?,
+        ))
+    })?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (id, kind, record_id, intake_id, issues, received_at, full_name, waiting) = row?;
+        entries.push(QuarantinedEntry {
+            entry_id: stored_id(&id)?,
+            kind: parse_kind(&kind)?,
+            record_id: stored_id(&record_id)?,
+            intake_id: stored_id(&intake_id)?,
+            full_name,
+            issues: issues
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?
+                .unwrap_or_default(),
+            rejected_at: received_at
+                .as_deref()
+                .map(crate::sync_settings::parse_utc)
+                .transpose()?,
+            waiting_entries: waiting,
+        });
+    }
+    Ok(entries)
+}
+
+/// Puts a rejected entry back in the queue. A rejected intake is resent with the case's current
+/// values, so a correction made meanwhile fixes it: such corrections are folded into it (confirmed
+/// with its receipt, never sent on their own), and the case's rejected notes are queued again.
+pub fn resend(store: &mut Store, entry_id: &str) -> Result<(), StoreError> {
+    let entry_id = parse_id("entry_id", entry_id)?;
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let entry: Option<(String, String, String, String)> = tx
+        .query_row(
+            "SELECT kind, intake_id, state, payload FROM outbox WHERE id = ?1",
+            [entry_id.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((kind, intake_id, state, payload)) = entry else {
+        return Err(refused(
+            "entry_id",
+            "not_found",
+            format!("entry_id: no outbox entry {entry_id} on this desk"),
+        ));
+    };
+    if state != "rejected" {
+        return Err(refused(
+            "entry_id",
+            "not_rejected",
+            format!("entry_id: entry {entry_id} is {state}, not rejected"),
+        ));
+    }
+    let mut new_payload = payload;
+    if kind == "intake" {
+        let intake_uuid = stored_id(&intake_id)?;
+        let current = current_case(&tx, intake_uuid)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("outbox entry {entry_id} names a missing case"))
+        })?;
+        let mut rebuilt: serde_json::Value = serde_json::from_str(&new_payload)?;
+        rebuilt["intake"] = json!(current.intake);
+        new_payload = rebuilt.to_string();
+        tx.execute(
+            "UPDATE outbox SET folded_into = ?1, state = 'pending'
+             WHERE intake_id = ?2 AND kind = 'intake_correction'
+               AND state IN ('pending', 'sent', 'rejected')",
+            params![entry_id.to_string(), intake_id],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET state = 'pending', issues = NULL
+             WHERE intake_id = ?1 AND kind = 'note' AND state = 'rejected'",
+            [&intake_id],
+        )?;
+    }
+    tx.execute(
+        "UPDATE outbox SET state = 'pending', payload = ?2, issues = NULL, received_at = NULL
+         WHERE id = ?1",
+        params![entry_id.to_string(), new_payload],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub(crate) fn parse_kind(text: &str) -> Result<EntryKind, StoreError> {
+    serde_json::from_value(json!(text))
+        .map_err(|_| StoreError::Corrupt(format!("unknown outbox kind {text:?}")))
+}
+
+pub(crate) fn stored_id(text: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("stored id {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(outcome: Outcome, expected: SyncState) {
+        assert_eq!(state_for_outcome(outcome), expected, "{outcome:?}");
+    }
+
+    #[test]
+    fn receipts_map_to_states() {
+        check(Outcome::Applied, SyncState::Confirmed);
+        check(Outcome::Duplicate, SyncState::Confirmed);
+        check(Outcome::Rejected, SyncState::Rejected);
+        check(Outcome::Conflict, SyncState::Conflict);
+    }
+}

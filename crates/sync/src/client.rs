@@ -1,0 +1,258 @@
+//! The HTTP client of the branch API v1: bearer token, gzip request bodies (responses are
+//! decompressed by reqwest), no redirects (a captive portal's redirect is an unexpected answer, and
+//! a redirect could lead to plain http), and every answer checked for being the JSON expected:
+//! an HTML page with status 200 is `unexpected_response`, never a success.
+
+use std::io::Write;
+use std::time::Duration;
+
+use plkk_protocol::{Changes, EnrollRequest, Enrollment, ErrorBody, PushResponse};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::address::BranchAddress;
+use crate::SyncError;
+
+/// Bodies smaller than this are sent as they are: gzip would not pay for itself.
+const GZIP_FROM_BYTES: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub(crate) struct BranchClient {
+    http: reqwest::Client,
+    address: BranchAddress,
+    token: Option<String>,
+}
+
+impl BranchClient {
+    pub(crate) fn new(
+        address: BranchAddress,
+        ca_cert_pem: Option<&str>,
+        token: Option<String>,
+    ) -> Result<BranchClient, SyncError> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("plkk-desk/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_cert_pem {
+            let certificate = reqwest::Certificate::from_pem(pem.as_bytes())
+                .map_err(|source| SyncError::InvalidCa { source })?;
+            builder = builder.add_root_certificate(certificate);
+        }
+        let http = builder
+            .build()
+            .map_err(|source| SyncError::InvalidCa { source })?;
+        Ok(BranchClient {
+            http,
+            address,
+            token,
+        })
+    }
+
+    pub(crate) async fn enroll(&self, request: &EnrollRequest) -> Result<Enrollment, SyncError> {
+        let body = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
+        self.post("/enroll", body).await
+    }
+
+    /// Sends a push body already serialized as JSON. Returns the answer and the request's size on
+    /// the wire (after gzip).
+    pub(crate) async fn push(&self, json: Vec<u8>) -> Result<(PushResponse, usize), SyncError> {
+        let (body, gzipped) = encode(json);
+        let size = body.len();
+        let answer = self.send_post("/push", body, gzipped).await?;
+        Ok((answer, size))
+    }
+
+    pub(crate) async fn changes(&self, since: i64, limit: u32) -> Result<Changes, SyncError> {
+        let url = format!(
+            "{}?since={since}&limit={limit}",
+            self.address.api("/changes")
+        );
+        let response = self
+            .authorized(self.http.get(&url))
+            .send()
+            .await
+            .map_err(|error| self.transport(error))?;
+        self.answer(response).await
+    }
+
+    async fn post<T: DeserializeOwned>(&self, route: &str, json: Vec<u8>) -> Result<T, SyncError> {
+        let (body, gzipped) = encode(json);
+        self.send_post(route, body, gzipped).await
+    }
+
+    async fn send_post<T: DeserializeOwned>(
+        &self,
+        route: &str,
+        body: Vec<u8>,
+        gzipped: bool,
+    ) -> Result<T, SyncError> {
+        let mut request = self
+            .authorized(self.http.post(self.address.api(route)))
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if gzipped {
+            request = request.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| self.transport(error))?;
+        self.answer(response).await
+    }
+
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => request.header(AUTHORIZATION, format!("Bearer {token}")),
+            None => request,
+        }
+    }
+
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, SyncError> {
+        let status = response.status();
+        let is_json = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.trim_start().starts_with("application/json"));
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| self.transport(error))?;
+        if status.is_success() {
+            if !is_json {
+                return Err(self.unexpected(format!(
+                    "status {status} but the body is not JSON: {}",
+                    excerpt(&bytes)
+                )));
+            }
+            return serde_json::from_slice(&bytes).map_err(|error| {
+                self.unexpected(format!(
+                    "status {status} but not the expected JSON: {error}"
+                ))
+            });
+        }
+        let body: Option<ErrorBody> = is_json
+            .then(|| serde_json::from_slice(&bytes).ok())
+            .flatten();
+        Err(self.refusal(status, body, &bytes))
+    }
+
+    fn refusal(&self, status: StatusCode, body: Option<ErrorBody>, bytes: &[u8]) -> SyncError {
+        if status.is_server_error() {
+            return SyncError::ServerError {
+                status: status.as_u16(),
+                message: body.map_or_else(|| excerpt(bytes), |body| body.message),
+            };
+        }
+        let Some(body) = body else {
+            return self.unexpected(format!("status {status}: {}", excerpt(bytes)));
+        };
+        match (status, body.error.as_str()) {
+            (_, "device_revoked") => SyncError::DeviceRevoked,
+            (StatusCode::UNAUTHORIZED, _) => SyncError::Unauthorized {
+                message: body.message,
+            },
+            (StatusCode::FORBIDDEN, _) => SyncError::Forbidden {
+                message: body.message,
+            },
+            (_, "enrollment_code_unknown") => SyncError::EnrollmentCodeUnknown,
+            (_, "enrollment_code_expired") => SyncError::EnrollmentCodeExpired,
+            (_, "enrollment_code_used") => SyncError::EnrollmentCodeUsed,
+            _ => SyncError::Refused {
+                status: status.as_u16(),
+                code: body.error,
+                message: body.message,
+            },
+        }
+    }
+
+    fn transport(&self, error: reqwest::Error) -> SyncError {
+        let url = self.address.as_str().to_owned();
+        if error.is_decode() {
+            return self.unexpected(format!("the answer cannot be decoded: {error}"));
+        }
+        if mentions_tls(&error) {
+            return SyncError::Tls { url, source: error };
+        }
+        SyncError::BranchUnreachable { url, source: error }
+    }
+
+    fn unexpected(&self, what: impl std::fmt::Display) -> SyncError {
+        SyncError::UnexpectedResponse {
+            url: self.address.as_str().to_owned(),
+            what: what.to_string(),
+        }
+    }
+}
+
+/// Gzips a body worth compressing; returns it and whether it is gzipped.
+fn encode(json: Vec<u8>) -> (Vec<u8>, bool) {
+    if json.len() < GZIP_FROM_BYTES {
+        return (json, false);
+    }
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(json.len() / 4),
+        flate2::Compression::new(3),
+    );
+    match encoder.write_all(&json).and_then(|()| encoder.finish()) {
+        Ok(gzipped) => (gzipped, true),
+        Err(_) => (json, false),
+    }
+}
+
+fn mentions_tls(error: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = source {
+        let text = current.to_string().to_ascii_lowercase();
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
+/// The start of a body, for a message.
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_bodies_go_plain_and_large_ones_gzipped() {
+        let (small, gzipped) = encode(b"{\"a\":1}".to_vec());
+        assert!(!gzipped);
+        assert_eq!(small, b"{\"a\":1}");
+        let large = format!("[{}]", vec!["{\"full_name\":\"Siti\"}"; 200].join(","));
+        let (body, gzipped) = encode(large.clone().into_bytes());
+        assert!(gzipped);
+        assert!(body.len() * 5 < large.len(), "repetitive JSON shrinks");
+        let mut decoded = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut decoded)
+            .unwrap();
+        assert_eq!(decoded, large);
+    }
+
+    #[test]
+    fn excerpts_are_short_and_flat() {
+        assert_eq!(
+            excerpt(b"<html>\n  <body>Login</body>"),
+            "<html> <body>Login</body>"
+        );
+        assert_eq!(excerpt(b""), "(empty body)");
+    }
+}

@@ -1,0 +1,292 @@
+//! One sync cycle: push every deliverable outbox entry in bounded batches (marked `sent` before
+//! each request, receipts stored in one transaction after it), then pull the clinic's changes page
+//! by page (each page stored with its cursor in one transaction). Also enrolment.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use plkk_protocol::{EnrollRequest, EntryKind};
+use plkk_store::{Enrolment, OutboxEntry};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use crate::address::BranchAddress;
+use crate::client::BranchClient;
+use crate::desk_db::DeskDb;
+use crate::plan::{plan_batch, BatchLimits, Candidate};
+use crate::SyncError;
+
+/// How many outbox rows are read to plan one batch.
+const CANDIDATES_PER_PAGE: usize = 1000;
+/// Changes asked for per pull request.
+const CHANGES_PER_PULL: u32 = 500;
+/// A branch clock further off than this is reported (`clock_skew`).
+pub const CLOCK_SKEW_WARNING_SECONDS: i64 = 300;
+
+/// What enrolment gives: the clinic the desk now belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolled {
+    pub clinic_code: String,
+    pub clinic_name: String,
+    pub device_id: Uuid,
+    pub branch_url: String,
+}
+
+impl From<&Enrolment> for Enrolled {
+    fn from(enrolment: &Enrolment) -> Self {
+        Enrolled {
+            clinic_code: enrolment.clinic_code.clone(),
+            clinic_name: enrolment.clinic_name.clone(),
+            device_id: enrolment.device_id,
+            branch_url: enrolment.branch_url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollOptions {
+    pub branch_url: String,
+    pub code: String,
+    pub device_name: String,
+    /// The branch's own CA certificate (PEM), trusted besides the system's roots.
+    pub ca_cert_pem: Option<String>,
+}
+
+/// What one cycle did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncSummary {
+    /// Entries put in a push (a resend counts again).
+    pub sent: u64,
+    /// Receipts `applied` or `duplicate`.
+    pub confirmed: u64,
+    pub rejected: u64,
+    pub conflicts: u64,
+    /// Changes pulled and stored (records of other desks, case statuses, conflicts).
+    pub pulled: u64,
+    /// Entries still pending or sent after the cycle.
+    pub pending: u64,
+    /// Entries in quarantine after the cycle (rejected, all time).
+    pub quarantined: u64,
+    /// Entries in conflict after the cycle (all time).
+    pub in_conflict: u64,
+    /// Request bytes of the pushes on the wire (after gzip).
+    pub bytes_pushed: u64,
+    /// The branch's clock minus the desk's.
+    pub clock_offset_seconds: Option<i64>,
+}
+
+/// Trades a one-time enrolment code for a device token and stores the enrolment.
+pub async fn enroll(data_dir: &Path, options: EnrollOptions) -> Result<Enrolled, SyncError> {
+    let address = BranchAddress::parse(&options.branch_url)?;
+    let client = BranchClient::new(address.clone(), options.ca_cert_pem.as_deref(), None)?;
+    let enrollment = client
+        .enroll(&EnrollRequest {
+            code: options.code.trim().to_owned(),
+            device_name: options.device_name.trim().to_owned(),
+        })
+        .await?;
+    let enrolment = Enrolment {
+        branch_url: address.as_str().to_owned(),
+        device_id: enrollment.device_id,
+        token: enrollment.token,
+        clinic_code: enrollment.clinic_code,
+        clinic_name: enrollment.clinic_name,
+        ca_cert_pem: options.ca_cert_pem,
+        enrolled_at: enrollment.server_time,
+    };
+    let enrolled = Enrolled::from(&enrolment);
+    let db = DeskDb::open(data_dir).await?;
+    db.call(move |store| plkk_store::save_enrolment(store, &enrolment))
+        .await?;
+    tracing::info!(clinic = %enrolled.clinic_code, device = %enrolled.device_id, "enrolled");
+    Ok(enrolled)
+}
+
+/// One full cycle on the desk in `data_dir`: push everything deliverable, pull everything new.
+pub async fn sync_once(data_dir: &Path) -> Result<SyncSummary, SyncError> {
+    let db = DeskDb::open(data_dir).await?;
+    run_cycle(&db).await
+}
+
+/// A cycle on an open desk, recorded in the sync log (attempt, success or the error's code).
+pub(crate) async fn run_cycle(db: &DeskDb) -> Result<SyncSummary, SyncError> {
+    let started = now();
+    let result = match db.call(|store| plkk_store::enrolment(store)).await? {
+        None => Err(SyncError::NotEnrolled),
+        Some(enrolment) => {
+            db.call(move |store| plkk_store::record_sync_attempt(store, started))
+                .await?;
+            push_and_pull(db, &enrolment).await
+        }
+    };
+    match &result {
+        Ok(summary) => {
+            let offset = summary.clock_offset_seconds;
+            db.call(move |store| plkk_store::record_sync_success(store, now(), offset))
+                .await?;
+            tracing::info!(?summary, "sync cycle done");
+        }
+        Err(error) => {
+            let (code, message) = (error.code(), error.to_string());
+            tracing::warn!(code, %message, "sync cycle failed");
+            db.call(move |store| plkk_store::record_sync_failure(store, now(), code, &message))
+                .await?;
+        }
+    }
+    result
+}
+
+async fn push_and_pull(db: &DeskDb, enrolment: &Enrolment) -> Result<SyncSummary, SyncError> {
+    let address = BranchAddress::parse(&enrolment.branch_url)?;
+    let client = BranchClient::new(
+        address,
+        enrolment.ca_cert_pem.as_deref(),
+        Some(enrolment.token.clone()),
+    )?;
+    let mut summary = SyncSummary::default();
+    push(db, &client, &mut summary).await?;
+    pull(db, &client, enrolment.device_id, &mut summary).await?;
+    let counts = db.call(|store| plkk_store::sync_counts(store)).await?;
+    summary.pending = counts.pending + counts.sent;
+    summary.quarantined = counts.rejected;
+    summary.in_conflict = counts.conflict;
+    if let Some(offset) = summary.clock_offset_seconds {
+        if offset.abs() > CLOCK_SKEW_WARNING_SECONDS {
+            tracing::warn!(offset, "the desk's clock is far from the branch's");
+        }
+    }
+    Ok(summary)
+}
+
+async fn push(
+    db: &DeskDb,
+    client: &BranchClient,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
+    let mut after_seq = 0;
+    loop {
+        let entries = db
+            .call(move |store| plkk_store::push_candidates(store, after_seq, CANDIDATES_PER_PAGE))
+            .await?;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let candidates: Vec<Candidate> = entries.iter().map(Candidate::of).collect();
+        let plan = plan_batch(&candidates, BatchLimits::default());
+        after_seq = plan
+            .considered_through
+            .unwrap_or_else(|| entries.last().map_or(after_seq, |entry| entry.seq));
+        if plan.selected.is_empty() {
+            continue;
+        }
+        let batch: Vec<&OutboxEntry> = plan.selected.iter().map(|&index| &entries[index]).collect();
+        let body = push_body(&batch)?;
+        let ids: Vec<Uuid> = batch.iter().map(|entry| entry.entry_id).collect();
+        let marked = now();
+        let newly_sent = db
+            .call(move |store| plkk_store::mark_sent(store, &ids, marked))
+            .await?;
+        summary.sent += batch.len() as u64;
+        let (answer, bytes) = match client.push(body).await {
+            Ok(answered) => answered,
+            Err(error) if error.never_reached_branch() => {
+                db.call(move |store| plkk_store::mark_unsent(store, &newly_sent))
+                    .await?;
+                return Err(error);
+            }
+            Err(error) => return Err(error),
+        };
+        summary.bytes_pushed += bytes as u64;
+        summary.clock_offset_seconds = Some(offset_from(answer.server_time));
+        let batch_ids: std::collections::HashSet<Uuid> =
+            batch.iter().map(|entry| entry.entry_id).collect();
+        let receipts: Vec<_> = answer
+            .receipts
+            .into_iter()
+            .filter(|receipt| batch_ids.contains(&receipt.entry_id))
+            .collect();
+        let tally = db
+            .call(move |store| plkk_store::store_receipts(store, &receipts))
+            .await?;
+        summary.confirmed += tally.confirmed;
+        summary.rejected += tally.rejected;
+        summary.conflicts += tally.conflicts;
+    }
+}
+
+/// The push request's JSON, written from the stored payloads without re-parsing them.
+fn push_body(batch: &[&OutboxEntry]) -> Result<Vec<u8>, SyncError> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        entry_id: Uuid,
+        device_seq: i64,
+        kind: EntryKind,
+        record_id: Uuid,
+        intake_id: Uuid,
+        payload: &'a RawValue,
+    }
+    #[derive(Serialize)]
+    struct Request<'a> {
+        entries: Vec<Entry<'a>>,
+    }
+    let mut entries = Vec::with_capacity(batch.len());
+    for entry in batch {
+        let payload: &RawValue = serde_json::from_str(&entry.payload).map_err(|error| {
+            SyncError::Store(plkk_store::StoreError::Corrupt(format!(
+                "outbox entry {} payload: {error}",
+                entry.entry_id
+            )))
+        })?;
+        entries.push(Entry {
+            entry_id: entry.entry_id,
+            device_seq: entry.seq,
+            kind: entry.kind,
+            record_id: entry.record_id,
+            intake_id: entry.intake_id,
+            payload,
+        });
+    }
+    serde_json::to_vec(&Request { entries })
+        .map_err(|error| SyncError::Store(plkk_store::StoreError::Json(error)))
+}
+
+async fn pull(
+    db: &DeskDb,
+    client: &BranchClient,
+    device_id: Uuid,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
+    let mut cursor = db.call(|store| plkk_store::sync_cursor(store)).await?;
+    loop {
+        let page = client.changes(cursor, CHANGES_PER_PULL).await?;
+        summary.clock_offset_seconds = Some(offset_from(page.server_time));
+        let next_cursor = page.next_cursor.max(cursor);
+        let changes = page.changes;
+        let stored = now();
+        let tally = db
+            .call(move |store| {
+                plkk_store::apply_changes(store, &changes, next_cursor, device_id, stored)
+            })
+            .await?;
+        summary.pulled += tally.records + tally.statuses + tally.conflicts;
+        if tally.skipped > 0 {
+            tracing::warn!(
+                skipped = tally.skipped,
+                "pulled records that could not be stored"
+            );
+        }
+        if !page.has_more || next_cursor == cursor {
+            return Ok(());
+        }
+        cursor = next_cursor;
+    }
+}
+
+fn now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
+
+fn offset_from(server_time: DateTime<Utc>) -> i64 {
+    (server_time - Utc::now()).num_seconds()
+}

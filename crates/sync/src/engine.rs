@@ -1,0 +1,168 @@
+//! The background sync engine (tokio). It runs a cycle on start, when woken after a local write,
+//! on demand, and on a timer: every minute after a success, after a failure with exponential
+//! backoff (2 s, 4 s … capped at 5 minutes, ±20 % jitter). It opens its own store on the data
+//! directory. It stops when every handle is dropped.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::cycle::{run_cycle, SyncSummary};
+use crate::desk_db::DeskDb;
+use crate::plan::{retry_delay, SUCCESS_INTERVAL};
+use crate::SyncError;
+
+type Reply = oneshot::Sender<Result<SyncSummary, SyncError>>;
+
+const ONLINE_UNKNOWN: u8 = 0;
+const ONLINE: u8 = 1;
+const OFFLINE: u8 = 2;
+
+/// Starts engines.
+#[derive(Debug)]
+pub struct Engine;
+
+/// A handle on a running engine; cheap to clone. The engine stops when the last one is dropped.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    wake: Arc<Notify>,
+    online: Arc<AtomicU8>,
+    requests: mpsc::UnboundedSender<Reply>,
+}
+
+impl Engine {
+    pub fn spawn(data_dir: PathBuf, runtime: &tokio::runtime::Handle) -> EngineHandle {
+        let wake = Arc::new(Notify::new());
+        let online = Arc::new(AtomicU8::new(ONLINE_UNKNOWN));
+        let (requests, receiver) = mpsc::unbounded_channel();
+        runtime.spawn(run(
+            data_dir,
+            Arc::clone(&wake),
+            Arc::clone(&online),
+            receiver,
+        ));
+        EngineHandle {
+            wake,
+            online,
+            requests,
+        }
+    }
+}
+
+impl EngineHandle {
+    /// Asks for a cycle soon (after a local write); returns at once.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs a cycle now ("Kirim sekarang") and answers with its result.
+    pub async fn sync_now(&self) -> Result<SyncSummary, SyncError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(reply)
+            .map_err(|_| SyncError::EngineStopped)?;
+        answer.await.map_err(|_| SyncError::EngineStopped)?
+    }
+
+    /// Whether the last cycle reached the branch; `None` before the first one.
+    pub fn online(&self) -> Option<bool> {
+        match self.online.load(Ordering::Relaxed) {
+            ONLINE => Some(true),
+            OFFLINE => Some(false),
+            _ => None,
+        }
+    }
+}
+
+async fn run(
+    data_dir: PathBuf,
+    wake: Arc<Notify>,
+    online: Arc<AtomicU8>,
+    mut requests: mpsc::UnboundedReceiver<Reply>,
+) {
+    let mut open_failures = 0;
+    let db = loop {
+        match DeskDb::open(&data_dir).await {
+            Ok(db) => break db,
+            Err(error) => {
+                open_failures += 1;
+                tracing::error!(%error, "the sync engine cannot open the desk's data");
+                let delay = retry_delay(open_failures, jitter());
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    request = requests.recv() => match request {
+                        Some(reply) => { let _ = reply.send(Err(error)); }
+                        None => return,
+                    },
+                }
+            }
+        }
+    };
+    let mut failures: u32 = 0;
+    let mut delay = Duration::ZERO;
+    loop {
+        let mut waiting: Vec<Reply> = Vec::new();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = wake.notified() => {}
+            request = requests.recv() => match request {
+                Some(reply) => waiting.push(reply),
+                None => return,
+            },
+        }
+        while let Ok(reply) = requests.try_recv() {
+            waiting.push(reply);
+        }
+        let result = run_cycle(&db).await;
+        delay = match &result {
+            Ok(summary) => {
+                failures = 0;
+                online.store(ONLINE, Ordering::Relaxed);
+                if summary.pending > 0 && summary.confirmed > 0 {
+                    // Progress but more to do (written meanwhile): go on soon.
+                    Duration::from_secs(1)
+                } else {
+                    SUCCESS_INTERVAL
+                }
+            }
+            Err(SyncError::NotEnrolled) => {
+                online.store(ONLINE_UNKNOWN, Ordering::Relaxed);
+                SUCCESS_INTERVAL
+            }
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                let state = if error.reached_branch() {
+                    ONLINE
+                } else {
+                    OFFLINE
+                };
+                online.store(state, Ordering::Relaxed);
+                retry_delay(failures, jitter())
+            }
+        };
+        answer_all(waiting, result);
+    }
+}
+
+fn answer_all(waiting: Vec<Reply>, result: Result<SyncSummary, SyncError>) {
+    let mut waiting = waiting.into_iter();
+    let Some(first) = waiting.next() else {
+        return;
+    };
+    for reply in waiting {
+        let copy = match &result {
+            Ok(summary) => Ok(summary.clone()),
+            Err(error) => Err(error.repeat()),
+        };
+        let _ = reply.send(copy);
+    }
+    let _ = first.send(result);
+}
+
+fn jitter() -> f64 {
+    rand::rng().random_range(-1.0..=1.0)
+}

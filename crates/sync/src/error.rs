@@ -1,0 +1,119 @@
+//! The sync's error type. Each error has a stable `code()` the UI translates (the codes are an
+//! interface) and an English `Display` for logs and `plkk`; causes are kept as sources.
+
+use plkk_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("this desk is not enrolled at a branch yet (plkk enroll --branch URL --code CODE)")]
+    NotEnrolled,
+    #[error("the branch address {url:?} is not valid: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("the branch address {url} uses plain http on a host that is not loopback; use https")]
+    InsecureUrl { url: String },
+    #[error("cannot reach the branch at {url}: {source}")]
+    BranchUnreachable {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("secure connection (TLS) to the branch at {url} failed: {source}")]
+    Tls {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the branch's CA certificate cannot be used: {source}")]
+    InvalidCa {
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the branch revoked this device; enrol it again with a new code")]
+    DeviceRevoked,
+    #[error("the branch does not accept this device's token: {message}")]
+    Unauthorized { message: String },
+    #[error("the branch refused access: {message}")]
+    Forbidden { message: String },
+    #[error("the enrolment code is not known at the branch (check it, or ask for a new one)")]
+    EnrollmentCodeUnknown,
+    #[error(
+        "the enrolment code has expired (codes are valid 24 hours); ask the branch for a new one"
+    )]
+    EnrollmentCodeExpired,
+    #[error("the enrolment code was already used; ask the branch for a new one")]
+    EnrollmentCodeUsed,
+    #[error("the branch refused the request ({status} {code}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("the branch failed ({status}): {message}")]
+    ServerError { status: u16, message: String },
+    #[error("unexpected answer from {url} (a captive portal or proxy?): {what}")]
+    UnexpectedResponse { url: String, what: String },
+    #[error("the desk's data cannot be used: {0}")]
+    Store(#[from] StoreError),
+    #[error("the sync engine stopped")]
+    EngineStopped,
+    /// The same failure, handed to a second caller waiting on the same cycle.
+    #[error("{message}")]
+    Repeated { code: &'static str, message: String },
+}
+
+impl SyncError {
+    /// A stable snake_case code for the UI and scripts.
+    /// Whether the request certainly never reached the branch (no connection could be made, or the
+    /// TLS handshake failed), so nothing it carried can have been applied there.
+    pub fn never_reached_branch(&self) -> bool {
+        match self {
+            SyncError::BranchUnreachable { source, .. } => source.is_connect(),
+            SyncError::Tls { .. } => true,
+            _ => false,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::NotEnrolled => "not_enrolled",
+            SyncError::InvalidUrl { .. } => "invalid_url",
+            SyncError::InsecureUrl { .. } => "insecure_url",
+            SyncError::BranchUnreachable { .. } => "branch_unreachable",
+            SyncError::Tls { .. } | SyncError::InvalidCa { .. } => "tls",
+            SyncError::DeviceRevoked => "device_revoked",
+            SyncError::Unauthorized { .. } => "unauthorized",
+            SyncError::Forbidden { .. } => "forbidden",
+            SyncError::EnrollmentCodeUnknown => "enrollment_code_unknown",
+            SyncError::EnrollmentCodeExpired => "enrollment_code_expired",
+            SyncError::EnrollmentCodeUsed => "enrollment_code_used",
+            SyncError::Refused { .. } => "refused",
+            SyncError::ServerError { .. } => "server_error",
+            SyncError::UnexpectedResponse { .. } => "unexpected_response",
+            SyncError::Store(_) => "store",
+            SyncError::EngineStopped => "engine_stopped",
+            SyncError::Repeated { code, .. } => code,
+        }
+    }
+
+    /// Whether the branch answered at all (the desk is online even if the answer is an error).
+    pub fn reached_branch(&self) -> bool {
+        !matches!(
+            self,
+            SyncError::BranchUnreachable { .. }
+                | SyncError::Tls { .. }
+                | SyncError::NotEnrolled
+                | SyncError::InvalidUrl { .. }
+                | SyncError::InsecureUrl { .. }
+                | SyncError::InvalidCa { .. }
+                | SyncError::Store(_)
+                | SyncError::EngineStopped
+        )
+    }
+
+    pub(crate) fn repeat(&self) -> SyncError {
+        SyncError::Repeated {
+            code: self.code(),
+            message: self.to_string(),
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! `plkk-bench --sync`: backlog sync of 10,000 intakes + 30,000 notes from one desk to a loopback
+//! branch, end to end (the desk reads its outbox, the branch validates and commits each batch
+//! durably, the desk stores the receipts): records per second, bytes on the wire per record
+//! (counted by a proxy between them: HTTP heads and gzip bodies, both directions), peak memory of
+//! the desk and of the branch; then branch ingest with 50 desks pushing at once.
+//!
+//! The branch runs as a `plkk-branch serve` child process when that binary is built (its peak RSS
+//! read from /proc), otherwise in this process (reported as such).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use plkk_tests::branch::TestBranch;
+use plkk_tests::fault_proxy::FaultProxy;
+use plkk_tests::samples::{self, Seeded};
+
+const INTAKES: u64 = 10_000;
+const NOTES_EACH: u64 = 3;
+const DESKS: u64 = 50;
+const INTAKES_PER_DESK: u64 = 100;
+
+enum Branch {
+    Child {
+        process: Child,
+        addr: SocketAddr,
+        data_dir: PathBuf,
+    },
+    InProcess(TestBranch),
+}
+
+impl Branch {
+    fn start(dir: &Path) -> anyhow::Result<Branch> {
+        let binary = plkk_tests::bins::profile_dir().join("plkk-branch");
+        std::fs::create_dir_all(dir)?;
+        if !binary.exists() {
+            return Ok(Branch::InProcess(TestBranch::start_in(
+                dir,
+                "127.0.0.1:0".parse()?,
+            )));
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let process = Command::new(binary)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--listen", &addr.to_string()])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let started = Instant::now();
+        while std::net::TcpStream::connect(addr).is_err() {
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(20),
+                "plkk-branch did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        Ok(Branch::Child {
+            process,
+            addr,
+            data_dir: dir.to_owned(),
+        })
+    }
+
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Branch::Child { addr, .. } => *addr,
+            Branch::InProcess(branch) => branch.addr(),
+        }
+    }
+
+    fn data_dir(&self) -> &Path {
+        match self {
+            Branch::Child { data_dir, .. } => data_dir,
+            Branch::InProcess(branch) => branch.data_dir(),
+        }
+    }
+
+    fn peak_rss(&self) -> String {
+        match self {
+            Branch::Child { process, .. } => {
+                vm_hwm(&format!("/proc/{}/status", process.id())).unwrap_or_else(|| "?".into())
+            }
+            Branch::InProcess(_) => "in this process (see the desk's figure)".into(),
+        }
+    }
+}
+
+impl Drop for Branch {
+    fn drop(&mut self) {
+        if let Branch::Child { process, .. } = self {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+fn vm_hwm(status_file: &str) -> Option<String> {
+    std::fs::read_to_string(status_file)
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .map(|value| value.trim().to_owned())
+}
+
+fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+/// Fills a desk's outbox (durability per row is not what is measured here).
+fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<u64> {
+    let mut store = plkk_store::Store::open_in_dir(dir)?;
+    store
+        .connection()
+        .pragma_update(None, "synchronous", "OFF")?;
+    let now = chrono::Local::now().fixed_offset();
+    let mut random = Seeded::new(seed);
+    let note = object(samples::note());
+    for index in 0..intakes {
+        let intake = object(samples::synthetic_intake(
+            &mut random,
+            seed * 1_000_000 + index,
+        ));
+        let id = plkk_store::admit_intake(&mut store, &intake, "bench", now)?
+            .id
+            .to_string();
+        for _ in 0..NOTES_EACH {
+            plkk_store::add_note(&mut store, &id, &note, "bench", now)?;
+        }
+    }
+    store
+        .connection()
+        .pragma_update(None, "synchronous", "FULL")?;
+    Ok(intakes * (1 + NOTES_EACH))
+}
+
+async fn enroll(desk: &Path, url: &str, code: String) -> anyhow::Result<()> {
+    plkk_sync::enroll(
+        desk,
+        plkk_sync::EnrollOptions {
+            branch_url: url.to_owned(),
+            code,
+            device_name: "bench".into(),
+            ca_cert_pem: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
+    let dir = dir.join("sync");
+    let _ = std::fs::remove_dir_all(&dir);
+    let runtime = tokio::runtime::Runtime::new()?;
+    let branch = Branch::start(&dir.join("branch"))?;
+    plkk_branch::admin::add_clinic(branch.data_dir(), "BENCH", "Klinik Bench")?;
+    let code = || {
+        plkk_branch::admin::issue_enrollment_code(branch.data_dir(), "BENCH", chrono::Utc::now())
+    };
+
+    // One desk, a 40,000-record backlog, through a counting proxy.
+    let proxy = FaultProxy::start(branch.addr());
+    let desk = dir.join("desk");
+    let records = capture(&desk, INTAKES, 1)?;
+    runtime.block_on(enroll(&desk, &proxy.url(), code()?))?;
+    let before = proxy.bytes();
+    let started = Instant::now();
+    let summary = runtime.block_on(plkk_sync::sync_once(&desk))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let after = proxy.bytes();
+    anyhow::ensure!(
+        summary.confirmed == records && summary.pending == 0,
+        "not all confirmed: {summary:?}"
+    );
+    let wire = (after.0 - before.0) + (after.1 - before.1);
+    println!(
+        "\n## Backlog sync, one desk: {INTAKES} intakes + {} notes to a loopback branch",
+        INTAKES * NOTES_EACH
+    );
+    println!("records/s:                 {:.0} ({records} records in {elapsed:.2} s, every batch durable at the branch)", records as f64 / elapsed);
+    println!(
+        "bytes on the wire/record:  {:.1} (requests {:.1} + answers {:.1}; HTTP heads included, gzip)",
+        wire as f64 / records as f64,
+        (after.0 - before.0) as f64 / records as f64,
+        (after.1 - before.1) as f64 / records as f64
+    );
+    println!(
+        "peak RSS desk (this process): {}",
+        vm_hwm("/proc/self/status").unwrap_or_else(|| "?".into())
+    );
+    println!("peak RSS branch:              {}", branch.peak_rss());
+
+    // Fifty desks pushing at once, straight to the branch.
+    let url = format!("http://{}", branch.addr());
+    let mut desks = Vec::new();
+    let mut total = 0;
+    for index in 0..DESKS {
+        let desk = dir.join(format!("desk-{index}"));
+        total += capture(&desk, INTAKES_PER_DESK, 100 + index)?;
+        runtime.block_on(enroll(&desk, &url, code()?))?;
+        desks.push(desk);
+    }
+    let started = Instant::now();
+    let results = runtime.block_on(async {
+        let tasks: Vec<_> = desks
+            .iter()
+            .map(|desk| {
+                let desk = desk.clone();
+                tokio::spawn(async move { plkk_sync::sync_once(&desk).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await);
+        }
+        results
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut confirmed = 0;
+    for result in results {
+        confirmed += result??.confirmed;
+    }
+    anyhow::ensure!(confirmed == total, "{confirmed} of {total} confirmed");
+    println!(
+        "\n## Branch ingest, {DESKS} desks pushing at once ({} records each)",
+        total / DESKS
+    );
+    println!(
+        "records/s:                 {:.0} ({total} records in {elapsed:.2} s)",
+        total as f64 / elapsed
+    );
+    println!("peak RSS branch:           {}", branch.peak_rss());
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! A real `plkk-branch` for the sync tests: served in-process on `127.0.0.1:0` (or a given port
+//! after a restart) from its own thread and tokio runtime, on a temporary data directory. It can be
+//! stopped gracefully, or killed: the runtime is dropped at once, cutting every open connection
+//! wherever its handler is (a SQLite transaction is atomic either way).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use chrono::Utc;
+use tokio::sync::oneshot;
+
+#[derive(Debug)]
+pub struct TestBranch {
+    dir: Option<tempfile::TempDir>,
+    data_dir: PathBuf,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<bool>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestBranch {
+    /// A new branch on a temporary data directory and a free loopback port.
+    pub fn start() -> TestBranch {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let data_dir = dir.path().to_owned();
+        let mut branch = TestBranch::start_in(&data_dir, "127.0.0.1:0".parse().unwrap());
+        branch.dir = Some(dir);
+        branch
+    }
+
+    /// A branch on `data_dir`, listening on `addr`.
+    pub fn start_in(data_dir: &Path, addr: SocketAddr) -> TestBranch {
+        let (ready, bound) = std::sync::mpsc::channel();
+        let (stop, stop_requested) = oneshot::channel::<bool>();
+        let config = plkk_branch::Config::for_data_dir(data_dir);
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime for the branch");
+            let (graceful_tx, graceful_rx) = oneshot::channel::<()>();
+            let killed = runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .unwrap_or_else(|error| panic!("the branch cannot listen on {addr}: {error}"));
+                ready.send(listener.local_addr().unwrap()).unwrap();
+                let server = tokio::spawn(plkk_branch::serve(listener, config, async move {
+                    let _ = graceful_rx.await;
+                }));
+                let graceful = stop_requested.await.unwrap_or(true);
+                if graceful {
+                    let _ = graceful_tx.send(());
+                    let _ = server.await;
+                }
+                !graceful
+            });
+            if killed {
+                runtime.shutdown_background();
+            }
+        });
+        let addr = bound.recv().expect("the branch thread reports its address");
+        wait_until_healthy(addr);
+        TestBranch {
+            dir: None,
+            data_dir: data_dir.to_owned(),
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Adds a clinic and returns a fresh enrolment code for it.
+    pub fn clinic_with_code(&self, code: &str, name: &str) -> String {
+        plkk_branch::admin::add_clinic(&self.data_dir, code, name).expect("clinic added");
+        self.enrollment_code(code)
+    }
+
+    pub fn enrollment_code(&self, clinic: &str) -> String {
+        plkk_branch::admin::issue_enrollment_code(&self.data_dir, clinic, Utc::now())
+            .expect("an enrolment code")
+    }
+
+    pub fn counts(&self) -> plkk_branch::admin::RecordCounts {
+        plkk_branch::admin::count_records(&self.data_dir).expect("branch counts")
+    }
+
+    /// Stops the server, letting open requests finish.
+    pub fn stop(&mut self) {
+        self.finish(true);
+    }
+
+    /// Stops the server at once, cutting open connections. The data directory stays.
+    pub fn kill(&mut self) {
+        self.finish(false);
+    }
+
+    /// Starts a new server on the same data directory and port.
+    pub fn restart(&mut self) {
+        self.finish(true);
+        let mut fresh = TestBranch::start_in(&self.data_dir, self.addr);
+        self.stop = fresh.stop.take();
+        self.thread = fresh.thread.take();
+    }
+
+    fn finish(&mut self, graceful: bool) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(graceful);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for TestBranch {
+    fn drop(&mut self) {
+        self.finish(true);
+    }
+}
+
+/// Waits until the branch answers its health route (its database is open and migrated).
+fn wait_until_healthy(addr: SocketAddr) {
+    use std::io::{Read, Write};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let answered = std::net::TcpStream::connect(addr).and_then(|mut stream| {
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+            stream.write_all(
+                b"GET /api/v1/health HTTP/1.1\r\nhost: branch\r\nconnection: close\r\n\r\n",
+            )?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer)?;
+            Ok(answer.starts_with("HTTP/1.1 200"))
+        });
+        if matches!(answered, Ok(true)) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the branch on {addr} never became healthy: {answered:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,246 @@
+//! A fault-injecting HTTP/1.1 proxy for the sync tests and the benchmark: it sits between a desk
+//! and the branch, counts the bytes on the wire, and applies a scripted fault to each request in
+//! turn: connection dropped before or after forwarding the request, a truncated answer, a delay, a
+//! 5xx answer, or an HTML captive-portal page with status 200 served by the proxy itself. Each
+//! request is forwarded on its own upstream connection (`connection: close`).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What happens to one request.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Forwarded, answer relayed.
+    Pass,
+    /// The connection is closed before the request reaches the branch.
+    DropBeforeForward,
+    /// The branch gets the request and answers; the desk never sees the answer.
+    DropAfterForward,
+    /// Only the first bytes of the answer reach the desk.
+    Truncate(usize),
+    /// Forwarded after a pause.
+    Delay(Duration),
+    /// The proxy answers this status itself (e.g. 502, 503) with a plain-text body.
+    Status(u16),
+    /// The proxy answers 200 with an HTML login page, as hotel and clinic Wi-Fi portals do.
+    CaptivePortal,
+    /// Forwarded; the sender is told once the request is written to the branch (to kill it).
+    Signal(std::sync::mpsc::Sender<()>),
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    faults: Mutex<VecDeque<Fault>>,
+    upstream: Mutex<Option<SocketAddr>>,
+    bytes_from_desk: AtomicU64,
+    bytes_to_desk: AtomicU64,
+    requests: AtomicU64,
+}
+
+#[derive(Debug)]
+pub struct FaultProxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: SocketAddr) -> FaultProxy {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the proxy");
+        let shared = Arc::new(Shared::default());
+        *shared.upstream.lock().unwrap() = Some(upstream);
+        let listener = runtime
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .expect("the proxy listens");
+        let addr = listener.local_addr().unwrap();
+        let accepting = Arc::clone(&shared);
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(connection(stream, Arc::clone(&accepting)));
+            }
+        });
+        FaultProxy {
+            addr,
+            shared,
+            runtime: Some(runtime),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Faults for the next requests, in order; after them, requests pass.
+    pub fn script(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.faults.lock().unwrap().extend(faults);
+    }
+
+    pub fn set_upstream(&self, upstream: SocketAddr) {
+        *self.shared.upstream.lock().unwrap() = Some(upstream);
+    }
+
+    /// Bytes of requests from the desk and of answers to it, as they crossed the proxy.
+    pub fn bytes(&self) -> (u64, u64) {
+        (
+            self.shared.bytes_from_desk.load(Ordering::Relaxed),
+            self.shared.bytes_to_desk.load(Ordering::Relaxed),
+        )
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
+    // Every answer relayed says `connection: close`: one request per desk connection.
+    let Some(request) = read_request(&mut desk).await else {
+        return;
+    };
+    {
+        shared.requests.fetch_add(1, Ordering::Relaxed);
+        shared
+            .bytes_from_desk
+            .fetch_add(request.len() as u64, Ordering::Relaxed);
+        let fault = shared
+            .faults
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Fault::Pass);
+        let upstream = shared.upstream.lock().unwrap().expect("an upstream");
+        let answer = match fault {
+            Fault::Pass => forward(&request, upstream, None).await,
+            Fault::DropBeforeForward => return,
+            Fault::DropAfterForward => {
+                let _ = forward(&request, upstream, None).await;
+                return;
+            }
+            Fault::Truncate(length) => {
+                if let Some(mut answer) = forward(&request, upstream, None).await {
+                    answer.truncate(length.min(answer.len().saturating_sub(1)));
+                    send(&mut desk, &answer, &shared).await;
+                }
+                return;
+            }
+            Fault::Delay(pause) => {
+                tokio::time::sleep(pause).await;
+                forward(&request, upstream, None).await
+            }
+            Fault::Status(status) => Some(own_answer(status, "text/plain", "Bad gateway\n")),
+            Fault::CaptivePortal => Some(own_answer(
+                200,
+                "text/html; charset=utf-8",
+                "<!DOCTYPE html><html><head><title>WiFi Klinik - Login</title></head>\
+                 <body><form action=\"/login\"><input name=\"voucher\"></form></body></html>",
+            )),
+            Fault::Signal(sender) => forward(&request, upstream, Some(sender)).await,
+        };
+        let Some(answer) = answer else { return };
+        send(&mut desk, &answer, &shared).await;
+    }
+}
+
+async fn send(desk: &mut TcpStream, bytes: &[u8], shared: &Shared) {
+    if desk.write_all(bytes).await.is_ok() {
+        shared
+            .bytes_to_desk
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    }
+    let _ = desk.flush().await;
+}
+
+fn own_answer(status: u16, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} Proxy\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Forwards one request on a new connection asking the branch to close it after the answer, and
+/// reads the whole answer. `None` when the branch is not there or the answer is cut.
+async fn forward(
+    request: &[u8],
+    upstream: SocketAddr,
+    signal: Option<std::sync::mpsc::Sender<()>>,
+) -> Option<Vec<u8>> {
+    let mut branch = TcpStream::connect(upstream).await.ok()?;
+    branch.write_all(&closing(request)).await.ok()?;
+    if let Some(signal) = signal {
+        let _ = signal.send(());
+    }
+    let mut answer = Vec::new();
+    branch.read_to_end(&mut answer).await.ok()?;
+    (!answer.is_empty()).then_some(answer)
+}
+
+/// The request with `connection: close` instead of any connection header.
+fn closing(request: &[u8]) -> Vec<u8> {
+    let head_end = find(request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
+    let head = String::from_utf8_lossy(&request[..head_end]);
+    let mut lines: Vec<&str> = head
+        .split("\r\n")
+        .filter(|line| !line.is_empty())
+        .filter(|line| !line.to_ascii_lowercase().starts_with("connection:"))
+        .collect();
+    lines.push("connection: close");
+    let mut rewritten = lines.join("\r\n").into_bytes();
+    rewritten.extend_from_slice(b"\r\n\r\n");
+    rewritten.extend_from_slice(&request[head_end..]);
+    rewritten
+}
+
+/// Reads one request (head and a content-length body). `None` at end of stream.
+async fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(at) = find(&buffer, b"\r\n\r\n") {
+            break at + 4;
+        }
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0);
+    while buffer.len() < head_end + length {
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    Some(buffer)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
