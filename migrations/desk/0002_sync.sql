@@ -12,6 +12,8 @@ ALTER TABLE outbox ADD COLUMN last_error TEXT;        -- the last delivery failu
 -- A correction made while its intake waited in quarantine, folded into the intake's rebuilt payload
 -- when the intake was resent: it is confirmed with the intake's receipt and never sent on its own.
 ALTER TABLE outbox ADD COLUMN folded_into TEXT;
+-- Confirming a resent intake confirms the corrections folded into it: found by this index, not a scan.
+CREATE INDEX outbox_by_folded_into ON outbox (folded_into) WHERE folded_into IS NOT NULL;
 CREATE INDEX outbox_unconfirmed ON outbox (seq) WHERE state IN ('pending', 'sent');
 
 -- The desk's enrolment at a branch: one row once enrolled (the token is a bearer secret).
