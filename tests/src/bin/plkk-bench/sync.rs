@@ -196,14 +196,22 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
     );
     println!("peak RSS branch:              {}", branch.peak_rss());
 
-    // Fifty desks pushing at once, straight to the branch.
+    // Fifty desks pushing at once, straight to the branch: one desk per clinic, so what is
+    // measured is the branch taking records in, not each desk pulling the others' records.
     let url = format!("http://{}", branch.addr());
     let mut desks = Vec::new();
     let mut total = 0;
     for index in 0..DESKS {
         let desk = dir.join(format!("desk-{index}"));
         total += capture(&desk, INTAKES_PER_DESK, 100 + index)?;
-        runtime.block_on(enroll(&desk, &url, code()?))?;
+        let clinic = format!("BENCH-{index:02}");
+        plkk_branch::admin::add_clinic(branch.data_dir(), &clinic, "Klinik Bench")?;
+        let code = plkk_branch::admin::issue_enrollment_code(
+            branch.data_dir(),
+            &clinic,
+            chrono::Utc::now(),
+        )?;
+        runtime.block_on(enroll(&desk, &url, code))?;
         desks.push(desk);
     }
     let started = Instant::now();
@@ -228,7 +236,7 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
     }
     anyhow::ensure!(confirmed == total, "{confirmed} of {total} confirmed");
     println!(
-        "\n## Branch ingest, {DESKS} desks pushing at once ({} records each)",
+        "\n## Branch ingest, {DESKS} desks of {DESKS} clinics pushing at once ({} records each)",
         total / DESKS
     );
     println!(
