@@ -9,6 +9,7 @@ mod commands;
 mod desk;
 
 fn main() {
+    use_webkit_without_compositing();
     let desk = desk::Desk::open(desk::data_dir_from_environment());
     tauri::Builder::default()
         .manage(desk)
@@ -31,4 +32,14 @@ fn main() {
         ])
         .run(tauri::generate_context!())
         .expect("the desk window could not start");
+}
+
+/// WebKitGTK's accelerated compositing runs on software GL where there is no GPU (Xvfb, many
+/// low-end clinic PCs on Linux) and costs about 90 MB for a forms UI that gains nothing from it.
+/// Set before any thread starts; a value the user set is kept. Windows (WebView2) is unaffected.
+fn use_webkit_without_compositing() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
 }
