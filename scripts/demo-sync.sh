@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
-cargo build --release -p plkk -p plkk-branch -p plkk-desk --quiet 2>/dev/null \
-  || { (cd ui && npm run build >/dev/null) && cargo build --release -p plkk -p plkk-branch -p plkk-desk; }
+(cd ui && npm run build >/dev/null)
+cargo build --release -p plkk -p plkk-branch -p plkk-desk
 
 demo=${DEMO_DIR:-$(mktemp -d -t plkk-demo-XXXX)}
 branch_dir="$demo/branch"
