@@ -26,3 +26,32 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     );
     path
 }
+
+/// Runs `plkk` on `data_dir` as a real process, as user "rina", with `stdin` as its input.
+pub fn run_plkk(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(workspace_binary("plkk"))
+        .args(args)
+        .env("PLKK_DATA_DIR", data_dir)
+        .env("PLKK_USER", "rina")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("plkk starts");
+    let written = child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes());
+    // `plkk` may exit before reading its input (a usage error, say): that is its answer, not ours.
+    if let Err(error) = written {
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing plkk's input: {error}"
+        );
+    }
+    child.wait_with_output().expect("plkk runs to its end")
+}

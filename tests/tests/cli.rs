@@ -2,9 +2,8 @@
 //! add / list / search / show / note / correct round trip, and refusals with exit code 2 that name
 //! the field and write nothing.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use plkk_tests::{bins, samples};
 use serde_json::{json, Value};
@@ -55,22 +54,7 @@ impl Desk {
 }
 
 fn run_in(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(bins::workspace_binary("plkk"))
-        .args(args)
-        .env("PLKK_DATA_DIR", data_dir)
-        .env("PLKK_USER", "rina")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    bins::run_plkk(data_dir, args, stdin)
 }
 
 fn last_line(stdout: &str) -> String {

@@ -2,9 +2,8 @@
 //! their exit codes say what happened (0 all confirmed, 2 refused input, 3 branch unreachable,
 //! 4 not enrolled, 6 device revoked).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use chrono::Utc;
 use plkk_tests::branch::TestBranch;
@@ -12,22 +11,7 @@ use plkk_tests::{bins, samples};
 use serde_json::Value;
 
 fn plkk(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(bins::workspace_binary("plkk"))
-        .args(args)
-        .env("PLKK_DATA_DIR", data_dir)
-        .env("PLKK_USER", "rina")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    bins::run_plkk(data_dir, args, stdin)
 }
 
 fn exit_code(output: &Output) -> i32 {
