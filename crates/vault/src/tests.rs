@@ -549,25 +549,3 @@ fn from_environment_defaults_to_desk_params() {
     }
     assert_eq!(KdfParams::FAST, FAST);
 }
-
-/// `cargo test -p plkk-vault --release -- --ignored --nocapture desk_params` prints how long one
-/// sign-in with the real parameters takes on this machine.
-#[test]
-#[ignore]
-fn desk_params_unlock_time() {
-    let dir = TempDir::new().unwrap();
-    let key = DataKey::generate();
-    let (mut keyring, _) = Keyring::create(dir.path(), &key, KdfParams::DESK).unwrap();
-    keyring
-        .add_account("ana", "ana-secret", &key, KdfParams::DESK)
-        .unwrap();
-    let runs = 5;
-    let started = std::time::Instant::now();
-    for _ in 0..runs {
-        keyring.unlock("ana", "ana-secret", Utc::now()).unwrap();
-    }
-    println!(
-        "one unlock with KdfParams::DESK: {:.3} s",
-        started.elapsed().as_secs_f64() / f64::from(runs)
-    );
-}
