@@ -8,18 +8,62 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "plkk",
     version,
-    about = "PLKK Desk from the command line: admit, correct, note, list and inspect cases."
+    about = "PLKK Desk from the command line: admit, correct, note, list and inspect cases.",
+    after_help = "Every command except `setup` signs in: the username from --user or PLKK_USER, the \
+password from PLKK_PASSWORD or a prompt on the terminal.\n\nExit codes: 0 done; 1 the desk's data \
+could not be used; 2 input refused, nothing written; 3-6 see `plkk sync --help`; 5 also: the audit \
+log's chain is broken (`plkk audit verify`); 7 sign-in refused (wrong username or password, or too \
+many failed attempts: wait); 8 your role may not do this."
 )]
 pub struct Cli {
     /// The desk's data directory (default: the platform's app-data folder, as the desktop app).
     #[arg(long, env = "PLKK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Who is signing in (the account's username).
+    #[arg(long, env = "PLKK_USER", global = true)]
+    pub user: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// First run: create the clinic's first administrator, the encryption keys and the recovery
+    /// key (printed once: write it on paper). The password comes from PLKK_PASSWORD or a prompt.
+    /// An unencrypted database of an earlier version is encrypted, keeping every record.
+    Setup {
+        #[arg(long)]
+        admin_user: String,
+        /// The administrator's full name.
+        #[arg(long)]
+        admin_name: String,
+        /// Also set a 6-digit quick-unlock PIN (from PLKK_PIN or a prompt).
+        #[arg(long)]
+        pin: bool,
+    },
+    /// Staff accounts (administrators).
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// The audit log (administrators).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write the cases admitted from --from to --to (and their notes) as two CSV files
+    /// (administrators).
+    Export {
+        /// First admission date, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last admission date, YYYY-MM-DD (inclusive).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Folder for cases-FROM-TO.csv and notes-FROM-TO.csv (default: the current folder).
+        #[arg(long, default_value = ".")]
+        output: PathBuf,
+    },
     /// Intakes: admitted cases.
     Intake {
         #[command(subcommand)]
@@ -106,5 +150,53 @@ pub enum NoteCommand {
         intake_id: String,
         #[arg(long)]
         file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account. Its password comes from PLKK_NEW_PASSWORD or a prompt.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+        /// receptionist, nurse or admin.
+        #[arg(long)]
+        role: String,
+        /// Also set a 6-digit quick-unlock PIN (from PLKK_NEW_PIN or a prompt).
+        #[arg(long)]
+        pin: bool,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account: it can no longer sign in; its records keep naming it.
+    Remove { username: String },
+    /// Set (from PLKK_NEW_PIN or a prompt) or clear the quick-unlock PIN of an account.
+    SetPin {
+        username: String,
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Show the newest entries of the audit log.
+    List {
+        /// How many entries, newest first.
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the hash chain; exit 5 naming the first bad entry when it is broken.
+    Verify {
+        #[arg(long)]
+        json: bool,
     },
 }

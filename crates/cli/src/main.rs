@@ -1,23 +1,27 @@
 //! `plkk`, the desk's command line for clinic IT, support staff, scripts and tests. It works on the
-//! same data directory as the desktop app. Every subcommand parses its arguments, calls one
-//! function of `plkk-store` and prints the answer.
+//! same data directory as the desktop app. Every subcommand signs in (or sets the desk up), parses
+//! its arguments, calls one library function and prints the answer. Roles are checked by the
+//! library, not here.
 //!
 //! Exit codes: 0 done; 2 the input was refused (malformed JSON, a field breaking a rule, an unknown
 //! id, bad arguments, a bad enrolment code or branch address), nothing written; 1 the desk's data
-//! could not be used (database unavailable) or another failure. `plkk sync` adds 3 (branch
-//! unreachable), 4 (not enrolled), 5 (rejected records or conflicts), 6 (device revoked).
+//! could not be used (database unavailable) or another failure; 7 sign-in refused; 8 the role may
+//! not do this. `plkk sync` adds 3 (branch unreachable), 4 (not enrolled), 5 (rejected records or
+//! conflicts), 6 (device revoked); `plkk audit verify` exits 5 when the chain is broken.
 
 mod args;
+mod auth;
 mod input;
 mod report;
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
-use plkk_store::{Store, StoreError};
+use plkk_domain::Role;
+use plkk_store::{NewAccount, SignedIn, StoreError};
 
-use args::{Cli, Command, IntakeCommand, NoteCommand};
+use args::{AccountCommand, AuditCommand, Cli, Command, IntakeCommand, NoteCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,17 +33,40 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli.data_dir.unwrap_or_else(plkk_store::default_data_dir);
-    let open = || -> anyhow::Result<Store> {
-        Store::open_in_dir(&data_dir)
-            .with_context(|| format!("the desk's data in {} cannot be used", data_dir.display()))
-    };
-    let author = plkk_store::os_user_name();
     let now = chrono::Local::now().fixed_offset();
+    if let Command::Setup {
+        admin_user,
+        admin_name,
+        pin,
+    } = &cli.command
+    {
+        let password = auth::new_secret("PLKK_PASSWORD", "password")?;
+        let pin = pin
+            .then(|| auth::new_secret("PLKK_PIN", "PIN"))
+            .transpose()?;
+        let admin = NewAccount {
+            username: admin_user,
+            display_name: admin_name,
+            role: Role::Admin,
+            password: &password,
+            pin: pin.as_deref(),
+        };
+        let params = plkk_vault::KdfParams::from_environment();
+        let done = plkk_store::setup(&data_dir, &admin, params, now)?;
+        report::setup(&done);
+        return Ok(());
+    }
+    let SignedIn {
+        access,
+        mut store,
+        actor,
+    } = sign_in(&data_dir, cli.user)?;
     match cli.command {
+        Command::Setup { .. } => unreachable!("handled above"),
         Command::Intake { command } => match command {
             IntakeCommand::Add { file } => {
                 let fields = input::read_object(file.as_deref())?;
-                let saved = plkk_store::admit_intake(&mut open()?, &fields, &author, now)?;
+                let saved = plkk_store::admit_intake(&mut store, &actor, &fields, now)?;
                 report::saved(&saved);
             }
             IntakeCommand::List { search, all, json } => {
@@ -48,27 +75,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     search: search.unwrap_or_default(),
                     limit: 1000,
                 };
-                let cases = plkk_store::list_cases(&open()?, &query)?;
+                let cases = plkk_store::list_cases(&store, &actor, &query)?;
                 report::case_list(&cases, json)?;
             }
             IntakeCommand::Show { id, json } => {
-                let case = plkk_store::show_case(&open()?, &id)?;
+                let case = plkk_store::show_case(&store, &actor, &id, now)?;
                 report::case_detail(&case, json)?;
             }
             IntakeCommand::Correct { id, reason, file } => {
                 let changes = input::read_object(file.as_deref())?;
                 let saved =
-                    plkk_store::correct_intake(&mut open()?, &id, &changes, &reason, &author, now)?;
+                    plkk_store::correct_intake(&mut store, &actor, &id, &changes, &reason, now)?;
                 report::saved(&saved);
             }
         },
         Command::Note { command } => match command {
             NoteCommand::Add { intake_id, file } => {
                 let fields = input::read_object(file.as_deref())?;
-                let saved = plkk_store::add_note(&mut open()?, &intake_id, &fields, &author, now)?;
+                let saved = plkk_store::add_note(&mut store, &actor, &intake_id, &fields, now)?;
                 report::saved(&saved);
             }
         },
+        Command::Account { command } => account(&data_dir, &mut store, &actor, command, now)?,
+        Command::Audit { command } => match command {
+            AuditCommand::List { limit, json } => {
+                let entries = plkk_store::audit_list(&store, &actor, limit)?;
+                report::audit_entries(&entries, json)?;
+            }
+            AuditCommand::Verify { json } => {
+                let verdict = plkk_store::audit_verify(&store, &actor)?;
+                report::audit_verdict(&verdict, json)?;
+            }
+        },
+        Command::Export { from, to, output } => {
+            let done = plkk_store::export_csv(&store, &actor, from, to, &output, now)?;
+            report::exported(&done);
+        }
         Command::Enroll {
             branch,
             code,
@@ -85,21 +127,84 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let options = plkk_sync::EnrollOptions {
                 branch_url: branch,
                 code,
-                device_name: name.unwrap_or_else(|| format!("{author} desk")),
+                device_name: name.unwrap_or_else(|| format!("{} desk", actor.username)),
                 ca_cert_pem,
             };
-            let enrolled = runtime()?.block_on(plkk_sync::enroll(&data_dir, options))?;
+            let enrolled = runtime()?.block_on(plkk_sync::enroll(&access, &actor, options))?;
             report::enrolled(&enrolled);
         }
         Command::Sync { json } => {
-            let summary = runtime()?.block_on(plkk_sync::sync_once(&data_dir))?;
+            drop(store);
+            let summary = runtime()?.block_on(plkk_sync::sync_once(&access))?;
             report::sync_summary(&summary, json)?;
         }
         Command::Status { json } => {
-            let store = open()?;
             let status = plkk_store::status(&store)?;
             let sync = plkk_sync::sync_status(&store)?;
             report::status(&status, &sync, json)?;
+        }
+    }
+    Ok(())
+}
+
+fn sign_in(data_dir: &Path, user: Option<String>) -> anyhow::Result<SignedIn> {
+    let username = auth::username(user)?;
+    let password = auth::secret("PLKK_PASSWORD", &format!("Password for {username}: "))?;
+    let now = chrono::Local::now().fixed_offset();
+    Ok(plkk_store::sign_in(data_dir, &username, &password, "cli", now)?)
+}
+
+fn account(
+    data_dir: &Path,
+    store: &mut plkk_store::Store,
+    actor: &plkk_store::Actor,
+    command: AccountCommand,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> anyhow::Result<()> {
+    match command {
+        AccountCommand::Add {
+            username,
+            name,
+            role,
+            pin,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                input::BadInput(format!(
+                    "role: one of receptionist, nurse, admin; got {role:?}"
+                ))
+            })?;
+            plkk_store::require(actor, plkk_domain::Action::ManageAccounts)?;
+            let password = auth::new_secret("PLKK_NEW_PASSWORD", "password")?;
+            let pin = pin
+                .then(|| auth::new_secret("PLKK_NEW_PIN", "PIN"))
+                .transpose()?;
+            let new = NewAccount {
+                username: &username,
+                display_name: &name,
+                role,
+                password: &password,
+                pin: pin.as_deref(),
+            };
+            let mut keyring = plkk_vault::Keyring::load(data_dir)?;
+            let added = plkk_store::add_account(store, &mut keyring, actor, &new, now)?;
+            println!("{}", added.username);
+        }
+        AccountCommand::List { json } => {
+            let accounts = plkk_store::list_accounts(store, actor)?;
+            report::accounts(&accounts, json)?;
+        }
+        AccountCommand::Remove { username } => {
+            let mut keyring = plkk_vault::Keyring::load(data_dir)?;
+            plkk_store::remove_account(store, &mut keyring, actor, &username, now)?;
+            eprintln!("{username} can no longer sign in");
+        }
+        AccountCommand::SetPin { username, clear } => {
+            let pin = if clear {
+                None
+            } else {
+                Some(auth::new_secret("PLKK_NEW_PIN", "PIN")?)
+            };
+            plkk_store::set_pin(store, actor, &username, pin.as_deref(), now)?;
         }
     }
     Ok(())
@@ -121,9 +226,19 @@ fn is_refused_input(failure: &anyhow::Error) -> bool {
                 )
             })
         || matches!(
-            failure.downcast_ref::<StoreError>(),
-            Some(StoreError::Invalid(_) | StoreError::NotFound { .. })
+            store_error(failure),
+            Some(StoreError::Invalid(_) | StoreError::NotFound { .. } | StoreError::AlreadySetUp)
         )
+}
+
+/// The store's error behind a failure, also when the sync carried it.
+fn store_error(failure: &anyhow::Error) -> Option<&StoreError> {
+    failure.downcast_ref::<StoreError>().or_else(|| {
+        match failure.downcast_ref::<plkk_sync::SyncError>() {
+            Some(plkk_sync::SyncError::Store(error)) => Some(error),
+            _ => None,
+        }
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

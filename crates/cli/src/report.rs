@@ -4,7 +4,12 @@
 use std::process::ExitCode;
 
 use plkk_domain::Issue;
-use plkk_store::{CaseDetail, CaseListItem, Saved, Status, StoreError};
+use plkk_domain::AuditEntry;
+use plkk_store::{
+    Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Saved, SetupDone, Status,
+    StoreError,
+};
+use plkk_vault::SignInError;
 use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
 
 pub fn saved(saved: &Saved) {
@@ -190,6 +195,96 @@ pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<
     Ok(())
 }
 
+pub fn setup(done: &SetupDone) {
+    if done.migrated_records > 0 {
+        eprintln!(
+            "the desk's existing database ({} records) is now encrypted",
+            done.migrated_records
+        );
+    }
+    eprintln!(
+        "the desk is set up; {} ({}) is its administrator",
+        done.admin.display_name, done.admin.username
+    );
+    eprintln!("RECOVERY KEY (shown only now): write it on paper and keep it locked away.");
+    eprintln!("Without it and without any account's password the desk's data cannot be opened.");
+    println!("{}", done.recovery_key);
+}
+
+pub fn accounts(accounts: &[Account], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(accounts)?);
+        return Ok(());
+    }
+    for account in accounts {
+        println!(
+            "{:<20} {:<30} {:<13} {}{}",
+            account.username,
+            account.display_name,
+            account.role.as_str(),
+            if account.has_pin { "pin" } else { "-" },
+            if account.active { "" } else { "  removed" },
+        );
+    }
+    Ok(())
+}
+
+pub fn audit_entries(entries: &[AuditEntry], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(entries)?);
+        return Ok(());
+    }
+    for entry in entries {
+        println!(
+            "{:>6}  {}  {:<16} {:<18} {}  {}",
+            entry.seq,
+            entry.at.format("%Y-%m-%d %H:%M:%S%:z"),
+            entry.actor,
+            entry.action,
+            entry.subject.as_deref().unwrap_or("-"),
+            entry.detail,
+        );
+    }
+    Ok(())
+}
+
+/// The verdict; an error with exit code 5 naming the first bad entry when the chain is broken.
+pub fn audit_verdict(verdict: &AuditReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(verdict)?);
+    }
+    match &verdict.first_break {
+        None => {
+            if !json {
+                println!("audit log intact: {} entries", verdict.entries);
+            }
+            Ok(())
+        }
+        Some(broken) => Err(ChainBroken {
+            reason: format!(
+                "the audit log is broken at entry {} ({}): {}",
+                broken.seq,
+                broken.kind.as_str(),
+                broken.message
+            ),
+        }
+        .into()),
+    }
+}
+
+/// `plkk audit verify` found a bad entry (exit 5).
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}")]
+pub struct ChainBroken {
+    reason: String,
+}
+
+pub fn exported(done: &ExportDone) {
+    eprintln!("{} case(s), {} note(s)", done.cases, done.notes);
+    println!("{}", done.cases_path.display());
+    println!("{}", done.notes_path.display());
+}
+
 /// Prints why the command failed and chooses the exit code.
 pub fn failure(failure: &anyhow::Error) -> ExitCode {
     if let Some(StoreError::Invalid(rejected)) = failure.downcast_ref::<StoreError>() {
@@ -201,6 +296,21 @@ pub fn failure(failure: &anyhow::Error) -> ExitCode {
         return ExitCode::from(2);
     }
     eprintln!("error: {failure:#}");
+    if failure.downcast_ref::<ChainBroken>().is_some() {
+        return ExitCode::from(5);
+    }
+    if failure.downcast_ref::<crate::auth::CannotAsk>().is_some() {
+        return ExitCode::from(7);
+    }
+    match crate::store_error(failure) {
+        Some(StoreError::SignIn(SignInError::NotSetUp)) => return ExitCode::from(1),
+        Some(StoreError::SignIn(_) | StoreError::WrongPin { .. }) => return ExitCode::from(7),
+        Some(StoreError::Forbidden { .. }) => {
+            eprintln!("nothing was done");
+            return ExitCode::from(8);
+        }
+        _ => {}
+    }
     if let Some(incomplete) = failure.downcast_ref::<SyncIncomplete>() {
         return ExitCode::from(incomplete.exit_code);
     }

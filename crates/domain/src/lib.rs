@@ -6,6 +6,8 @@
 //! Invariants: no IO, no clock (`now`/`today` are parameters), no randomness (new ids are
 //! parameters). Issue `rule` codes are stable; the UI translates them.
 
+mod access;
+mod audit;
 mod correction;
 mod enums;
 mod formats;
@@ -15,6 +17,10 @@ mod issue;
 mod nik;
 mod note;
 
+pub use access::{Action, Role};
+pub use audit::{
+    check_link, verify_chain, AuditAction, AuditEntry, BreakKind, ChainBreak, GENESIS_HASH,
+};
 pub use correction::{correct_intake, FieldChange};
 pub use enums::{CaseCategory, Consent, Disposition, Outcome, PlaceType, Segment, Sex};
 pub use input::JsonObject;

@@ -290,6 +290,53 @@ pub struct Changes {
     pub server_time: DateTime<Utc>,
 }
 
+/// One entry of a desk's audit log (see `plkk_domain::AuditEntry`: the same fields, hashed the
+/// same way). Sent in order, with `POST /api/v1/audit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: DateTime<FixedOffset>,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    /// JSON text, hashed as written.
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AuditPushRequest {
+    /// Consecutive entries, oldest first (at most [`MAX_ENTRIES_PER_PUSH`]).
+    pub entries: Vec<AuditRecord>,
+}
+
+/// A break the branch found in a device's audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct AuditBreak {
+    pub seq: i64,
+    /// "altered", "missing", "broken_link", or "changed_after_sent" (an entry resent with other
+    /// content than the branch stored first).
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct AuditPushResponse {
+    /// The highest seq the branch holds for this device with every entry before it: the desk
+    /// sends from `acked_seq + 1` next time.
+    pub acked_seq: i64,
+    /// Breaks found while storing this push (also kept at the branch for its administrator).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaks: Vec<AuditBreak>,
+}
+
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]

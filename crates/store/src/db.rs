@@ -1,8 +1,10 @@
-//! Opening the desk database: pragmas for durability (WAL, `synchronous=FULL`, foreign keys) and
-//! the embedded migrations.
+//! Opening the desk database: the SQLCipher key first, then pragmas for durability (WAL,
+//! `synchronous=FULL`, foreign keys) and the embedded migrations. A file on disk is always opened
+//! with the data key; only tests and benchmarks use plain in-memory databases.
 
 use std::path::{Path, PathBuf};
 
+use plkk_vault::DataKey;
 use rusqlite::Connection;
 
 use crate::{migrate, StoreError, DATABASE_FILE_NAME};
@@ -12,29 +14,57 @@ use crate::{migrate, StoreError, DATABASE_FILE_NAME};
 pub struct Store {
     pub(crate) conn: Connection,
     path: Option<PathBuf>,
+    /// The key it was opened with (wrapped again for new accounts); none in memory.
+    pub(crate) key: Option<DataKey>,
+}
+
+/// The data directory together with the key that opens its database: what a signed-in app hands
+/// to its sync engine, which opens its own connection. Lives in memory only.
+#[derive(Debug, Clone)]
+pub struct DeskAccess {
+    pub data_dir: PathBuf,
+    pub(crate) key: DataKey,
+}
+
+impl DeskAccess {
+    pub(crate) fn new(data_dir: &Path, key: DataKey) -> DeskAccess {
+        DeskAccess {
+            data_dir: data_dir.to_owned(),
+            key,
+        }
+    }
+
+    /// Opens a new connection to the desk database.
+    pub fn open(&self) -> Result<Store, StoreError> {
+        Store::open_in_dir(&self.data_dir, &self.key)
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) `desk.sqlite3` in `data_dir` and applies pending migrations.
-    pub fn open_in_dir(data_dir: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) `desk.sqlite3` in `data_dir` with `key` and applies pending
+    /// migrations.
+    pub fn open_in_dir(data_dir: &Path, key: &DataKey) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
             path: data_dir.display().to_string(),
             source,
         })?;
-        Store::open(&data_dir.join(DATABASE_FILE_NAME))
+        Store::open(&data_dir.join(DATABASE_FILE_NAME), key)
     }
 
-    /// Opens (creating if needed) the database file at `path` and applies pending migrations.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the encrypted database file at `path` and applies pending
+    /// migrations. A wrong key, or a file that is not a desk database, fails here.
+    pub fn open(path: &Path, key: &DataKey) -> Result<Store, StoreError> {
         let open_error = |source| StoreError::Open {
             path: path.display().to_string(),
             source,
         };
         let conn = Connection::open(path).map_err(open_error)?;
+        apply_key(&conn, key).map_err(open_error)?;
         configure(&conn).map_err(open_error)?;
         let mut store = Store {
             conn,
             path: Some(path.to_owned()),
+            key: Some(key.clone()),
         };
         migrate::apply(&mut store.conn)?;
         Ok(store)
@@ -44,7 +74,11 @@ impl Store {
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;
         configure(&conn)?;
-        let mut store = Store { conn, path: None };
+        let mut store = Store {
+            conn,
+            path: None,
+            key: None,
+        };
         migrate::apply(&mut store.conn)?;
         Ok(store)
     }
@@ -60,13 +94,19 @@ impl Store {
     }
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+/// SQLCipher's key must be the first statement on a connection. The raw-key form (`x'...'`)
+/// skips SQLCipher's own PBKDF2: the key is already random, and argon2id guarded its wrap.
+pub(crate) fn apply_key(conn: &Connection, key: &DataKey) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key()))
+}
+
+pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // A desk shared by the app and `plkk` waits for the other's write instead of failing at once.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Fail early, with a clear message, on a file that is not a database.
+    // Fail early, with a clear message, on a file that is not a database (or a wrong key).
     conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The store's error type. Causes are kept (`#[source]`) so logs show the whole chain.
 
-use plkk_domain::Rejected;
+use plkk_domain::{Action, Rejected, Role};
+use plkk_vault::{SignInError, VaultError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -10,6 +11,23 @@ pub enum StoreError {
     /// A referenced record does not exist on this desk.
     #[error("{what} {id} does not exist on this desk")]
     NotFound { what: &'static str, id: String },
+    /// The signed-in person's role does not allow this; nothing was done.
+    #[error("{} may not {}", role_with_article(*.role), .action.describe())]
+    Forbidden { role: Role, action: Action },
+    /// A sign-in was refused (wrong username or password, locked out, not set up).
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+    /// A wrong quick-unlock PIN.
+    #[error("wrong PIN")]
+    WrongPin {
+        failures: u32,
+        wait: Option<std::time::Duration>,
+    },
+    /// The desk is set up already (setup refused).
+    #[error("the desk is already set up: sign in with an administrator's account")]
+    AlreadySetUp,
+    #[error(transparent)]
+    Vault(#[from] VaultError),
     #[error("cannot open the database at {path}: {source}")]
     Open {
         path: String,
@@ -18,6 +36,12 @@ pub enum StoreError {
     },
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    File {
         path: String,
         #[source]
         source: std::io::Error,
@@ -37,6 +61,14 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+fn role_with_article(role: Role) -> &'static str {
+    match role {
+        Role::Receptionist => "a receptionist",
+        Role::Nurse => "a nurse",
+        Role::Admin => "an administrator",
+    }
+}
+
 impl From<Rejected> for StoreError {
     fn from(rejected: Rejected) -> Self {
         StoreError::Invalid(rejected)
@@ -46,15 +78,20 @@ impl From<Rejected> for StoreError {
 /// A refusal of one field for a rule only the store can check (existence, uniqueness).
 pub(crate) fn refused(field: &str, rule: &str, message: String) -> StoreError {
     StoreError::Invalid(Rejected {
-        errors: vec![plkk_domain::Issue {
-            field: field.to_owned(),
-            rule: rule.to_owned(),
-            severity: plkk_domain::Severity::Error,
-            message,
-            params: Default::default(),
-        }],
+        errors: vec![field_error(field, rule, message)],
         warnings: Vec::new(),
     })
+}
+
+/// One field error, for refusals that gather several.
+pub(crate) fn field_error(field: &str, rule: &str, message: String) -> plkk_domain::Issue {
+    plkk_domain::Issue {
+        field: field.to_owned(),
+        rule: rule.to_owned(),
+        severity: plkk_domain::Severity::Error,
+        message,
+        params: Default::default(),
+    }
 }
 
 /// Parses a record id given by a user, refusing it as `field` when it is not a UUID.

@@ -1,11 +1,13 @@
 //! Admitting, correcting, listing, searching and showing cases (intakes with their history and notes).
 
 use chrono::{DateTime, FixedOffset};
-use plkk_domain::{FieldChange, Intake, Issue, JsonObject, Outcome};
+use plkk_domain::{Action, AuditAction, FieldChange, Intake, Issue, JsonObject, Outcome};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::accounts::{require, Actor};
+use crate::audit::{self, immediate};
 use crate::error::{parse_id, refused};
 use crate::outbox::{self, EntryKind};
 use crate::search::{self, SearchPlan};
@@ -15,10 +17,12 @@ use crate::{notes, projection, Store, StoreError};
 /// Validates and saves a new intake with its outbox entry, in one transaction.
 pub fn admit_intake(
     store: &mut Store,
+    actor: &Actor,
     input: &JsonObject,
-    author: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<Saved, StoreError> {
+    require(actor, Action::Admit)?;
+    let author = actor.username.as_str();
     let checked = plkk_domain::validate_intake(input, Uuid::now_v7(), now)?;
     let intake = checked.record;
     let tx = store
@@ -47,6 +51,8 @@ pub fn admit_intake(
     projection::write_case(&tx, intake_seq, &intake, &checked.warnings)?;
     let payload = json!({ "intake": intake, "author": author, "written_at": now });
     outbox::enqueue(&tx, EntryKind::Intake, intake.id, intake.id, &payload, now)?;
+    let subject = intake.id.to_string();
+    audit::append(&tx, now, author, AuditAction::Admit, Some(&subject), json!({}))?;
     tx.commit()?;
     Ok(Saved {
         id: intake.id,
@@ -58,12 +64,14 @@ pub fn admit_intake(
 /// revisions stay as they were. Returns the correction's id.
 pub fn correct_intake(
     store: &mut Store,
+    actor: &Actor,
     intake_id: &str,
     changes: &JsonObject,
     reason: &str,
-    author: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<Saved, StoreError> {
+    require(actor, Action::CorrectIntake)?;
+    let author = actor.username.as_str();
     let intake_id = parse_id("id", intake_id)?;
     let tx = store
         .conn
@@ -105,6 +113,15 @@ pub fn correct_intake(
         &payload,
         now,
     )?;
+    let fields: Vec<&str> = field_changes.iter().map(|change| change.field.as_str()).collect();
+    audit::append(
+        &tx,
+        now,
+        author,
+        AuditAction::CorrectIntake,
+        Some(&intake_id.to_string()),
+        json!({ "correction": correction_id, "fields": fields }),
+    )?;
     tx.commit()?;
     Ok(Saved {
         id: correction_id,
@@ -124,7 +141,12 @@ pub struct ListQuery {
 }
 
 /// Cases, newest first: by admission time without a search, by admission order on this desk with one.
-pub fn list_cases(store: &Store, query: &ListQuery) -> Result<Vec<CaseListItem>, StoreError> {
+pub fn list_cases(
+    store: &Store,
+    actor: &Actor,
+    query: &ListQuery,
+) -> Result<Vec<CaseListItem>, StoreError> {
+    require(actor, Action::View)?;
     let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
     let conn = &store.conn;
     let sequences = match search::plan(&query.search) {
@@ -157,7 +179,12 @@ pub fn list_cases(store: &Store, query: &ListQuery) -> Result<Vec<CaseListItem>,
 }
 
 /// Every case of the patient with this NIK, newest first (shown before a new intake is saved).
-pub fn find_by_nik(store: &Store, nik: &str) -> Result<Vec<CaseListItem>, StoreError> {
+pub fn find_by_nik(
+    store: &Store,
+    actor: &Actor,
+    nik: &str,
+) -> Result<Vec<CaseListItem>, StoreError> {
+    require(actor, Action::View)?;
     let mut statement = store.conn.prepare_cached(
         "SELECT record, warnings, closed FROM cases WHERE nik = ?1 ORDER BY intake_seq DESC",
     )?;
@@ -169,11 +196,28 @@ pub fn find_by_nik(store: &Store, nik: &str) -> Result<Vec<CaseListItem>, StoreE
         .collect()
 }
 
-/// The whole case: current values, every revision and every note.
-pub fn show_case(store: &Store, intake_id: &str) -> Result<CaseDetail, StoreError> {
+/// The whole case: current values, every revision and every note. Opening a case is recorded in
+/// the audit log.
+pub fn show_case(
+    store: &Store,
+    actor: &Actor,
+    intake_id: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<CaseDetail, StoreError> {
+    require(actor, Action::View)?;
     let intake_id = parse_id("id", intake_id)?;
     let current =
         current_case(&store.conn, intake_id)?.ok_or_else(|| intake_not_found("id", intake_id))?;
+    let tx = immediate(&store.conn)?;
+    audit::append(
+        &tx,
+        now,
+        &actor.username,
+        AuditAction::OpenCase,
+        Some(&intake_id.to_string()),
+        json!({}),
+    )?;
+    tx.commit()?;
     let outcome: Option<Outcome> = current
         .outcome
         .as_deref()

@@ -3,9 +3,18 @@
 //! queue entry that will deliver it to the branch, and vice versa. Records are append-only; the
 //! current view of a case and the search index are projections rebuilt from them.
 //!
-//! Callers pass the clock (`now`) and the author in; the store makes ids (UUIDv7).
+//! The database is encrypted (SQLCipher); the key comes from signing in (`session`, with the
+//! keyring of `plkk-vault`). Every call that reads or writes records takes the signed-in `Actor`
+//! and refuses by role before touching anything; acts are recorded in the hash-chained audit log in
+//! the same transaction.
+//!
+//! Callers pass the clock (`now`) and the actor in; the store makes ids (UUIDv7).
 
+mod accounts;
+mod audit;
 mod db;
+mod encrypt;
+mod export;
 mod error;
 mod intakes;
 mod migrate;
@@ -14,6 +23,7 @@ mod outbox;
 mod paths;
 mod projection;
 mod search;
+mod session;
 mod settings;
 mod status;
 mod sync_pull;
@@ -21,13 +31,29 @@ mod sync_push;
 mod sync_settings;
 mod views;
 
-pub use db::Store;
+pub use accounts::{
+    account, add_account, list_accounts, remove_account, require, set_pin, Account, Actor,
+    NewAccount,
+};
+pub use audit::{
+    audit_list, audit_verify, mark_audit_acked, record_event, record_print, unsent_audit,
+    AuditReport,
+};
+pub use db::{DeskAccess, Store};
+pub use export::{export_csv, ExportDone};
+pub use session::{
+    desk_phase, record_failures, setup, sign_in, sign_in_open, unencrypted_records,
+    unlock_with_pin, DeskPhase, SetupDone, SignedIn,
+};
 pub use error::StoreError;
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
 pub use outbox::SyncState;
-pub use paths::{default_data_dir, os_user_name, DATABASE_FILE_NAME};
-pub use settings::{language, set_language, Language};
+pub use paths::{default_data_dir, DATABASE_FILE_NAME};
+pub use settings::{
+    idle_lock_minutes, language, set_idle_lock_minutes, set_language, Language,
+    DEFAULT_IDLE_LOCK_MINUTES,
+};
 pub use status::{status, Status};
 pub use sync_pull::{apply_changes, list_conflicts, BranchStatus, ConflictView, PullTally};
 pub use sync_push::{

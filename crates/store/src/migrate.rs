@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_sync",
         include_str!("../../../migrations/desk/0002_sync.sql"),
     ),
+    (
+        "0003_accounts_audit",
+        include_str!("../../../migrations/desk/0003_accounts_audit.sql"),
+    ),
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

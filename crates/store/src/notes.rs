@@ -2,11 +2,13 @@
 //! corrects; both stay. A note with an outcome closes its case.
 
 use chrono::{DateTime, FixedOffset};
-use plkk_domain::{Issue, JsonObject, Note};
+use plkk_domain::{Action, AuditAction, Issue, JsonObject, Note};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::accounts::{require, Actor};
+use crate::audit;
 use crate::error::{parse_id, refused};
 use crate::intakes::{current_case, intake_not_found};
 use crate::outbox::{self, EntryKind};
@@ -16,11 +18,13 @@ use crate::{projection, Store, StoreError};
 /// Validates and appends a note to the case `intake_id`, with its outbox entry, in one transaction.
 pub fn add_note(
     store: &mut Store,
+    actor: &Actor,
     intake_id: &str,
     input: &JsonObject,
-    author: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<Saved, StoreError> {
+    require(actor, Action::AddNote)?;
+    let author = actor.username.as_str();
     let intake_id = parse_id("intake_id", intake_id)?;
     let tx = store
         .conn
@@ -73,6 +77,14 @@ pub fn add_note(
     ])?;
     projection::refresh_outcome(&tx, intake_id)?;
     outbox::enqueue(&tx, EntryKind::Note, note.id, intake_id, &json!(note), now)?;
+    audit::append(
+        &tx,
+        now,
+        author,
+        AuditAction::AddNote,
+        Some(&intake_id.to_string()),
+        json!({ "note": note.id, "corrects": note.fields.corrects }),
+    )?;
     tx.commit()?;
     Ok(Saved {
         id: note.id,

@@ -1,4 +1,4 @@
-//! Where a desk keeps its data by default, and who is using it (until accounts exist).
+//! Where a desk keeps its data by default.
 
 use std::path::PathBuf;
 
@@ -14,16 +14,4 @@ pub fn default_data_dir() -> PathBuf {
     dirs::data_dir()
         .unwrap_or_else(|| PathBuf::from("."))
         .join(APP_IDENTIFIER)
-}
-
-/// The operating-system account name, used as the author of records until staff accounts exist.
-pub fn os_user_name() -> String {
-    ["PLKK_USER", "USER", "USERNAME"]
-        .iter()
-        .find_map(|name| {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.trim().is_empty())
-        })
-        .unwrap_or_else(|| "desk".to_owned())
 }

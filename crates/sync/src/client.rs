@@ -6,7 +6,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use plkk_protocol::{Changes, EnrollRequest, Enrollment, ErrorBody, PushResponse};
+use plkk_protocol::{
+    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, PushResponse,
+};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -62,6 +64,16 @@ impl BranchClient {
         let size = body.len();
         let answer = self.send_post("/push", body, gzipped).await?;
         Ok((answer, size))
+    }
+
+    /// Sends audit entries in order; the answer says how far the branch holds the chain.
+    pub(crate) async fn push_audit(
+        &self,
+        request: &AuditPushRequest,
+    ) -> Result<AuditPushResponse, SyncError> {
+        let json = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
+        let (body, gzipped) = encode(json);
+        self.send_post("/audit", body, gzipped).await
     }
 
     pub(crate) async fn changes(&self, since: i64, limit: u32) -> Result<Changes, SyncError> {

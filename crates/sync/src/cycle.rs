@@ -1,12 +1,12 @@
 //! One sync cycle: push every deliverable outbox entry in bounded batches (marked `sent` before
 //! each request, receipts stored in one transaction after it), then pull the clinic's changes page
-//! by page (each page stored with its cursor in one transaction). Also enrolment.
-
-use std::path::Path;
+//! by page (each page stored with its cursor in one transaction), then deliver the audit log's new
+//! entries in order. Also enrolment.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use plkk_protocol::{EnrollRequest, EntryKind};
-use plkk_store::{Enrolment, OutboxEntry};
+use plkk_domain::{Action, AuditAction};
+use plkk_protocol::{AuditPushRequest, AuditRecord, EnrollRequest, EntryKind};
+use plkk_store::{Actor, DeskAccess, Enrolment, OutboxEntry};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -74,10 +74,18 @@ pub struct SyncSummary {
     pub bytes_pushed: u64,
     /// The branch's clock minus the desk's.
     pub clock_offset_seconds: Option<i64>,
+    /// Breaks the branch reported in this desk's audit chain during the cycle.
+    pub audit_breaks: u64,
 }
 
-/// Trades a one-time enrolment code for a device token and stores the enrolment.
-pub async fn enroll(data_dir: &Path, options: EnrollOptions) -> Result<Enrolled, SyncError> {
+/// Trades a one-time enrolment code for a device token and stores the enrolment (administrators
+/// only; recorded in the audit log).
+pub async fn enroll(
+    access: &DeskAccess,
+    actor: &Actor,
+    options: EnrollOptions,
+) -> Result<Enrolled, SyncError> {
+    plkk_store::require(actor, Action::Enroll)?;
     let address = BranchAddress::parse(&options.branch_url)?;
     let client = BranchClient::new(address.clone(), options.ca_cert_pem.as_deref(), None)?;
     let enrollment = client
@@ -96,16 +104,22 @@ pub async fn enroll(data_dir: &Path, options: EnrollOptions) -> Result<Enrolled,
         enrolled_at: enrollment.server_time,
     };
     let enrolled = Enrolled::from(&enrolment);
-    let db = DeskDb::open(data_dir).await?;
-    db.call(move |store| plkk_store::save_enrolment(store, &enrolment))
-        .await?;
+    let db = DeskDb::open(access).await?;
+    let actor = actor.clone();
+    db.call(move |store| {
+        plkk_store::save_enrolment(store, &enrolment)?;
+        let clinic = enrolment.clinic_code.clone();
+        plkk_store::record_event(store, &actor, AuditAction::Enroll, Some(&clinic), now())
+    })
+    .await?;
     tracing::info!(clinic = %enrolled.clinic_code, device = %enrolled.device_id, "enrolled");
     Ok(enrolled)
 }
 
-/// One full cycle on the desk in `data_dir`: push everything deliverable, pull everything new.
-pub async fn sync_once(data_dir: &Path) -> Result<SyncSummary, SyncError> {
-    let db = DeskDb::open(data_dir).await?;
+/// One full cycle on the desk: push everything deliverable, pull everything new, deliver the
+/// audit log.
+pub async fn sync_once(access: &DeskAccess) -> Result<SyncSummary, SyncError> {
+    let db = DeskDb::open(access).await?;
     run_cycle(&db).await
 }
 
@@ -147,6 +161,7 @@ async fn push_and_pull(db: &DeskDb, enrolment: &Enrolment) -> Result<SyncSummary
     let mut summary = SyncSummary::default();
     push(db, &client, &mut summary).await?;
     pull(db, &client, enrolment.device_id, &mut summary).await?;
+    push_audit(db, &client, &mut summary).await?;
     let counts = db.call(|store| plkk_store::sync_counts(store)).await?;
     summary.pending = counts.pending + counts.sent;
     summary.quarantined = counts.rejected;
@@ -280,6 +295,51 @@ async fn pull(
             return Ok(());
         }
         cursor = next_cursor;
+    }
+}
+
+/// Sends the audit entries the branch does not hold, oldest first, until it holds them all.
+async fn push_audit(
+    db: &DeskDb,
+    client: &BranchClient,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
+    loop {
+        let entries = db
+            .call(|store| plkk_store::unsent_audit(store, plkk_protocol::MAX_ENTRIES_PER_PUSH))
+            .await?;
+        let Some(last) = entries.last().map(|entry| entry.seq) else {
+            return Ok(());
+        };
+        let request = AuditPushRequest {
+            entries: entries.into_iter().map(audit_record).collect(),
+        };
+        let answer = client.push_audit(&request).await?;
+        for found in &answer.breaks {
+            tracing::warn!(seq = found.seq, kind = %found.kind, "the branch found a break in this desk's audit log: {}", found.message);
+        }
+        summary.audit_breaks += answer.breaks.len() as u64;
+        let acked = answer.acked_seq;
+        db.call(move |store| plkk_store::mark_audit_acked(store, acked))
+            .await?;
+        if acked < last {
+            // The branch is missing an earlier entry it cannot get from this desk (removed here):
+            // it has flagged the break; trying again now would send the same entries.
+            return Ok(());
+        }
+    }
+}
+
+fn audit_record(entry: plkk_domain::AuditEntry) -> AuditRecord {
+    AuditRecord {
+        seq: entry.seq,
+        at: entry.at,
+        actor: entry.actor,
+        action: entry.action,
+        subject: entry.subject,
+        detail: entry.detail,
+        prev_hash: entry.prev_hash,
+        hash: entry.hash,
     }
 }
 

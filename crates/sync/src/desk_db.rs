@@ -2,10 +2,9 @@
 //! Sync): every call runs on tokio's blocking pool under a std mutex whose guard never crosses an
 //! await.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use plkk_store::{Store, StoreError};
+use plkk_store::{DeskAccess, Store, StoreError};
 
 use crate::SyncError;
 
@@ -15,9 +14,9 @@ pub(crate) struct DeskDb {
 }
 
 impl DeskDb {
-    pub(crate) async fn open(data_dir: &Path) -> Result<DeskDb, SyncError> {
-        let data_dir = data_dir.to_owned();
-        let store = tokio::task::spawn_blocking(move || Store::open_in_dir(&data_dir))
+    pub(crate) async fn open(access: &DeskAccess) -> Result<DeskDb, SyncError> {
+        let access = access.clone();
+        let store = tokio::task::spawn_blocking(move || access.open())
             .await
             .map_err(|_| SyncError::EngineStopped)??;
         Ok(DeskDb {

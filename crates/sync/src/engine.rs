@@ -1,14 +1,15 @@
 //! The background sync engine (tokio). It runs a cycle on start, when woken after a local write,
 //! on demand, and on a timer: every minute after a success, after a failure with exponential
 //! backoff (2 s, 4 s … capped at 5 minutes, ±20 % jitter). It opens its own store on the data
-//! directory. It stops when every handle is dropped.
+//! directory with the key of the signed-in session (it keeps running while the screen is locked).
+//! It stops when every handle is dropped.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
+use plkk_store::DeskAccess;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::cycle::{run_cycle, SyncSummary};
@@ -35,12 +36,12 @@ pub struct EngineHandle {
 }
 
 impl Engine {
-    pub fn spawn(data_dir: PathBuf, runtime: &tokio::runtime::Handle) -> EngineHandle {
+    pub fn spawn(access: DeskAccess, runtime: &tokio::runtime::Handle) -> EngineHandle {
         let wake = Arc::new(Notify::new());
         let online = Arc::new(AtomicU8::new(ONLINE_UNKNOWN));
         let (requests, receiver) = mpsc::unbounded_channel();
         runtime.spawn(run(
-            data_dir,
+            access,
             Arc::clone(&wake),
             Arc::clone(&online),
             receiver,
@@ -79,14 +80,14 @@ impl EngineHandle {
 }
 
 async fn run(
-    data_dir: PathBuf,
+    access: DeskAccess,
     wake: Arc<Notify>,
     online: Arc<AtomicU8>,
     mut requests: mpsc::UnboundedReceiver<Reply>,
 ) {
     let mut open_failures = 0;
     let db = loop {
-        match DeskDb::open(&data_dir).await {
+        match DeskDb::open(&access).await {
             Ok(db) => break db,
             Err(error) => {
                 open_failures += 1;

@@ -1,0 +1,314 @@
+//! Staff accounts and what each may do. An `Actor` (the signed-in person) is passed to every store
+//! call that reads or writes records; `require` refuses by the role matrix of `plkk_domain::Role`
+//! before anything is read or written. Accounts are deactivated, never deleted (records keep
+//! naming their authors); removing one also removes its key wrap, so its password no longer opens
+//! the database.
+
+use chrono::{DateTime, FixedOffset};
+use plkk_domain::{Action, AuditAction, Role};
+use plkk_vault::{KdfParams, Keyring};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, immediate};
+use crate::error::{field_error, refused};
+use crate::{Store, StoreError};
+
+/// Who is acting: the signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// An account as an administrator (or the lock screen) sees it. No secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub has_pin: bool,
+    pub created_at: String,
+}
+
+impl Account {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+        }
+    }
+}
+
+/// A new account as typed by an administrator (or at setup).
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password: &'a str,
+    pub pin: Option<&'a str>,
+}
+
+/// Refuses `action` unless `actor`'s role permits it.
+pub fn require(actor: &Actor, action: Action) -> Result<(), StoreError> {
+    if actor.role.permits(action) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden {
+            role: actor.role,
+            action,
+        })
+    }
+}
+
+/// Every field error of a new account at once (nothing is written when there is one).
+pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> {
+    let mut errors = Vec::new();
+    let mut refuse = |field: &str, rule: &str, message: &str| {
+        errors.push(field_error(field, rule, format!("{field}: {message}")));
+    };
+    let username_ok = (2..=32).contains(&new.username.len())
+        && new
+            .username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if !username_ok {
+        refuse(
+            "username",
+            "bad_username",
+            "2 to 32 characters: lower-case letters, digits, '.', '_' or '-'",
+        );
+    }
+    let name = new.display_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        refuse("display_name", "required", "the person's full name, at most 100 characters");
+    }
+    if new.password.chars().count() < 8 {
+        refuse("password", "weak_password", "at least 8 characters");
+    }
+    if let Some(pin) = new.pin {
+        if !is_pin(pin) {
+            refuse("pin", "bad_pin", "exactly 6 digits");
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(plkk_domain::Rejected {
+            errors,
+            warnings: Vec::new(),
+        }))
+    }
+}
+
+fn is_pin(pin: &str) -> bool {
+    pin.len() == 6 && pin.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Inserts an account row (inside the caller's transaction).
+pub(crate) fn insert_account(
+    conn: &Connection,
+    new: &NewAccount<'_>,
+    created_by: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?1)",
+        [new.username],
+        |row| row.get(0),
+    )?;
+    if exists {
+        return Err(refused(
+            "username",
+            "username_taken",
+            format!("username: {} is already used by an account on this desk", new.username),
+        ));
+    }
+    conn.execute(
+        "INSERT INTO accounts (username, display_name, role, pin_hash, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            new.username,
+            new.display_name.trim(),
+            new.role.as_str(),
+            new.pin.map(plkk_vault::hash_secret),
+            now.to_rfc3339(),
+            created_by,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Creates an account (administrators only): its row, its key wrap and an audit entry.
+pub fn add_account(
+    store: &mut Store,
+    keyring: &mut Keyring,
+    actor: &Actor,
+    new: &NewAccount<'_>,
+    now: DateTime<FixedOffset>,
+) -> Result<Account, StoreError> {
+    require(actor, Action::ManageAccounts)?;
+    check_new_account(new)?;
+    let key = store_key(store)?;
+    let tx = immediate(&store.conn)?;
+    insert_account(&tx, new, &actor.username, now)?;
+    audit::append(
+        &tx,
+        now,
+        &actor.username,
+        AuditAction::AccountAdded,
+        Some(new.username),
+        json!({ "role": new.role.as_str(), "display_name": new.display_name.trim() }),
+    )?;
+    keyring.add_account(new.username, new.password, &key, KdfParams::from_environment())?;
+    tx.commit()?;
+    account(store, new.username)?.ok_or_else(|| StoreError::Corrupt("account vanished".into()))
+}
+
+/// Deactivates an account and removes its key wrap (administrators only). Refuses removing
+/// yourself or the last administrator, which would lock the clinic out of administration.
+pub fn remove_account(
+    store: &mut Store,
+    keyring: &mut Keyring,
+    actor: &Actor,
+    username: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    require(actor, Action::ManageAccounts)?;
+    let target = account(store, username)?
+        .filter(|account| account.active)
+        .ok_or_else(|| StoreError::NotFound {
+            what: "account",
+            id: username.to_owned(),
+        })?;
+    if target.username == actor.username {
+        return Err(refused(
+            "username",
+            "cannot_remove_self",
+            "username: you cannot remove your own account".to_owned(),
+        ));
+    }
+    let tx = immediate(&store.conn)?;
+    tx.execute(
+        "UPDATE accounts SET active = 0, removed_at = ?2, removed_by = ?3 WHERE username = ?1",
+        params![username, now.to_rfc3339(), actor.username],
+    )?;
+    audit::append(
+        &tx,
+        now,
+        &actor.username,
+        AuditAction::AccountRemoved,
+        Some(username),
+        json!({ "role": target.role.as_str() }),
+    )?;
+    keyring.remove_account(username)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Sets or clears an account's quick-unlock PIN (administrators, or the person themself).
+pub fn set_pin(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    pin: Option<&str>,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    if actor.username != username {
+        require(actor, Action::ManageAccounts)?;
+    }
+    if let Some(pin) = pin {
+        if !is_pin(pin) {
+            return Err(refused("pin", "bad_pin", "pin: exactly 6 digits".to_owned()));
+        }
+    }
+    let tx = immediate(&store.conn)?;
+    let changed = tx.execute(
+        "UPDATE accounts SET pin_hash = ?2 WHERE username = ?1 AND active = 1",
+        params![username, pin.map(plkk_vault::hash_secret)],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound {
+            what: "account",
+            id: username.to_owned(),
+        });
+    }
+    audit::append(
+        &tx,
+        now,
+        &actor.username,
+        AuditAction::AccountChanged,
+        Some(username),
+        json!({ "pin": if pin.is_some() { "set" } else { "cleared" } }),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Every account, active ones first (administrators only).
+pub fn list_accounts(store: &Store, actor: &Actor) -> Result<Vec<Account>, StoreError> {
+    require(actor, Action::ManageAccounts)?;
+    let mut statement = store.conn.prepare(
+        "SELECT username, display_name, role, active, pin_hash IS NOT NULL, created_at
+         FROM accounts ORDER BY active DESC, display_name",
+    )?;
+    let rows = statement.query_map([], account_row)?;
+    rows.map(|row| row?.map_err(StoreError::Corrupt)).collect()
+}
+
+/// One account by username, active or not.
+pub fn account(store: &Store, username: &str) -> Result<Option<Account>, StoreError> {
+    let row = store
+        .conn
+        .query_row(
+            "SELECT username, display_name, role, active, pin_hash IS NOT NULL, created_at
+             FROM accounts WHERE username = ?1",
+            [username],
+            account_row,
+        )
+        .optional()?;
+    row.transpose().map_err(StoreError::Corrupt)
+}
+
+/// The PIN hash of an active account, if it has one.
+pub(crate) fn pin_hash(store: &Store, username: &str) -> Result<Option<String>, StoreError> {
+    Ok(store
+        .conn
+        .query_row(
+            "SELECT pin_hash FROM accounts WHERE username = ?1 AND active = 1",
+            [username],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+type AccountRow = Result<Account, String>;
+
+fn account_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+    let role: String = row.get(2)?;
+    let Some(role) = Role::parse(&role) else {
+        return Ok(Err(format!("unknown role {role:?}")));
+    };
+    Ok(Ok(Account {
+        username: row.get(0)?,
+        display_name: row.get(1)?,
+        role,
+        active: row.get(3)?,
+        has_pin: row.get(4)?,
+        created_at: row.get(5)?,
+    }))
+}
+
+/// The open store's data key, to wrap for a new account.
+fn store_key(store: &Store) -> Result<plkk_vault::DataKey, StoreError> {
+    store
+        .key
+        .clone()
+        .ok_or_else(|| StoreError::Corrupt("this database has no key (in-memory)".into()))
+}

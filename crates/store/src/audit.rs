@@ -1,0 +1,171 @@
+//! The desk's audit log: who signed in, opened, admitted, corrected, noted, exported or printed
+//! what, and who failed to sign in. Entries are appended inside the same transaction as the act
+//! they record, chained by hash (`plkk_domain::AuditEntry`), never updated or deleted (triggers),
+//! and delivered to the branch by the sync (`unsent_audit` / `mark_audit_acked`).
+
+use chrono::{DateTime, FixedOffset};
+use plkk_domain::{Action, AuditAction, AuditEntry, ChainBreak};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+
+use crate::accounts::{require, Actor};
+use crate::{Store, StoreError};
+
+/// Appends one entry after the last one. Call inside a write transaction.
+pub(crate) fn append(
+    conn: &Connection,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+    action: AuditAction,
+    subject: Option<&str>,
+    detail: serde_json::Value,
+) -> Result<AuditEntry, StoreError> {
+    let last: Option<(i64, String)> = conn
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let entry = AuditEntry::next(
+        last.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
+        at,
+        actor,
+        action.as_str(),
+        subject,
+        &detail.to_string(),
+    );
+    conn.prepare_cached(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        entry.seq,
+        entry.at.to_rfc3339(),
+        entry.actor,
+        entry.action,
+        entry.subject,
+        entry.detail,
+        entry.prev_hash,
+        entry.hash,
+    ])?;
+    Ok(entry)
+}
+
+/// Records an act that writes nothing else (a lock, a print) in its own transaction.
+pub fn record_event(
+    store: &Store,
+    actor: &Actor,
+    action: AuditAction,
+    subject: Option<&str>,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let tx = immediate(&store.conn)?;
+    append(&tx, now, &actor.username, action, subject, serde_json::json!({}))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A print of a case: anyone who may view it may print it; the print is recorded.
+pub fn record_print(
+    store: &Store,
+    actor: &Actor,
+    intake_id: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    require(actor, Action::Print)?;
+    let id = crate::error::parse_id("id", intake_id)?;
+    record_event(store, actor, AuditAction::Print, Some(&id.to_string()), now)
+}
+
+/// A write transaction on a shared connection (for acts that only append to the audit log).
+pub(crate) fn immediate(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
+    Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+}
+
+/// The newest `limit` entries, newest first (administrators only).
+pub fn audit_list(
+    store: &Store,
+    actor: &Actor,
+    limit: usize,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    require(actor, Action::ReadAudit)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut statement = store
+        .conn
+        .prepare("SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?1")?;
+    let entries = statement
+        .query_map([limit], entry_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries)
+}
+
+/// What `plkk audit verify` answers: how many entries were checked and the first bad one.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub entries: usize,
+    pub first_break: Option<ChainBreak>,
+}
+
+/// Walks the whole chain in stored order (administrators only).
+pub fn audit_verify(store: &Store, actor: &Actor) -> Result<AuditReport, StoreError> {
+    require(actor, Action::ReadAudit)?;
+    let mut statement = store
+        .conn
+        .prepare("SELECT * FROM audit_log ORDER BY seq")?;
+    let mut rows = statement.query([])?;
+    let mut previous: Option<AuditEntry> = None;
+    let mut entries = 0;
+    while let Some(row) = rows.next()? {
+        let entry = entry_row(row)?;
+        if let Err(broken) = plkk_domain::check_link(previous.as_ref(), &entry) {
+            return Ok(AuditReport {
+                entries,
+                first_break: Some(broken),
+            });
+        }
+        entries += 1;
+        previous = Some(entry);
+    }
+    Ok(AuditReport {
+        entries,
+        first_break: None,
+    })
+}
+
+/// Entries the branch does not hold yet, oldest first (for the sync).
+pub fn unsent_audit(store: &Store, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut statement = store.conn.prepare_cached(
+        "SELECT * FROM audit_log
+         WHERE seq > coalesce((SELECT acked_seq FROM audit_sync WHERE id = 1), 0)
+         ORDER BY seq LIMIT ?1",
+    )?;
+    let entries = statement
+        .query_map([limit], entry_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries)
+}
+
+/// Remembers how far the branch holds the chain (never moves backwards).
+pub fn mark_audit_acked(store: &Store, acked_seq: i64) -> Result<(), StoreError> {
+    store.conn.execute(
+        "INSERT INTO audit_sync (id, acked_seq) VALUES (1, ?1)
+         ON CONFLICT (id) DO UPDATE SET acked_seq = max(acked_seq, excluded.acked_seq)",
+        [acked_seq],
+    )?;
+    Ok(())
+}
+
+fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let at: String = row.get("at")?;
+    Ok(AuditEntry {
+        seq: row.get("seq")?,
+        at: DateTime::parse_from_rfc3339(&at).map_err(|error| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(error))
+        })?,
+        actor: row.get("actor")?,
+        action: row.get("action")?,
+        subject: row.get("subject")?,
+        detail: row.get("detail")?,
+        prev_hash: row.get("prev_hash")?,
+        hash: row.get("hash")?,
+    })
+}
