@@ -1,5 +1,5 @@
-//! The branch administrator's work: clinics, enrolment codes, devices, case status, and reading
-//! cases. Each call opens its own connection on the data directory, so it works from the CLI
+//! The branch administrator's work: clinics, enrolment codes, devices, case status, reading
+//! cases, and checking desks' audit chains. Each call opens its own connection on the data directory, so it works from the CLI
 //! while the server runs (WAL; writers wait for each other).
 
 use std::path::Path;
@@ -11,12 +11,15 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+pub use crate::audit::{AuditChainReport, StoredAuditEntry, CHANGED_AFTER_SENT};
 use crate::db::{self, time_text};
 use crate::secrets::{hash_secret, new_enrollment_code, normalize_enrollment_code};
-use crate::{changes, BranchError};
+use crate::{audit, changes, BranchError};
 
 /// How long an enrolment code can be used after it is issued.
 pub const ENROLLMENT_CODE_VALIDITY_HOURS: i64 = 24;
+/// The exit code of `plkk-branch audit verify` when any device's audit chain has a break.
+pub const EXIT_AUDIT_BROKEN: u8 = 5;
 const MAX_CLINIC_CODE: usize = 40;
 const MAX_CLINIC_NAME: usize = 200;
 
@@ -261,6 +264,55 @@ pub fn count_records(data_dir: &Path) -> Result<RecordCounts, BranchError> {
         notes: count("notes")?,
         conflicts: count("conflicts")?,
         entries: count("entries")?,
+    })
+}
+
+/// The audit chain of every enrolled device (or of `device` alone), oldest device first: entries
+/// held, `acked_seq`, and the first break, recorded when entries arrived or found by walking the
+/// stored chain again.
+pub fn verify_audit(
+    data_dir: &Path,
+    device: Option<Uuid>,
+) -> Result<Vec<AuditChainReport>, BranchError> {
+    let conn = db::open(data_dir)?;
+    if let Some(device) = device {
+        device_exists(&conn, device)?;
+    }
+    let mut statement = conn.prepare(
+        "SELECT d.id, c.code, d.name FROM devices d JOIN clinics c ON c.id = d.clinic_id
+         WHERE ?1 IS NULL OR d.id = ?1 ORDER BY d.enrolled_at, d.id",
+    )?;
+    let rows: Vec<(String, String, String)> = statement
+        .query_map([device.map(|id| id.to_string())], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, clinic_code, name)| {
+            let id = Uuid::parse_str(&id)
+                .map_err(|_| BranchError::Stored(format!("device id {id:?}")))?;
+            audit::chain_report(&conn, id, clinic_code, name)
+        })
+        .collect()
+}
+
+/// The audit entries the branch holds for `device`, oldest first.
+pub fn list_audit(data_dir: &Path, device: Uuid) -> Result<Vec<StoredAuditEntry>, BranchError> {
+    let conn = db::open(data_dir)?;
+    device_exists(&conn, device)?;
+    audit::list_entries(&conn, device)
+}
+
+fn device_exists(conn: &Connection, device: Uuid) -> Result<(), BranchError> {
+    conn.query_row(
+        "SELECT 1 FROM devices WHERE id = ?1",
+        [device.to_string()],
+        |_| Ok(()),
+    )
+    .optional()?
+    .ok_or_else(|| BranchError::NotFound {
+        what: "device",
+        name: device.to_string(),
     })
 }
 

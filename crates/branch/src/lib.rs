@@ -4,11 +4,15 @@
 //! tests start it in-process; [`admin`] holds the administration the `plkk-branch` binary exposes,
 //! usable on the same data directory while the server runs.
 //!
+//! Each desk's audit log (a hash chain) is stored per device (module `audit`): exactly once by
+//! (device, seq), links checked as entries arrive, breaks recorded for `plkk-branch audit verify`.
+//!
 //! Invariants: every record is validated with `plkk-domain` before it is stored; a push batch is
 //! one SQLite transaction committed before its answer is written; a device only ever reads and
 //! writes its own clinic's records; only hashes of tokens and enrolment codes are stored.
 
 pub mod admin;
+mod audit;
 mod changes;
 mod config;
 mod db;

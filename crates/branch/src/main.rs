@@ -1,5 +1,6 @@
 //! `plkk-branch`: the branch server and its administration. Parses the command line and calls the
-//! library; exit code 2 for bad input (naming the problem), 1 for other failures.
+//! library; exit code 2 for bad input (naming the problem), 5 when `audit verify` finds a broken
+//! audit chain, 1 for other failures.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,36 @@ enum Command {
     /// Cases and their branch status.
     #[command(subcommand)]
     Case(CaseCommand),
+    /// Desks' audit logs as the branch holds them (one hash chain per device).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the audit chain of every device (or one): entries held, acked seq, the first break.
+    #[command(
+        after_help = "Exit status: 0 when every chain is sound; 5 when any chain has a break \
+                      (altered, missing, broken_link or changed_after_sent; the first bad seq is \
+                      named); 2 for bad input such as an unknown device; 1 for other failures."
+    )]
+    Verify {
+        /// Only this device (its UUID, as `device list` shows).
+        #[arg(long)]
+        device: Option<String>,
+        /// Print the report as JSON ({"sound", "devices": [...]}).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the audit entries held for a device, oldest first.
+    List {
+        /// The device's UUID.
+        #[arg(long)]
+        device: String,
+        /// Print the entries as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,7 +136,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("plkk-branch: {}", chain(&error));
             if error.is_bad_input() {
@@ -117,13 +148,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), BranchError> {
-    let data_dir = || {
-        cli.data_dir.clone().ok_or_else(|| {
-            BranchError::Invalid("give --data-dir DIR (or PLKK_BRANCH_DATA_DIR)".to_owned())
-        })
-    };
-    match cli.command {
+fn no_data_dir() -> BranchError {
+    BranchError::Invalid("give --data-dir DIR (or PLKK_BRANCH_DATA_DIR)".to_owned())
+}
+
+fn run(cli: Cli) -> Result<ExitCode, BranchError> {
+    let data_dir = || cli.data_dir.clone().ok_or_else(no_data_dir);
+    let done = match cli.command {
         Command::Serve {
             ref listen,
             ref config,
@@ -152,6 +183,7 @@ fn run(cli: Cli) -> Result<(), BranchError> {
             settings.check()?;
             serve(settings)
         }
+        Command::Audit(ref command) => return audit(&data_dir()?, command),
         Command::Clinic(ClinicCommand::Add { code, name }) => {
             admin::add_clinic(&data_dir()?, &code, &name)?;
             println!("clinic {code} added");
@@ -234,6 +266,68 @@ fn run(cli: Cli) -> Result<(), BranchError> {
             )?;
             println!("case {id}: {}", parsed.as_str());
             Ok(())
+        }
+    };
+    done.map(|()| ExitCode::SUCCESS)
+}
+
+fn audit(data_dir: &std::path::Path, command: &AuditCommand) -> Result<ExitCode, BranchError> {
+    match command {
+        AuditCommand::Verify { device, json } => {
+            let device = device
+                .as_deref()
+                .map(|id| parse_uuid("--device", id))
+                .transpose()?;
+            let reports = admin::verify_audit(data_dir, device)?;
+            let broken = reports.iter().filter(|report| !report.is_sound()).count();
+            if *json {
+                let answer = serde_json::json!({ "sound": broken == 0, "devices": reports });
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            } else {
+                for report in &reports {
+                    let state = match &report.first_break {
+                        None => "sound".to_owned(),
+                        Some(found) => format!(
+                            "BROKEN at seq {} ({}): {}",
+                            found.seq, found.kind, found.message
+                        ),
+                    };
+                    println!(
+                        "{}  {}  {}  entries {}  acked {}  {state}",
+                        report.device_id,
+                        report.clinic_code,
+                        report.device_name,
+                        report.entries,
+                        report.acked_seq
+                    );
+                }
+            }
+            if broken == 0 {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("plkk-branch: the audit chain of {broken} device(s) is broken");
+                Ok(ExitCode::from(admin::EXIT_AUDIT_BROKEN))
+            }
+        }
+        AuditCommand::List { device, json } => {
+            let device = parse_uuid("--device", device)?;
+            let entries = admin::list_audit(data_dir, device)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else {
+                for entry in entries {
+                    println!(
+                        "{}  {}  {}  {}  {}  {}",
+                        entry.seq,
+                        entry.at,
+                        entry.actor,
+                        entry.action,
+                        entry.subject.as_deref().unwrap_or("-"),
+                        entry.detail
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -6,10 +6,16 @@ use rusqlite::Connection;
 use crate::BranchError;
 
 /// Every migration, oldest first. Append only: never edit or reorder a released one.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../migrations/branch/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../migrations/branch/0001_init.sql"),
+    ),
+    (
+        "0002_audit",
+        include_str!("../../../migrations/branch/0002_audit.sql"),
+    ),
+];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

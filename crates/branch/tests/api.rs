@@ -788,6 +788,7 @@ async fn the_openapi_document_lists_the_routes() {
         "/api/v1/enroll",
         "/api/v1/push",
         "/api/v1/changes",
+        "/api/v1/audit",
         "/api/v1/openapi.json",
     ] {
         assert!(
@@ -796,6 +797,9 @@ async fn the_openapi_document_lists_the_routes() {
         );
     }
     assert!(document["components"]["schemas"].get("PushEntry").is_some());
+    assert!(document["components"]["schemas"]
+        .get("AuditPushRequest")
+        .is_some());
     branch.stop().await;
 }
 

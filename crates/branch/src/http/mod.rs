@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/enroll", post(routes::enroll))
         .route("/push", post(routes::push))
         .route("/changes", get(routes::changes))
+        .route("/audit", post(routes::audit))
         .route("/openapi.json", get(routes::openapi_json));
     Router::new()
         .nest(plkk_protocol::API_PREFIX, api)

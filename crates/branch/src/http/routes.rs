@@ -1,17 +1,18 @@
 //! The handlers of API v1. Each parses, authenticates, runs one library call on the database in a
-//! blocking thread and answers; the rules live in `push`, `enroll` and `changes`.
+//! blocking thread and answers; the rules live in `push`, `enroll`, `changes` and `audit`.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 use chrono::Utc;
 use plkk_protocol::{
-    Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushRequest, PushResponse,
-    MAX_ENTRIES_PER_PUSH,
+    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, Health,
+    PushRequest, PushResponse, MAX_ENTRIES_PER_PUSH,
 };
 use serde::Deserialize;
 
 use super::{ApiDoc, ApiError, ApiJson, AppState, AuthDevice};
+use crate::audit::{self, AuditError};
 use crate::changes;
 use crate::enroll::{self, EnrollError};
 use crate::push::{self, PushError};
@@ -108,6 +109,32 @@ pub(crate) async fn push(
             )))
         }
         Err(PushError::Branch(error)) => Err(ApiError::Internal(error)),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/audit", tag = "branch", request_body = AuditPushRequest,
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "How far the device's audit chain is held (acked_seq) and the breaks found; durable", body = AuditPushResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, over 500 entries, seq below 1, empty actor or action, a hash not 64 lowercase hex digits; nothing stored", body = ErrorBody)))]
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    ApiJson(request): ApiJson<AuditPushRequest>,
+) -> Result<Json<AuditPushResponse>, ApiError> {
+    let now = Utc::now();
+    let result = state
+        .with_db(move |conn| audit::store_audit(conn, device, &request.entries, now))
+        .await?;
+    match result {
+        Ok(answer) => Ok(Json(answer)),
+        Err(AuditError::Invalid { message, issues }) => {
+            Err(ApiError::InvalidBody { message, issues })
+        }
+        Err(AuditError::Branch(error)) => Err(ApiError::Internal(error)),
     }
 }
 
