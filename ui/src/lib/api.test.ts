@@ -17,3 +17,17 @@ describe('toCommandError', () => {
     expect(toCommandError({ code: 'weird', message: 'x' }).code).toBe('unexpected');
   });
 });
+
+describe('sign-in refusals', () => {
+  it('keeps the wait of a lock-out', () => {
+    const error = toCommandError({ code: 'locked_out', message: 'locked out', issues: [], wait_seconds: 30 });
+    expect([error.code, error.wait_seconds]).toEqual(['locked_out', 30]);
+    expect(toCommandError({ code: 'wrong_credentials', message: 'x', wait_seconds: null }).wait_seconds).toBeNull();
+  });
+
+  it('knows the access codes of the contract', () => {
+    for (const code of ['signed_out', 'locked', 'forbidden', 'wrong_credentials', 'wrong_pin', 'already_set_up', 'weak_password', 'bad_pin', 'bad_username', 'username_taken']) {
+      expect(toCommandError({ code, message: 'x' }).code).toBe(code);
+    }
+  });
+});

@@ -15,13 +15,85 @@ export interface Issue {
   params?: Record<string, string>;
 }
 
+export type Role = 'receptionist' | 'nurse' | 'admin';
+
+export const ROLES: readonly Role[] = ['receptionist', 'nurse', 'admin'];
+
+/** A staff account of the desk. */
+export interface Account {
+  username: string;
+  display_name: string;
+  role: Role;
+  active: boolean;
+  has_pin: boolean;
+  created_at: string;
+}
+
+/** setup: no keyring yet (first run); sign_in: set up, the database not opened since start;
+ *  open: the database is open. */
+export type Phase = 'setup' | 'sign_in' | 'open';
+
 export interface AppInfo {
   data_dir: string;
   language: Lang;
   store_error: string | null;
-  author: string;
   /** The desk's UTC offset, e.g. "+07:00". */
   utc_offset: string;
+  phase: Phase;
+  /** Who is signed in (null unless phase is open and someone is signed in). */
+  user: Account | null;
+  /** The screen is locked (`user` still set). */
+  locked: boolean;
+  idle_lock_minutes: number;
+  /** In phase setup: records of an older unencrypted desk database that setup will encrypt. */
+  unencrypted_records: number | null;
+}
+
+export interface SetupRequest {
+  adminUser: string;
+  adminName: string;
+  password: string;
+  pin: string | null;
+}
+
+export interface SetupResult {
+  /** Shown once; the only way in without a password. */
+  recovery_key: string;
+  user: Account;
+  migrated_records: number;
+}
+
+export interface AccountRequest {
+  username: string;
+  displayName: string;
+  role: Role;
+  password: string;
+  pin: string | null;
+}
+
+export interface ExportResult {
+  cases_path: string;
+  notes_path: string;
+  cases: number;
+  notes: number;
+}
+
+/** One entry of the desk's audit log (hash-chained). */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  /** JSON text. */
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditVerify {
+  entries: number;
+  first_break: { seq: number; kind: 'altered' | 'missing' | 'broken_link' | string; message: string } | null;
 }
 
 export interface Saved {
@@ -235,44 +307,110 @@ export const SYNC_ERROR_CODES = [
 
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
-export type ErrorCode = 'invalid' | 'not_found' | 'store' | 'unexpected' | SyncErrorCode;
+/** Sign-in, lock and account failures. `forbidden` (the role may not) is among the sync codes. */
+export const ACCESS_ERROR_CODES = [
+  'signed_out',
+  'locked',
+  'wrong_credentials',
+  'locked_out',
+  'wrong_pin',
+  'already_set_up',
+  'weak_password',
+  'bad_pin',
+  'bad_username',
+  'username_taken',
+] as const;
+
+export type AccessErrorCode = (typeof ACCESS_ERROR_CODES)[number];
+
+export type ErrorCode = 'invalid' | 'not_found' | 'store' | 'unexpected' | SyncErrorCode | AccessErrorCode;
 
 /** A rejected command. `issues` holds errors first, then warnings. */
 export class CommandError extends Error {
   readonly code: ErrorCode;
   readonly issues: Issue[];
+  /** For `locked_out`: seconds until sign-in may be tried again. */
+  readonly wait_seconds: number | null;
 
-  constructor(code: ErrorCode, message: string, issues: Issue[] = []) {
+  constructor(code: ErrorCode, message: string, issues: Issue[] = [], waitSeconds: number | null = null) {
     super(message);
     this.name = 'CommandError';
     this.code = code;
     this.issues = issues;
+    this.wait_seconds = waitSeconds;
   }
 }
 
-const KNOWN_CODES: readonly ErrorCode[] = ['invalid', 'not_found', 'store', ...SYNC_ERROR_CODES];
+const KNOWN_CODES: readonly ErrorCode[] = ['invalid', 'not_found', 'store', ...SYNC_ERROR_CODES, ...ACCESS_ERROR_CODES];
 
 /** Turns whatever an `invoke` rejected with into a CommandError. */
 export function toCommandError(rejection: unknown): CommandError {
   if (rejection instanceof CommandError) return rejection;
   if (typeof rejection === 'object' && rejection !== null) {
-    const { code, message, issues } = rejection as Record<string, unknown>;
+    const { code, message, issues, wait_seconds } = rejection as Record<string, unknown>;
     const knownCode = KNOWN_CODES.find((known) => known === code) ?? 'unexpected';
     const text = typeof message === 'string' ? message : String(rejection);
-    return new CommandError(knownCode, text, Array.isArray(issues) ? (issues as Issue[]) : []);
+    const wait = typeof wait_seconds === 'number' && Number.isFinite(wait_seconds) ? wait_seconds : null;
+    return new CommandError(knownCode, text, Array.isArray(issues) ? (issues as Issue[]) : [], wait);
   }
   return new CommandError('unexpected', String(rejection));
+}
+
+/** The codes meaning "nobody may use the desk right now": the lock or sign-in screen must show. */
+export type SessionLoss = 'locked' | 'signed_out';
+
+let sessionLost: ((code: SessionLoss) => void) | null = null;
+
+/** Called with `locked` or `signed_out` whenever any command is refused with that code. */
+export function onSessionLost(listener: ((code: SessionLoss) => void) | null): void {
+  sessionLost = listener;
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (rejection) {
-    throw toCommandError(rejection);
+    const error = toCommandError(rejection);
+    if (error.code === 'locked' || error.code === 'signed_out') sessionLost?.(error.code);
+    throw error;
   }
 }
 
 export const appInfo = () => call<AppInfo>('app_info');
+
+/** First run: the administrator's account and the desk's keys. */
+export const setup = (request: SetupRequest) => call<SetupResult>('setup', { ...request });
+
+/** Signs in (opens the database in phase sign_in); also switches user or unlocks by password. */
+export const signIn = (username: string, password: string) => call<Account>('sign_in', { username, password });
+
+/** Unlocks the locked screen with the PIN (phase open only). */
+export const unlockPin = (username: string, pin: string) => call<Account>('unlock_pin', { username, pin });
+
+export const lock = () => call<null>('lock');
+
+export const signOut = () => call<null>('sign_out');
+
+export const accountsList = () => call<Account[]>('accounts_list');
+
+export const accountAdd = (request: AccountRequest) => call<Account>('account_add', { ...request });
+
+export const accountRemove = (username: string) => call<null>('account_remove', { username });
+
+export const accountSetPin = (username: string, pin: string | null) => call<null>('account_set_pin', { username, pin });
+
+export const setIdleLock = (minutes: number) => call<null>('set_idle_lock', { minutes });
+
+/** Two CSV files of the cases and notes of a date range (YYYY-MM-DD, inclusive). */
+export const exportCsv = (from: string, to: string) => call<ExportResult>('export_csv', { from, to });
+
+/** Newest first. */
+export const auditList = (limit: number) => call<AuditEntry[]>('audit_list', { limit });
+
+export const auditVerify = () => call<AuditVerify>('audit_verify');
+
+/** After window.print() of a case (audited). */
+export const casePrinted = (id: string) => call<null>('case_printed', { id });
 
 export const setLanguage = (language: Lang) => call<null>('set_language', { language });
 

@@ -85,3 +85,22 @@ describe('translate', () => {
     expect(translate('id', 'sync.conflict')).toBe('konflik');
   });
 });
+
+describe('accounts and audit words', () => {
+  // plkk_domain::AuditAction::as_str
+  const AUDIT_ACTIONS = [
+    'setup', 'sign_in', 'sign_in_failed', 'sign_out', 'lock', 'unlock', 'open_case', 'admit', 'correct_intake',
+    'add_note', 'export', 'print', 'account_added', 'account_removed', 'account_changed', 'enroll',
+    'settings_changed', 'database_encrypted', 'refused',
+  ];
+
+  it('name every role and audit action in both languages', () => {
+    for (const lang of ['id', 'en'] as const) {
+      const keys = [...['receptionist', 'nurse', 'admin'].map((r) => `role.${r}`), ...AUDIT_ACTIONS.map((a) => `audit.action.${a}`)];
+      expect(keys.filter((key) => !(key in dictionaries[lang])), lang).toEqual([]);
+    }
+    expect(translate('id', 'role.receptionist')).toBe('Resepsionis');
+    expect(translate('id', 'role.nurse')).toBe('Perawat');
+    expect(translate('id', 'role.admin')).toBe('Administrator');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caseHref, parseRoute } from './route';
+import { caseHref, parseRoute, routeHref } from './route';
 
 describe('parseRoute', () => {
   it('reads each screen', () => {
@@ -8,7 +8,14 @@ describe('parseRoute', () => {
     expect(parseRoute('#/new')).toEqual({ screen: 'new' });
     expect(parseRoute('#/settings')).toEqual({ screen: 'settings' });
     expect(parseRoute('#/quarantine')).toEqual({ screen: 'quarantine' });
+    expect(parseRoute('#/admin')).toEqual({ screen: 'admin' });
     expect(parseRoute('#/somewhere/else')).toEqual({ screen: 'cases' });
+  });
+
+  it('gives each screen back its link', () => {
+    for (const href of ['#/', '#/new', '#/settings', '#/quarantine', '#/admin', caseHref('a b')]) {
+      expect(routeHref(parseRoute(href))).toBe(href);
+    }
   });
 
   it('round-trips a case link', () => {

@@ -2,6 +2,7 @@
 import { toCommandError, type Issue } from './api';
 import { placeIssues, type FieldIssues } from './forms';
 import type { MessageKey } from './i18n';
+import type { Action } from './roles';
 
 export type SaveStatus =
   | { kind: 'idle' }
@@ -9,7 +10,9 @@ export type SaveStatus =
   | { kind: 'saved'; message: MessageKey; warnings: Issue[]; id: string }
   /** The backend rejected the input; `issues` are placed beside their fields. */
   | { kind: 'invalid'; issues: FieldIssues }
-  | { kind: 'failed'; message: string };
+  /** `code` and `action` (what was attempted) let the status say why in words, e.g. that the role
+   *  may not do it; `message` is the desk's own text for anything else. */
+  | { kind: 'failed'; message: string; code?: string; action?: Action };
 
 export const IDLE: SaveStatus = { kind: 'idle' };
 
@@ -20,10 +23,10 @@ export function fieldIssues(status: SaveStatus): FieldIssues {
   return status.kind === 'invalid' ? status.issues : NO_ISSUES;
 }
 
-export function failure(rejection: unknown, formFields: readonly string[]): SaveStatus {
+export function failure(rejection: unknown, formFields: readonly string[], action?: Action): SaveStatus {
   const error = toCommandError(rejection);
   if (error.code === 'invalid' && error.issues.length > 0) {
     return { kind: 'invalid', issues: placeIssues(error.issues, formFields) };
   }
-  return { kind: 'failed', message: error.message };
+  return { kind: 'failed', message: error.message, code: error.code, action };
 }

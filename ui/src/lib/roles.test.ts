@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { can, type Action } from './roles';
+
+describe('can', () => {
+  it('follows the access matrix of the domain crate', () => {
+    const allowed = (action: Action) => (['receptionist', 'nurse', 'admin'] as const).filter((role) => can(role, action));
+    expect(allowed('view')).toEqual(['receptionist', 'nurse', 'admin']);
+    expect(allowed('print')).toEqual(['receptionist', 'nurse', 'admin']);
+    expect(allowed('admit')).toEqual(['receptionist', 'admin']);
+    expect(allowed('correct_intake')).toEqual(['receptionist', 'admin']);
+    expect(allowed('add_note')).toEqual(['nurse', 'admin']);
+    for (const action of ['manage_accounts', 'enroll', 'export', 'read_audit', 'change_settings'] as const) {
+      expect(allowed(action), action).toEqual(['admin']);
+    }
+  });
+
+  it('allows nothing when nobody is signed in', () => {
+    expect(can(null, 'view')).toBe(false);
+    expect(can(undefined, 'print')).toBe(false);
+  });
+});
