@@ -1,81 +1,136 @@
-//! The app's state: the desk database, or why it could not be opened (shown in the window instead
-//! of a blank screen), the background sync engine, and the clock and author the commands pass to
-//! the store.
+//! The app's state: whether the desk is set up, the database once someone signed in (with its
+//! sync engine, which keeps running while the screen is locked), who is signed in and whether the
+//! screen is locked. Commands reach the store only through `with_session`, which refuses while
+//! nobody is signed in or the screen is locked; what each role may do is checked by the store.
 
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, FixedOffset};
-use plkk_store::{Store, StoreError};
+use plkk_store::{Actor, DeskAccess, Store, StoreError};
 use plkk_sync::{Engine, EngineHandle, SyncError};
+use plkk_vault::SignInError;
 use serde::Serialize;
 
 /// The desk as the window sees it.
 #[derive(Debug)]
 pub struct Desk {
     pub data_dir: PathBuf,
-    store: Mutex<Result<Store, String>>,
-    /// The sync engine, running on Tauri's async runtime; none when the database could not open.
-    engine: Option<EngineHandle>,
+    state: Mutex<DeskState>,
+}
+
+#[derive(Debug, Default)]
+pub struct DeskState {
+    /// The database, open since the first sign-in (or setup) of this run.
+    pub open: Option<OpenDesk>,
+    /// Who is signed in.
+    pub session: Option<Actor>,
+    /// The screen is locked: the session's user (or another) must sign in again.
+    pub locked: bool,
+}
+
+#[derive(Debug)]
+pub struct OpenDesk {
+    pub store: Store,
+    pub access: DeskAccess,
+    pub engine: EngineHandle,
 }
 
 impl Desk {
-    /// Opens the desk's database and starts the sync engine (which opens its own connection).
-    pub fn open(data_dir: PathBuf) -> Desk {
-        let store = Store::open_in_dir(&data_dir).map_err(|error| error.to_string());
-        let engine = store.is_ok().then(|| {
-            let runtime = tauri::async_runtime::handle();
-            Engine::spawn(data_dir.clone(), runtime.inner())
-        });
+    pub fn new(data_dir: PathBuf) -> Desk {
         Desk {
             data_dir,
-            store: Mutex::new(store),
+            state: Mutex::new(DeskState::default()),
+        }
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, DeskState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Keeps a freshly opened database and starts its sync engine.
+    pub fn opened(&self, state: &mut DeskState, store: Store, access: DeskAccess) {
+        let runtime = tauri::async_runtime::handle();
+        let engine = Engine::spawn(access.clone(), runtime.inner());
+        state.open = Some(OpenDesk {
+            store,
+            access,
             engine,
-        }
+        });
     }
 
-    /// The sync engine, when it runs.
-    pub fn engine(&self) -> Option<&EngineHandle> {
-        self.engine.as_ref()
-    }
-
-    /// Tells the engine there is new work (after a local write).
-    pub fn wake_sync(&self) {
-        if let Some(engine) = &self.engine {
-            engine.wake();
-        }
-    }
-
-    /// Runs `action` on the open store, or answers why the store is unavailable.
-    pub fn with_store<T, E>(
+    /// Runs `action` for the signed-in person on the open store.
+    pub fn with_session<T, E>(
         &self,
-        action: impl FnOnce(&mut Store) -> Result<T, E>,
+        action: impl FnOnce(&mut Store, &Actor) -> Result<T, E>,
     ) -> Result<T, CommandError>
     where
         CommandError: From<E>,
     {
-        let mut guard = self
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match guard.as_mut() {
-            Ok(store) => action(store).map_err(CommandError::from),
-            Err(reason) => Err(CommandError {
-                code: "store",
-                message: reason.clone(),
-                issues: Vec::new(),
-            }),
+        let mut state = self.state();
+        let state = &mut *state;
+        let (Some(open), Some(actor)) = (state.open.as_mut(), state.session.as_ref()) else {
+            return Err(CommandError::plain("signed_out", "nobody is signed in"));
+        };
+        if state.locked {
+            return Err(CommandError::plain("locked", "the screen is locked"));
+        }
+        action(&mut open.store, actor).map_err(CommandError::from)
+    }
+
+    /// Runs `action` on the open store whoever is signed in (figures without patient data).
+    pub fn with_open<T, E>(
+        &self,
+        action: impl FnOnce(&mut OpenDesk) -> Result<T, E>,
+    ) -> Result<T, CommandError>
+    where
+        CommandError: From<E>,
+    {
+        match self.state().open.as_mut() {
+            Some(open) => action(open).map_err(CommandError::from),
+            None => Err(CommandError::plain("signed_out", "nobody is signed in")),
         }
     }
 
-    /// Why the database could not be opened, if it could not.
-    pub fn store_error(&self) -> Option<String> {
-        let guard = self
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        guard.as_ref().err().cloned()
+    /// The sync engine, once the database is open.
+    pub fn engine(&self) -> Option<EngineHandle> {
+        self.state().open.as_ref().map(|open| open.engine.clone())
     }
+
+    /// What the sync needs, for the signed-in person (refused while locked or signed out).
+    pub fn session_access(&self) -> Result<(DeskAccess, Actor), CommandError> {
+        self.with_session(|store, actor| {
+            let _ = store;
+            Ok::<_, StoreError>(actor.clone())
+        })
+        .and_then(|actor| {
+            let access = self.state().open.as_ref().map(|open| open.access.clone());
+            access
+                .map(|access| (access, actor))
+                .ok_or_else(|| CommandError::plain("signed_out", "nobody is signed in"))
+        })
+    }
+
+    /// Tells the engine there is new work (after a local write).
+    pub fn wake_sync(&self) {
+        if let Some(engine) = self.engine() {
+            engine.wake();
+        }
+    }
+}
+
+/// Where exports go: the user's Downloads folder, else `exports` in the data directory.
+pub fn export_dir(data_dir: &Path) -> PathBuf {
+    dirs_download().unwrap_or_else(|| data_dir.join("exports"))
+}
+
+fn dirs_download() -> Option<PathBuf> {
+    std::env::var_os("PLKK_EXPORT_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(plkk_store::download_dir)
 }
 
 /// `--data-dir DIR`, else `PLKK_DATA_DIR`, else the platform's app-data folder (as `plkk`).
@@ -99,46 +154,78 @@ pub fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
 
-/// An error as the UI receives it: a code it may branch on, a message, and the field issues.
+/// An error as the UI receives it: a code it may branch on, a message, the field issues, and for
+/// a refused sign-in how long to wait.
 #[derive(Debug, Serialize)]
 pub struct CommandError {
     pub code: &'static str,
     pub message: String,
     pub issues: Vec<plkk_domain::Issue>,
+    pub wait_seconds: Option<u64>,
+}
+
+impl CommandError {
+    pub fn plain(code: &'static str, message: &str) -> CommandError {
+        CommandError {
+            code,
+            message: message.to_owned(),
+            issues: Vec::new(),
+            wait_seconds: None,
+        }
+    }
 }
 
 impl From<SyncError> for CommandError {
     fn from(error: SyncError) -> Self {
-        CommandError {
-            code: error.code(),
-            message: error.to_string(),
-            issues: Vec::new(),
+        match error {
+            SyncError::Store(store) => store.into(),
+            other => CommandError::plain(other.code(), &other.to_string()),
         }
     }
 }
 
 impl From<StoreError> for CommandError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Invalid(rejected) => CommandError {
-                code: "invalid",
-                message: rejected.to_string(),
-                issues: rejected
-                    .errors
-                    .into_iter()
-                    .chain(rejected.warnings)
-                    .collect(),
-            },
-            StoreError::NotFound { .. } => CommandError {
-                code: "not_found",
-                message: error.to_string(),
-                issues: Vec::new(),
-            },
-            other => CommandError {
-                code: "store",
-                message: other.to_string(),
-                issues: Vec::new(),
-            },
-        }
+        let message = error.to_string();
+        let seconds = |wait: Option<std::time::Duration>| wait.map(|wait| wait.as_secs().max(1));
+        let code = match &error {
+            StoreError::Invalid(rejected) => {
+                return CommandError {
+                    code: "invalid",
+                    message,
+                    issues: rejected
+                        .errors
+                        .iter()
+                        .chain(&rejected.warnings)
+                        .cloned()
+                        .collect(),
+                    wait_seconds: None,
+                }
+            }
+            StoreError::SignIn(SignInError::WrongCredentials { wait, .. }) => {
+                return CommandError {
+                    wait_seconds: seconds(*wait),
+                    ..CommandError::plain("wrong_credentials", &message)
+                }
+            }
+            StoreError::SignIn(SignInError::LockedOut { wait, .. }) => {
+                return CommandError {
+                    wait_seconds: seconds(Some(*wait)),
+                    ..CommandError::plain("locked_out", &message)
+                }
+            }
+            StoreError::WrongPin { wait, .. } => {
+                return CommandError {
+                    wait_seconds: seconds(*wait),
+                    ..CommandError::plain("wrong_pin", &message)
+                }
+            }
+            StoreError::SignIn(SignInError::NotSetUp) => "not_set_up",
+            StoreError::AlreadySetUp => "already_set_up",
+            StoreError::Forbidden { .. } => "forbidden",
+            StoreError::NotFound { .. } => "not_found",
+            _ => "store",
+        };
+        CommandError::plain(code, &message)
     }
 }

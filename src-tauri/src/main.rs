@@ -10,12 +10,26 @@ mod desk;
 
 fn main() {
     use_webkit_without_compositing();
-    let desk = desk::Desk::open(desk::data_dir_from_environment());
+    let desk = desk::Desk::new(desk::data_dir_from_environment());
     tauri::Builder::default()
         .manage(desk)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::set_language,
+            commands::setup,
+            commands::sign_in,
+            commands::unlock_pin,
+            commands::lock,
+            commands::sign_out,
+            commands::accounts_list,
+            commands::account_add,
+            commands::account_remove,
+            commands::account_set_pin,
+            commands::set_idle_lock,
+            commands::export_csv,
+            commands::audit_list,
+            commands::audit_verify,
+            commands::case_printed,
             commands::intake_add,
             commands::intake_list,
             commands::intake_show,

@@ -15,3 +15,8 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
         .join(APP_IDENTIFIER)
 }
+
+/// The user's Downloads folder, where the app writes exports.
+pub fn download_dir() -> Option<PathBuf> {
+    dirs::download_dir()
+}

@@ -13,7 +13,9 @@ use serde_json::json;
 
 use crate::accounts::{self, check_new_account, insert_account, Account, Actor, NewAccount};
 use crate::audit::{self, immediate};
-use crate::encrypt::{encrypt_plain_database, finish_interrupted_encryption, plain_database_records};
+use crate::encrypt::{
+    encrypt_plain_database, finish_interrupted_encryption, plain_database_records,
+};
 use crate::{DeskAccess, Store, StoreError, DATABASE_FILE_NAME};
 
 /// Where a data directory stands before anyone signs in.
@@ -37,6 +39,19 @@ pub fn desk_phase(data_dir: &Path) -> DeskPhase {
 /// there is none).
 pub fn unencrypted_records(data_dir: &Path) -> Option<u64> {
     plain_database_records(&data_dir.join(DATABASE_FILE_NAME))
+}
+
+/// Why setup cannot run here, if it cannot: a database file exists that is not a readable plain
+/// database (damaged, or encrypted by a keyring that is gone). It is never overwritten.
+pub fn setup_obstacle(data_dir: &Path) -> Option<String> {
+    let path = data_dir.join(DATABASE_FILE_NAME);
+    (path.exists() && plain_database_records(&path).is_none()).then(|| {
+        format!(
+            "{} exists but cannot be read (damaged, or encrypted with keys that are missing); \
+             restore keyring.json from a backup, or move the file away to start a new desk",
+            path.display()
+        )
+    })
 }
 
 /// What setup hands back: the open desk, its first administrator, and the recovery key to show
@@ -65,6 +80,9 @@ pub fn setup(
     check_new_account(&admin)?;
     if Keyring::exists(data_dir) {
         return Err(StoreError::AlreadySetUp);
+    }
+    if let Some(obstacle) = setup_obstacle(data_dir) {
+        return Err(StoreError::Corrupt(obstacle));
     }
     std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
         path: data_dir.display().to_string(),
