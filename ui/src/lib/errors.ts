@@ -61,6 +61,23 @@ export function credentialField(code: string): CredentialField | null {
   }
 }
 
+/** Field messages of a refused account form, keyed by credential field: from a credential code,
+ *  or from the issues of an `invalid` refusal (the desk names the field and the rule). Null when
+ *  the refusal is about no field. */
+export function credentialErrors(
+  lang: Lang,
+  error: ErrorLike & { issues?: { field: string; rule: string; message: string }[] },
+): Partial<Record<CredentialField, string>> | null {
+  const direct = credentialField(error.code);
+  if (direct) return { [direct]: accessErrorText(lang, error) ?? error.message };
+  const found: Partial<Record<CredentialField, string>> = {};
+  for (const issue of error.issues ?? []) {
+    const field = credentialField(issue.rule);
+    if (field && !found[field]) found[field] = translate(lang, `error.${issue.rule}`);
+  }
+  return Object.keys(found).length > 0 ? found : null;
+}
+
 /** A screen-locked or signed-out refusal: the lock or sign-in screen takes over, nothing to show. */
 export function isSessionError(error: { code: string }): boolean {
   return error.code === 'locked' || error.code === 'signed_out';
