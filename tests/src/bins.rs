@@ -27,14 +27,46 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     path
 }
 
-/// Runs `plkk` on `data_dir` as a real process, as user "rina", with `stdin` as its input.
+/// Runs `plkk` on `data_dir` as a real process, signed in as the receptionist (see
+/// `accounts::set_up_desk`), with `stdin` as its input.
 pub fn run_plkk(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    run_plkk_as(data_dir, crate::accounts::RECEPTIONIST, args, stdin)
+}
+
+/// Runs `plkk` on `data_dir` as a real process signed in as `staff`, with `stdin` as its input.
+pub fn run_plkk_as(
+    data_dir: &std::path::Path,
+    staff: crate::accounts::Staff,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    run_plkk_with(
+        data_dir,
+        &[
+            ("PLKK_USER", staff.username),
+            ("PLKK_PASSWORD", staff.password),
+        ],
+        args,
+        stdin,
+    )
+}
+
+/// Runs `plkk` with these environment variables (no terminal: nothing is prompted).
+pub fn run_plkk_with(
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new(workspace_binary("plkk"))
         .args(args)
         .env("PLKK_DATA_DIR", data_dir)
-        .env("PLKK_USER", "rina")
+        .env_remove("PLKK_USER")
+        .env_remove("PLKK_PASSWORD")
+        .env("PLKK_KDF", "fast")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

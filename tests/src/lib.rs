@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests and the benchmark: where the workspace's programs are,
 //! sample records, and the real desktop window driven through WebDriver.
+pub mod accounts;
 pub mod bins;
 pub mod branch;
 pub mod desk_window;

@@ -4,14 +4,16 @@
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
-use plkk_store::Store;
+use plkk_store::{DeskAccess, Store};
 use serde_json::Value;
 
 use crate::samples::{self, Seeded};
 
+/// A set-up desk (see `accounts::set_up_desk`) and the key its signed-in app would hold.
 #[derive(Debug)]
 pub struct SyncDesk {
     dir: tempfile::TempDir,
+    access: DeskAccess,
 }
 
 impl Default for SyncDesk {
@@ -22,9 +24,14 @@ impl Default for SyncDesk {
 
 impl SyncDesk {
     pub fn new() -> SyncDesk {
-        SyncDesk {
-            dir: tempfile::tempdir().expect("a temporary directory"),
-        }
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let access = crate::accounts::set_up_desk(dir.path()).access;
+        SyncDesk { dir, access }
+    }
+
+    /// The data directory with its key, as a signed-in app hands it to the sync.
+    pub fn access(&self) -> &DeskAccess {
+        &self.access
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -33,7 +40,7 @@ impl SyncDesk {
 
     /// Opens the desk's store (a fresh connection each time, as a restarted app would).
     pub fn store(&self) -> Store {
-        Store::open_in_dir(self.dir.path()).expect("the desk store opens")
+        self.access.open().expect("the desk store opens")
     }
 
     /// Admits `intakes` synthetic intakes with `notes_each` notes each; returns the intake ids.
@@ -46,12 +53,14 @@ impl SyncDesk {
                 &mut random,
                 seed * 1_000_000 + index,
             ));
-            let id = plkk_store::admit_intake(&mut store, &intake, "rina", now())
+            let receptionist = crate::accounts::RECEPTIONIST.actor();
+            let nurse = crate::accounts::NURSE.actor();
+            let id = plkk_store::admit_intake(&mut store, &receptionist, &intake, now())
                 .expect("a valid intake")
                 .id
                 .to_string();
             for _ in 0..notes_each {
-                plkk_store::add_note(&mut store, &id, &object(samples::note()), "nurse", now())
+                plkk_store::add_note(&mut store, &nurse, &id, &object(samples::note()), now())
                     .expect("a valid note");
             }
             ids.push(id);
@@ -61,7 +70,8 @@ impl SyncDesk {
 
     pub fn enroll(&self, branch_url: &str, code: &str) -> plkk_sync::Enrolled {
         block_on(plkk_sync::enroll(
-            self.data_dir(),
+            &self.access,
+            &crate::accounts::ADMIN.actor(),
             plkk_sync::EnrollOptions {
                 branch_url: branch_url.to_owned(),
                 code: code.to_owned(),
@@ -73,7 +83,7 @@ impl SyncDesk {
     }
 
     pub fn sync(&self) -> Result<plkk_sync::SyncSummary, plkk_sync::SyncError> {
-        block_on(plkk_sync::sync_once(self.data_dir()))
+        block_on(plkk_sync::sync_once(&self.access))
     }
 
     pub fn status(&self) -> plkk_sync::SyncStatus {
