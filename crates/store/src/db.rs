@@ -70,6 +70,25 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an UNENCRYPTED database file, as versions before accounts wrote them. Only for
+    /// benchmarks (encrypted against plain on the same disk) and tests of the encryption of an
+    /// older desk; the desk itself never calls it.
+    pub fn open_plain(path: &Path) -> Result<Store, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_error)?;
+        configure(&conn).map_err(open_error)?;
+        let mut store = Store {
+            conn,
+            path: Some(path.to_owned()),
+            key: None,
+        };
+        migrate::apply(&mut store.conn)?;
+        Ok(store)
+    }
+
     /// A private in-memory database with every migration applied (tests and benchmarks).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;
