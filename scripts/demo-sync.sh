@@ -22,6 +22,11 @@ plkk_branch serve --listen "$address" > "$demo/branch.log" 2>&1 &
 branch_pid=$!
 for _ in $(seq 50); do curl -fsS "http://$address/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
 
+# A demo desk with demo passwords (never use these at a clinic).
+PLKK_PASSWORD=admin-demo-1 plkk setup --admin-user admin --admin-name "Admin Demo" > "$demo/recovery-key.txt"
+PLKK_USER=admin PLKK_PASSWORD=admin-demo-1 PLKK_NEW_PASSWORD=rina-demo-1 \
+  plkk account add --username rina --name "Rina (demo)" --role receptionist
+export PLKK_USER=admin PLKK_PASSWORD=admin-demo-1
 plkk enroll --branch "http://$address" --code "$code" --name "Meja depan (demo)"
 case_id=$(plkk intake add --file tests/fixtures/intake.json | tail -n 1)
 plkk sync
@@ -35,5 +40,6 @@ Demo ready.
   branch server:  http://$address  (pid $branch_pid, data in $branch_dir, log $demo/branch.log)
   desk data:      $PLKK_DATA_DIR
   open the app:   PLKK_DATA_DIR=$PLKK_DATA_DIR target/release/plkk-desk
+  sign in as:     admin / admin-demo-1  or  rina / rina-demo-1  (recovery key in $demo/recovery-key.txt)
   stop the branch: kill $branch_pid
 DONE
