@@ -138,9 +138,13 @@ pub fn unlock_pin(
 ) -> Result<Account, CommandError> {
     let mut state = desk.state();
     let Some(open) = state.open.as_ref() else {
-        return Err(CommandError::plain("signed_out", "sign in with your password first"));
+        return Err(CommandError::plain(
+            "signed_out",
+            "sign in with your password first",
+        ));
     };
-    let actor = plkk_store::unlock_with_pin(&open.store, &desk.data_dir, username.trim(), &pin, now())?;
+    let actor =
+        plkk_store::unlock_with_pin(&open.store, &desk.data_dir, username.trim(), &pin, now())?;
     state.session = Some(actor);
     state.locked = false;
     account_of_session(&state)
@@ -227,7 +231,9 @@ pub fn account_set_pin(
 
 #[tauri::command(async)]
 pub fn set_idle_lock(desk: State<'_, Desk>, minutes: u32) -> Result<(), CommandError> {
-    desk.with_session(|store, actor| plkk_store::set_idle_lock_minutes(store, actor, minutes, now()))
+    desk.with_session(|store, actor| {
+        plkk_store::set_idle_lock_minutes(store, actor, minutes, now())
+    })
 }
 
 #[tauri::command(async)]
@@ -237,7 +243,9 @@ pub fn export_csv(
     to: chrono::NaiveDate,
 ) -> Result<ExportDone, CommandError> {
     let out_dir = export_dir(&desk.data_dir);
-    desk.with_session(|store, actor| plkk_store::export_csv(store, actor, from, to, &out_dir, now()))
+    desk.with_session(|store, actor| {
+        plkk_store::export_csv(store, actor, from, to, &out_dir, now())
+    })
 }
 
 #[tauri::command(async)]

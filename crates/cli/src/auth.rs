@@ -14,9 +14,8 @@ pub fn username(given: Option<String>) -> Result<String, CannotAsk> {
     if let Some(name) = given.filter(|name| !name.trim().is_empty()) {
         return Ok(name.trim().to_owned());
     }
-    let typed = prompt_line("Username: ").map_err(|_| {
-        CannotAsk("who is signing in? pass --user or set PLKK_USER".to_owned())
-    })?;
+    let typed = prompt_line("Username: ")
+        .map_err(|_| CannotAsk("who is signing in? pass --user or set PLKK_USER".to_owned()))?;
     Ok(typed.trim().to_owned())
 }
 

@@ -151,7 +151,9 @@ fn sign_in(data_dir: &Path, user: Option<String>) -> anyhow::Result<SignedIn> {
     let username = auth::username(user)?;
     let password = auth::secret("PLKK_PASSWORD", &format!("Password for {username}: "))?;
     let now = chrono::Local::now().fixed_offset();
-    Ok(plkk_store::sign_in(data_dir, &username, &password, "cli", now)?)
+    Ok(plkk_store::sign_in(
+        data_dir, &username, &password, "cli", now,
+    )?)
 }
 
 fn account(

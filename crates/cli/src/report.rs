@@ -3,14 +3,14 @@
 
 use std::process::ExitCode;
 
-use plkk_domain::Issue;
 use plkk_domain::AuditEntry;
+use plkk_domain::Issue;
 use plkk_store::{
     Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Saved, SetupDone, Status,
     StoreError,
 };
-use plkk_vault::SignInError;
 use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
+use plkk_vault::SignInError;
 
 pub fn saved(saved: &Saved) {
     print_warnings(&saved.warnings);

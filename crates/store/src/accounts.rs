@@ -86,7 +86,11 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
     }
     let name = new.display_name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        refuse("display_name", "required", "the person's full name, at most 100 characters");
+        refuse(
+            "display_name",
+            "required",
+            "the person's full name, at most 100 characters",
+        );
     }
     if new.password.chars().count() < 8 {
         refuse("password", "weak_password", "at least 8 characters");
@@ -126,7 +130,10 @@ pub(crate) fn insert_account(
         return Err(refused(
             "username",
             "username_taken",
-            format!("username: {} is already used by an account on this desk", new.username),
+            format!(
+                "username: {} is already used by an account on this desk",
+                new.username
+            ),
         ));
     }
     conn.execute(
@@ -165,7 +172,12 @@ pub fn add_account(
         Some(new.username),
         json!({ "role": new.role.as_str(), "display_name": new.display_name.trim() }),
     )?;
-    keyring.add_account(new.username, new.password, &key, KdfParams::from_environment())?;
+    keyring.add_account(
+        new.username,
+        new.password,
+        &key,
+        KdfParams::from_environment(),
+    )?;
     tx.commit()?;
     account(store, new.username)?.ok_or_else(|| StoreError::Corrupt("account vanished".into()))
 }
@@ -224,7 +236,11 @@ pub fn set_pin(
     }
     if let Some(pin) = pin {
         if !is_pin(pin) {
-            return Err(refused("pin", "bad_pin", "pin: exactly 6 digits".to_owned()));
+            return Err(refused(
+                "pin",
+                "bad_pin",
+                "pin: exactly 6 digits".to_owned(),
+            ));
         }
     }
     let tx = immediate(&store.conn)?;

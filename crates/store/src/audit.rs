@@ -58,7 +58,14 @@ pub fn record_event(
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     let tx = immediate(&store.conn)?;
-    append(&tx, now, &actor.username, action, subject, serde_json::json!({}))?;
+    append(
+        &tx,
+        now,
+        &actor.username,
+        action,
+        subject,
+        serde_json::json!({}),
+    )?;
     tx.commit()?;
     Ok(())
 }
@@ -107,9 +114,7 @@ pub struct AuditReport {
 /// Walks the whole chain in stored order (administrators only).
 pub fn audit_verify(store: &Store, actor: &Actor) -> Result<AuditReport, StoreError> {
     require(actor, Action::ReadAudit)?;
-    let mut statement = store
-        .conn
-        .prepare("SELECT * FROM audit_log ORDER BY seq")?;
+    let mut statement = store.conn.prepare("SELECT * FROM audit_log ORDER BY seq")?;
     let mut rows = statement.query([])?;
     let mut previous: Option<AuditEntry> = None;
     let mut entries = 0;
@@ -159,7 +164,11 @@ fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         seq: row.get("seq")?,
         at: DateTime::parse_from_rfc3339(&at).map_err(|error| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(error))
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                Box::new(error),
+            )
         })?,
         actor: row.get("actor")?,
         action: row.get("action")?,

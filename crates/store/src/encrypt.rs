@@ -34,7 +34,9 @@ fn count_records(conn: &Connection) -> rusqlite::Result<u64> {
         )?;
         if exists {
             let count: u64 =
-                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?;
+                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })?;
             total += count;
         }
     }
@@ -67,11 +69,16 @@ pub(crate) fn encrypt_plain_database(
     let records = count_records(&plain)?;
     let version: i64 = plain.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     plain.execute(
-        &format!("ATTACH DATABASE ?1 AS encrypted KEY \"{}\"", key.sqlcipher_key()),
+        &format!(
+            "ATTACH DATABASE ?1 AS encrypted KEY \"{}\"",
+            key.sqlcipher_key()
+        ),
         [copy.display().to_string()],
     )?;
     plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
-    plain.execute_batch(&format!("PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"))?;
+    plain.execute_batch(&format!(
+        "PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"
+    ))?;
     drop(plain);
 
     let check = Connection::open(&copy)?;

@@ -67,7 +67,9 @@ pub fn export_csv(
     let mut cases = csv_writer(&cases_path)?;
     let mut header: Vec<&str> = INTAKE_FIELDS.to_vec();
     header.push("report_due_at");
-    cases.write_record(&header).map_err(|error| csv_error(&cases_path, error))?;
+    cases
+        .write_record(&header)
+        .map_err(|error| csv_error(&cases_path, error))?;
     for intake in &intakes {
         let fields = intake.to_fields();
         let mut row: Vec<String> = INTAKE_FIELDS
@@ -75,14 +77,20 @@ pub fn export_csv(
             .map(|field| cell(fields.get(*field)))
             .collect();
         row.push(intake.report_due_at().to_rfc3339());
-        cases.write_record(&row).map_err(|error| csv_error(&cases_path, error))?;
+        cases
+            .write_record(&row)
+            .map_err(|error| csv_error(&cases_path, error))?;
     }
-    cases.flush().map_err(|source| file_error(&cases_path, source))?;
+    cases
+        .flush()
+        .map_err(|source| file_error(&cases_path, source))?;
 
     let mut notes_file = csv_writer(&notes_path)?;
     let mut header = vec!["id", "intake_id", "written_at", "author"];
     header.extend_from_slice(NOTE_COLUMNS);
-    notes_file.write_record(&header).map_err(|error| csv_error(&notes_path, error))?;
+    notes_file
+        .write_record(&header)
+        .map_err(|error| csv_error(&notes_path, error))?;
     let mut notes = 0;
     for intake in &intakes {
         for note in notes_of(store, intake)? {
@@ -94,11 +102,15 @@ pub fn export_csv(
                 note.author.clone(),
             ];
             row.extend(NOTE_COLUMNS.iter().map(|column| cell(value.get(*column))));
-            notes_file.write_record(&row).map_err(|error| csv_error(&notes_path, error))?;
+            notes_file
+                .write_record(&row)
+                .map_err(|error| csv_error(&notes_path, error))?;
             notes += 1;
         }
     }
-    notes_file.flush().map_err(|source| file_error(&notes_path, source))?;
+    notes_file
+        .flush()
+        .map_err(|source| file_error(&notes_path, source))?;
 
     let tx = immediate(&store.conn)?;
     audit::append(
@@ -121,7 +133,11 @@ pub fn export_csv(
 /// Current values of the cases admitted in the range, oldest first. Admission times are stored
 /// with the offset they were given in; a day more on each side in UTC covers every offset, and the
 /// local date decides.
-fn intakes_admitted(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<Intake>, StoreError> {
+fn intakes_admitted(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Intake>, StoreError> {
     let low = (from - Duration::days(1)).to_string();
     let high = (to + Duration::days(2)).to_string();
     let mut statement = store.conn.prepare(

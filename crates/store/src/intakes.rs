@@ -52,7 +52,14 @@ pub fn admit_intake(
     let payload = json!({ "intake": intake, "author": author, "written_at": now });
     outbox::enqueue(&tx, EntryKind::Intake, intake.id, intake.id, &payload, now)?;
     let subject = intake.id.to_string();
-    audit::append(&tx, now, author, AuditAction::Admit, Some(&subject), json!({}))?;
+    audit::append(
+        &tx,
+        now,
+        author,
+        AuditAction::Admit,
+        Some(&subject),
+        json!({}),
+    )?;
     tx.commit()?;
     Ok(Saved {
         id: intake.id,
@@ -113,7 +120,10 @@ pub fn correct_intake(
         &payload,
         now,
     )?;
-    let fields: Vec<&str> = field_changes.iter().map(|change| change.field.as_str()).collect();
+    let fields: Vec<&str> = field_changes
+        .iter()
+        .map(|change| change.field.as_str())
+        .collect();
     audit::append(
         &tx,
         now,

@@ -14,8 +14,8 @@ mod accounts;
 mod audit;
 mod db;
 mod encrypt;
-mod export;
 mod error;
+mod export;
 mod intakes;
 mod migrate;
 mod notes;
@@ -40,16 +40,16 @@ pub use audit::{
     AuditReport,
 };
 pub use db::{DeskAccess, Store};
-pub use export::{export_csv, ExportDone};
-pub use session::{
-    desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
-    unlock_with_pin, DeskPhase, SetupDone, SignedIn,
-};
 pub use error::StoreError;
+pub use export::{export_csv, ExportDone};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
 pub use outbox::SyncState;
 pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use session::{
+    desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
+    unlock_with_pin, DeskPhase, SetupDone, SignedIn,
+};
 pub use settings::{
     idle_lock_minutes, language, set_idle_lock_minutes, set_language, Language,
     DEFAULT_IDLE_LOCK_MINUTES,

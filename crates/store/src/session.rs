@@ -209,7 +209,14 @@ pub fn unlock_with_pin(
     let actor = active_actor(store, username)?;
     let tx = immediate(&store.conn)?;
     flush_failures(&tx, &mut keyring)?;
-    audit::append(&tx, now, username, AuditAction::Unlock, None, json!({ "with": "pin" }))?;
+    audit::append(
+        &tx,
+        now,
+        username,
+        AuditAction::Unlock,
+        None,
+        json!({ "with": "pin" }),
+    )?;
     tx.commit()?;
     Ok(actor)
 }
@@ -232,7 +239,14 @@ fn begin_session(
     let actor = active_actor(store, username)?;
     let tx = immediate(&store.conn)?;
     flush_failures(&tx, keyring)?;
-    audit::append(&tx, now, username, AuditAction::SignIn, None, json!({ "via": via }))?;
+    audit::append(
+        &tx,
+        now,
+        username,
+        AuditAction::SignIn,
+        None,
+        json!({ "via": via }),
+    )?;
     tx.commit()?;
     Ok(actor)
 }

@@ -7,7 +7,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use plkk_protocol::{
-    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, PushResponse,
+    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody,
+    PushResponse,
 };
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;

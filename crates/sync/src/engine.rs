@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use plkk_store::DeskAccess;
+use rand::Rng;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::cycle::{run_cycle, SyncSummary};
