@@ -1,8 +1,12 @@
 //! `DeskWindow`: the real PLKK Desk window, driven over WebDriver by the end-to-end tests.
 //!
 //! `launch` starts `tauri-driver` on free ports (it starts WebKitWebDriver, which starts
-//! `target/debug/plkk-desk`) with the app's data directory in `PLKK_DATA_DIR` and private XDG
-//! directories, opens a fantoccini session and waits until the UI has rendered. Teardown keeps
+//! `target/debug/plkk-desk`) with the app's data directory in `PLKK_DATA_DIR`, private XDG
+//! directories and `PLKK_KDF=fast` (cheap key derivation for accounts made through the window),
+//! opens a fantoccini session and waits until the UI has rendered its first screen: setup on a
+//! new desk, else sign-in. `launch_as` also signs a staff account in; `sign_in`, `lock`,
+//! `unlock_with_password`, `unlock_with_pin`, `switch_user` and `sign_out` drive the gate screens,
+//! and `invoke` calls a desk command directly, as the UI would (to check what the desk refuses). Teardown keeps
 //! the order that avoids the races in /work/shared/LINUX.md: end the session, wait for the app
 //! to exit (kill it if it lingers), and only then stop `tauri-driver`, always with SIGTERM: a
 //! SIGKILL would leave WebKitWebDriver serving its port to the next run. Every process of one
@@ -23,6 +27,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+use crate::accounts::Staff;
+
 /// How long an element the test expects may take to appear.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(10);
 /// From starting `tauri-driver` to a rendered UI (a cold WebKit start on 2 cores is slow).
@@ -31,8 +37,15 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 const APP_EXIT_GRACE: Duration = Duration::from_secs(5);
 /// How long `tauri-driver` and leftovers get to exit after SIGTERM.
 const DRIVER_EXIT_GRACE: Duration = Duration::from_secs(5);
-/// The element whose presence means the UI has rendered.
-const RENDERED: &str = r#"[data-testid="nav-cases"]"#;
+/// The elements whose presence means the UI has rendered: the first screen of a set-up desk
+/// (sign-in) or of a new one (setup).
+const RENDERED: &str = r#"[data-testid="sign-in-screen"], [data-testid="setup-screen"]"#;
+/// The sign-in screen (after start, and after signing out).
+pub const SIGN_IN_SCREEN: &str = r#"[data-testid="sign-in-screen"]"#;
+/// The lock screen. It comes first in the document, before the hidden app beneath it.
+pub const LOCK_SCREEN: &str = r#"[data-testid="lock-screen"]"#;
+/// The app of the signed-in person while it is visible (not under the lock screen).
+pub const VISIBLE_APP: &str = ".app-shell:not([hidden])";
 /// The process name (`/proc/PID/comm`) of the app.
 const APP_NAME: &str = "plkk-desk";
 /// Environment variable set on every process of one launch, unique to that launch.
@@ -63,7 +76,14 @@ impl DeskWindow {
         DeskWindow::launch_showing(data_dir, RENDERED).await
     }
 
-    /// Like `launch`, but waits for `ready_css` instead of the navigation (e.g. an error screen).
+    /// Start the app on a set-up desk and sign `staff` in with the password.
+    pub async fn launch_as(data_dir: &Path, staff: Staff) -> DeskWindow {
+        let window = DeskWindow::launch(data_dir).await;
+        window.sign_in_as(staff).await;
+        window
+    }
+
+    /// Like `launch`, but waits for `ready_css` instead of the first screen (e.g. an error screen).
     pub async fn launch_showing(data_dir: &Path, ready_css: &str) -> DeskWindow {
         require_display();
         let turn = WINDOW_TURN.lock().await;
@@ -88,6 +108,8 @@ impl DeskWindow {
                 &native_port.to_string(),
             ])
             .env("PLKK_DATA_DIR", data_dir)
+            // Passwords set through the window (setup, new accounts) are hashed cheaply.
+            .env("PLKK_KDF", "fast")
             .env("XDG_DATA_HOME", scratch.path().join("data"))
             .env("XDG_CACHE_HOME", scratch.path().join("cache"))
             .env("XDG_CONFIG_HOME", scratch.path().join("config"))
@@ -341,6 +363,197 @@ impl DeskWindow {
             vec![element_arg(element), json!(value)],
         )
         .await;
+    }
+
+    /// Click the first element matching `css`, waiting for it to appear.
+    pub async fn click_css(&self, css: &str) {
+        let element = self.wait_for(css, UI_TIMEOUT).await;
+        self.click_element(&element, css).await;
+    }
+
+    /// Wait up to `timeout` until no element matches `css`.
+    pub async fn wait_until_absent(&self, css: &str, timeout: Duration) {
+        self.wait_for_count(css, 0, timeout).await;
+    }
+
+    /// Wait up to `timeout` for the first of `candidates` (CSS selectors) to match; returns its
+    /// index and the element.
+    pub async fn wait_for_any(&self, candidates: &[&str], timeout: Duration) -> (usize, Element) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            for (index, css) in candidates.iter().enumerate() {
+                if let Some(element) = self.find_all(css).await.into_iter().next() {
+                    return (index, element);
+                }
+            }
+            if Instant::now() >= deadline {
+                panic!("none of {candidates:?} appeared within {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Type `username` and `password` into the sign-in form inside `scope` (the sign-in screen,
+    /// or the lock screen's "Ganti pengguna") and submit it; does not wait for the answer.
+    pub async fn submit_sign_in(&self, scope: &str, username: &str, password: &str) {
+        let form = format!("{scope} [data-testid=\"sign-in-form\"]");
+        self.fill_in(&form, "username", username).await;
+        self.fill_in(&form, "password", password).await;
+        self.click_css(&format!("{form} [data-testid=\"sign-in\"]"))
+            .await;
+    }
+
+    /// Sign in on the sign-in screen; waits until the app is shown (panics with the screen's
+    /// message when the sign-in is refused).
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        self.wait_for(SIGN_IN_SCREEN, UI_TIMEOUT).await;
+        self.submit_sign_in(SIGN_IN_SCREEN, username, password)
+            .await;
+        self.wait_for_app_after_sign_in(SIGN_IN_SCREEN, username)
+            .await;
+    }
+
+    /// Sign `staff` in on the sign-in screen; waits until the app shows their name.
+    pub async fn sign_in_as(&self, staff: Staff) {
+        self.sign_in(staff.username, staff.password).await;
+        self.wait_for_user(staff).await;
+    }
+
+    /// Wait until the visible app is signed in as `staff` (their name in the header).
+    pub async fn wait_for_user(&self, staff: Staff) {
+        self.wait_for_text(
+            &format!("{VISIBLE_APP} [data-testid=\"user-name\"]"),
+            staff.display_name,
+            UI_TIMEOUT,
+        )
+        .await;
+        let role = self
+            .wait_for(
+                &format!("{VISIBLE_APP} [data-testid=\"user-role\"]"),
+                UI_TIMEOUT,
+            )
+            .await
+            .attr("data-role")
+            .await
+            .ok()
+            .flatten();
+        assert_eq!(
+            role.as_deref(),
+            Some(staff.role.as_str()),
+            "the header must show {}'s role",
+            staff.username
+        );
+    }
+
+    async fn wait_for_app_after_sign_in(&self, scope: &str, username: &str) {
+        let refused = format!("{scope} [data-testid=\"sign-in-error\"]");
+        let shown = format!("{VISIBLE_APP} [data-testid=\"lock-now\"]");
+        // Key derivation and opening the database take a moment: more than a click's wait.
+        let (which, element) = self
+            .wait_for_any(&[shown.as_str(), refused.as_str()], STARTUP_TIMEOUT)
+            .await;
+        if which == 1 {
+            let text = element.text().await.unwrap_or_default();
+            panic!("signing in as {username:?} was refused: {text:?}");
+        }
+    }
+
+    /// Lock the screen with the header's "Kunci" button; waits for the lock screen.
+    pub async fn lock(&self) {
+        self.click_css(&format!("{VISIBLE_APP} [data-testid=\"lock-now\"]"))
+            .await;
+        self.wait_for(LOCK_SCREEN, UI_TIMEOUT).await;
+        self.wait_until_absent(VISIBLE_APP, UI_TIMEOUT).await;
+    }
+
+    /// Unlock the lock screen with the locked person's password (switching the form from PIN to
+    /// password first when it asks for the PIN); waits until the app is shown again.
+    pub async fn unlock_with_password(&self, password: &str) {
+        self.unlock("password", password).await;
+    }
+
+    /// Unlock the lock screen with the locked person's PIN; waits until the app is shown again.
+    pub async fn unlock_with_pin(&self, pin: &str) {
+        self.unlock("pin", pin).await;
+    }
+
+    /// Type `secret` into the unlock form as `method` ("pin" or "password") and submit it; does
+    /// not wait for the answer.
+    pub async fn submit_unlock(&self, method: &str, secret: &str) {
+        let form = format!("{LOCK_SCREEN} [data-testid=\"unlock-form\"]");
+        self.wait_for(&form, UI_TIMEOUT).await;
+        if self
+            .find_all(&format!("{form} [name=\"{method}\"]"))
+            .await
+            .is_empty()
+        {
+            self.click_css(&format!("{form} [data-testid=\"unlock-method\"]"))
+                .await;
+        }
+        self.fill_in(&form, method, secret).await;
+        self.click_css(&format!("{form} [data-testid=\"unlock\"]"))
+            .await;
+    }
+
+    async fn unlock(&self, method: &str, secret: &str) {
+        self.submit_unlock(method, secret).await;
+        let refused = format!("{LOCK_SCREEN} [data-testid=\"unlock-error\"]");
+        let (which, element) = self
+            .wait_for_any(&[VISIBLE_APP, refused.as_str()], STARTUP_TIMEOUT)
+            .await;
+        if which == 1 {
+            let text = element.text().await.unwrap_or_default();
+            panic!("unlocking with the {method} was refused: {text:?}");
+        }
+        self.wait_until_absent(LOCK_SCREEN, UI_TIMEOUT).await;
+    }
+
+    /// From the lock screen, "Ganti pengguna": sign `staff` in instead; waits until the app shows
+    /// them.
+    pub async fn switch_user(&self, staff: Staff) {
+        self.click_css(&format!("{LOCK_SCREEN} [data-testid=\"switch-user\"]"))
+            .await;
+        self.submit_sign_in(LOCK_SCREEN, staff.username, staff.password)
+            .await;
+        self.wait_for_app_after_sign_in(LOCK_SCREEN, staff.username)
+            .await;
+        self.wait_until_absent(LOCK_SCREEN, UI_TIMEOUT).await;
+        self.wait_for_user(staff).await;
+    }
+
+    /// Lock the screen and let `staff` sign in instead.
+    pub async fn lock_and_switch_to(&self, staff: Staff) {
+        self.lock().await;
+        self.switch_user(staff).await;
+    }
+
+    /// "Keluar": sign out; waits for the sign-in screen.
+    pub async fn sign_out(&self) {
+        self.click_css(&format!("{VISIBLE_APP} [data-testid=\"sign-out\"]"))
+            .await;
+        self.wait_for(SIGN_IN_SCREEN, UI_TIMEOUT).await;
+    }
+
+    /// Call the desk command `command` with `args` (camelCase keys) from the page, as the UI does;
+    /// `Err` holds the desk's refusal (`{code, message, issues, wait_seconds}`).
+    pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        let script = "const [command, args, done] = arguments;
+             window.__TAURI_INTERNALS__.invoke(command, args).then(
+               (value) => done({ ok: value === undefined ? null : value }),
+               (error) => done({ err: error === undefined ? null : error }));";
+        let answer = self
+            .client()
+            .execute_async(script, vec![json!(command), args])
+            .await
+            .unwrap_or_else(|error| panic!("invoke {command}: {error}"));
+        match answer {
+            Value::Object(mut answer) => match (answer.remove("ok"), answer.remove("err")) {
+                (Some(value), _) => Ok(value),
+                (None, Some(error)) => Err(error),
+                (None, None) => panic!("invoke {command}: the script answered neither ok nor err"),
+            },
+            other => panic!("invoke {command}: unexpected script answer {other}"),
+        }
     }
 
     /// End the session, wait for the app to exit, then stop `tauri-driver`.

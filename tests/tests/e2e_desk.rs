@@ -1,12 +1,16 @@
-//! End-to-end test of the real PLKK Desk window over WebDriver: admitting a case (a rejected
-//! attempt first), treatment notes and their corrections, correcting the intake with its
-//! history, then restarting the app to check that cases, search and the language survive.
+//! End-to-end test of the real PLKK Desk window over WebDriver, on a desk set up with a
+//! receptionist and a nurse (`plkk_tests::accounts`): the receptionist admits a case (a rejected
+//! attempt first) and corrects the intake with its history; the nurse, signed in from the lock
+//! screen, writes treatment notes and corrects one; then the app restarts (sign-in again) to check
+//! that cases, search and the language survive. A damaged database on a desk without keys is
+//! explained on the setup screen instead of offering setup.
 //! Needs a display and the built app: run under
 //! `xvfb-run -a -s '-screen 0 1280x800x24' cargo test -p plkk-tests --test e2e_desk`.
 
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as TimeSpan, Local};
+use plkk_tests::accounts::{set_up_desk, NURSE, RECEPTIONIST};
 use plkk_tests::desk_window::{element_arg, testid_css, DeskWindow, UI_TIMEOUT};
 use serde_json::json;
 
@@ -68,19 +72,36 @@ fn intake_fields(nik: &str) -> Vec<(&'static str, String)> {
 async fn a_case_is_admitted_treated_corrected_and_survives_a_restart() {
     let started = Instant::now();
     let data = tempfile::tempdir().expect("a temporary data directory");
+    set_up_desk(data.path());
 
-    let window = DeskWindow::launch(data.path()).await;
-    step(started, "launched");
+    let window = DeskWindow::launch_as(data.path(), RECEPTIONIST).await;
+    step(started, "launched, receptionist signed in");
     let case_id = admit_case(&window).await;
     step(started, "admitted");
     open_case(&window, &case_id).await;
-    add_and_correct_notes(&window).await;
-    step(started, "notes");
+    assert!(
+        window.find_all(NOTE_FORM).await.is_empty(),
+        "a receptionist may not write treatment notes: no note form"
+    );
     correct_employer(&window).await;
     step(started, "intake corrected");
+
+    // The nurse takes over at the same desk: lock, "Ganti pengguna", her own password.
+    window.lock_and_switch_to(NURSE).await;
+    step(started, "nurse signed in");
+    open_case(&window, &case_id).await;
+    assert!(
+        window
+            .find_all(&testid_css("correct-intake"))
+            .await
+            .is_empty(),
+        "a nurse may not correct the intake: no correction button"
+    );
+    add_and_correct_notes(&window).await;
+    step(started, "notes");
     window.close().await;
 
-    let window = DeskWindow::launch(data.path()).await;
+    let window = DeskWindow::launch_as(data.path(), RECEPTIONIST).await;
     step(started, "relaunched");
     search_after_restart(&window, &case_id).await;
     step(started, "searched");
@@ -93,7 +114,9 @@ async fn a_case_is_admitted_treated_corrected_and_survives_a_restart() {
 
     let window = DeskWindow::launch(data.path()).await;
     step(started, "relaunched in English");
+    // The sign-in screen already speaks the chosen language.
     window.wait_for(r#"html[lang="en"]"#, UI_TIMEOUT).await;
+    window.sign_in_as(NURSE).await;
     assert_eq!(
         window.text("nav-cases").await,
         english_nav,
@@ -394,7 +417,13 @@ async fn search_after_restart(window: &DeskWindow, case_id: &str) {
 }
 
 async fn switch_language(window: &DeskWindow, to: &str) {
-    window.click("lang-switch").await;
+    window
+        .click_css(&format!(
+            "{} {}",
+            plkk_tests::desk_window::VISIBLE_APP,
+            testid_css("lang-switch")
+        ))
+        .await;
     window
         .wait_for(&format!("html[lang=\"{to}\"]"), UI_TIMEOUT)
         .await;
@@ -403,11 +432,10 @@ async fn switch_language(window: &DeskWindow, to: &str) {
 #[tokio::test]
 async fn a_database_that_cannot_be_opened_is_explained_in_the_window() {
     let data = tempfile::tempdir().expect("a temporary data directory");
-    std::fs::write(
-        data.path().join("desk.sqlite3"),
-        "not a database: a file damaged by a power cut ".repeat(200),
-    )
-    .expect("write a damaged database file");
+    let database = data.path().join("desk.sqlite3");
+    let damaged = "not a database: a file damaged by a power cut ".repeat(200);
+    std::fs::write(&database, &damaged).expect("write a damaged database file");
+    // No keyring: the desk looks new, but setup must not overwrite the file it cannot read.
     let window = DeskWindow::launch_showing(data.path(), "#store-error-title").await;
     let screen = window
         .client()
@@ -422,8 +450,27 @@ async fn a_database_that_cannot_be_opened_is_explained_in_the_window() {
         "the window must name the database file it could not open, got: {screen}"
     );
     assert!(
-        window.find_all(INTAKE_FORM).await.is_empty(),
-        "no form may be offered when nothing could be saved"
+        screen.contains("keyring.json"),
+        "the window must say what to do (restore the keys or move the file), got: {screen}"
     );
+    for offered in [
+        testid_css("setup-form"),
+        testid_css("sign-in-form"),
+        INTAKE_FORM.to_string(),
+    ] {
+        assert!(
+            window.find_all(&offered).await.is_empty(),
+            "no form ({offered}) may be offered when the desk's data cannot be read"
+        );
+    }
     window.close().await;
+    assert_eq!(
+        std::fs::read_to_string(&database).expect("the damaged file is still there"),
+        damaged,
+        "the damaged database must be left exactly as it was"
+    );
+    assert!(
+        !data.path().join("keyring.json").exists(),
+        "no keys may be made for a desk whose data cannot be read"
+    );
 }

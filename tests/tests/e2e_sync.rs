@@ -1,11 +1,14 @@
 //! End-to-end test of sync on the real PLKK Desk window over WebDriver, against a real branch
-//! server started in-process on 127.0.0.1: enrol through the Settings screen, admit a case while
-//! the branch is down (its badge says "belum terkirim"), bring the branch back on the same address
-//! and watch the badge turn to "dikonfirmasi" with no click (the engine retries by itself); then
-//! the branch sets the case's status and "Kirim sekarang" brings it to the case list and the case.
+//! server started in-process on 127.0.0.1, on a desk set up with staff accounts
+//! (`plkk_tests::accounts`): the administrator enrols through the Settings screen; the
+//! receptionist, signed in from the lock screen, admits a case while the branch is down (its badge
+//! says "belum terkirim"); bring the branch back on the same address and watch the badge turn to
+//! "dikonfirmasi" with no click (the engine retries by itself); then the branch sets the case's
+//! status and "Kirim sekarang" brings it to the case list and the case.
 //! A second test has another desk of the clinic (in-process, through `plkk-sync`) correct the same
 //! field first: the window shows the conflict with every version, and "Pilih nilai ini" opens the
-//! correction form prefilled with the chosen one. The branch comes from `plkk_tests::branch`.
+//! correction form prefilled with the chosen one (the administrator enrols and signs out; the
+//! receptionist signs in and does the rest). The branch comes from `plkk_tests::branch`.
 //! Needs a display and the built app: run under
 //! `xvfb-run -a -s '-screen 0 1280x800x24' cargo test -p plkk-tests --test e2e_sync`.
 
@@ -14,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Duration as TimeSpan, Local, Utc};
 use plkk_protocol::CaseStatus;
+use plkk_tests::accounts::{set_up_desk, ADMIN, RECEPTIONIST};
 use plkk_tests::branch::TestBranch;
 use plkk_tests::desk_window::{element_arg, testid_css, DeskWindow, UI_TIMEOUT};
 use plkk_tests::sync_desk::{now, object, SyncDesk};
@@ -43,6 +47,7 @@ async fn a_case_admitted_offline_is_confirmed_when_the_branch_returns() {
     let _one_window = ONE_WINDOW.lock().await;
     let started = Instant::now();
     let desk_dir = tempfile::tempdir().expect("a temporary desk data directory");
+    block_in_place(|| set_up_desk(desk_dir.path()));
     // The branch helper blocks (it runs the server on its own thread and runtime): keep that off
     // the WebDriver client's worker with block_in_place.
     let mut branch = block_in_place(TestBranch::start);
@@ -51,8 +56,8 @@ async fn a_case_admitted_offline_is_confirmed_when_the_branch_returns() {
     let branch_url = branch.url();
     step(started, &format!("branch up at {branch_url}"));
 
-    let window = DeskWindow::launch(desk_dir.path()).await;
-    step(started, "launched");
+    let window = DeskWindow::launch_as(desk_dir.path(), ADMIN).await;
+    step(started, "launched, administrator signed in");
     window.wait_for(&testid_css("status-bar"), UI_TIMEOUT).await;
     window
         .wait_for_text(&testid_css("sync-error"), "Belum terdaftar", UI_TIMEOUT)
@@ -68,6 +73,9 @@ async fn a_case_admitted_offline_is_confirmed_when_the_branch_returns() {
     screenshot(&window, "2-enrolled").await;
     step(started, "enrolled");
 
+    // The receptionist takes over at the desk; the sync goes on under any signed-in person.
+    window.lock_and_switch_to(RECEPTIONIST).await;
+    step(started, "receptionist signed in");
     block_in_place(|| branch.stop());
     step(started, "branch stopped");
     let case_id = admit_case(&window).await;
@@ -195,6 +203,9 @@ async fn a_case_admitted_offline_is_confirmed_when_the_branch_returns() {
     window
         .wait_for_text(&testid_css("enrolled-clinic"), CLINIC_NAME, UI_TIMEOUT)
         .await;
+    window
+        .wait_for(&testid_css("enroll-admin-only"), UI_TIMEOUT)
+        .await;
     window.click("nav-quarantine").await;
     window
         .wait_for(&testid_css("quarantine-empty"), UI_TIMEOUT)
@@ -234,11 +245,12 @@ async fn a_concurrent_correction_is_shown_as_a_conflict_and_resolved_by_choosing
     let _one_window = ONE_WINDOW.lock().await;
     let started = Instant::now();
     let desk_dir = tempfile::tempdir().expect("a temporary desk data directory");
+    block_in_place(|| set_up_desk(desk_dir.path()));
     let branch = block_in_place(TestBranch::start);
     let code = branch.clinic_with_code(CLINIC_CODE, CLINIC_NAME);
     let other_code = branch.enrollment_code(CLINIC_CODE);
 
-    let window = DeskWindow::launch(desk_dir.path()).await;
+    let window = DeskWindow::launch_as(desk_dir.path(), ADMIN).await;
     window.click("nav-settings").await;
     window.fill("branch_url", &branch.url()).await;
     window.fill("enrollment_code", &code).await;
@@ -247,6 +259,9 @@ async fn a_concurrent_correction_is_shown_as_a_conflict_and_resolved_by_choosing
     window
         .wait_for_text(&testid_css("enrolled-clinic"), CLINIC_NAME, UI_TIMEOUT)
         .await;
+    // The administrator leaves; the receptionist signs in (the enrolment stays with the desk).
+    window.sign_out().await;
+    window.sign_in_as(RECEPTIONIST).await;
     let case_id = admit_case(&window).await;
     let row = format!("{CASE_ROW}[data-id=\"{case_id}\"]");
     window
@@ -265,10 +280,10 @@ async fn a_concurrent_correction_is_shown_as_a_conflict_and_resolved_by_choosing
         other.sync().expect("the other desk pulls the case");
         plkk_store::correct_intake(
             &mut other.store(),
+            &RECEPTIONIST.actor(),
             &case_id,
             &object(json!({ "employer_name": OTHER_DESK_EMPLOYER })),
             "Nama pemberi kerja salah",
-            "andi",
             now(),
         )
         .expect("the other desk corrects the employer");
@@ -391,7 +406,8 @@ async fn a_concurrent_correction_is_shown_as_a_conflict_and_resolved_by_choosing
     // The other desk keeps the conflict too.
     block_in_place(|| {
         let _ = other.sync();
-        let detail = plkk_store::show_case(&other.store(), &case_id).expect("the case");
+        let detail = plkk_store::show_case(&other.store(), &RECEPTIONIST.actor(), &case_id, now())
+            .expect("the case");
         assert!(
             !detail.conflicts.is_empty(),
             "the other desk must keep the conflict as well"
