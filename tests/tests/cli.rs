@@ -1,10 +1,12 @@
-//! `plkk`, the desk's command line, run as a real process on a temporary data directory: the
-//! add / list / search / show / note / correct round trip, and refusals with exit code 2 that name
-//! the field and write nothing.
+//! `plkk`, the desk's command line, run as a real process on a temporary, set-up data directory
+//! (signed in as the receptionist, or the nurse for notes): the add / list / search / show / note /
+//! correct round trip, refusals with exit code 2 that name the field and write nothing, sign-in
+//! and role refusals (exit 7 and 8), and a damaged database that is never overwritten.
 
 use std::path::Path;
 use std::process::Output;
 
+use plkk_tests::accounts::{self, Staff, ADMIN, NURSE, RECEPTIONIST};
 use plkk_tests::{bins, samples};
 use serde_json::{json, Value};
 
@@ -13,22 +15,34 @@ struct Desk {
 }
 
 impl Desk {
+    /// A data directory set up with an administrator, a receptionist and a nurse.
     fn new() -> Desk {
-        Desk {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        accounts::set_up_desk(dir.path());
+        Desk { dir }
     }
 
+    /// Runs `plkk` signed in as the receptionist.
     fn run(&self, args: &[&str], stdin: &str) -> Output {
-        run_in(self.dir.path(), args, stdin)
+        self.run_as(RECEPTIONIST, args, stdin)
     }
 
-    /// Runs a command that must succeed and returns its stdout.
+    fn run_as(&self, staff: Staff, args: &[&str], stdin: &str) -> Output {
+        bins::run_plkk_as(self.dir.path(), staff, args, stdin)
+    }
+
+    /// Runs a command as the receptionist that must succeed and returns its stdout.
     fn ok(&self, args: &[&str], stdin: &str) -> String {
-        let output = self.run(args, stdin);
+        self.ok_as(RECEPTIONIST, args, stdin)
+    }
+
+    /// Runs a command as `staff` that must succeed and returns its stdout.
+    fn ok_as(&self, staff: Staff, args: &[&str], stdin: &str) -> String {
+        let output = self.run_as(staff, args, stdin);
         assert!(
             output.status.success(),
-            "plkk {args:?} failed: {}",
+            "plkk {args:?} as {} failed: {}",
+            staff.username,
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8(output.stdout).unwrap()
@@ -51,10 +65,6 @@ impl Desk {
     fn note_count(&self) -> u64 {
         self.json(&["status", "--json"])["notes"].as_u64().unwrap()
     }
-}
-
-fn run_in(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
-    bins::run_plkk(data_dir, args, stdin)
 }
 
 fn last_line(stdout: &str) -> String {
@@ -87,13 +97,14 @@ fn add_list_search_show_note_and_correct_round_trip() {
 
     let note_file = desk.dir.path().join("note.json");
     std::fs::write(&note_file, samples::note().to_string()).unwrap();
-    let note_id = last_line(&desk.ok(
+    let note_id = last_line(&desk.ok_as(
+        NURSE,
         &["note", "add", &id, "--file", note_file.to_str().unwrap()],
         "",
     ));
     let correction =
         json!({"text": "Koreksi: nyeri skala 5", "pain_score": 5, "corrects": note_id});
-    desk.ok(&["note", "add", &id], &correction.to_string());
+    desk.ok_as(NURSE, &["note", "add", &id], &correction.to_string());
 
     desk.ok(
         &[
@@ -110,7 +121,10 @@ fn add_list_search_show_note_and_correct_round_trip() {
     assert_eq!(case["employer_name"], "PT Maju Bersama");
     assert_eq!(case["notes"].as_array().unwrap().len(), 2);
     assert_eq!(case["notes"][0]["id"], note_id.as_str());
-    assert_eq!(case["notes"][0]["author"], "rina");
+    assert_eq!(
+        case["notes"][0]["author"], NURSE.username,
+        "the note names the nurse who signed in"
+    );
     assert_eq!(case["notes"][1]["corrects"], note_id.as_str());
     assert_eq!(case["revisions"][1]["reason"], "salah nama perusahaan");
     assert_eq!(case["revisions"][1]["changes"][0]["from"], "PT Maju Jaya");
@@ -316,7 +330,7 @@ fn every_invalid_note_field_is_refused_with_exit_2_and_nothing_written() {
     let desk = Desk::new();
     let id = desk.admit(&samples::intake());
     for (note, field, rule) in INVALID_NOTES {
-        let output = desk.run(&["note", "add", &id], note);
+        let output = desk.run_as(NURSE, &["note", "add", &id], note);
         let message = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{note}: {message}");
         assert!(
@@ -324,7 +338,8 @@ fn every_invalid_note_field_is_refused_with_exit_2_and_nothing_written() {
             "{note} must name field {field} and rule {rule}, got: {message}"
         );
     }
-    let unknown_case = desk.run(
+    let unknown_case = desk.run_as(
+        NURSE,
         &["note", "add", "01890000-0000-7000-8000-000000000000"],
         r#"{"text": "ok"}"#,
     );
@@ -372,14 +387,181 @@ fn invalid_corrections_are_refused_and_the_intake_is_unchanged() {
 }
 
 #[test]
-fn a_database_that_cannot_be_opened_exits_1_with_a_clear_message() {
+fn a_refused_sign_in_exits_7_and_a_refused_role_exits_8_and_nothing_is_written() {
+    let desk = Desk::new();
+    let id = desk.admit(&samples::intake());
+    let note = samples::note().to_string();
+
+    let wrong_password = bins::run_plkk_with(
+        desk.dir.path(),
+        &[
+            ("PLKK_USER", NURSE.username),
+            ("PLKK_PASSWORD", "not-her-password"),
+        ],
+        &["note", "add", &id],
+        &note,
+    );
+    assert_eq!(
+        wrong_password.status.code(),
+        Some(7),
+        "{}",
+        stderr(&wrong_password)
+    );
+    let unknown_user = bins::run_plkk_with(
+        desk.dir.path(),
+        &[("PLKK_USER", "nobody"), ("PLKK_PASSWORD", "whatever-1")],
+        &["status"],
+        "",
+    );
+    assert_eq!(
+        unknown_user.status.code(),
+        Some(7),
+        "{}",
+        stderr(&unknown_user)
+    );
+
+    let receptionist_note = desk.run(&["note", "add", &id], &note);
+    assert_eq!(
+        receptionist_note.status.code(),
+        Some(8),
+        "{}",
+        stderr(&receptionist_note)
+    );
+    assert!(
+        stderr(&receptionist_note).contains("a receptionist may not"),
+        "the refusal names the role: {}",
+        stderr(&receptionist_note)
+    );
+    let nurse_intake = desk.run_as(
+        NURSE,
+        &["intake", "add"],
+        &samples::intake_with(json!({"nik": "3216055708900004"})).to_string(),
+    );
+    assert_eq!(
+        nurse_intake.status.code(),
+        Some(8),
+        "{}",
+        stderr(&nurse_intake)
+    );
+    let nurse_correction = desk.run_as(
+        NURSE,
+        &["intake", "correct", &id, "--reason", "typo"],
+        r#"{"employer_name": "PT Lain"}"#,
+    );
+    assert_eq!(
+        nurse_correction.status.code(),
+        Some(8),
+        "{}",
+        stderr(&nurse_correction)
+    );
+
+    assert_eq!(desk.intake_count(), 1);
+    assert_eq!(desk.note_count(), 0);
+    let case = desk.json(&["intake", "show", &id, "--json"]);
+    assert_eq!(case["employer_name"], "PT Maju Jaya");
+    // The administrator may do both.
+    desk.ok_as(ADMIN, &["note", "add", &id], &note);
+    assert_eq!(desk.note_count(), 1);
+}
+
+#[test]
+fn a_desk_that_is_not_set_up_exits_1_saying_to_run_setup() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("desk.sqlite3"), "x".repeat(4096)).unwrap();
-    let output = run_in(dir.path(), &["status"], "");
-    assert_eq!(output.status.code(), Some(1));
+    let output = bins::run_plkk(dir.path(), &["status"], "");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("plkk setup"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !dir.path().join(plkk_store::DATABASE_FILE_NAME).exists(),
+        "nothing is created before setup"
+    );
+}
+
+fn setup_admin(data_dir: &Path) -> Output {
+    bins::run_plkk_with(
+        data_dir,
+        &[("PLKK_PASSWORD", ADMIN.password)],
+        &[
+            "setup",
+            "--admin-user",
+            ADMIN.username,
+            "--admin-name",
+            ADMIN.display_name,
+        ],
+        "",
+    )
+}
+
+#[test]
+fn a_damaged_database_without_keys_is_never_overwritten_by_setup() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join(plkk_store::DATABASE_FILE_NAME);
+    let damaged = "x".repeat(4096);
+    std::fs::write(&database, &damaged).unwrap();
+
+    let status = bins::run_plkk(dir.path(), &["status"], "");
+    assert_eq!(status.status.code(), Some(1), "{}", stderr(&status));
+    assert!(
+        stderr(&status).contains("plkk setup"),
+        "{}",
+        stderr(&status)
+    );
+
+    let setup = setup_admin(dir.path());
+    assert_eq!(setup.status.code(), Some(1), "{}", stderr(&setup));
+    assert!(
+        stderr(&setup).contains("cannot be read") && stderr(&setup).contains("desk.sqlite3"),
+        "setup says which file is in the way: {}",
+        stderr(&setup)
+    );
+    assert!(setup.stdout.is_empty(), "no recovery key is printed");
+    assert_eq!(
+        std::fs::read_to_string(&database).unwrap(),
+        damaged,
+        "the damaged file is left exactly as it was"
+    );
+    assert_eq!(
+        plkk_store::desk_phase(dir.path()),
+        plkk_store::DeskPhase::NeedsSetup,
+        "no keyring was written"
+    );
+}
+
+#[test]
+fn a_set_up_desk_whose_database_cannot_be_opened_exits_1_with_a_clear_message() {
+    let desk = Desk::new();
+    let database = desk.dir.path().join(plkk_store::DATABASE_FILE_NAME);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(desk.dir.path().join(format!("desk.sqlite3{suffix}")));
+    }
+    let damaged = "x".repeat(4096);
+    std::fs::write(&database, &damaged).unwrap();
+    let output = desk.run(&["status"], "");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("cannot open the database"),
         "{}",
         stderr(&output)
     );
+    assert_eq!(
+        std::fs::read_to_string(&database).unwrap(),
+        damaged,
+        "the damaged file is left as it was"
+    );
+    let setup = setup_admin(desk.dir.path());
+    assert_eq!(
+        setup.status.code(),
+        Some(2),
+        "a set-up desk is not set up again: {}",
+        stderr(&setup)
+    );
+    assert!(
+        stderr(&setup).contains("already set up"),
+        "{}",
+        stderr(&setup)
+    );
+    assert_eq!(std::fs::read_to_string(&database).unwrap(), damaged);
 }

@@ -1,9 +1,11 @@
-//! The desk store on a real SQLite file: migrations, durability across reopen, atomicity of a
-//! record with its outbox entry, append-only tables, search and case closing.
+//! The desk store on a real (encrypted) SQLite file: migrations, durability across signing in
+//! again, atomicity of a record with its outbox entry and audit entry, append-only tables, search
+//! and case closing, and a damaged database file that is never overwritten.
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::JsonObject;
-use plkk_store::{ListQuery, Store, StoreError};
+use plkk_store::{Actor, ListQuery, Store, StoreError};
+use plkk_tests::accounts::{self, NURSE, RECEPTIONIST};
 use plkk_tests::samples;
 use serde_json::{json, Value};
 
@@ -24,8 +26,16 @@ fn count(store: &Store, table: &str) -> i64 {
         .unwrap()
 }
 
+fn receptionist() -> Actor {
+    RECEPTIONIST.actor()
+}
+
+fn nurse() -> Actor {
+    NURSE.actor()
+}
+
 fn admit(store: &mut Store, intake: Value) -> String {
-    plkk_store::admit_intake(store, &object(intake), "rina", now())
+    plkk_store::admit_intake(store, &receptionist(), &object(intake), now())
         .unwrap()
         .id
         .to_string()
@@ -37,7 +47,7 @@ fn search(store: &Store, typed: &str) -> Vec<String> {
         open_only: false,
         limit: 50,
     };
-    plkk_store::list_cases(store, &query)
+    plkk_store::list_cases(store, &receptionist(), &query)
         .unwrap()
         .into_iter()
         .map(|case| case.intake.full_name)
@@ -45,38 +55,46 @@ fn search(store: &Store, typed: &str) -> Vec<String> {
 }
 
 #[test]
-fn a_new_file_gets_every_table_and_data_survives_closing_and_reopening() {
+fn a_new_file_gets_every_table_and_data_survives_closing_and_signing_in_again() {
     let dir = tempfile::tempdir().unwrap();
+    let desk = accounts::set_up_desk(dir.path());
     let intake_id = {
-        let mut store = Store::open_in_dir(dir.path()).unwrap();
+        let mut store = desk.access.open().unwrap();
         let intake_id = admit(&mut store, samples::intake());
         plkk_store::add_note(
             &mut store,
+            &nurse(),
             &intake_id,
             &object(samples::note()),
-            "nurse",
             now(),
         )
         .unwrap();
         plkk_store::correct_intake(
             &mut store,
+            &receptionist(),
             &intake_id,
             &object(json!({"employer_name": "PT Maju Bersama"})),
             "salah ketik nama perusahaan",
-            "rina",
             now(),
         )
         .unwrap();
         intake_id
     };
-    let store = Store::open_in_dir(dir.path()).unwrap();
-    let case = plkk_store::show_case(&store, &intake_id).unwrap();
+    drop(desk);
+    // A restart: nothing of the key is kept in memory; signing in unwraps it again.
+    let signed_in = NURSE.sign_in(dir.path());
+    let store = signed_in.store;
+    let case = plkk_store::show_case(&store, &signed_in.actor, &intake_id, now()).unwrap();
     assert_eq!(
         case.intake.employer_name.as_deref(),
         Some("PT Maju Bersama"),
         "a correction must survive a restart"
     );
     assert_eq!(case.notes.len(), 1, "a saved note must survive a restart");
+    assert_eq!(
+        case.notes[0].note.author, NURSE.username,
+        "the note names the nurse who wrote it"
+    );
     assert_eq!(case.revisions.len(), 2, "admission and one correction");
     assert_eq!(
         case.revisions[1].changes[0].from.as_deref(),
@@ -89,12 +107,18 @@ fn a_new_file_gets_every_table_and_data_survives_closing_and_reopening() {
         (1, 1, 1)
     );
     assert_eq!(status.outbox["pending"], 3, "one outbox entry per record");
+
+    let file = std::fs::read(dir.path().join(plkk_store::DATABASE_FILE_NAME)).unwrap();
+    assert!(
+        file.len() >= 4096 && !file.starts_with(b"SQLite format 3\0"),
+        "the database file on disk is encrypted, not a plain SQLite file"
+    );
 }
 
 #[test]
 fn the_database_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_in_dir(dir.path()).unwrap();
+    let store = accounts::set_up_desk(dir.path()).access.open().unwrap();
     let pragma = |name: &str| -> String {
         store
             .connection()
@@ -113,6 +137,7 @@ fn the_database_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
 fn a_failure_between_a_record_and_its_outbox_entry_leaves_neither() {
     let mut store = Store::open_in_memory().unwrap();
     let intake_id = admit(&mut store, samples::intake());
+    let audit_entries = count(&store, "audit_log");
     store
         .connection()
         .execute_batch(
@@ -123,19 +148,25 @@ fn a_failure_between_a_record_and_its_outbox_entry_leaves_neither() {
 
     let admitted = plkk_store::admit_intake(
         &mut store,
+        &receptionist(),
         &object(samples::intake_with(json!({"nik": "3216055708900004"}))),
-        "rina",
         now(),
     );
     assert!(matches!(admitted, Err(StoreError::Sqlite(_))));
-    let noted = plkk_store::add_note(&mut store, &intake_id, &object(samples::note()), "n", now());
+    let noted = plkk_store::add_note(
+        &mut store,
+        &nurse(),
+        &intake_id,
+        &object(samples::note()),
+        now(),
+    );
     assert!(noted.is_err());
     let corrected = plkk_store::correct_intake(
         &mut store,
+        &receptionist(),
         &intake_id,
         &object(json!({"injury": "Luka robek"})),
         "typo",
-        "rina",
         now(),
     );
     assert!(corrected.is_err());
@@ -147,6 +178,7 @@ fn a_failure_between_a_record_and_its_outbox_entry_leaves_neither() {
         ("notes", 0),
         ("intake_corrections", 0),
         ("outbox", 1),
+        ("audit_log", audit_entries),
     ] {
         assert_eq!(
             count(&store, table),
@@ -154,25 +186,111 @@ fn a_failure_between_a_record_and_its_outbox_entry_leaves_neither() {
             "a failed write must leave no trace in {table}"
         );
     }
-    let case = plkk_store::show_case(&store, &intake_id).unwrap();
+    let case = plkk_store::show_case(&store, &receptionist(), &intake_id, now()).unwrap();
     assert_eq!(case.intake.injury, "Patah tulang lengan kiri");
     assert_eq!(search(&store, "3216055708900004").len(), 0);
 }
 
 #[test]
-fn records_cannot_be_updated_or_deleted_in_place() {
+fn records_and_the_audit_log_cannot_be_updated_or_deleted_in_place() {
     let mut store = Store::open_in_memory().unwrap();
     let intake_id = admit(&mut store, samples::intake());
-    plkk_store::add_note(&mut store, &intake_id, &object(samples::note()), "n", now()).unwrap();
+    plkk_store::add_note(
+        &mut store,
+        &nurse(),
+        &intake_id,
+        &object(samples::note()),
+        now(),
+    )
+    .unwrap();
+    assert!(count(&store, "audit_log") > 0, "the acts were recorded");
     for statement in [
         "UPDATE intakes SET record = '{}'",
         "DELETE FROM intakes",
         "UPDATE notes SET record = '{}'",
         "DELETE FROM notes",
+        "UPDATE audit_log SET actor = 'someone else'",
+        "DELETE FROM audit_log",
     ] {
         let outcome = store.connection().execute(statement, []);
         assert!(outcome.is_err(), "`{statement}` must be refused");
     }
+}
+
+#[test]
+fn each_role_may_do_only_its_own_work_and_a_refusal_writes_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    let intake_id = admit(&mut store, samples::intake());
+    let audit_entries = count(&store, "audit_log");
+    let refused_by_role = |result: Result<plkk_store::Saved, StoreError>| {
+        matches!(result, Err(StoreError::Forbidden { .. }))
+    };
+    assert!(
+        refused_by_role(plkk_store::admit_intake(
+            &mut store,
+            &nurse(),
+            &object(samples::intake_with(json!({"nik": "3216055708900004"}))),
+            now(),
+        )),
+        "a nurse may not admit"
+    );
+    assert!(
+        refused_by_role(plkk_store::correct_intake(
+            &mut store,
+            &nurse(),
+            &intake_id,
+            &object(json!({"employer_name": "PT Lain"})),
+            "typo",
+            now(),
+        )),
+        "a nurse may not correct intake fields"
+    );
+    let receptionist_note = plkk_store::add_note(
+        &mut store,
+        &receptionist(),
+        &intake_id,
+        &object(samples::note()),
+        now(),
+    );
+    let message = receptionist_note.as_ref().unwrap_err().to_string();
+    assert!(
+        refused_by_role(receptionist_note),
+        "a receptionist may not write notes"
+    );
+    assert!(message.contains("a receptionist may not"), "{message}");
+    for (table, expected) in [
+        ("intakes", 1),
+        ("notes", 0),
+        ("intake_corrections", 0),
+        ("outbox", 1),
+        ("audit_log", audit_entries),
+    ] {
+        assert_eq!(
+            count(&store, table),
+            expected,
+            "a refusal writes nothing in {table}"
+        );
+    }
+    // Both may read the case; the administrator may do everything.
+    assert!(plkk_store::show_case(&store, &nurse(), &intake_id, now()).is_ok());
+    let admin = accounts::ADMIN.actor();
+    plkk_store::add_note(
+        &mut store,
+        &admin,
+        &intake_id,
+        &object(samples::note()),
+        now(),
+    )
+    .unwrap();
+    plkk_store::correct_intake(
+        &mut store,
+        &admin,
+        &intake_id,
+        &object(json!({"employer_name": "PT Maju Bersama"})),
+        "salah ketik",
+        now(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -204,17 +322,17 @@ fn a_correction_changes_what_search_finds() {
     let intake_id = admit(&mut store, samples::intake());
     plkk_store::correct_intake(
         &mut store,
+        &receptionist(),
         &intake_id,
         &object(json!({"nik": "3216055708900009"})),
         "NIK salah ketik",
-        "rina",
         now(),
     )
     .unwrap();
     assert_eq!(search(&store, "3216055708900009").len(), 1);
     assert!(search(&store, "3216055708900003").is_empty());
     assert_eq!(
-        plkk_store::find_by_nik(&store, "3216055708900009")
+        plkk_store::find_by_nik(&store, &nurse(), "3216055708900009")
             .unwrap()
             .len(),
         1
@@ -231,29 +349,35 @@ fn an_outcome_closes_the_case_and_correcting_that_note_reopens_it() {
             limit: 10,
             ..ListQuery::default()
         };
-        plkk_store::list_cases(store, &query).unwrap().len()
+        plkk_store::list_cases(store, &nurse(), &query)
+            .unwrap()
+            .len()
     };
     assert_eq!(open_cases(&store), 1);
     let closing = plkk_store::add_note(
         &mut store,
+        &nurse(),
         &intake_id,
         &object(json!({"text": "Sembuh, kembali bekerja", "outcome": "recovered"})),
-        "nurse",
         now(),
     )
     .unwrap();
     assert_eq!(open_cases(&store), 0, "a case with an outcome is closed");
-    assert!(plkk_store::show_case(&store, &intake_id).unwrap().closed);
+    assert!(
+        plkk_store::show_case(&store, &nurse(), &intake_id, now())
+            .unwrap()
+            .closed
+    );
 
     plkk_store::add_note(
         &mut store,
+        &nurse(),
         &intake_id,
         &object(json!({"text": "Salah pasien, belum sembuh", "corrects": closing.id})),
-        "nurse",
         now(),
     )
     .unwrap();
-    let case = plkk_store::show_case(&store, &intake_id).unwrap();
+    let case = plkk_store::show_case(&store, &nurse(), &intake_id, now()).unwrap();
     assert!(!case.closed, "the outcome was corrected away");
     assert_eq!(case.notes.len(), 2, "both notes stay visible");
     assert_eq!(case.notes[0].corrected_by, vec![case.notes[1].note.id]);
@@ -274,9 +398,9 @@ fn notes_must_name_an_existing_case_and_a_note_of_that_case() {
     assert_eq!(
         refused_rule(plkk_store::add_note(
             &mut store,
+            &nurse(),
             missing,
             &object(samples::note()),
-            "n",
             now()
         )),
         ("intake_id".to_owned(), "not_found".to_owned())
@@ -284,9 +408,9 @@ fn notes_must_name_an_existing_case_and_a_note_of_that_case() {
     assert_eq!(
         refused_rule(plkk_store::add_note(
             &mut store,
+            &nurse(),
             &intake_id,
             &object(json!({"text": "koreksi", "corrects": missing})),
-            "n",
             now()
         )),
         ("corrects".to_owned(), "not_found".to_owned())
@@ -295,14 +419,46 @@ fn notes_must_name_an_existing_case_and_a_note_of_that_case() {
 }
 
 #[test]
-fn a_file_that_is_not_a_database_gives_a_clear_error() {
+fn a_file_that_is_not_a_database_gives_a_clear_error_and_is_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(plkk_store::DATABASE_FILE_NAME),
-        "this is not a database, it is a text file that got in the way".repeat(100),
-    )
-    .unwrap();
-    let error = Store::open_in_dir(dir.path()).unwrap_err().to_string();
+    let path = dir.path().join(plkk_store::DATABASE_FILE_NAME);
+    let damaged = "this is not a database, it is a text file that got in the way".repeat(100);
+    std::fs::write(&path, &damaged).unwrap();
+
+    let error = Store::open_in_dir(dir.path(), &plkk_vault::DataKey::generate())
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("cannot open the database"), "{error}");
     assert!(error.contains("desk.sqlite3"), "names the file: {error}");
+
+    // No keyring: setup would make a new desk, but it refuses to replace the unreadable file.
+    assert_eq!(
+        plkk_store::desk_phase(dir.path()),
+        plkk_store::DeskPhase::NeedsSetup
+    );
+    let obstacle = plkk_store::setup_obstacle(dir.path()).expect("setup sees the damaged file");
+    assert!(
+        obstacle.contains("desk.sqlite3"),
+        "names the file: {obstacle}"
+    );
+    let admin = plkk_store::NewAccount {
+        username: accounts::ADMIN.username,
+        display_name: accounts::ADMIN.display_name,
+        role: plkk_domain::Role::Admin,
+        password: accounts::ADMIN.password,
+        pin: None,
+    };
+    let refused = plkk_store::setup(dir.path(), &admin, plkk_vault::KdfParams::FAST, now())
+        .expect_err("setup refuses over a damaged database");
+    assert!(refused.to_string().contains("cannot be read"), "{refused}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        damaged,
+        "the damaged file is left exactly as it was"
+    );
+    assert_eq!(
+        plkk_store::desk_phase(dir.path()),
+        plkk_store::DeskPhase::NeedsSetup,
+        "no keyring was written"
+    );
 }

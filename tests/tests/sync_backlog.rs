@@ -70,6 +70,7 @@ fn offline_backlog_arrives_exactly_once_when_the_branch_comes_up() {
     assert_eq!(distinct, 2000, "one receipt number per record");
     let cases = plkk_store::list_cases(
         &store,
+        &plkk_tests::accounts::RECEPTIONIST.actor(),
         &plkk_store::ListQuery {
             search: String::new(),
             open_only: false,
@@ -101,7 +102,7 @@ fn the_engine_delivers_without_any_click() {
     desk.enroll(&branch.url(), &code);
     desk.capture(5, 1, 2);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let engine = plkk_sync::Engine::spawn(desk.data_dir().to_owned(), runtime.handle());
+    let engine = plkk_sync::Engine::spawn(desk.access().clone(), runtime.handle());
     // The engine runs a cycle on start; wait for it to confirm everything.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while desk.status().confirmed < 10 {

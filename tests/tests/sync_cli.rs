@@ -6,12 +6,18 @@ use std::path::Path;
 use std::process::Output;
 
 use chrono::Utc;
+use plkk_tests::accounts::{self, Staff, ADMIN, NURSE};
 use plkk_tests::branch::TestBranch;
 use plkk_tests::{bins, samples};
 use serde_json::Value;
 
+/// `plkk` signed in as the receptionist.
 fn plkk(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
     bins::run_plkk(data_dir, args, stdin)
+}
+
+fn plkk_as(data_dir: &Path, staff: Staff, args: &[&str], stdin: &str) -> Output {
+    bins::run_plkk_as(data_dir, staff, args, stdin)
 }
 
 fn exit_code(output: &Output) -> i32 {
@@ -28,6 +34,7 @@ fn enroll_sync_and_status_as_processes() {
     let code = branch.clinic_with_code("PLKK-CLI", "Klinik Baris Perintah");
     let dir = tempfile::tempdir().unwrap();
     let desk = dir.path();
+    accounts::set_up_desk(desk);
 
     let not_enrolled = plkk(desk, &["sync"], "");
     assert_eq!(
@@ -37,8 +44,21 @@ fn enroll_sync_and_status_as_processes() {
         text(&not_enrolled.stderr)
     );
 
-    let insecure = plkk(
+    let by_receptionist = plkk(
         desk,
+        &["enroll", "--branch", &branch.url(), "--code", &code],
+        "",
+    );
+    assert_eq!(
+        exit_code(&by_receptionist),
+        8,
+        "only an administrator enrols the desk: {}",
+        text(&by_receptionist.stderr)
+    );
+
+    let insecure = plkk_as(
+        desk,
+        ADMIN,
         &[
             "enroll",
             "--branch",
@@ -59,8 +79,9 @@ fn enroll_sync_and_status_as_processes() {
         text(&insecure.stderr)
     );
 
-    let enrolled = plkk(
+    let enrolled = plkk_as(
         desk,
+        ADMIN,
         &["enroll", "--branch", &branch.url(), "--code", &code],
         "",
     );
@@ -74,8 +95,9 @@ fn enroll_sync_and_status_as_processes() {
     assert_eq!(device_id.len(), 36, "the device id on the last line");
     assert!(text(&enrolled.stderr).contains("Klinik Baris Perintah"));
 
-    let reused = plkk(
+    let reused = plkk_as(
         desk,
+        ADMIN,
         &["enroll", "--branch", &branch.url(), "--code", &code],
         "",
     );
@@ -98,7 +120,7 @@ fn enroll_sync_and_status_as_processes() {
     assert_eq!(status["last_sync_at"], Value::Null);
 
     branch.restart();
-    let synced = plkk(desk, &["sync"], "");
+    let synced = plkk_as(desk, NURSE, &["sync"], "");
     assert_eq!(exit_code(&synced), 0, "{}", text(&synced.stderr));
     let summary = text(&synced.stdout);
     assert_eq!(summary.lines().count(), 1, "one line: {summary}");

@@ -5,13 +5,25 @@
 
 use chrono::Utc;
 use plkk_protocol::CaseStatus;
+use plkk_store::Actor;
+use plkk_tests::accounts::{ADMIN, NURSE, RECEPTIONIST};
 use plkk_tests::branch::TestBranch;
 use plkk_tests::sync_desk::{block_on, now, object, SyncDesk};
 use serde_json::json;
 
 fn enroll_error(desk: &SyncDesk, url: &str, code: &str) -> plkk_sync::SyncError {
+    enroll_as(desk, &ADMIN.actor(), url, code).expect_err("enrolment refused")
+}
+
+fn enroll_as(
+    desk: &SyncDesk,
+    actor: &Actor,
+    url: &str,
+    code: &str,
+) -> Result<plkk_sync::Enrolled, plkk_sync::SyncError> {
     block_on(plkk_sync::enroll(
-        desk.data_dir(),
+        desk.access(),
+        actor,
         plkk_sync::EnrollOptions {
             branch_url: url.to_owned(),
             code: code.to_owned(),
@@ -19,7 +31,11 @@ fn enroll_error(desk: &SyncDesk, url: &str, code: &str) -> plkk_sync::SyncError 
             ca_cert_pem: None,
         },
     ))
-    .expect_err("enrolment refused")
+}
+
+/// Opens a case on `desk` as the nurse would (who may view every case).
+fn show(desk: &SyncDesk, case: &str) -> Result<plkk_store::CaseDetail, plkk_store::StoreError> {
+    plkk_store::show_case(&desk.store(), &NURSE.actor(), case, now())
 }
 
 #[test]
@@ -37,21 +53,21 @@ fn two_desks_of_a_clinic_share_cases_and_keep_a_conflict_on_both() {
     desk_b.sync().unwrap();
     desk_a.sync().unwrap();
 
-    let on_b = plkk_store::show_case(&desk_b.store(), &case).expect("B has A's case");
+    let on_b = show(&desk_b, &case).expect("B has A's case");
     assert_eq!(on_b.notes.len(), 1, "with A's note");
     assert_eq!(
         on_b.sync_state,
         plkk_store::SyncState::Confirmed,
         "pulled = confirmed"
     );
-    plkk_store::show_case(&desk_a.store(), &case_b).expect("A has B's case");
+    show(&desk_a, &case_b).expect("A has B's case");
 
     // B adds a note to A's case: it travels back to A.
     plkk_store::add_note(
         &mut desk_b.store(),
+        &NURSE.actor(),
         &case,
         &object(json!({"text": "Kontrol hari ke-3, luka kering"})),
-        "nurse-b",
         now(),
     )
     .unwrap();
@@ -60,10 +76,10 @@ fn two_desks_of_a_clinic_share_cases_and_keep_a_conflict_on_both() {
     let correct = |desk: &SyncDesk, employer: &str, reason: &str| {
         plkk_store::correct_intake(
             &mut desk.store(),
+            &RECEPTIONIST.actor(),
             &case,
             &object(json!({ "employer_name": employer })),
             reason,
-            "rina",
             now(),
         )
         .unwrap();
@@ -84,7 +100,7 @@ fn two_desks_of_a_clinic_share_cases_and_keep_a_conflict_on_both() {
         "the branch keeps the conflict"
     );
     for (desk, origin) in [(&desk_a, "other_desk"), (&desk_b, "this_desk")] {
-        let shown = plkk_store::show_case(&desk.store(), &case).unwrap();
+        let shown = show(desk, &case).unwrap();
         assert_eq!(
             shown.conflicts.len(),
             1,
@@ -105,7 +121,7 @@ fn two_desks_of_a_clinic_share_cases_and_keep_a_conflict_on_both() {
         );
         assert_eq!(shown.notes.len(), 2, "{origin}: both notes");
     }
-    let on_b = plkk_store::show_case(&desk_b.store(), &case).unwrap();
+    let on_b = show(&desk_b, &case).unwrap();
     let values: Vec<Option<String>> = on_b
         .revisions
         .iter()
@@ -134,7 +150,7 @@ fn two_desks_of_a_clinic_share_cases_and_keep_a_conflict_on_both() {
     .unwrap();
     for desk in [&desk_a, &desk_b] {
         desk.sync().unwrap_or_else(|error| panic!("{error}"));
-        let status = plkk_store::show_case(&desk.store(), &case)
+        let status = show(desk, &case)
             .unwrap()
             .branch_status
             .expect("pulled status");
@@ -149,7 +165,7 @@ fn two_desks_of_a_clinic_share_cases_and_keep_a_conflict_on_both() {
     other.capture(1, 0, 13);
     other.sync().unwrap();
     assert_eq!(other.count("intakes"), 1, "only its own case");
-    assert!(plkk_store::show_case(&other.store(), &case).is_err());
+    assert!(show(&other, &case).is_err());
 }
 
 #[test]
@@ -182,6 +198,15 @@ fn enrolment_codes_are_single_use_expire_and_must_exist() {
     assert_eq!(enrolled.clinic_code, "PLKK-ENR");
 
     let second = SyncDesk::new();
+    let by_nurse = enroll_as(&second, &NURSE.actor(), &branch.url(), &code)
+        .expect_err("only an administrator enrols the desk");
+    assert!(
+        matches!(
+            by_nurse,
+            plkk_sync::SyncError::Store(plkk_store::StoreError::Forbidden { .. })
+        ) && by_nurse.to_string().contains("a nurse may not"),
+        "{by_nurse}"
+    );
     assert_eq!(
         enroll_error(&second, &branch.url(), &code).code(),
         "enrollment_code_used"

@@ -63,8 +63,8 @@ fn branch_killed_in_the_middle_of_a_batch_loses_nothing() {
     // The first push carries 500 entries; the branch is killed as soon as it has the request.
     proxy.script([Fault::Signal(signal)]);
     let syncing = {
-        let dir = desk.data_dir().to_owned();
-        std::thread::spawn(move || plkk_tests::sync_desk::block_on(plkk_sync::sync_once(&dir)))
+        let access = desk.access().clone();
+        std::thread::spawn(move || plkk_tests::sync_desk::block_on(plkk_sync::sync_once(&access)))
     };
     forwarded
         .recv_timeout(Duration::from_secs(30))

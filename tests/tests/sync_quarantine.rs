@@ -2,6 +2,7 @@
 //! only its own case's later records, and reaches the branch once a person has corrected it and
 //! sent it again.
 
+use plkk_tests::accounts::{NURSE, RECEPTIONIST};
 use plkk_tests::branch::TestBranch;
 use plkk_tests::samples;
 use plkk_tests::sync_desk::{now, object, SyncDesk};
@@ -20,8 +21,8 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
     let mut store = desk.store();
     let refused_case = plkk_store::admit_intake(
         &mut store,
+        &RECEPTIONIST.actor(),
         &object(samples::intake_with(json!({"admitted_at": null}))),
-        "rina",
         fast_clock,
     )
     .expect("valid by the desk's own clock")
@@ -29,9 +30,9 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
     .to_string();
     plkk_store::add_note(
         &mut store,
+        &NURSE.actor(),
         &refused_case,
         &object(samples::note()),
-        "n",
         now(),
     )
     .unwrap();
@@ -59,17 +60,18 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
     );
     assert_eq!(entry.waiting_entries, 1, "its note waits for it");
     assert_eq!(desk.status().rejected, 1, "the status bar counts it");
-    let other = plkk_store::show_case(&desk.store(), &other_case).unwrap();
+    let other =
+        plkk_store::show_case(&desk.store(), &RECEPTIONIST.actor(), &other_case, now()).unwrap();
     assert_eq!(other.sync_state, plkk_store::SyncState::Confirmed);
 
     // The receptionist corrects the admission time and sends it again.
     let corrected_admission = (now() - chrono::Duration::minutes(1)).to_rfc3339();
     plkk_store::correct_intake(
         &mut store,
+        &RECEPTIONIST.actor(),
         &refused_case,
         &object(json!({ "admitted_at": corrected_admission })),
         "jam komputer salah",
-        "rina",
         now(),
     )
     .unwrap();
@@ -83,7 +85,8 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
         (2, 2),
         "the case and its note arrived"
     );
-    let case = plkk_store::show_case(&desk.store(), &refused_case).unwrap();
+    let case =
+        plkk_store::show_case(&desk.store(), &RECEPTIONIST.actor(), &refused_case, now()).unwrap();
     assert_eq!(case.sync_state, plkk_store::SyncState::Confirmed);
     let at_branch = plkk_branch::admin::list_cases(branch.data_dir(), "PLKK-01").unwrap();
     let arrived = at_branch

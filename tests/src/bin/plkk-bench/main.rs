@@ -1,22 +1,26 @@
 //! `plkk-bench`: prints the desk's performance figures (not a test; nothing here passes or fails).
 //!
-//! - intake save latency (median, p99), durable (WAL, synchronous=FULL), next to a bare one-row
-//!   SQLite transaction on the same disk, measured interleaved so both see the same noise;
-//! - search latency (p50, p95) over 100,000 and 1,000,000 synthetic intakes;
+//! - intake save latency (median, p99) on the encrypted desk database (SQLCipher, as signed in),
+//!   durable (WAL, synchronous=FULL), next to a bare one-row plain SQLite transaction on the same
+//!   disk, measured interleaved so both see the same noise;
+//! - sign-in time with the desk's real argon2id cost (`KdfParams::DESK`): unwrap the data key,
+//!   open the encrypted database, record the sign-in (median of 5);
+//! - search latency (p50, p95) over 100,000 and 1,000,000 synthetic intakes in encrypted desks;
 //! - with `--sync` (only that): backlog sync throughput, bytes on the wire and memory, and branch
 //!   ingest with 50 desks at once (`sync.rs`);
-//! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit processes),
-//!   which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
+//! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
+//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
-//! [--saves 500] [--dir DIR] [--window]`. DIR (default: a folder under `target/`) must be on the disk
-//! a clinic would use, not a RAM disk.
+//! [--saves 500] [--dir DIR] [--window] [--sync]`. DIR (default: a folder under `target/`) must be
+//! on the disk a clinic would use, not a RAM disk.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use plkk_store::{ListQuery, Store};
+use plkk_store::{Actor, ListQuery, Store};
+use plkk_tests::accounts::{self, RECEPTIONIST};
 use plkk_tests::samples::{self, Seeded};
 
 mod sync;
@@ -31,13 +35,17 @@ struct Options {
 }
 
 fn main() -> anyhow::Result<()> {
-    let options = parse_options()?;
+    let Some(options) = parse_options()? else {
+        print!("{USAGE}");
+        return Ok(());
+    };
     std::fs::create_dir_all(&options.dir)?;
     println!("plkk-bench: working in {}", options.dir.display());
     if options.sync {
         return sync::backlog_and_ingest(&options.dir);
     }
     save_latency(&options)?;
+    sign_in_time(&options)?;
     for &size in &options.sizes {
         search_latency(&options, size)?;
     }
@@ -47,7 +55,25 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_options() -> anyhow::Result<Options> {
+const USAGE: &str = "\
+plkk-bench: prints the desk's performance figures (nothing passes or fails).
+
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync]
+
+  --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
+  --saves N     intake saves to time (encrypted desk, durable), next to bare SQLite transactions
+  --dir DIR     working folder (default: bench-data beside this program); on the clinic's kind of
+                disk, not a RAM disk
+  --window      also time the desktop app's start and memory (needs a display: xvfb-run)
+  --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
+  --help        this text
+
+Every run also times signing in with the desk's real argon2id cost.
+Quick run: plkk-bench --sizes 1000 --saves 50
+";
+
+/// The options, or None when --help asked for the usage text.
+fn parse_options() -> anyhow::Result<Option<Options>> {
     let mut options = Options {
         sizes: vec![100_000, 1_000_000],
         saves: 500,
@@ -73,10 +99,11 @@ fn parse_options() -> anyhow::Result<Options> {
             "--dir" => options.dir = PathBuf::from(value()?),
             "--window" => options.window = true,
             "--sync" => options.sync = true,
-            other => anyhow::bail!("unknown option {other}"),
+            "--help" | "-h" => return Ok(None),
+            other => anyhow::bail!("unknown option {other} (see --help)"),
         }
     }
-    Ok(options)
+    Ok(Some(options))
 }
 
 fn now() -> DateTime<FixedOffset> {
@@ -87,11 +114,33 @@ fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
     value.as_object().cloned().unwrap_or_default()
 }
 
-/// Intake saves and bare one-row transactions, alternating, on the same disk.
+/// The receptionist, who admits the intakes measured here.
+fn receptionist() -> Actor {
+    RECEPTIONIST.actor()
+}
+
+/// The encrypted store of a set-up bench desk in `dir`: set up on first use (the test desks'
+/// staff, see `plkk_tests::accounts`), signed in again when it is kept from an earlier run.
+fn bench_desk(dir: &Path) -> anyhow::Result<Store> {
+    if plkk_store::desk_phase(dir) == plkk_store::DeskPhase::SetUp {
+        return Ok(RECEPTIONIST.sign_in(dir).store);
+    }
+    if let Some(obstacle) = plkk_store::setup_obstacle(dir) {
+        anyhow::bail!(
+            "cannot set a bench desk up in {}: {obstacle}",
+            dir.display()
+        );
+    }
+    Ok(accounts::set_up_desk(dir).access.open()?)
+}
+
+/// Intake saves (encrypted desk) and bare one-row plain transactions, alternating, on the same
+/// disk.
 fn save_latency(options: &Options) -> anyhow::Result<()> {
     let dir = options.dir.join("save");
     let _ = std::fs::remove_dir_all(&dir);
-    let mut store = Store::open_in_dir(&dir.join("desk"))?;
+    let mut store = bench_desk(&dir.join("desk"))?;
+    let actor = receptionist();
     let bare = rusqlite::Connection::open(dir.join("bare.sqlite3"))?;
     bare.pragma_update(None, "journal_mode", "WAL")?;
     bare.pragma_update(None, "synchronous", "FULL")?;
@@ -104,7 +153,7 @@ fn save_latency(options: &Options) -> anyhow::Result<()> {
     for index in 0..options.saves as u64 {
         let intake = object(samples::synthetic_intake(&mut random, index));
         let started = Instant::now();
-        plkk_store::admit_intake(&mut store, &intake, "bench", now())?;
+        plkk_store::admit_intake(&mut store, &actor, &intake, now())?;
         desk_times.push(started.elapsed());
 
         let started = Instant::now();
@@ -122,8 +171,10 @@ fn save_latency(options: &Options) -> anyhow::Result<()> {
         "\n## Intake save, durable (WAL, synchronous=FULL), {} saves",
         options.saves
     );
-    println!("intake save (validate + record + projection + search index + outbox, one transaction): {desk}");
-    println!("bare one-row SQLite transaction, same disk:                                            {bare}");
+    println!("(intake save: validate + record + projection + search index + outbox + audit entry,");
+    println!(" one transaction, in the encrypted desk database)");
+    println!("intake save, encrypted desk:                      {desk}");
+    println!("bare one-row plain SQLite transaction, same disk: {bare}");
     println!(
         "ratio intake/bare: median {:.2}x, p99 {:.2}x",
         ratio(desk.median, bare.median),
@@ -132,10 +183,48 @@ fn save_latency(options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fills a desk with `size` synthetic intakes (reused between runs) and times typical searches.
+/// Times signing in as a clinic's desk does it: the argon2id cost of `KdfParams::DESK` to unwrap
+/// the data key, then opening the encrypted database and recording the sign-in.
+fn sign_in_time(options: &Options) -> anyhow::Result<()> {
+    const RUNS: usize = 5;
+    let dir = options.dir.join("sign-in");
+    let _ = std::fs::remove_dir_all(&dir);
+    let admin = accounts::ADMIN;
+    let new = plkk_store::NewAccount {
+        username: admin.username,
+        display_name: admin.display_name,
+        role: admin.role,
+        password: admin.password,
+        pin: None,
+    };
+    let done = plkk_store::setup(&dir, &new, plkk_vault::KdfParams::DESK, now())?;
+    drop(done);
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let signed_in = plkk_store::sign_in(&dir, admin.username, admin.password, "bench", now())?;
+        times.push(started.elapsed());
+        drop(signed_in);
+    }
+    times.sort();
+    let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
+    println!("\n## Sign-in with the desk's argon2id cost (KdfParams::DESK), {RUNS} sign-ins");
+    println!(
+        "unwrap the data key + open the database + record the sign-in: \
+         median {:.0} ms, min {:.0} ms, max {:.0} ms",
+        ms(times[RUNS / 2]),
+        ms(times[0]),
+        ms(times[RUNS - 1])
+    );
+    Ok(())
+}
+
+/// Fills an encrypted desk with `size` synthetic intakes (reused between runs) and times typical
+/// searches.
 fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
     let dir = options.dir.join(format!("search-{size}"));
-    let mut store = Store::open_in_dir(&dir)?;
+    let mut store = bench_desk(&dir)?;
+    let actor = receptionist();
     let present = plkk_store::status(&store)?.intakes;
     if present < size {
         let started = Instant::now();
@@ -146,7 +235,7 @@ fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
         let mut random = Seeded::new(size + present);
         for index in present..size {
             let intake = object(samples::synthetic_intake(&mut random, index));
-            plkk_store::admit_intake(&mut store, &intake, "bench", now())?;
+            plkk_store::admit_intake(&mut store, &actor, &intake, now())?;
         }
         store
             .connection()
@@ -181,15 +270,17 @@ fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
     let mut single_times = Vec::new();
     for round in 0..20 {
         for query in queries {
-            times.push(time_search(&store, query)?);
+            times.push(time_search(&store, &actor, query)?);
         }
         if round < 4 {
             for query in single_letters {
-                single_times.push(time_search(&store, query)?);
+                single_times.push(time_search(&store, &actor, query)?);
             }
         }
     }
-    println!("\n## Search over {size} intakes (first 200 results, as the case list asks)");
+    println!(
+        "\n## Search over {size} intakes, encrypted desk (first 200 results, as the case list asks)"
+    );
     println!(
         "typed queries of 2+ characters ({} runs): {}",
         times.len(),
@@ -203,14 +294,14 @@ fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn time_search(store: &Store, typed: &str) -> anyhow::Result<Duration> {
+fn time_search(store: &Store, actor: &Actor, typed: &str) -> anyhow::Result<Duration> {
     let query = ListQuery {
         search: typed.to_owned(),
         open_only: false,
         limit: 200,
     };
     let started = Instant::now();
-    let found = plkk_store::list_cases(store, &query)?;
+    let found = plkk_store::list_cases(store, actor, &query)?;
     let elapsed = started.elapsed();
     std::hint::black_box(found);
     Ok(elapsed)

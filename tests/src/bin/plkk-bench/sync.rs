@@ -1,6 +1,6 @@
-//! `plkk-bench --sync`: backlog sync of 10,000 intakes + 30,000 notes from one desk to a loopback
-//! branch, end to end (the desk reads its outbox, the branch validates and commits each batch
-//! durably, the desk stores the receipts): records per second, bytes on the wire per record
+//! `plkk-bench --sync`: backlog sync of 10,000 intakes + 30,000 notes from one encrypted desk to a
+//! loopback branch, end to end (the desk reads its outbox, the branch validates and commits each
+//! batch durably, the desk stores the receipts): records per second, bytes on the wire per record
 //! (counted by a proxy between them: HTTP heads and gzip bodies, both directions), peak memory of
 //! the desk and of the branch; then branch ingest with 50 desks pushing at once.
 //!
@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use plkk_store::DeskAccess;
+use plkk_tests::accounts::{self, ADMIN, NURSE, RECEPTIONIST};
 use plkk_tests::branch::TestBranch;
 use plkk_tests::fault_proxy::FaultProxy;
 use plkk_tests::samples::{self, Seeded};
@@ -113,9 +115,12 @@ fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
     value.as_object().cloned().unwrap_or_default()
 }
 
-/// Fills a desk's outbox (durability per row is not what is measured here).
-fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<u64> {
-    let mut store = plkk_store::Store::open_in_dir(dir)?;
+/// Sets an encrypted desk up in `dir` and fills its outbox (durability per row is not what is
+/// measured here): intakes by the receptionist, notes by the nurse.
+fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<(DeskAccess, u64)> {
+    let access = accounts::set_up_desk(dir).access;
+    let mut store = access.open()?;
+    let (receptionist, nurse) = (RECEPTIONIST.actor(), NURSE.actor());
     store
         .connection()
         .pragma_update(None, "synchronous", "OFF")?;
@@ -127,22 +132,23 @@ fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<u64> {
             &mut random,
             seed * 1_000_000 + index,
         ));
-        let id = plkk_store::admit_intake(&mut store, &intake, "bench", now)?
+        let id = plkk_store::admit_intake(&mut store, &receptionist, &intake, now)?
             .id
             .to_string();
         for _ in 0..NOTES_EACH {
-            plkk_store::add_note(&mut store, &id, &note, "bench", now)?;
+            plkk_store::add_note(&mut store, &nurse, &id, &note, now)?;
         }
     }
     store
         .connection()
         .pragma_update(None, "synchronous", "FULL")?;
-    Ok(intakes * (1 + NOTES_EACH))
+    Ok((access, intakes * (1 + NOTES_EACH)))
 }
 
-async fn enroll(desk: &Path, url: &str, code: String) -> anyhow::Result<()> {
+async fn enroll(desk: &DeskAccess, url: &str, code: String) -> anyhow::Result<()> {
     plkk_sync::enroll(
         desk,
+        &ADMIN.actor(),
         plkk_sync::EnrollOptions {
             branch_url: url.to_owned(),
             code,
@@ -166,8 +172,7 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
 
     // One desk, a 40,000-record backlog, through a counting proxy.
     let proxy = FaultProxy::start(branch.addr());
-    let desk = dir.join("desk");
-    let records = capture(&desk, INTAKES, 1)?;
+    let (desk, records) = capture(&dir.join("desk"), INTAKES, 1)?;
     runtime.block_on(enroll(&desk, &proxy.url(), code()?))?;
     let before = proxy.bytes();
     let started = Instant::now();
@@ -202,8 +207,12 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
     let mut desks = Vec::new();
     let mut total = 0;
     for index in 0..DESKS {
-        let desk = dir.join(format!("desk-{index}"));
-        total += capture(&desk, INTAKES_PER_DESK, 100 + index)?;
+        let (desk, records) = capture(
+            &dir.join(format!("desk-{index}")),
+            INTAKES_PER_DESK,
+            100 + index,
+        )?;
+        total += records;
         let clinic = format!("BENCH-{index:02}");
         plkk_branch::admin::add_clinic(branch.data_dir(), &clinic, "Klinik Bench")?;
         let code = plkk_branch::admin::issue_enrollment_code(

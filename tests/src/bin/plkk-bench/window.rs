@@ -1,6 +1,8 @@
 //! App start to first paint, and memory, of the real desktop app. The app prints
 //! "plkk-desk: first paint" on stderr when the UI reports its first frame; memory is the PSS summed
 //! over the app and its WebKit processes (its descendants), read from `/proc` a few seconds later.
+//! Each launch is on a set-up desk, so the app starts at its sign-in screen, as at a clinic every
+//! morning.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -18,6 +20,7 @@ pub fn start_and_memory() -> anyhow::Result<()> {
     let mut memories = Vec::new();
     for _ in 0..RUNS {
         let home = tempfile::tempdir()?;
+        plkk_tests::accounts::set_up_desk(&home.path().join("data"));
         let started = Instant::now();
         let mut child = Command::new(&app)
             .env("PLKK_DATA_DIR", home.path().join("data"))
