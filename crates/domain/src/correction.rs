@@ -98,7 +98,11 @@ pub fn correct_intake(
 /// `from` and `to` no longer than that field allows. Issues name the place, e.g.
 /// `changes[2].to` with `too_long{max}`, `changes[0].field` with `unknown_field`,
 /// `not_correctable` or `duplicate_field`, `changes` with `no_changes` or `too_many{max}`.
-pub fn check_correction(changes: &[FieldChange], reason: &str, author: &str) -> Result<(), Rejected> {
+pub fn check_correction(
+    changes: &[FieldChange],
+    reason: &str,
+    author: &str,
+) -> Result<(), Rejected> {
     let mut issues = Issues::default();
     let mut found = Vec::new();
     for (field, text) in [("reason", reason), ("author", author)] {
@@ -165,7 +169,8 @@ fn check_change(
             format_args!("{field} is changed twice in one correction"),
         );
     }
-    let limit = limits::find(limits::INTAKE, field).map(|limit| limits::TextLimit { min: 0, ..limit });
+    let limit =
+        limits::find(limits::INTAKE, field).map(|limit| limits::TextLimit { min: 0, ..limit });
     for (name, value) in [("from", &change.from), ("to", &change.to)] {
         if let (Some(limit), Some(value)) = (limit, value) {
             found.extend(limits::refusal_of(&place(name), limit, value));
@@ -452,11 +457,19 @@ mod tests {
             WHY,
             "changes[0].from too_long; changes[0].to too_long",
         );
-        check_shape(&[("chronology", None, Some(&"x".repeat(4001)))], WHY, "changes[0].to too_long");
+        check_shape(
+            &[("chronology", None, Some(&"x".repeat(4001)))],
+            WHY,
+            "changes[0].to too_long",
+        );
     }
     #[test]
     fn reason_and_author_are_held_to_their_length() {
-        check_shape(&[("phone", None, Some("0813"))], &"x".repeat(501), "reason too_long");
+        check_shape(
+            &[("phone", None, Some("0813"))],
+            &"x".repeat(501),
+            "reason too_long",
+        );
         check_shape(&[("phone", None, Some("0813"))], " ", "reason required");
     }
     #[test]
@@ -472,6 +485,10 @@ mod tests {
     }
     #[test]
     fn a_correction_reason_over_its_length_is_refused_at_the_desk() {
-        check(json!({"full_name": "Siti R"}), &"x".repeat(501), "rejected: E reason too_long");
+        check(
+            json!({"full_name": "Siti R"}),
+            &"x".repeat(501),
+            "rejected: E reason too_long",
+        );
     }
 }

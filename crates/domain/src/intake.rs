@@ -140,7 +140,12 @@ pub fn validate_intake(
     now: DateTime<FixedOffset>,
 ) -> Result<Checked<Intake>, Rejected> {
     let mut issues = Issues::default();
-    let intake = read_intake(Input::new(input, crate::limits::INTAKE), new_id, now, &mut issues);
+    let intake = read_intake(
+        Input::new(input, crate::limits::INTAKE),
+        new_id,
+        now,
+        &mut issues,
+    );
     issues.finish(intake)
 }
 
@@ -195,12 +200,10 @@ fn read_intake(
     };
     let case_category = input.required_choice::<CaseCategory>("case_category", issues);
     let place_type = input.required_choice::<PlaceType>("place_type", issues);
-    let accident_location =
-        input.required_text("accident_location", issues);
+    let accident_location = input.required_text("accident_location", issues);
     let chronology = input.required_text("chronology", issues);
     let injury = input.required_text("injury", issues);
-    let police_report_number =
-        input.text("police_report_number", issues);
+    let police_report_number = input.text("police_report_number", issues);
     // Contact and consent.
     let contact_name = input.required_text("contact_name", issues);
     let contact_phone = input.required_text("contact_phone", issues);
@@ -441,11 +444,17 @@ pub(crate) mod tests {
     }
     #[test]
     fn employer_npp_of_a_megabyte() {
-        check(json!({"employer_npp": "9".repeat(1 << 20)}), "E employer_npp too_long");
+        check(
+            json!({"employer_npp": "9".repeat(1 << 20)}),
+            "E employer_npp too_long",
+        );
     }
     #[test]
     fn phone_padded_with_spaces() {
-        check(json!({"phone": format!("0812{}34567890", " ".repeat(30))}), "E phone too_long");
+        check(
+            json!({"phone": format!("0812{}34567890", " ".repeat(30))}),
+            "E phone too_long",
+        );
     }
     #[test]
     fn nik_15_digits() {

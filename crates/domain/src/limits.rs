@@ -72,7 +72,10 @@ pub const INTAKE: &[TextLimit] = &[
 ];
 
 /// What travels with an intake or a note besides its fields: who wrote it and when.
-pub const RECORD_ENVELOPE: &[TextLimit] = &[limit("author", 1, USERNAME), limit("written_at", 1, INSTANT)];
+pub const RECORD_ENVELOPE: &[TextLimit] = &[
+    limit("author", 1, USERNAME),
+    limit("written_at", 1, INSTANT),
+];
 
 /// The treatment note (DOMAIN.md's note table), as typed by a nurse. Numbers may arrive as text.
 pub const NOTE: &[TextLimit] = &[
@@ -128,8 +131,14 @@ pub const ENROLMENT: &[TextLimit] = &[
     limit("device_name", 1, 100),
 ];
 
+/// A clinic's code (`PLKK-BKS-01`): letters, digits, '-', '_' and '.'.
+pub const CLINIC_CODE: usize = 40;
+
 /// A clinic as the branch administrator registers it.
-pub const CLINIC: &[TextLimit] = &[limit("clinic_code", 1, 40), limit("clinic_name", 1, 200)];
+pub const CLINIC: &[TextLimit] = &[
+    limit("clinic_code", 1, CLINIC_CODE),
+    limit("clinic_name", 1, 200),
+];
 
 /// The branch's status of a case (set by a branch officer, pulled by desks).
 pub const CASE_STATUS: &[TextLimit] = &[limit("reason", 1, 500), limit("reference", 1, 100)];
@@ -211,9 +220,15 @@ pub fn refusal_of(field: &str, limit: TextLimit, text: &str) -> Option<Issue> {
     let (rule, bound) = check(limit, text).err()?;
     let length = text.chars().count();
     let (param, message) = if rule == "too_long" {
-        ("max", format!("{field}: must be at most {bound} characters (got {length})"))
+        (
+            "max",
+            format!("{field}: must be at most {bound} characters (got {length})"),
+        )
     } else {
-        ("min", format!("{field}: must be at least {bound} characters (got {length})"))
+        (
+            "min",
+            format!("{field}: must be at least {bound} characters (got {length})"),
+        )
     };
     Some(Issue {
         field: field.to_owned(),
@@ -250,7 +265,9 @@ mod tests {
                 assert!(entry.min <= entry.max, "{name}.{}", entry.field);
                 assert!(entry.max > 0, "{name}.{}", entry.field);
                 assert!(
-                    !table[..index].iter().any(|other| other.field == entry.field),
+                    !table[..index]
+                        .iter()
+                        .any(|other| other.field == entry.field),
                     "{name}.{} twice",
                     entry.field
                 );
@@ -284,11 +301,18 @@ mod tests {
     #[test]
     fn refusals_name_the_field_the_rule_and_the_bound() {
         let issue = refusal(CORRECTION, "reason", &"x".repeat(501)).unwrap();
-        assert_eq!(issue.to_string(), "reason: must be at most 500 characters (got 501) [too_long]");
+        assert_eq!(
+            issue.to_string(),
+            "reason: must be at most 500 characters (got 501) [too_long]"
+        );
         assert_eq!(issue.params["max"], "500");
         assert_eq!(refusal(CORRECTION, "reason", "salah ketik"), None);
-        let issue = refusal_of("entries[2].hash", find(AUDIT_ENTRY, "hash").unwrap(), "ab").unwrap();
-        assert_eq!((issue.field.as_str(), issue.rule.as_str()), ("entries[2].hash", "too_short"));
+        let issue =
+            refusal_of("entries[2].hash", find(AUDIT_ENTRY, "hash").unwrap(), "ab").unwrap();
+        assert_eq!(
+            (issue.field.as_str(), issue.rule.as_str()),
+            ("entries[2].hash", "too_short")
+        );
     }
 
     #[test]

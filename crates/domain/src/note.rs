@@ -99,7 +99,12 @@ pub fn validate_note(
     case_category: CaseCategory,
 ) -> Result<Checked<NoteDraft>, Rejected> {
     let mut issues = Issues::default();
-    let draft = read_note(Input::new(input, crate::limits::NOTE), new_id, case_category, &mut issues);
+    let draft = read_note(
+        Input::new(input, crate::limits::NOTE),
+        new_id,
+        case_category,
+        &mut issues,
+    );
     issues.finish(draft)
 }
 
@@ -187,11 +192,10 @@ fn read_icd10(input: &Input, case_category: CaseCategory, issues: &mut Issues) -
     let mut words: Vec<&str> = Vec::new();
     match input.raw("icd10") {
         None => {}
-        Some(Value::String(text)) => {
-            if input.fits("icd10", text.trim(), issues) {
-                words.extend(split_codes(text));
-            }
+        Some(Value::String(text)) if input.fits("icd10", text.trim(), issues) => {
+            words.extend(split_codes(text));
         }
+        Some(Value::String(_)) => {}
         Some(Value::Array(items)) => {
             for item in items {
                 match item {

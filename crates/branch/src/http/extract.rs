@@ -7,6 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use plkk_domain::limits;
 use plkk_protocol::FieldIssue;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
@@ -44,8 +45,10 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
         let inner = error.inner();
         match inner.classify() {
             Category::Data => {
-                let path = error.path().to_string();
+                let path = limits::clip(&error.path().to_string(), 120);
                 let field = if path == "." { String::new() } else { path };
+                // serde repeats a refused value in full; the answer keeps it short.
+                let inner = limits::clip(&inner.to_string(), limits::MESSAGE - 130);
                 let message = if field.is_empty() {
                     format!("body: {inner}")
                 } else {
@@ -61,12 +64,13 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
                         rule: "invalid_body".to_owned(),
                         severity: "error".to_owned(),
                         message: message.clone(),
+                        params: Default::default(),
                     }],
                     message,
                 }
             }
             Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::MalformedJson(inner.to_string())
+                ApiError::MalformedJson(limits::clip(&inner.to_string(), limits::MESSAGE - 60))
             }
         }
     })?;

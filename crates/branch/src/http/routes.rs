@@ -6,8 +6,8 @@ use axum::extract::{Query, State};
 use axum::Json;
 use chrono::Utc;
 use plkk_protocol::{
-    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, Health,
-    PushRequest, PushResponse, MAX_ENTRIES_PER_PUSH,
+    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, FieldIssue,
+    Health, PushRequest, PushResponse, DEFAULT_CHANGES_PER_PULL, MAX_CHANGES_PER_PULL,
 };
 use serde::Deserialize;
 
@@ -19,11 +19,14 @@ use crate::push::{self, PushError};
 
 /// Query of `GET /changes`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChangesQuery {
     /// The cursor: the `next_cursor` of the last pull (0 or absent the first time).
+    #[param(minimum = 0)]
     since: Option<i64>,
-    /// Most changes to answer (default 500, at most 1000).
+    /// Most changes to answer (default 500). A page also closes before it passes 1 MiB of JSON.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -84,15 +87,7 @@ pub(crate) async fn push(
     AuthDevice(device): AuthDevice,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    if request.entries.len() > MAX_ENTRIES_PER_PUSH {
-        return Err(ApiError::InvalidBody {
-            message: format!(
-                "entries: at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
-                request.entries.len()
-            ),
-            issues: Vec::new(),
-        });
-    }
+    // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422).
     let now = Utc::now();
     let result = state
         .with_db(move |conn| push::apply_batch(conn, device, &request.entries, now))
@@ -154,7 +149,27 @@ pub(crate) async fn changes(
         issues: Vec::new(),
     })?;
     let since = query.since.unwrap_or(0);
-    let limit = query.limit.unwrap_or(changes::DEFAULT_LIMIT);
+    let limit = query.limit.unwrap_or(DEFAULT_CHANGES_PER_PULL);
+    for (field, bad) in [
+        ("since", since < 0),
+        ("limit", !(1..=MAX_CHANGES_PER_PULL).contains(&limit)),
+    ] {
+        if bad {
+            let message = format!(
+                "{field}: since must be 0 or more and limit 1 to {MAX_CHANGES_PER_PULL} (got since={since}, limit={limit})"
+            );
+            return Err(ApiError::InvalidBody {
+                issues: vec![FieldIssue {
+                    field: field.to_owned(),
+                    rule: "out_of_range".to_owned(),
+                    severity: "error".to_owned(),
+                    message: message.clone(),
+                    params: Default::default(),
+                }],
+                message,
+            });
+        }
+    }
     let now = Utc::now();
     let changes = state
         .with_db(move |conn| changes::read(conn, device.clinic_id, device.id, since, limit, now))
