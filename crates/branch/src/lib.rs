@@ -15,6 +15,7 @@ pub mod admin;
 mod audit;
 mod changes;
 mod config;
+mod connections;
 mod db;
 mod enroll;
 mod error;
@@ -25,6 +26,7 @@ mod secrets;
 mod server;
 
 pub use config::{Config, ConfigFile, TlsFiles, DEFAULT_LISTEN};
+pub use connections::{connection_cap, open_file_limit, RESERVED_FILES};
 pub use db::DATABASE_FILE_NAME;
 pub use error::BranchError;
 pub use http::{router, ApiDoc, ApiError, AppState};

@@ -1,6 +1,6 @@
 //! Request extractors with the API's own refusals: [`ApiJson`] tells malformed JSON (400) from
-//! JSON of the wrong shape (422, naming the field by serde's path) and a body over the limit (413,
-//! also after gzip decompression); [`AuthDevice`] turns the bearer token into the device (401).
+//! JSON of the wrong shape (422, naming the field by serde's path), a body over the limit (413,
+//! also after gzip decompression) and a body that does not arrive in time (408); [`AuthDevice`] turns the bearer token into the device (401).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -25,8 +25,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let limit = state.max_body_bytes;
-        let bytes = Bytes::from_request(request, state)
+        let timeout = state.body_timeout;
+        let reading = Bytes::from_request(request, state);
+        let bytes = tokio::time::timeout(timeout, reading)
             .await
+            .map_err(|_| ApiError::BodyTimeout { timeout })?
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::BodyTooLarge { limit }
