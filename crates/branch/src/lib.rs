@@ -29,6 +29,6 @@ pub use config::{Config, ConfigFile, TlsFiles, DEFAULT_LISTEN};
 pub use connections::{connection_cap, open_file_limit, RESERVED_FILES};
 pub use db::DATABASE_FILE_NAME;
 pub use error::BranchError;
-pub use http::{router, ApiDoc, ApiError, AppState};
+pub use http::{openapi_document, router, ApiDoc, ApiError, AppState};
 pub use secrets::{hash_secret, normalize_enrollment_code};
 pub use server::serve;

@@ -26,7 +26,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use extract::{ApiJson, AuthDevice};
-pub use openapi::ApiDoc;
+pub use openapi::{document as openapi_document, ApiDoc};
 
 use crate::BranchError;
 

@@ -11,7 +11,7 @@ use plkk_protocol::{
 };
 use serde::Deserialize;
 
-use super::{ApiDoc, ApiError, ApiJson, AppState, AuthDevice};
+use super::{ApiError, ApiJson, AppState, AuthDevice};
 use crate::audit::{self, AuditError};
 use crate::changes;
 use crate::enroll::{self, EnrollError};
@@ -43,10 +43,13 @@ pub(crate) async fn health() -> Json<Health> {
 #[utoipa::path(post, path = "/api/v1/enroll", tag = "branch", request_body = EnrollRequest,
     responses(
         (status = 200, description = "The device is enrolled; keep the token", body = Enrollment),
-        (status = 400, description = "Not an enrolment code", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, or not an enrolment code", body = ErrorBody),
         (status = 404, description = "Unknown code (enrollment_code_unknown)", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
         (status = 410, description = "Expired or used code", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape", body = ErrorBody)))]
+        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, or a device name over 100 characters", body = ErrorBody)))]
 pub(crate) async fn enroll(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<EnrollRequest>,
@@ -80,8 +83,10 @@ pub(crate) async fn enroll(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "An entry concerns another clinic's case; nothing stored", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape", body = ErrorBody)))]
+        (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries); nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
 pub(crate) async fn push(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
@@ -113,8 +118,10 @@ pub(crate) async fn push(
         (status = 200, description = "How far the device's audit chain is held (acked_seq) and the breaks found; durable", body = AuditPushResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape, over 500 entries, seq below 1, empty actor or action, a hash not 64 lowercase hex digits; nothing stored", body = ErrorBody)))]
+        (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, over 500 entries, seq below 1, empty actor or action, a text over its length, a hash not 64 lowercase hex digits; nothing stored", body = ErrorBody)))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
@@ -138,7 +145,7 @@ pub(crate) async fn audit(
     responses(
         (status = 200, description = "The clinic's changes after the cursor", body = Changes),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
-        (status = 422, description = "Bad query", body = ErrorBody)))]
+        (status = 422, description = "Bad query: an unknown parameter, since below 0, limit outside 1 to 1000", body = ErrorBody)))]
 pub(crate) async fn changes(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
@@ -178,10 +185,9 @@ pub(crate) async fn changes(
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "branch",
-    responses((status = 200, description = "This document")))]
-pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    use utoipa::OpenApi;
-    Json(ApiDoc::openapi())
+    responses((status = 200, description = "This document", body = Object)))]
+pub(crate) async fn openapi_json() -> Json<&'static serde_json::Value> {
+    Json(super::openapi::document())
 }
 
 pub(crate) async fn not_found() -> ApiError {
