@@ -36,6 +36,9 @@ pub enum Fault {
     Signal(std::sync::mpsc::Sender<()>),
 }
 
+/// A request and its answer, as bytes on the wire.
+pub type Exchange = (Vec<u8>, Vec<u8>);
+
 #[derive(Debug, Default)]
 struct Shared {
     faults: Mutex<VecDeque<Fault>>,
@@ -44,7 +47,7 @@ struct Shared {
     bytes_to_desk: AtomicU64,
     requests: AtomicU64,
     /// Some: every passed request and its answer, as bytes on the wire.
-    recorded: Option<Mutex<Vec<(Vec<u8>, Vec<u8>)>>>,
+    recorded: Option<Mutex<Vec<Exchange>>>,
 }
 
 #[derive(Debug)]
@@ -71,7 +74,7 @@ impl FaultProxy {
     }
 
     /// The requests passed so far with their answers (a recording proxy).
-    pub fn exchanges(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+    pub fn exchanges(&self) -> Vec<Exchange> {
         let recorded = self.shared.recorded.as_ref().expect("a recording proxy");
         recorded.lock().unwrap().clone()
     }
