@@ -261,7 +261,16 @@ fn what_desks_send_and_receive_matches_the_openapi_document() {
         !validator(&document, &push_request, "PushRequest").is_valid(&invalid_intake),
         "the document knows employer_npp holds at most 20 characters"
     );
-    let cases: Vec<(&str, &str, Option<&str>, Option<Vec<u8>>, Option<&str>, u16)> = vec![
+    // Method, route, token, body, Content-Encoding, the status expected.
+    type BadRequest<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<Vec<u8>>,
+        Option<&'a str>,
+        u16,
+    );
+    let cases: Vec<BadRequest> = vec![
         (
             "POST",
             "/push",
