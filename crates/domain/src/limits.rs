@@ -315,6 +315,35 @@ mod tests {
         );
     }
 
+    /// `docs/limits.md` lists every table, row for row, and the list ceilings.
+    #[test]
+    fn the_limits_page_says_what_the_tables_say() {
+        let page = include_str!("../../../docs/limits.md");
+        for (name, table) in TABLES {
+            let heading = format!("## {name}\n");
+            let start = page
+                .find(&heading)
+                .unwrap_or_else(|| panic!("docs/limits.md has {heading}"));
+            let section = &page[start + heading.len()..];
+            let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+            let rows: Vec<&str> = section
+                .lines()
+                .filter(|line| line.starts_with("| `"))
+                .collect();
+            let expected: Vec<String> = table
+                .iter()
+                .map(|limit| format!("| `{}` | {} | {} |", limit.field, limit.min, limit.max))
+                .collect();
+            assert_eq!(rows, expected, "docs/limits.md, {name}");
+        }
+        for row in [
+            format!("| changes in one correction | {CORRECTION_CHANGES} |"),
+            format!("| ICD-10 codes on one note | {ICD10_CODES} |"),
+        ] {
+            assert!(page.contains(&row), "docs/limits.md has {row}");
+        }
+    }
+
     #[test]
     fn unknown_fields_are_still_bounded() {
         assert_eq!(max_of(INTAKE, "nik"), 16);
