@@ -74,7 +74,7 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
     let mut refuse = |field: &str, rule: &str, message: &str| {
         errors.push(field_error(field, rule, format!("{field}: {message}")));
     };
-    let username_ok = (2..=32).contains(&new.username.len())
+    let username_ok = limits::refusal(limits::ACCOUNT, "username", new.username).is_none()
         && new
             .username
             .chars()
@@ -116,7 +116,8 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
 }
 
 fn is_pin(pin: &str) -> bool {
-    pin.len() == 6 && pin.chars().all(|c| c.is_ascii_digit())
+    limits::refusal(limits::ACCOUNT, "pin", pin).is_none()
+        && pin.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Inserts an account row (inside the caller's transaction).
