@@ -100,6 +100,16 @@ pub fn apply_changes(
                 correction,
                 conflicts,
             } => {
+                // Kept and shown only if it is a correction this desk would accept.
+                let shape = plkk_domain::check_correction(
+                    &correction.domain_changes(),
+                    &correction.reason,
+                    &correction.author,
+                );
+                if shape.is_err() {
+                    tally.skipped += 1;
+                    continue;
+                }
                 let this_desk = *origin_device == own_device || own_entry(&tx, correction.id)?;
                 keep_conflict(&tx, correction, Some(*origin_device), this_desk, conflicts)?;
                 tally.conflicts += 1;
