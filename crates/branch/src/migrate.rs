@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_audit",
         include_str!("../../../migrations/branch/0002_audit.sql"),
     ),
+    (
+        "0010_console",
+        include_str!("../../../migrations/branch/0010_console.sql"),
+    ),
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {

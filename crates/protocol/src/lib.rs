@@ -54,6 +54,11 @@ pub const DEFAULT_CHANGES_PER_PULL: u32 = 500;
 /// page before it passes this (a page always holds at least one change, and one change of valid
 /// records is far smaller).
 pub const MAX_CHANGES_PAGE_BYTES: usize = 1024 * 1024;
+/// The header in which a desk tells the branch, on every pull, how many of its outbox entries
+/// are not yet confirmed (a count, 0 or more). With its `Date` (the desk's clock) and
+/// `User-Agent` (`plkk-desk/VERSION`) the branch console shows it per desk.
+pub const OUTBOX_WAITING_HEADER: &str = "plkk-outbox-waiting";
+
 /// Largest answer a desk reads from the branch (after gzip decompression); anything larger is an
 /// unexpected answer.
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;

@@ -3,6 +3,8 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::header::{DATE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::Json;
 use chrono::Utc;
 use plkk_protocol::{
@@ -14,8 +16,10 @@ use serde::Deserialize;
 use super::{ApiError, ApiJson, AppState, AuthDevice};
 use crate::audit::{self, AuditError};
 use crate::changes;
+use crate::clinics::{self, SyncReport};
 use crate::enroll::{self, EnrollError};
 use crate::push::{self, PushError};
+use plkk_protocol::OUTBOX_WAITING_HEADER;
 
 /// Query of `GET /changes`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -140,7 +144,12 @@ pub(crate) async fn audit(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/changes", tag = "branch", params(ChangesQuery),
+#[utoipa::path(get, path = "/api/v1/changes", tag = "branch",
+    params(
+        ChangesQuery,
+        ("plkk-outbox-waiting" = Option<u64>, Header, description = "The desk's outbox entries not yet confirmed, for the branch console"),
+        ("date" = Option<String>, Header, description = "The desk's clock (HTTP date); the console shows the offset from the branch's"),
+        ("user-agent" = Option<String>, Header, description = "plkk-desk/VERSION: the console shows the version")),
     security(("device_token" = [])),
     responses(
         (status = 200, description = "The clinic's changes after the cursor", body = Changes),
@@ -149,6 +158,7 @@ pub(crate) async fn audit(
 pub(crate) async fn changes(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
+    headers: HeaderMap,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     let Query(query) = query.map_err(|rejection| ApiError::InvalidBody {
@@ -177,9 +187,23 @@ pub(crate) async fn changes(
             });
         }
     }
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+    };
+    // What the desk says about itself: shown on the console's clinics page.
+    let report = SyncReport::from_headers(
+        header(DATE.as_str()),
+        header(USER_AGENT.as_str()),
+        header(OUTBOX_WAITING_HEADER),
+    );
     let now = Utc::now();
     let changes = state
-        .with_db(move |conn| changes::read(conn, device.clinic_id, device.id, since, limit, now))
+        .with_db(move |conn| {
+            clinics::record_sync(conn, device.id, &report, now)?;
+            changes::read(conn, device.clinic_id, device.id, since, limit, now)
+        })
         .await??;
     Ok(Json(changes))
 }
