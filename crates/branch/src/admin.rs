@@ -15,7 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use crate::audit::{AuditChainReport, StoredAuditEntry, CHANGED_AFTER_SENT};
-pub use crate::cases::{CaseOrigin, CaseRecord, StatusChange};
+pub use crate::cases::{case_json, CaseOrigin, CaseRecord, StatusChange};
 pub use crate::clinics::{
     AuditState, ClinicRow, DeviceRow, DeviceSync, ENROLLMENT_CODE_VALIDITY_HOURS,
 };

@@ -97,7 +97,7 @@ pub struct InboxRow {
     /// Received within 2×24 h of the accident.
     pub within_deadline: bool,
     pub status: String,
-    /// Days left to decide (negative: days overdue); None once decided.
+    /// Days left to decide, rounded up (negative: days overdue); None once decided.
     pub days_left: Option<i64>,
     pub has_conflict: bool,
     pub clock_flagged: bool,
@@ -219,7 +219,7 @@ pub(crate) fn page(
                 status: row.get(10)?,
                 days_left: decided_at
                     .is_none()
-                    .then(|| (deadline - now.timestamp()).div_euclid(DAY)),
+                    .then(|| whole_days(deadline - now.timestamp())),
                 has_conflict: row.get(12)?,
                 clock_flagged: row.get(13)?,
             })
@@ -232,6 +232,16 @@ pub(crate) fn page(
         rows,
         has_more,
     })
+}
+
+/// Seconds as days, rounded away from zero: a case received a moment ago has 30 days left, one
+/// a second past its deadline is 1 day overdue.
+fn whole_days(seconds: i64) -> i64 {
+    if seconds >= 0 {
+        (seconds + DAY - 1) / DAY
+    } else {
+        -((-seconds + DAY - 1) / DAY)
+    }
 }
 
 /// What the search box asks for.

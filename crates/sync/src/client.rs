@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use plkk_protocol::{
     AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody,
-    PushResponse, MAX_ANSWER_BYTES,
+    PushResponse, MAX_ANSWER_BYTES, OUTBOX_WAITING_HEADER,
 };
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, DATE};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -77,13 +77,21 @@ impl BranchClient {
         self.send_post("/audit", body, gzipped).await
     }
 
-    pub(crate) async fn changes(&self, since: i64, limit: u32) -> Result<Changes, SyncError> {
+    /// One page of the changes feed; `waiting` (entries not yet confirmed) goes in the
+    /// `Plkk-Outbox-Waiting` header for the branch console.
+    pub(crate) async fn changes(
+        &self,
+        since: i64,
+        limit: u32,
+        waiting: u64,
+    ) -> Result<Changes, SyncError> {
         let url = format!(
             "{}?since={since}&limit={limit}",
             self.address.api("/changes")
         );
         let response = self
             .authorized(self.http.get(&url))
+            .header(OUTBOX_WAITING_HEADER, waiting)
             .send()
             .await
             .map_err(|error| self.transport(error))?;
@@ -115,7 +123,12 @@ impl BranchClient {
         self.answer(response).await
     }
 
+    /// Adds the token, and the desk's clock as the `Date` header (the branch shows the offset).
     fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let date = chrono::Utc::now()
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        let request = request.header(DATE, date);
         match &self.token {
             Some(token) => request.header(AUTHORIZATION, format!("Bearer {token}")),
             None => request,

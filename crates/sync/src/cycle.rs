@@ -271,8 +271,13 @@ async fn pull(
     summary: &mut SyncSummary,
 ) -> Result<(), SyncError> {
     let mut cursor = db.call(|store| plkk_store::sync_cursor(store)).await?;
+    // What is still unconfirmed after the push: the branch console shows it per desk.
+    let waiting = db
+        .call(|store| plkk_store::sync_counts(store))
+        .await?
+        .unconfirmed();
     loop {
-        let page = client.changes(cursor, CHANGES_PER_PULL).await?;
+        let page = client.changes(cursor, CHANGES_PER_PULL, waiting).await?;
         summary.clock_offset_seconds = Some(offset_from(page.server_time));
         let next_cursor = page.next_cursor.max(cursor);
         let changes = page.changes;
