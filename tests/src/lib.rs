@@ -1,9 +1,11 @@
 //! Shared helpers for the integration tests and the benchmark: where the workspace's programs are,
-//! sample records, and the real desktop window driven through WebDriver.
+//! sample records, the real desktop window driven through WebDriver, and a headless Chromium for
+//! the branch console.
 pub mod accounts;
 pub mod bins;
 pub mod branch;
 pub mod branch_process;
+pub mod console_browser;
 pub mod desk_window;
 pub mod fault_proxy;
 pub mod samples;

@@ -60,8 +60,8 @@ pub(crate) fn page(signed: &Signed, nav: Nav, title: &str, here: &str, body: Mar
                 }
             }
             div.who {
-                span data-testid="officer" {
-                    (signed.session.display_name) " · " (words::role_label(lang, signed.session.role.as_str()))
+                span data-testid="officer" title=(words::role_label(lang, signed.session.role.as_str())) {
+                    (signed.session.display_name)
                 }
                 (language_form(lang, csrf, here))
                 form method="post" action="/sign-out" {
