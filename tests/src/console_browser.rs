@@ -79,7 +79,11 @@ impl ConsoleBrowser {
             if let Some(Ok(Some(status))) = self.driver.as_mut().map(Child::try_wait) {
                 panic!("chromedriver exited ({status}): {}", self.log());
             }
-            assert!(Instant::now() < deadline, "chromedriver did not listen: {}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen: {}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -152,7 +156,10 @@ impl ConsoleBrowser {
     /// Types `text` into the form field named `name` (after clearing it).
     pub async fn fill(&self, name: &str, text: &str) {
         let field = self.find(&format!(r#"[name="{name}"]"#)).await;
-        field.clear().await.unwrap_or_else(|error| panic!("clear {name}: {error}"));
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|error| panic!("clear {name}: {error}"));
         field
             .send_keys(text)
             .await

@@ -59,7 +59,16 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     ok(
         branch_cli(
             &data,
-            &["officer", "add", "--username", "dewi", "--name", "Dewi Kepala Cabang", "--role", "admin"],
+            &[
+                "officer",
+                "add",
+                "--username",
+                "dewi",
+                "--name",
+                "Dewi Kepala Cabang",
+                "--role",
+                "admin",
+            ],
             ADMIN_PASSWORD,
         ),
         "the first administrator",
@@ -67,7 +76,16 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     ok(
         branch_cli(
             &data,
-            &["officer", "add", "--username", "lihat", "--name", "Lia Pemantau", "--role", "viewer"],
+            &[
+                "officer",
+                "add",
+                "--username",
+                "lihat",
+                "--name",
+                "Lia Pemantau",
+                "--role",
+                "viewer",
+            ],
             VIEWER_PASSWORD,
         ),
         "a viewer",
@@ -90,9 +108,13 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     browser.open("/clinics").await;
     browser.fill("clinic_code", "PLKK-BKS-01").await;
     browser.fill("clinic_name", "Klinik Sehat Cikarang").await;
-    browser.click(r#"form[action="/clinics"] button[type="submit"]"#).await;
+    browser
+        .click(r#"form[action="/clinics"] button[type="submit"]"#)
+        .await;
     browser.find(r#"[data-testid="notice"]"#).await;
-    browser.click(r#"[data-clinic="PLKK-BKS-01"] [data-testid="issue-code"]"#).await;
+    browser
+        .click(r#"[data-clinic="PLKK-BKS-01"] [data-testid="issue-code"]"#)
+        .await;
     let code = browser.text(r#"[data-testid="enrollment-code"]"#).await;
     assert_eq!(code.len(), 14, "{code}");
 
@@ -100,7 +122,12 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     let desk = desk_dir.path();
     accounts::set_up_desk(desk);
     ok(
-        bins::run_plkk_as(desk, ADMIN, &["enroll", "--branch", &branch.url(), "--code", &code], ""),
+        bins::run_plkk_as(
+            desk,
+            ADMIN,
+            &["enroll", "--branch", &branch.url(), "--code", &code],
+            "",
+        ),
         "plkk enroll with the console's code",
     );
     let intake = samples::intake();
@@ -116,9 +143,14 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     let nik = intake["nik"].as_str().unwrap();
     browser.open("/").await;
     browser.find(r#"[data-testid="inbox"]"#).await;
-    assert!(browser.source().await.contains(full_name), "the synced case is in the inbox");
+    assert!(
+        browser.source().await.contains(full_name),
+        "the synced case is in the inbox"
+    );
     browser.fill("q", &nik[..8]).await;
-    browser.click(r#"form.filters .search button[type="submit"]"#).await;
+    browser
+        .click(r#"form.filters .search button[type="submit"]"#)
+        .await;
     let rows = browser.find_all("table.inbox tbody tr").await;
     assert_eq!(rows.len(), 1, "one case for NIK prefix {}", &nik[..8]);
     if let Ok(path) = std::env::var("PLKK_CONSOLE_SCREENSHOT") {
@@ -143,19 +175,30 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     browser.click(r#"form.status button[type="submit"]"#).await;
     let saved = browser.text(r#"[data-testid="notice"]"#).await;
     assert!(saved.contains("Status tersimpan"), "{saved}");
-    assert!(browser.text(r#"[data-testid="case-status"]"#).await.contains("Surat jaminan terbit"));
-    ok(bins::run_plkk(desk, &["sync"], ""), "plkk sync pulls the status");
+    assert!(browser
+        .text(r#"[data-testid="case-status"]"#)
+        .await
+        .contains("Surat jaminan terbit"));
+    ok(
+        bins::run_plkk(desk, &["sync"], ""),
+        "plkk sync pulls the status",
+    );
     let shown: Value = serde_json::from_str(&ok(
         bins::run_plkk(desk, &["intake", "show", &case_id, "--json"], ""),
         "plkk intake show",
     ))
     .unwrap();
-    assert_eq!(shown["branch_status"]["status"], "guarantee_issued", "{shown}");
+    assert_eq!(
+        shown["branch_status"]["status"], "guarantee_issued",
+        "{shown}"
+    );
     assert_eq!(shown["branch_status"]["reference"], REFERENCE, "{shown}");
 
     // 6. Revoke the desk after its confirmation page; its next sync is refused.
     browser.open("/clinics").await;
-    browser.click(r#"[data-clinic="PLKK-BKS-01"] [data-testid="revoke"]"#).await;
+    browser
+        .click(r#"[data-clinic="PLKK-BKS-01"] [data-testid="revoke"]"#)
+        .await;
     browser.click(r#"[data-testid="confirm-revoke"]"#).await;
     browser.find(r#"[data-testid="notice"]"#).await;
     let refused_sync = bins::run_plkk(desk, &["sync"], "");
@@ -174,22 +217,44 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     browser.find(r#"[data-testid="officer"]"#).await;
     browser.open(&format!("/cases/{case_id}")).await;
     browser.find(r#"[data-testid="case-status"]"#).await;
-    assert!(browser.find_all(r#"select[name="status"]"#).await.is_empty(), "no status form");
-    assert!(browser.find_all(r#"form.status button"#).await.is_empty(), "no status button");
+    assert!(
+        browser
+            .find_all(r#"select[name="status"]"#)
+            .await
+            .is_empty(),
+        "no status form"
+    );
+    assert!(
+        browser.find_all(r#"form.status button"#).await.is_empty(),
+        "no status button"
+    );
     let page = browser.source().await;
-    let start = page.find(r#"name="csrf" value=""#).expect("the sign-out form's token") + 19;
+    let start = page
+        .find(r#"name="csrf" value=""#)
+        .expect("the sign-out form's token")
+        + 19;
     let csrf = &page[start..start + 64];
-    let session = browser.cookie("plkk_session").await.expect("the viewer's session");
+    let session = browser
+        .cookie("plkk_session")
+        .await
+        .expect("the viewer's session");
     let forged = reqwest::Client::new()
         .post(format!("{}/cases/{case_id}/status", branch.url()))
         .header("cookie", format!("plkk_session={session}"))
-        .form(&[("status", "not_eligible"), ("reason", "dipalsukan"), ("csrf", csrf)])
+        .form(&[
+            ("status", "not_eligible"),
+            ("reason", "dipalsukan"),
+            ("csrf", csrf),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(forged.status(), reqwest::StatusCode::FORBIDDEN);
     let (case, _) =
         plkk_branch::admin::show_case(&data, case_id.parse().unwrap()).expect("the case");
-    assert_eq!(case.status, "guarantee_issued", "the forged POST changed nothing");
+    assert_eq!(
+        case.status, "guarantee_issued",
+        "the forged POST changed nothing"
+    );
     browser.close().await;
 }

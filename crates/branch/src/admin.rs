@@ -145,6 +145,47 @@ pub fn officer_audit(data_dir: &Path, limit: Option<u32>) -> Result<OfficerAudit
     officer_audit::read(&db::open(data_dir)?, limit)
 }
 
+/// What `POST /api/v1/push` does for the enrolled, unrevoked device `device_id`, with the
+/// branch's clock at `now`: for replaying desks' records and for the benchmarks, which need
+/// cases received over months. One receipt per entry, as the API answers.
+pub fn push_as_device(
+    data_dir: &Path,
+    device_id: Uuid,
+    entries: &[plkk_protocol::PushEntry],
+    now: DateTime<Utc>,
+) -> Result<Vec<plkk_protocol::Receipt>, BranchError> {
+    let mut conn = db::open(data_dir)?;
+    let found: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT clinic_id, revoked_at FROM devices WHERE id = ?1",
+            [device_id.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let clinic_id = match found {
+        Some((clinic_id, None)) => clinic_id,
+        Some((_, Some(_))) => {
+            return Err(BranchError::Invalid(format!(
+                "device {device_id} is revoked"
+            )))
+        }
+        None => {
+            return Err(BranchError::NotFound {
+                what: "device",
+                name: device_id.to_string(),
+            })
+        }
+    };
+    let device = crate::push::Device {
+        id: device_id,
+        clinic_id,
+    };
+    crate::push::apply_batch(&mut conn, device, entries, now).map_err(|error| match error {
+        crate::push::PushError::Branch(error) => error,
+        forbidden => BranchError::Invalid(forbidden.to_string()),
+    })
+}
+
 /// Rows in each table of records.
 pub fn count_records(data_dir: &Path) -> Result<RecordCounts, BranchError> {
     let conn = db::open(data_dir)?;

@@ -32,6 +32,8 @@ pub const MAX_PAGE: u32 = 10_000;
 /// The branch concludes a case within this many days of receiving it (DOMAIN.md, step 6).
 pub const CONCLUDE_WITHIN_DAYS: i64 = 30;
 const DAY: i64 = 86_400;
+/// From this many NIK and KPJ matches on, a search prefix counts as common (see `page`).
+const COMMON_PREFIX_MATCHES: i64 = 2_000;
 
 /// The yes/no filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,15 +131,22 @@ pub(crate) fn page(
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<SqlValue> = Vec::new();
     let mut from = "inbox x".to_owned();
+    let mut order = "x.seq";
     if let Some(search) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         if let Some(refusal) = limits::refusal(limits::CONSOLE, "q", search) {
             return Err(BranchError::Refused(refusal));
         }
         match Search::of(search) {
             Search::Identity(prefix) => {
-                conditions
-                    .push("((x.nik >= ? AND x.nik < ?) OR (x.kpj >= ? AND x.kpj < ?))".to_owned());
                 let end = format!("{prefix}\u{FFFF}");
+                // A short prefix matches most cases: then walking the newest first and testing
+                // each is quicker than sorting every match; a long one matches a few, found
+                // through the NIK and KPJ indexes. Counting (up to a bound) tells which.
+                let common = prefix_matches(conn, &prefix, &end)? >= COMMON_PREFIX_MATCHES;
+                let plus = if common { "+" } else { "" };
+                conditions.push(format!(
+                    "(({plus}x.nik >= ? AND {plus}x.nik < ?) OR ({plus}x.kpj >= ? AND {plus}x.kpj < ?))"
+                ));
                 values.extend([
                     SqlValue::Text(prefix.clone()),
                     SqlValue::Text(end.clone()),
@@ -146,7 +155,10 @@ pub(crate) fn page(
                 ]);
             }
             Search::Name(expression) => {
-                from = "inbox_names JOIN inbox x ON x.seq = inbox_names.rowid".to_owned();
+                // The name index walks its matches newest first and stops at the page's end,
+                // whatever other filter is set (CROSS JOIN keeps it the outer loop).
+                from = "inbox_names CROSS JOIN inbox x ON x.seq = inbox_names.rowid".to_owned();
+                order = "inbox_names.rowid";
                 conditions.push("inbox_names MATCH ?".to_owned());
                 values.push(SqlValue::Text(expression));
             }
@@ -187,7 +199,7 @@ pub(crate) fn page(
         "SELECT x.intake_id, x.full_name, x.nik, x.kpj, k.code, k.name, x.segment,
                 json_extract(c.record, '$.accident_at'), x.received_at, x.reported_late,
                 x.status, x.decided_at, x.has_conflict, x.clock_flagged
-         FROM (SELECT x.seq FROM {from} {filter} ORDER BY x.seq DESC LIMIT ? OFFSET ?) p
+         FROM (SELECT x.seq FROM {from} {filter} ORDER BY {order} DESC LIMIT ? OFFSET ?) p
          JOIN inbox x ON x.seq = p.seq
          JOIN clinics k ON k.id = x.clinic_id
          JOIN cases c ON c.intake_id = x.intake_id
@@ -232,6 +244,16 @@ pub(crate) fn page(
         rows,
         has_more,
     })
+}
+
+/// How many NIKs and KPJs start with the prefix (counted up to the bound in each index).
+fn prefix_matches(conn: &Connection, prefix: &str, end: &str) -> Result<i64, BranchError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE nik >= ?1 AND nik < ?2 LIMIT ?3))
+                  + (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE kpj >= ?1 AND kpj < ?2 LIMIT ?3))",
+        )?
+        .query_row(rusqlite::params![prefix, end, COMMON_PREFIX_MATCHES], |row| row.get(0))?)
 }
 
 /// Seconds as days, rounded away from zero: a case received a moment ago has 30 days left, one
@@ -285,6 +307,78 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An inbox of `count` rows written straight into the projection, beside bare case rows
+    /// (foreign keys off: no intakes or entries behind them), NIKs `3216…` and `3275…`
+    /// alternating.
+    fn inbox_of(count: i64) -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::apply(&mut conn).unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute(
+            "INSERT INTO clinics (id, code, name, created_at) VALUES (1, 'K', 'Klinik', 'x')",
+            [],
+        )
+        .unwrap();
+        let tx = conn.transaction().unwrap();
+        for seq in 1..=count {
+            let nik = format!("{}{seq:012}", if seq % 2 == 0 { "3216" } else { "3275" });
+            tx.execute(
+                "INSERT INTO cases (intake_id, clinic_id, record, warnings, status, status_changed_at)
+                 VALUES (?1, 1, '{\"accident_at\":\"2027-01-15T10:00:00+07:00\"}', '[]', 'received', 'x')",
+                [format!("case-{seq}")],
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO inbox (seq, intake_id, clinic_id, device_id, received_at, accident_at,
+                    accident_month, full_name, nik, kpj, segment, status, reported_late)
+                 VALUES (?1, ?2, 1, 'd', 1800000000, 1799990000, '2027-01', 'Siti Aminah', ?3,
+                    NULL, 'PU', 'received', 0)",
+                rusqlite::params![seq, format!("case-{seq}"), nik],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        conn
+    }
+
+    fn found(conn: &Connection, q: &str, page: u32) -> Vec<String> {
+        let query = InboxQuery {
+            q: Some(q.to_owned()),
+            page,
+            ..Default::default()
+        };
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        super::page(conn, &query, now)
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|row| row.id)
+            .collect()
+    }
+
+    #[test]
+    fn common_and_rare_prefixes_find_the_same_cases_newest_first() {
+        let conn = inbox_of(5_000);
+        assert!(prefix_matches(&conn, "3216", "3216\u{FFFF}").unwrap() >= COMMON_PREFIX_MATCHES);
+        let common = found(&conn, "3216", 1);
+        let expected: Vec<String> = (0..50).map(|n| format!("case-{}", 5_000 - 2 * n)).collect();
+        assert_eq!(common, expected, "every second case, newest first");
+        assert_eq!(found(&conn, "3216", 3)[0], "case-4800");
+        let rare = found(&conn, "321600000000049", 1);
+        assert!(prefix_matches(&conn, "321600000000049", "321600000000049\u{FFFF}").unwrap() < 100);
+        let expected: Vec<String> = (0..5)
+            .rev()
+            .map(|n| format!("case-{}", 490 + 2 * n))
+            .collect();
+        assert_eq!(rare, expected);
+        assert_eq!(
+            found(&conn, "siti", 2).len(),
+            50,
+            "names: the second page is full"
+        );
+        assert_eq!(found(&conn, "siti", 1)[0], "case-5000");
+    }
 
     fn check(typed: &str, expected: Search) {
         assert_eq!(Search::of(typed), expected, "typed {typed:?}");

@@ -17,8 +17,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::labels::{field_label, status_label};
 use super::layout::{self, branch_time, desk_time, field_error, notice, page, Nav};
-use super::words::{field_label, status_label, Lang};
+use super::words::Lang;
 use super::{call, see_other, Failure, Problem, Signed};
 use crate::cases::{self, CaseRecord, StatusChange};
 use crate::http::AppState;

@@ -14,8 +14,8 @@ use plkk_domain::Issue;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::labels::with_n;
 use super::layout::{self, branch_time, field_error, notice, page, Nav};
-use super::words::with_n;
 use super::{call, see_other, Failure, Problem, Signed};
 use crate::clinics::{self, ClinicRow, DeviceRow, CLOCK_FLAG_SECONDS};
 use crate::http::AppState;

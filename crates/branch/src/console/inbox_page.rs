@@ -13,9 +13,9 @@ use plkk_domain::{Issue, Segment};
 use plkk_protocol::CaseStatus;
 use serde::Deserialize;
 
+use super::labels::{status_label, with_n};
 use super::layout::{self, branch_time, desk_time, field_error, page, Nav};
 use super::sign_in::sign_in_page;
-use super::words::{status_label, with_n};
 use super::{call, Failure, Problem, Signed, Visit};
 use crate::clinics::{self, ClinicRow};
 use crate::http::AppState;

@@ -8,7 +8,8 @@ use chrono::{DateTime, FixedOffset, Local, Utc};
 use maud::{html, Markup, DOCTYPE};
 use plkk_domain::Issue;
 
-use super::words::{self, Lang};
+use super::labels;
+use super::words::Lang;
 use super::Signed;
 use crate::officers::ConsoleAction;
 
@@ -60,7 +61,7 @@ pub(crate) fn page(signed: &Signed, nav: Nav, title: &str, here: &str, body: Mar
                 }
             }
             div.who {
-                span data-testid="officer" title=(words::role_label(lang, signed.session.role.as_str())) {
+                span data-testid="officer" title=(labels::role_label(lang, signed.session.role.as_str())) {
                     (signed.session.display_name)
                 }
                 (language_form(lang, csrf, here))
@@ -146,7 +147,7 @@ pub(crate) fn field_error(lang: Lang, issue: Option<&Issue>, field: &str) -> Mar
         None => html! {},
         Some(issue) => html! {
             p.field-error id={ "error-" (field) } data-field=(field) role="alert" {
-                (words::refusal_message(lang, &issue.field, &issue.rule, &issue.params))
+                (labels::refusal_message(lang, &issue.field, &issue.rule, &issue.params))
             }
         },
     }

@@ -22,6 +22,7 @@
 mod case_page;
 mod clinics_page;
 mod inbox_page;
+mod labels;
 mod layout;
 mod officers_page;
 mod reports_page;

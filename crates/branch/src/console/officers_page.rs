@@ -12,8 +12,8 @@ use maud::{html, Markup};
 use plkk_domain::Issue;
 use serde::Deserialize;
 
+use super::labels::{role_label, with_n};
 use super::layout::{self, branch_time, field_error, notice, page, Nav};
-use super::words::{role_label, with_n};
 use super::{call, see_other, Failure, Signed};
 use crate::http::AppState;
 use crate::officer_audit;
@@ -205,9 +205,12 @@ pub(crate) async fn add(
 }
 
 fn refused_issue(field: &str, rule: &str, message: &str) -> Issue {
-    match BranchError::refused(field, rule, message) {
-        BranchError::Refused(issue) => issue,
-        _ => unreachable!("refused() makes a Refused"),
+    Issue {
+        field: field.to_owned(),
+        rule: rule.to_owned(),
+        severity: plkk_domain::Severity::Error,
+        message: message.to_owned(),
+        params: Default::default(),
     }
 }
 
@@ -216,6 +219,10 @@ pub(crate) async fn confirm_remove(
     Path(username): Path<String>,
 ) -> Result<Response, Failure> {
     signed.require(ConsoleAction::Administer)?;
+    let max = plkk_domain::limits::max_of(plkk_domain::limits::OFFICER, "username");
+    if username.chars().count() > max {
+        return Err(signed.failure(super::Problem::NotFound));
+    }
     let words = signed.lang.words();
     let body = html! {
         p { strong { (username) } }

@@ -100,7 +100,7 @@ pub(crate) async fn download(
     let months = match form.months() {
         Ok(months) => months,
         Err(BranchError::Refused(issue)) => {
-            let message = super::words::refusal_message(
+            let message = super::labels::refusal_message(
                 signed.lang,
                 &issue.field,
                 &issue.rule,

@@ -11,8 +11,9 @@ use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
 
+use super::labels::with_n;
 use super::layout::{self, bare_page};
-use super::words::{with_n, Lang};
+use super::words::Lang;
 use super::{
     call, console_cookie, expired_cookie, local_path, see_other, set_cookie, Failure, Problem,
     Signed, Visit, LANG_COOKIE, SESSION_COOKIE, SIGN_IN_COOKIE,
