@@ -89,6 +89,7 @@ pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
             field,
             rule: rule.to_owned(),
             severity: "error".to_owned(),
+            params: Default::default(),
         });
     };
     if entries.len() > MAX_ENTRIES_PER_PUSH {

@@ -2,6 +2,10 @@
 //! id), validated with `plkk-domain`, in one transaction for the whole batch. A bad entry is
 //! answered `rejected` without touching the others; a correction whose `from` values no longer
 //! match is kept as a `conflict`; an entry of another clinic's case refuses the whole batch.
+//!
+//! Rules that depend on "now" are judged against the desk's own clock ([`Clocks`]), never the
+//! branch's: a desk whose clock runs fast admits a patient "now" by its clock, and that admission
+//! is valid. The desk's clock and its measured offset are kept with each stored entry.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::{Intake, Issue, JsonObject, Note, Severity};
@@ -45,17 +49,44 @@ impl From<serde_json::Error> for PushError {
     }
 }
 
+/// The two clocks of a push: the branch's when the request arrived, and the desk's when it sent
+/// it (`PushRequest::desk_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Clocks {
+    pub(crate) branch: DateTime<Utc>,
+    pub(crate) desk: Option<DateTime<FixedOffset>>,
+}
+
+impl Clocks {
+    /// "Now" for the rules of a record the desk wrote at `written_at` (its clock): the later of
+    /// when it wrote the record and when it sent it, both by the desk's clock. The desk checked
+    /// the same rules against `written_at` when it saved; a later clock never refuses more, so
+    /// the branch refuses nothing the desk accepted for its time alone, also when the desk's
+    /// clock was put right between saving and sending. Without the desk's clock (a desk from
+    /// before `desk_time`), the branch's stands in for it.
+    pub(crate) fn for_record(&self, written_at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+        let sent = self.desk.unwrap_or_else(|| self.branch.fixed_offset());
+        written_at.max(sent).with_timezone(written_at.offset())
+    }
+
+    /// The desk's clock minus the branch's, in whole seconds (positive: the desk runs fast).
+    pub(crate) fn desk_offset_seconds(&self) -> Option<i64> {
+        self.desk
+            .map(|desk| (desk.with_timezone(&Utc) - self.branch).num_seconds())
+    }
+}
+
 /// Applies `entries` from `device` in one transaction and answers one receipt per entry, in order.
 pub(crate) fn apply_batch(
     conn: &mut Connection,
     device: Device,
     entries: &[PushEntry],
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
-        receipts.push(apply_entry(&tx, device, entry, now)?);
+        receipts.push(apply_entry(&tx, device, entry, clocks)?);
     }
     tx.commit()?;
     Ok(receipts)
@@ -65,7 +96,7 @@ fn apply_entry(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
     if let Some(receipt) = earlier_receipt(tx, device, entry)? {
         return Ok(receipt);
@@ -78,9 +109,9 @@ fn apply_entry(
         }
     }
     let applied = match entry.kind {
-        EntryKind::Intake => apply_intake(tx, device, entry, now)?,
-        EntryKind::IntakeCorrection => apply_correction(tx, device, entry, now)?,
-        EntryKind::Note => apply_note(tx, device, entry, now)?,
+        EntryKind::Intake => apply_intake(tx, device, entry, clocks)?,
+        EntryKind::IntakeCorrection => apply_correction(tx, device, entry, clocks)?,
+        EntryKind::Note => apply_note(tx, device, entry, clocks)?,
     };
     Ok(applied)
 }
@@ -132,8 +163,9 @@ fn apply_intake(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     let payload: IntakePayload = match parse_payload(entry) {
         Ok(payload) => payload,
         Err(receipt) => return Ok(*receipt),
@@ -154,7 +186,7 @@ fn apply_intake(
             ));
         }
     }
-    let clock = now.with_timezone(payload.written_at.offset());
+    let clock = clocks.for_record(payload.written_at);
     let checked = match plkk_domain::validate_intake(&payload.intake, entry.record_id, clock) {
         Ok(checked) => checked,
         Err(rejection) => {
@@ -164,7 +196,7 @@ fn apply_intake(
         }
     };
     let receipt = applied(entry, now, &checked.warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     let record = serde_json::to_string(&checked.record)?;
     let warnings = serde_json::to_string(&checked.warnings)?;
     tx.prepare_cached(
@@ -206,8 +238,9 @@ fn apply_correction(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     let payload: CorrectionPayload = match parse_payload(entry) {
         Ok(payload) => payload,
         Err(receipt) => return Ok(*receipt),
@@ -241,7 +274,7 @@ fn apply_correction(
         })
         .collect();
     if !conflicts.is_empty() {
-        return store_conflict(tx, device, entry, &payload, conflicts, now);
+        return store_conflict(tx, device, entry, &payload, conflicts, clocks);
     }
     // Fields already at the desk's value (the same change made elsewhere) are not changes.
     let mut changes = JsonObject::new();
@@ -251,7 +284,7 @@ fn apply_correction(
             changes.insert(change.field.clone(), to);
         }
     }
-    let clock = now.with_timezone(payload.written_at.offset());
+    let clock = clocks.for_record(payload.written_at);
     let (corrected, applied_changes, warnings) = if changes.is_empty() {
         (None, Vec::new(), Vec::new())
     } else {
@@ -268,7 +301,7 @@ fn apply_correction(
         }
     };
     let receipt = applied(entry, now, &warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO corrections (id, intake_id, entry_seq, changes, reason, author, written_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -300,8 +333,9 @@ fn store_conflict(
     entry: &PushEntry,
     payload: &CorrectionPayload,
     conflicts: Vec<FieldConflict>,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     let receipt = Receipt {
         entry_id: entry.entry_id,
         outcome: Outcome::Conflict,
@@ -310,7 +344,7 @@ fn store_conflict(
         issues: Vec::new(),
         conflicts,
     };
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO conflicts (correction_id, intake_id, entry_seq, device_id, correction, fields, detected_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -337,8 +371,9 @@ fn apply_note(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     let Some(object) = entry.payload.as_object() else {
         return Ok(rejected(
             entry,
@@ -423,7 +458,7 @@ fn apply_note(
         fields: draft.fields,
     };
     let receipt = applied(entry, now, &checked.warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO notes (id, intake_id, entry_seq, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -495,15 +530,16 @@ fn store_entry(
     device: Device,
     entry: &PushEntry,
     receipt: &Receipt,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<i64, PushError> {
     let outcome = match receipt.outcome {
         Outcome::Conflict => "conflict",
         _ => "applied",
     };
     tx.prepare_cached(
-        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id, outcome, entry, receipt, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id, outcome,
+                              entry, receipt, received_at, desk_time, desk_clock_offset_seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         receipt.receipt,
@@ -516,7 +552,9 @@ fn store_entry(
         outcome,
         serde_json::to_string(entry)?,
         serde_json::to_string(receipt)?,
-        time_text(now),
+        time_text(clocks.branch),
+        clocks.desk.map(|desk| desk.to_rfc3339()),
+        clocks.desk_offset_seconds(),
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -580,6 +618,7 @@ fn field_issue(issue: &Issue) -> FieldIssue {
         }
         .to_owned(),
         message: issue.message.clone(),
+        params: issue.params.clone(),
     }
 }
 

@@ -15,6 +15,8 @@
 //! revoked (`error: "device_revoked"` for a revoked one), 403 a record of another clinic, 413 a
 //! body over the limit, 422 a body that is JSON but not of the expected shape.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -135,6 +137,13 @@ pub type NotePayload = RecordObject;
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub entries: Vec<PushEntry>,
+    /// The desk's clock when it sent the request, with its UTC offset. The branch judges the
+    /// rules that depend on "now" (an admission not in the future, a birth date not after today)
+    /// against the desk's own clock, never its own, and keeps the difference between the two
+    /// (`desk_time` minus the branch's clock on arrival) so an officer can see a desk whose clock
+    /// was off. Absent from desks before this field existed: the branch then uses its own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_time: Option<DateTime<FixedOffset>>,
 }
 
 /// What the branch did with an entry.
@@ -154,7 +163,8 @@ pub enum Outcome {
     Conflict,
 }
 
-/// A field-level reason, as `plkk-domain` reports it.
+/// A field-level reason, as `plkk-domain` reports it (its `Issue`, every part kept: the desk
+/// translates `rule` with `params`, and shows `message` only for a rule it does not know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct FieldIssue {
@@ -162,7 +172,11 @@ pub struct FieldIssue {
     pub rule: String,
     /// "error" or "warning".
     pub severity: String,
+    /// English text, starting with the field name.
     pub message: String,
+    /// Values the rule's translation needs, e.g. {"min": "20"} for `too_short`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 /// The branch's answer to one entry.

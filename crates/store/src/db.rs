@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plkk_vault::DataKey;
 use rusqlite::Connection;
 
-use crate::{migrate, StoreError, DATABASE_FILE_NAME};
+use crate::{files, migrate, StoreError, DATABASE_FILE_NAME};
 
 /// An open desk database. One per process; not shared between threads without a lock.
 #[derive(Debug)]
@@ -44,20 +44,22 @@ impl Store {
     /// Opens (creating if needed) `desk.sqlite3` in `data_dir` with `key` and applies pending
     /// migrations.
     pub fn open_in_dir(data_dir: &Path, key: &DataKey) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+        files::create_private_dir(data_dir).map_err(|source| StoreError::DataDir {
             path: data_dir.display().to_string(),
             source,
         })?;
         Store::open(&data_dir.join(DATABASE_FILE_NAME), key)
     }
 
-    /// Opens (creating if needed) the encrypted database file at `path` and applies pending
-    /// migrations. A wrong key, or a file that is not a desk database, fails here.
+    /// Opens (creating if needed, owner-only) the encrypted database file at `path` and applies
+    /// pending migrations. A wrong key, or a file that is not a desk database, fails here; so
+    /// does a full disk or a read-only folder, said as such (`StoreError::code`).
     pub fn open(path: &Path, key: &DataKey) -> Result<Store, StoreError> {
-        let open_error = |source| StoreError::Open {
+        let open_error = |source| open_failure(path, source);
+        files::prepare_database_file(path).map_err(|source| StoreError::File {
             path: path.display().to_string(),
             source,
-        };
+        })?;
         let conn = Connection::open(path).map_err(open_error)?;
         apply_key(&conn, key).map_err(open_error)?;
         configure(&conn).map_err(open_error)?;
@@ -74,10 +76,7 @@ impl Store {
     /// benchmarks (encrypted against plain on the same disk) and tests of the encryption of an
     /// older desk; the desk itself never calls it.
     pub fn open_plain(path: &Path) -> Result<Store, StoreError> {
-        let open_error = |source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
-        };
+        let open_error = |source| open_failure(path, source);
         let conn = Connection::open(path).map_err(open_error)?;
         configure(&conn).map_err(open_error)?;
         let mut store = Store {
@@ -110,6 +109,28 @@ impl Store {
     /// The underlying connection, for tests that inspect or sabotage the schema.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// Why the database at `path` did not open. SQLite reports a full disk or a read-only folder met
+/// while creating or mapping its `-wal` and `-shm` files as a plain I/O or "cannot open" error;
+/// a write into the folder tells which it is.
+fn open_failure(path: &Path, source: rusqlite::Error) -> StoreError {
+    let unclear = matches!(
+        source.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen)
+    );
+    let folder = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    match folder.filter(|_| unclear).and_then(crate::error::probe_folder) {
+        Some(problem) => StoreError::Storage {
+            problem,
+            path: path.display().to_string(),
+            source,
+        },
+        None => StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        },
     }
 }
 

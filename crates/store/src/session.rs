@@ -84,7 +84,7 @@ pub fn setup(
     if let Some(obstacle) = setup_obstacle(data_dir) {
         return Err(StoreError::Corrupt(obstacle));
     }
-    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+    crate::files::create_private_dir(data_dir).map_err(|source| StoreError::DataDir {
         path: data_dir.display().to_string(),
         source,
     })?;

@@ -244,6 +244,8 @@ fn push_body(batch: &[&OutboxEntry]) -> Result<Vec<u8>, SyncError> {
     #[derive(Serialize)]
     struct Request<'a> {
         entries: Vec<Entry<'a>>,
+        /// The desk's clock: the branch judges "now" rules against it (`PushRequest`).
+        desk_time: DateTime<FixedOffset>,
     }
     let mut entries = Vec::with_capacity(batch.len());
     for entry in batch {
@@ -262,7 +264,11 @@ fn push_body(batch: &[&OutboxEntry]) -> Result<Vec<u8>, SyncError> {
             payload,
         });
     }
-    serde_json::to_vec(&Request { entries })
+    let request = Request {
+        entries,
+        desk_time: now(),
+    };
+    serde_json::to_vec(&request)
         .map_err(|error| SyncError::Store(plkk_store::StoreError::Json(error)))
 }
 

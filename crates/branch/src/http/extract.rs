@@ -61,6 +61,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
                         rule: "invalid_body".to_owned(),
                         severity: "error".to_owned(),
                         message: message.clone(),
+                        params: Default::default(),
                     }],
                     message,
                 }

@@ -93,9 +93,12 @@ pub(crate) async fn push(
             issues: Vec::new(),
         });
     }
-    let now = Utc::now();
+    let clocks = push::Clocks {
+        branch: Utc::now(),
+        desk: request.desk_time,
+    };
     let result = state
-        .with_db(move |conn| push::apply_batch(conn, device, &request.entries, now))
+        .with_db(move |conn| push::apply_batch(conn, device, &request.entries, clocks))
         .await?;
     match result {
         Ok(receipts) => Ok(Json(PushResponse {
