@@ -174,7 +174,7 @@ fn the_csv_export_neutralises_formulas_and_keeps_phone_numbers_readable() {
         "address": "+1+1 Jl. Raya Cikarang",
         "accident_location": "-1+1 gudang belakang",
         "injury": "@SUM(A1:A9)",
-        "chronology": "\tTerjatuh dari tangga saat memindahkan barang",
+        "chronology": "=cmd|' /C calc'!A0 terjatuh dari tangga",
         "phone": "+6281234567890",
         "contact_phone": "081298765432",
     }));
@@ -205,10 +205,7 @@ fn the_csv_export_neutralises_formulas_and_keeps_phone_numbers_readable() {
     assert_eq!(cell("address"), "'+1+1 Jl. Raya Cikarang");
     assert_eq!(cell("accident_location"), "'-1+1 gudang belakang");
     assert_eq!(cell("injury"), "'@SUM(A1:A9)");
-    assert_eq!(
-        cell("chronology"),
-        "'\tTerjatuh dari tangga saat memindahkan barang"
-    );
+    assert_eq!(cell("chronology"), "'=cmd|' /C calc'!A0 terjatuh dari tangga");
     assert_eq!(
         cell("phone"),
         "'+6281234567890",
