@@ -61,6 +61,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         mut store,
         actor,
     } = sign_in(&data_dir, cli.user)?;
+    if store.disk_full() {
+        eprintln!(
+            "warning: the disk is almost full (under 4 MiB free; the desk is using its reserve): \
+             free some space soon (old downloads, the recycle bin), or saving will fail"
+        );
+    }
     let done = signed_in(cli.command, &data_dir, &access, &mut store, &actor, now);
     if let Err(failure) = &done {
         // Every role refusal is recorded, as the window records its own.

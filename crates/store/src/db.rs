@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plkk_vault::DataKey;
 use rusqlite::Connection;
 
-use crate::{files, migrate, StoreError, DATABASE_FILE_NAME};
+use crate::{files, migrate, StorageProblem, StoreError, DATABASE_FILE_NAME};
 
 /// An open desk database. One per process; not shared between threads without a lock.
 #[derive(Debug)]
@@ -16,6 +16,9 @@ pub struct Store {
     path: Option<PathBuf>,
     /// The key it was opened with (wrapped again for new accounts); none in memory.
     pub(crate) key: Option<DataKey>,
+    /// The disk is full or nearly: the desk gave back its reserve of space to open (or sign
+    /// in), or has none and no room to make one.
+    pub(crate) used_reserve: bool,
 }
 
 /// The data directory together with the key that opens its database: what a signed-in app hands
@@ -55,6 +58,29 @@ impl Store {
     /// pending migrations. A wrong key, or a file that is not a desk database, fails here; so
     /// does a full disk or a read-only folder, said as such (`StoreError::code`).
     pub fn open(path: &Path, key: &DataKey) -> Result<Store, StoreError> {
+        match Store::open_keyed(path, key) {
+            Err(error) if error.storage_problem() == Some(StorageProblem::DiskFull) => {
+                // SQLite needs room for its -shm and -wal files even to read: give back the
+                // reserve (files.rs) and try once more.
+                let folder = path.parent().unwrap_or(Path::new("."));
+                if !files::release_reserve(folder) {
+                    return Err(error);
+                }
+                let mut store = Store::open_keyed(path, key)?;
+                store.used_reserve = true;
+                Ok(store)
+            }
+            Err(error) => Err(error),
+            Ok(mut store) => {
+                if let Some(folder) = path.parent() {
+                    store.used_reserve = !files::ensure_reserve(folder);
+                }
+                Ok(store)
+            }
+        }
+    }
+
+    fn open_keyed(path: &Path, key: &DataKey) -> Result<Store, StoreError> {
         let open_error = |source| open_failure(path, source);
         files::prepare_database_file(path).map_err(|source| StoreError::File {
             path: path.display().to_string(),
@@ -67,6 +93,7 @@ impl Store {
             conn,
             path: Some(path.to_owned()),
             key: Some(key.clone()),
+            used_reserve: false,
         };
         migrate::apply(&mut store.conn)?;
         Ok(store)
@@ -83,6 +110,7 @@ impl Store {
             conn,
             path: Some(path.to_owned()),
             key: None,
+            used_reserve: false,
         };
         migrate::apply(&mut store.conn)?;
         Ok(store)
@@ -96,6 +124,7 @@ impl Store {
             conn,
             path: None,
             key: None,
+            used_reserve: false,
         };
         migrate::apply(&mut store.conn)?;
         Ok(store)
@@ -104,6 +133,24 @@ impl Store {
     /// The database file, if it is one.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// The disk is full or nearly (under 4 MiB free): the desk gave back its reserve of space
+    /// to go on, or has none left. Tell the person to free space soon: saving may fail next.
+    pub fn disk_full(&self) -> bool {
+        self.used_reserve
+    }
+
+    /// Gives back the reserve of disk space after a write failed on a full disk; true when there
+    /// was one (the caller may try the write once more).
+    pub(crate) fn release_reserve(&mut self) -> bool {
+        let released = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .is_some_and(files::release_reserve);
+        self.used_reserve |= released;
+        released
     }
 
     /// The underlying connection, for tests that inspect or sabotage the schema.

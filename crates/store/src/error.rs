@@ -52,16 +52,16 @@ impl StorageProblem {
     pub fn advice(self) -> &'static str {
         match self {
             StorageProblem::DiskFull => {
-                "the disk is full: free some space (old downloads, the recycle bin), then try                  again; nothing saved before was lost"
+                "the disk is full: free some space (old downloads, the recycle bin), then try again; nothing saved before was lost"
             }
             StorageProblem::ReadOnly => {
-                "the desk's data folder cannot be written (a read-only disk, or no permission                  for this user): ask IT to make it writable; nothing saved before was lost"
+                "the desk's data folder cannot be written (a read-only disk, or no permission for this user): ask IT to make it writable; nothing saved before was lost"
             }
             StorageProblem::Locked => {
-                "the database is locked by another program (a backup, an antivirus scan, a                  second copy of the desk): close it, then try again"
+                "the database is locked by another program (a backup, an antivirus scan, a second copy of the desk): close it, then try again"
             }
             StorageProblem::Damaged => {
-                "the database file is damaged or is not a desk database: restore desk.sqlite3                  from a backup (ask IT)"
+                "the database file is damaged or is not a desk database: restore desk.sqlite3 from a backup (ask IT)"
             }
         }
     }
@@ -141,7 +141,7 @@ pub enum StoreError {
     },
     /// The database could not be opened, and a look at its folder found why (SQLite reports a
     /// full disk while mapping its shared-memory file as a plain I/O error).
-    #[error("cannot open the database at {path}: {} ({source})", .problem.advice())]
+    #[error("cannot open the database at {path}: {}", .problem.advice())]
     Storage {
         problem: StorageProblem,
         path: String,

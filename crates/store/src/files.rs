@@ -75,3 +75,40 @@ fn restrict(path: &Path) -> io::Result<()> {
     let _ = path;
     Ok(())
 }
+
+/// The file holding the desk's reserve of disk space (zeros), beside the database.
+pub(crate) const RESERVE_FILE_NAME: &str = "desk.reserve";
+/// Size of the reserve: room for SQLite's `-shm` and `-wal` files and many audit entries.
+const RESERVE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// Keeps a reserve of disk space in `dir`: when the disk fills up, the desk gives it back and
+/// goes on reading (SQLite needs a little room just to open a database in WAL mode, and every
+/// sign-in writes its audit entry). Made only when there is room for twice the reserve (written
+/// in full, then cut in half), so the desk never fills the disk itself. False when there is no
+/// reserve and no room to make one: the disk is full, or nearly.
+pub(crate) fn ensure_reserve(dir: &Path) -> bool {
+    let path = dir.join(RESERVE_FILE_NAME);
+    if path.exists() {
+        return true;
+    }
+    let made = (|| {
+        use std::io::Write;
+        let mut file = create_private(&path)?;
+        let zeros = vec![0u8; 64 * 1024];
+        for _ in 0..(2 * RESERVE_BYTES / zeros.len() as u64) {
+            file.write_all(&zeros)?;
+        }
+        file.sync_all()?;
+        file.set_len(RESERVE_BYTES)?;
+        file.sync_all()
+    })();
+    if made.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    made.is_ok()
+}
+
+/// Gives the reserve back to the disk; true when there was one.
+pub(crate) fn release_reserve(dir: &Path) -> bool {
+    std::fs::remove_file(dir.join(RESERVE_FILE_NAME)).is_ok()
+}

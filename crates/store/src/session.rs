@@ -151,8 +151,17 @@ pub fn sign_in(
     let key = keyring.unlock(username, password, now.with_timezone(&Utc))?;
     finish_interrupted_encryption(data_dir)?;
     let access = DeskAccess::new(data_dir, key);
-    let store = access.open()?;
-    let actor = begin_session(&store, &mut keyring, username, via, now)?;
+    let mut store = access.open()?;
+    let actor = match begin_session(&store, &mut keyring, username, via, now) {
+        // The sign-in's audit entry found the disk full: give back the reserve and write it.
+        Err(error)
+            if error.storage_problem() == Some(crate::StorageProblem::DiskFull)
+                && store.release_reserve() =>
+        {
+            begin_session(&store, &mut keyring, username, via, now)?
+        }
+        other => other?,
+    };
     Ok(SignedIn {
         access,
         store,
