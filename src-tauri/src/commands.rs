@@ -28,6 +28,8 @@ pub struct AppInfo {
     idle_lock_minutes: u32,
     /// Records of an older unencrypted database that setup will encrypt.
     unencrypted_records: Option<u64>,
+    /// The disk is full or nearly (the desk is using its reserve of space): free space soon.
+    disk_full: bool,
 }
 
 #[tauri::command(async)]
@@ -60,6 +62,7 @@ pub fn app_info(desk: State<'_, Desk>) -> AppInfo {
         unencrypted_records: needs_setup
             .then(|| plkk_store::unencrypted_records(data_dir))
             .flatten(),
+        disk_full: open.is_some_and(|open| open.store.disk_full()),
     }
 }
 

@@ -47,6 +47,8 @@ export interface AppInfo {
   idle_lock_minutes: number;
   /** In phase setup: records of an older unencrypted desk database that setup will encrypt. */
   unencrypted_records: number | null;
+  /** The disk is full or nearly: the desk is using its reserve of space. */
+  disk_full: boolean;
 }
 
 export interface SetupRequest {

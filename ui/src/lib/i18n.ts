@@ -8,6 +8,8 @@ const id = {
   'app.name': 'PLKK Desk',
   'app.tagline': 'Penerimaan pasien kecelakaan kerja',
   'app.loading': 'Memuat…',
+  'app.disk_almost_full':
+    'Disk hampir penuh: PLKK Desk memakai ruang cadangannya. Segera kosongkan sebagian ruang (unduhan lama, Recycle Bin), atau penyimpanan akan gagal.',
   'nav.label': 'Navigasi utama',
   'nav.cases': 'Daftar kasus',
   'nav.new_intake': 'Penerimaan baru',
@@ -549,6 +551,8 @@ const en: Dictionary = {
   'app.name': 'PLKK Desk',
   'app.tagline': 'Work-accident patient admission',
   'app.loading': 'Loading…',
+  'app.disk_almost_full':
+    'The disk is almost full: PLKK Desk is using its reserve of space. Free some space soon (old downloads, the Recycle Bin), or saving will fail.',
   'nav.label': 'Main navigation',
   'nav.cases': 'Cases',
   'nav.new_intake': 'New admission',
