@@ -218,7 +218,12 @@ impl From<StoreError> for CommandError {
         let mut answer = CommandError::plain(error.code(), &message);
         match &error {
             StoreError::Invalid(rejected) => {
-                answer.issues = rejected.errors.iter().chain(&rejected.warnings).cloned().collect();
+                answer.issues = rejected
+                    .errors
+                    .iter()
+                    .chain(&rejected.warnings)
+                    .cloned()
+                    .collect();
             }
             StoreError::SignIn(SignInError::WrongCredentials { wait, .. })
             | StoreError::WrongPin { wait, .. } => answer.wait_seconds = seconds(*wait),

@@ -54,7 +54,12 @@ impl Desk {
 
     fn admit(&self, intake: &Value) -> (String, String) {
         let output = self.ok_as(RECEPTIONIST, &["intake", "add"], &intake.to_string());
-        let id = text(&output.stdout).lines().last().unwrap().trim().to_owned();
+        let id = text(&output.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .to_owned();
         (id, text(&output.stderr))
     }
 
@@ -104,7 +109,10 @@ fn search_finds_a_patient_however_the_nik_or_the_name_is_typed() {
         ("3216 0557 0890 0014", &["Siti Ma'rufah"]),
         ("3216-0557-0890-0014", &["Siti Ma'rufah"]),
         ("3216.0557.0890.0014", &["Siti Ma'rufah"]),
-        ("3216 0557 0890 00", &["Hélène Saragih", "Nur Maruf Hidayati", "Siti Ma'rufah"]),
+        (
+            "3216 0557 0890 00",
+            &["Hélène Saragih", "Nur Maruf Hidayati", "Siti Ma'rufah"],
+        ),
         // Stored with the apostrophe, typed without; stored without, typed with.
         ("marufah", &["Siti Ma'rufah"]),
         ("siti marufah", &["Siti Ma'rufah"]),
@@ -128,8 +136,17 @@ fn a_second_case_of_one_nik_is_saved_with_a_warning_naming_nik_and_the_earlier_c
         !first_warnings.contains("nik_seen_before"),
         "the first case of a NIK has no such warning: {first_warnings}"
     );
-    let output = desk.ok_as(RECEPTIONIST, &["intake", "add"], &samples::intake().to_string());
-    let second = text(&output.stdout).lines().last().unwrap().trim().to_owned();
+    let output = desk.ok_as(
+        RECEPTIONIST,
+        &["intake", "add"],
+        &samples::intake().to_string(),
+    );
+    let second = text(&output.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
     let warnings = text(&output.stderr);
     assert!(
         warnings.contains("warning: nik:")
@@ -205,13 +222,20 @@ fn the_csv_export_neutralises_formulas_and_keeps_phone_numbers_readable() {
     assert_eq!(cell("address"), "'+1+1 Jl. Raya Cikarang");
     assert_eq!(cell("accident_location"), "'-1+1 gudang belakang");
     assert_eq!(cell("injury"), "'@SUM(A1:A9)");
-    assert_eq!(cell("chronology"), "'=cmd|' /C calc'!A0 terjatuh dari tangga");
+    assert_eq!(
+        cell("chronology"),
+        "'=cmd|' /C calc'!A0 terjatuh dari tangga"
+    );
     assert_eq!(
         cell("phone"),
         "'+6281234567890",
         "a +62 number keeps every digit, behind the apostrophe a spreadsheet shows as text"
     );
-    assert_eq!(cell("contact_phone"), "081298765432", "an 08 number is as typed");
+    assert_eq!(
+        cell("contact_phone"),
+        "081298765432",
+        "an 08 number is as typed"
+    );
     assert_eq!(cell("nik"), "3216055708900003");
     let notes = read_csv(Path::new(&paths[1]));
     let text_column = notes[0].iter().position(|c| c == "text").unwrap();
@@ -242,10 +266,25 @@ fn every_role_refusal_leaves_an_audit_entry() {
     let desk = Desk::new();
     let refusals: &[(Staff, &[&str], &str, &str)] = &[
         (NURSE, &["intake", "add"], "admit", "nurse"),
-        (RECEPTIONIST, &["note", "add", "019ab5d2-7c00-7000-8000-000000000001"], "add_note", "receptionist"),
-        (RECEPTIONIST, &["export", "--from", "2025-01-01", "--to", "2025-12-31"], "export", "receptionist"),
+        (
+            RECEPTIONIST,
+            &["note", "add", "019ab5d2-7c00-7000-8000-000000000001"],
+            "add_note",
+            "receptionist",
+        ),
+        (
+            RECEPTIONIST,
+            &["export", "--from", "2025-01-01", "--to", "2025-12-31"],
+            "export",
+            "receptionist",
+        ),
         (NURSE, &["audit", "list"], "read_audit", "nurse"),
-        (RECEPTIONIST, &["enroll", "--branch", "http://127.0.0.1:9", "--code", "X"], "enroll", "receptionist"),
+        (
+            RECEPTIONIST,
+            &["enroll", "--branch", "http://127.0.0.1:9", "--code", "X"],
+            "enroll",
+            "receptionist",
+        ),
     ];
     for (staff, args, _, _) in refusals {
         let output = desk.run_as(*staff, args, &samples::intake().to_string());
@@ -263,7 +302,9 @@ fn every_role_refusal_leaves_an_audit_entry() {
             audit.iter().any(|entry| entry["action"] == "refused"
                 && entry["actor"] == staff.username
                 && entry["subject"] == *action
-                && entry["detail"].as_str().is_some_and(|detail| detail.contains(role))),
+                && entry["detail"]
+                    .as_str()
+                    .is_some_and(|detail| detail.contains(role))),
             "{args:?} as {} is in the audit log as refused: {audit:#?}",
             staff.username
         );
@@ -311,7 +352,11 @@ fn the_database_and_exports_are_readable_by_their_owner_only() {
         checked.iter().filter(|name| name.ends_with(".csv")).count(),
         2
     );
-    assert_eq!(mode(desk.path()) & 0o077, 0, "the data folder is owner-only");
+    assert_eq!(
+        mode(desk.path()) & 0o077,
+        0,
+        "the data folder is owner-only"
+    );
 
     // A database an earlier version left readable by everyone is made owner-only when opened.
     let database = desk.path().join("desk.sqlite3");

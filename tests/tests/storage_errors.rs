@@ -48,7 +48,11 @@ impl SmallDisk {
             }
         }
         let mut byte = [0u8; 1];
-        while file.write(&byte).map(|written| written == 1).unwrap_or(false) {
+        while file
+            .write(&byte)
+            .map(|written| written == 1)
+            .unwrap_or(false)
+        {
             byte[0] = 0;
         }
     }
@@ -60,7 +64,10 @@ impl SmallDisk {
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.mount_point).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(&self.mount_point)
+            .status();
     }
 }
 
@@ -85,7 +92,13 @@ fn stderr(output: &Output) -> String {
 }
 
 fn code_of_sign_in(dir: &Path) -> &'static str {
-    match plkk_store::sign_in(dir, RECEPTIONIST.username, RECEPTIONIST.password, "test", now()) {
+    match plkk_store::sign_in(
+        dir,
+        RECEPTIONIST.username,
+        RECEPTIONIST.password,
+        "test",
+        now(),
+    ) {
         Ok(_) => "signed in",
         Err(error) => error.code(),
     }
@@ -111,7 +124,11 @@ fn on_a_full_disk_reading_goes_on_and_writing_is_refused_in_words_losing_nothing
     let listed = plkk(&desk, &["intake", "list", "--json"], "");
     assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
     let cases: Value = serde_json::from_slice(&listed.stdout).unwrap();
-    assert_eq!(cases.as_array().unwrap().len(), 1, "reading works on a full disk");
+    assert_eq!(
+        cases.as_array().unwrap().len(),
+        1,
+        "reading works on a full disk"
+    );
     assert!(
         stderr(&listed).contains("the disk is almost full"),
         "and the person is told: {}",
@@ -123,21 +140,20 @@ fn on_a_full_disk_reading_goes_on_and_writing_is_refused_in_words_losing_nothing
 
     // The reserve is spent; the disk fills up again: now nothing can be written.
     disk.fill("filler-2");
-    for args in [
-        vec!["intake", "add"],
-        vec!["intake", "list"],
-    ] {
+    for args in [vec!["intake", "add"], vec!["intake", "list"]] {
         let refused = plkk(&desk, &args, &samples::intake().to_string());
-        assert_eq!(refused.status.code(), Some(1), "{args:?}: {}", stderr(&refused));
+        assert_eq!(
+            refused.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
         let words = stderr(&refused);
         assert!(
             words.starts_with("error: ") && words.contains("the disk is full: free some space"),
             "{args:?} says the disk is full, not a broken disk: {words}"
         );
-        assert!(
-            !words.starts_with("error: disk I/O error"),
-            "{words}"
-        );
+        assert!(!words.starts_with("error: disk I/O error"), "{words}");
     }
     assert_eq!(code_of_sign_in(&desk), "disk_full", "the window's code");
 
@@ -148,7 +164,11 @@ fn on_a_full_disk_reading_goes_on_and_writing_is_refused_in_words_losing_nothing
     assert!(listed.status.success(), "{}", stderr(&listed));
     let cases: Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(cases.as_array().unwrap().len(), 1);
-    assert!(!stderr(&listed).contains("almost full"), "{}", stderr(&listed));
+    assert!(
+        !stderr(&listed).contains("almost full"),
+        "{}",
+        stderr(&listed)
+    );
     let verified = bins::run_plkk_as(&desk, ADMIN, &["audit", "verify"], "");
     assert!(verified.status.success(), "{}", stderr(&verified));
 }
@@ -178,7 +198,11 @@ fn a_database_locked_by_another_program_is_said_to_be_locked() {
         .connection()
         .execute_batch("BEGIN EXCLUSIVE")
         .unwrap();
-    let refused = plkk(dir.path(), &["intake", "add"], &samples::intake().to_string());
+    let refused = plkk(
+        dir.path(),
+        &["intake", "add"],
+        &samples::intake().to_string(),
+    );
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(
         stderr(&refused).contains("locked by another program"),
@@ -187,7 +211,11 @@ fn a_database_locked_by_another_program_is_said_to_be_locked() {
     );
     assert_eq!(code_of_sign_in(dir.path()), "database_locked");
     holder.connection().execute_batch("COMMIT").unwrap();
-    let admitted = plkk(dir.path(), &["intake", "add"], &samples::intake().to_string());
+    let admitted = plkk(
+        dir.path(),
+        &["intake", "add"],
+        &samples::intake().to_string(),
+    );
     assert!(admitted.status.success(), "{}", stderr(&admitted));
 }
 

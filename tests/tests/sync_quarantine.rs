@@ -58,12 +58,9 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
     let entry = &quarantine[0];
     assert_eq!(entry.record_id.to_string(), refused_case);
     assert!(
-        entry
-            .issues
-            .iter()
-            .any(|issue| issue.field == "chronology"
-                && issue.rule == "too_short"
-                && issue.params.get("min").map(String::as_str) == Some("20")),
+        entry.issues.iter().any(|issue| issue.field == "chronology"
+            && issue.rule == "too_short"
+            && issue.params.get("min").map(String::as_str) == Some("20")),
         "the branch's reason names the field and the rule: {:?}",
         entry.issues
     );

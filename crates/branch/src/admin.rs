@@ -239,8 +239,15 @@ pub fn list_cases(data_dir: &Path, clinic_code: &str) -> Result<Vec<Value>, Bran
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut cases = Vec::with_capacity(rows.len());
-    for (intake_id, record, status, status_reason, status_reference, status_changed_at, desk_clock) in
-        rows
+    for (
+        intake_id,
+        record,
+        status,
+        status_reason,
+        status_reference,
+        status_changed_at,
+        desk_clock,
+    ) in rows
     {
         let intake: plkk_domain::Intake = serde_json::from_str(&record)?;
         let mut case = intake.to_fields();

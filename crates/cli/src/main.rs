@@ -21,7 +21,9 @@ use clap::Parser;
 use plkk_domain::Role;
 use plkk_store::{NewAccount, SignedIn, StoreError};
 
-use args::{AccountCommand, AuditCommand, Cli, Command, IntakeCommand, NoteCommand, QuarantineCommand};
+use args::{
+    AccountCommand, AuditCommand, Cli, Command, IntakeCommand, NoteCommand, QuarantineCommand,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -111,8 +113,7 @@ fn signed_in(
             }
             IntakeCommand::Correct { id, reason, file } => {
                 let changes = input::read_object(file.as_deref())?;
-                let saved =
-                    plkk_store::correct_intake(store, actor, &id, &changes, &reason, now)?;
+                let saved = plkk_store::correct_intake(store, actor, &id, &changes, &reason, now)?;
                 report::saved(&saved);
             }
         },

@@ -389,7 +389,10 @@ fn print_reasons(issues: &[FieldIssue], indent: &str) {
         println!(
             "{indent}{}: {} [{}{}]",
             issue.field,
-            issue.message.strip_prefix(&format!("{}: ", issue.field)).unwrap_or(&issue.message),
+            issue
+                .message
+                .strip_prefix(&format!("{}: ", issue.field))
+                .unwrap_or(&issue.message),
             issue.rule,
             if params.is_empty() {
                 String::new()

@@ -168,7 +168,10 @@ fn open_failure(path: &Path, source: rusqlite::Error) -> StoreError {
         Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen)
     );
     let folder = path.parent().filter(|dir| !dir.as_os_str().is_empty());
-    match folder.filter(|_| unclear).and_then(crate::error::probe_folder) {
+    match folder
+        .filter(|_| unclear)
+        .and_then(crate::error::probe_folder)
+    {
         Some(problem) => StoreError::Storage {
             problem,
             path: path.display().to_string(),

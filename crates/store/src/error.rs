@@ -246,7 +246,9 @@ pub(crate) fn probe_folder(dir: &std::path::Path) -> Option<StorageProblem> {
             file.sync_all()
         });
     let _ = std::fs::remove_file(&probe);
-    written.err().and_then(|error| StorageProblem::of_io(&error))
+    written
+        .err()
+        .and_then(|error| StorageProblem::of_io(&error))
 }
 
 fn role_with_article(role: Role) -> &'static str {

@@ -74,7 +74,11 @@ pub fn export_csv(
     let mut cases = csv_writer(&cases_path)?;
     let mut header: Vec<&str> = INTAKE_FIELDS.to_vec();
     header.push("report_due_at");
-    write_row(&mut cases, &cases_path, header.iter().map(|name| name.to_string()))?;
+    write_row(
+        &mut cases,
+        &cases_path,
+        header.iter().map(|name| name.to_string()),
+    )?;
     for intake in &intakes {
         let fields = intake.to_fields();
         let mut row: Vec<String> = INTAKE_FIELDS
@@ -231,7 +235,10 @@ mod tests {
 
     #[test]
     fn cells_that_would_start_a_formula_get_an_apostrophe() {
-        check("=HYPERLINK(\"http://x\",\"klik\")", "'=HYPERLINK(\"http://x\",\"klik\")");
+        check(
+            "=HYPERLINK(\"http://x\",\"klik\")",
+            "'=HYPERLINK(\"http://x\",\"klik\")",
+        );
         check("@SUM(A1:A9)", "'@SUM(A1:A9)");
         check("-1+1 luka", "'-1+1 luka");
         check("+1+1 luka", "'+1+1 luka");

@@ -250,7 +250,10 @@ pub fn find_by_nik(
         "SELECT record, warnings, closed FROM cases WHERE nik = ?1 ORDER BY intake_seq DESC",
     )?;
     let rows: Vec<(String, String, bool)> = statement
-        .query_map([crate::normalise::identity_key(nik).unwrap_or_default()], case_row)?
+        .query_map(
+            [crate::normalise::identity_key(nik).unwrap_or_default()],
+            case_row,
+        )?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
         .map(|(record, warnings, closed)| list_item(&store.conn, &record, &warnings, closed))

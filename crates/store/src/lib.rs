@@ -39,8 +39,7 @@ pub use accounts::{
 };
 pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
-    unsent_audit,
-    AuditReport,
+    unsent_audit, AuditReport,
 };
 pub use db::{DeskAccess, Store};
 pub use error::{ErrorKind, StorageProblem, StoreError};

@@ -28,10 +28,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
 ];
 
 /// Rebuilds that follow a migration's SQL, by migration name.
-const REBUILDS: &[(&str, fn(&Connection) -> Result<(), StoreError>)] = &[(
-    "0004_search_normal_form",
-    crate::projection::reindex_search,
-)];
+const REBUILDS: &[(&str, fn(&Connection) -> Result<(), StoreError>)] =
+    &[("0004_search_normal_form", crate::projection::reindex_search)];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

@@ -41,7 +41,12 @@ pub(crate) fn write_case(
     ])?;
     conn.prepare_cached("DELETE FROM case_search WHERE rowid = ?1")?
         .execute([intake_seq])?;
-    index_names(conn, intake_seq, &intake.full_name, intake.employer_name.as_deref())?;
+    index_names(
+        conn,
+        intake_seq,
+        &intake.full_name,
+        intake.employer_name.as_deref(),
+    )?;
     Ok(())
 }
 
