@@ -168,8 +168,9 @@ pub fn now() -> DateTime<FixedOffset> {
 
 /// Writes the audit entry of a role refusal (every refusal the window meets passes here).
 fn audit_refusal(store: &Store, actor: &Actor, error: CommandError) -> CommandError {
-    if let Some(refusal) = &error.refusal {
-        if let Err(failure) = plkk_store::record_refusal(store, actor, refusal, now()) {
+    if let Some((role, action)) = error.refusal {
+        let refusal = StoreError::Forbidden { role, action };
+        if let Err(failure) = plkk_store::record_refusal(store, actor, &refusal, now()) {
             eprintln!("plkk-desk: the refusal could not be written to the audit log: {failure}");
         }
     }
@@ -185,9 +186,9 @@ pub struct CommandError {
     pub message: String,
     pub issues: Vec<plkk_domain::Issue>,
     pub wait_seconds: Option<u64>,
-    /// A role refusal, kept until it is written to the audit log.
+    /// A role refusal (the role and what it may not do), kept until it is in the audit log.
     #[serde(skip)]
-    pub refusal: Option<StoreError>,
+    pub refusal: Option<(plkk_domain::Role, plkk_domain::Action)>,
 }
 
 impl CommandError {
@@ -230,7 +231,7 @@ impl From<StoreError> for CommandError {
             StoreError::SignIn(SignInError::LockedOut { wait, .. }) => {
                 answer.wait_seconds = seconds(Some(*wait));
             }
-            StoreError::Forbidden { .. } => answer.refusal = Some(error),
+            StoreError::Forbidden { role, action } => answer.refusal = Some((*role, *action)),
             _ => {}
         }
         answer

@@ -124,7 +124,7 @@ fn signed_in(
                 report::saved(&saved);
             }
         },
-        Command::Account { command } => account(&data_dir, store, actor, command, now)?,
+        Command::Account { command } => account(data_dir, store, actor, command, now)?,
         Command::Audit { command } => match command {
             AuditCommand::List { limit, json } => {
                 let entries = plkk_store::audit_list(store, actor, limit)?;

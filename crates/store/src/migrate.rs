@@ -27,8 +27,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A rebuild of a projection in Rust, inside the migration's transaction.
+type Rebuild = fn(&Connection) -> Result<(), StoreError>;
+
 /// Rebuilds that follow a migration's SQL, by migration name.
-const REBUILDS: &[(&str, fn(&Connection) -> Result<(), StoreError>)] =
+const REBUILDS: &[(&str, Rebuild)] =
     &[("0004_search_normal_form", crate::projection::reindex_search)];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
