@@ -46,7 +46,7 @@ CREATE TABLE device_syncs (
     device_id    TEXT PRIMARY KEY REFERENCES devices(id),
     last_sync_at TEXT NOT NULL,             -- RFC 3339 UTC, the branch's clock
     waiting      INTEGER,                   -- outbox entries the desk still had unconfirmed (Plkk-Outbox-Waiting)
-    clock_offset_seconds INTEGER,           -- the branch's clock minus the desk's (its Date header)
+    clock_offset_seconds INTEGER,           -- the desk's clock minus the branch's (its Date header); positive: desk fast
     app_version  TEXT                       -- from its User-Agent (plkk-desk/VERSION)
 );
 
@@ -112,7 +112,8 @@ CREATE TRIGGER inbox_case_added AFTER INSERT ON cases BEGIN
            CASE WHEN NEW.status IN ('not_eligible', 'concluded_work_accident', 'concluded_not_work_accident')
                 THEN unixepoch(NEW.status_changed_at) END,
            unixepoch(e.received_at) > unixepoch(json_extract(NEW.record, '$.accident_at')) + 172800,
-           unixepoch(i.written_at) > unixepoch(e.received_at) + 300
+           abs(coalesce(e.desk_clock_offset_seconds, 0)) > 300
+             OR unixepoch(i.written_at) > unixepoch(e.received_at) + 300
              OR unixepoch(json_extract(NEW.record, '$.admitted_at')) > unixepoch(e.received_at) + 300
              OR coalesce((SELECT abs(s.clock_offset_seconds) FROM device_syncs s WHERE s.device_id = e.device_id), 0) > 300
     FROM intakes i JOIN entries e ON e.seq = i.entry_seq
@@ -165,6 +166,7 @@ SELECT i.entry_seq, c.intake_id, c.clinic_id, e.device_id,
             THEN unixepoch(c.status_changed_at) END,
        unixepoch(e.received_at) > unixepoch(json_extract(c.record, '$.accident_at')) + 172800,
        EXISTS (SELECT 1 FROM conflicts k WHERE k.intake_id = c.intake_id),
-       unixepoch(i.written_at) > unixepoch(e.received_at) + 300
+       abs(coalesce(e.desk_clock_offset_seconds, 0)) > 300
+         OR unixepoch(i.written_at) > unixepoch(e.received_at) + 300
          OR unixepoch(json_extract(c.record, '$.admitted_at')) > unixepoch(e.received_at) + 300
 FROM cases c JOIN intakes i ON i.id = c.intake_id JOIN entries e ON e.seq = i.entry_seq;

@@ -89,7 +89,10 @@ pub fn set_case_status(
 }
 
 /// The clinic's cases, oldest first: `id`, the current intake fields, `notes`, `corrections`,
-/// `conflicts` and the branch's `status`, `status_reason`, `status_reference`.
+/// `conflicts`, the branch's `status`, `status_reason`, `status_reference`, and `desk_clock`:
+/// the desk's clock when it wrote the intake (`written_at`) and sent it (`sent_at`), the branch's
+/// when it arrived (`received_at`), and the difference (`offset_seconds`, desk minus branch;
+/// positive when the desk's clock ran fast).
 pub fn list_cases(data_dir: &Path, clinic_code: &str) -> Result<Vec<Value>, BranchError> {
     let conn = db::open(data_dir)?;
     let clinic_id = clinics::clinic_id(&conn, clinic_code)?;
@@ -146,13 +149,15 @@ pub fn officer_audit(data_dir: &Path, limit: Option<u32>) -> Result<OfficerAudit
 }
 
 /// What `POST /api/v1/push` does for the enrolled, unrevoked device `device_id`, with the
-/// branch's clock at `now`: for replaying desks' records and for the benchmarks, which need
-/// cases received over months. One receipt per entry, as the API answers.
+/// branch's clock at `now` and the desk's at `desk_time` (the request's `desk_time`): for
+/// replaying desks' records and for the benchmarks, which need cases received over months. One
+/// receipt per entry, as the API answers.
 pub fn push_as_device(
     data_dir: &Path,
     device_id: Uuid,
     entries: &[plkk_protocol::PushEntry],
     now: DateTime<Utc>,
+    desk_time: Option<chrono::DateTime<chrono::FixedOffset>>,
 ) -> Result<Vec<plkk_protocol::Receipt>, BranchError> {
     let mut conn = db::open(data_dir)?;
     let found: Option<(i64, Option<String>)> = conn
@@ -180,7 +185,11 @@ pub fn push_as_device(
         id: device_id,
         clinic_id,
     };
-    crate::push::apply_batch(&mut conn, device, entries, now).map_err(|error| match error {
+    let clocks = crate::push::Clocks {
+        branch: now,
+        desk: desk_time,
+    };
+    crate::push::apply_batch(&mut conn, device, entries, clocks).map_err(|error| match error {
         crate::push::PushError::Branch(error) => error,
         forbidden => BranchError::Invalid(forbidden.to_string()),
     })

@@ -4,7 +4,9 @@
 //! status (which goes to the clinic's desks through the changes feed and into the officers' audit
 //! log in the same transaction). A case's JSON shape (`case_json`) is the one `case list --json`
 //! has always printed: the intake fields, `id`, `notes`, `corrections`, `conflicts`, `status`,
-//! `status_reason`, `status_reference`, `status_changed_at`.
+//! `status_reason`, `status_reference`, `status_changed_at`, and `desk_clock` (the desk's clock
+//! when it wrote the intake, `written_at`, and sent it, `sent_at`; the branch's when it arrived,
+//! `received_at`; `offset_seconds`, desk minus branch, positive when the desk's clock ran fast).
 
 use chrono::{DateTime, Utc};
 use plkk_domain::{limits, Intake};
@@ -51,8 +53,12 @@ pub struct CaseOrigin {
     /// Who admitted the patient at the desk, and the desk's clock then.
     pub author: String,
     pub written_at: String,
+    /// The desk's clock when it sent the intake (None: a desk that did not say).
+    pub sent_at: Option<String>,
     /// The branch's clock when the intake arrived (RFC 3339 UTC).
     pub received_at: String,
+    /// `sent_at` minus `received_at` in seconds: positive when the desk's clock ran fast.
+    pub desk_clock_offset_seconds: Option<i64>,
 }
 
 /// One status an officer (or the command line) set, from the officers' audit log.
@@ -67,7 +73,8 @@ pub struct StatusChange {
 
 const CASE_COLUMNS: &str = "c.intake_id, k.code, k.name, c.record, c.warnings, c.status,
     c.status_reason, c.status_reference, c.status_changed_at,
-    e.device_id, d.name, i.author, i.written_at, e.received_at";
+    e.device_id, d.name, i.author, i.written_at, e.desk_time, e.received_at,
+    e.desk_clock_offset_seconds";
 const CASE_FROM: &str = "cases c JOIN clinics k ON k.id = c.clinic_id
     JOIN intakes i ON i.id = c.intake_id JOIN entries e ON e.seq = i.entry_seq
     JOIN devices d ON d.id = e.device_id";
@@ -270,7 +277,9 @@ fn row_of(row: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
             device_name: row.get(10)?,
             author: row.get(11)?,
             written_at: row.get(12)?,
-            received_at: row.get(13)?,
+            sent_at: row.get(13)?,
+            received_at: row.get(14)?,
+            desk_clock_offset_seconds: row.get(15)?,
         },
     })
 }

@@ -47,7 +47,8 @@ pub struct DeviceSync {
     pub at: String,
     /// Outbox entries the desk still had unconfirmed (None: it did not say).
     pub waiting: Option<i64>,
-    /// The branch's clock minus the desk's, in seconds (None: no `Date` header).
+    /// The desk's clock minus the branch's, in seconds: positive when the desk's clock runs
+    /// fast (None: no `Date` header). As `case list` measures it per intake.
     pub clock_offset_seconds: Option<i64>,
     /// The desk's program version (None: no `plkk-desk/` User-Agent).
     pub app_version: Option<String>,
@@ -355,7 +356,7 @@ pub(crate) fn record_sync(
     report: &SyncReport,
     now: DateTime<Utc>,
 ) -> Result<(), BranchError> {
-    let offset = report.desk_clock.map(|desk| (now - desk).num_seconds());
+    let offset = report.desk_clock.map(|desk| (desk - now).num_seconds());
     conn.prepare_cached(
         "INSERT INTO device_syncs (device_id, last_sync_at, waiting, clock_offset_seconds, app_version)
          VALUES (?1, ?2, ?3, ?4, ?5)

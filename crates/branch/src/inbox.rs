@@ -12,9 +12,10 @@
 //!   decision is `concluded_work_accident`, `concluded_not_work_accident` or `not_eligible`
 //!   (the branch found the claim not covered): each stops the 30-day clock;
 //! - `conflict`: a correction of the case is in conflict;
-//! - `clock`: the desk's clock was more than 5 minutes off when the case arrived: the intake was
-//!   written or admitted (by the desk's clock) more than 5 minutes after the branch received it,
-//!   or the desk's last sync before it showed an offset over 5 minutes.
+//! - `clock`: the desk's clock was more than 5 minutes off when the case arrived: the push that
+//!   carried it said so (its `desk_time` against the branch's clock), or the intake was written or
+//!   admitted (by the desk's clock) more than 5 minutes after the branch received it, or the
+//!   desk's last pull before it showed an offset over 5 minutes.
 
 use chrono::{DateTime, Utc};
 use plkk_domain::{limits, Segment};

@@ -16,6 +16,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/branch/0002_audit.sql"),
     ),
     (
+        "0003_desk_clock",
+        include_str!("../../../migrations/branch/0003_desk_clock.sql"),
+    ),
+    (
         "0010_console",
         include_str!("../../../migrations/branch/0010_console.sql"),
     ),

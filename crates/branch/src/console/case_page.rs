@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::labels::{field_label, status_label};
+use super::labels::{clock_offset, field_label, status_label};
 use super::layout::{self, branch_time, desk_time, field_error, notice, page, Nav};
 use super::words::Lang;
 use super::{call, see_other, Failure, Problem, Signed};
@@ -382,6 +382,9 @@ fn origin_section(lang: Lang, case: &CaseRecord) -> Markup {
                 dt { (words.origin_author) } dd { (origin.author) }
                 dt { (words.origin_written) } dd { (desk_time(&origin.written_at)) }
                 dt { (words.col_received) } dd { (branch_time(&origin.received_at)) }
+                @if let Some(offset) = origin.desk_clock_offset_seconds {
+                    dt { (words.clock_offset) } dd { (clock_offset(lang, offset)) }
+                }
             }
         }
     }

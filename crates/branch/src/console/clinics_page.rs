@@ -14,7 +14,7 @@ use plkk_domain::Issue;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::labels::with_n;
+use super::labels::{clock_offset, with_n};
 use super::layout::{self, branch_time, field_error, notice, page, Nav};
 use super::{call, see_other, Failure, Problem, Signed};
 use crate::clinics::{self, ClinicRow, DeviceRow, CLOCK_FLAG_SECONDS};
@@ -127,8 +127,8 @@ fn device_row(signed: &Signed, device: &DeviceRow) -> Markup {
             td { @match sync.and_then(|sync| sync.waiting) { Some(count) => (count), None => (words.unknown) } }
             td {
                 @match sync.and_then(|sync| sync.clock_offset_seconds) {
-                    Some(offset) if offset.abs() > CLOCK_FLAG_SECONDS => { span.badge.warn { (offset) " s" } }
-                    Some(offset) => { (offset) " s" }
+                    Some(offset) if offset.abs() > CLOCK_FLAG_SECONDS => { span.badge.warn { (clock_offset(signed.lang, offset)) } }
+                    Some(offset) => { (clock_offset(signed.lang, offset)) }
                     None => { (words.unknown) }
                 }
             }

@@ -11,6 +11,23 @@ pub(crate) fn with_n(text: &str, n: impl std::fmt::Display) -> String {
     text.replace("{n}", &n.to_string())
 }
 
+/// A desk clock's offset from the branch's (desk minus branch, seconds) in words.
+pub(crate) fn clock_offset(lang: Lang, seconds: i64) -> String {
+    let size = seconds.unsigned_abs();
+    let amount = match (lang, size >= 120) {
+        (_, false) => format!("{size} s"),
+        (Lang::Id, true) => format!("{} mnt", size / 60),
+        (Lang::En, true) => format!("{} min", size / 60),
+    };
+    match (lang, seconds.signum()) {
+        (_, 0) => "0 s".to_owned(),
+        (Lang::Id, 1) => format!("{amount} lebih cepat"),
+        (Lang::Id, _) => format!("{amount} lebih lambat"),
+        (Lang::En, 1) => format!("{amount} fast"),
+        (Lang::En, _) => format!("{amount} slow"),
+    }
+}
+
 /// A case status in words.
 pub(crate) fn status_label(lang: Lang, status: &str) -> &'static str {
     match (lang, status) {

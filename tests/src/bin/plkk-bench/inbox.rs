@@ -209,7 +209,7 @@ fn fill(data: &Path, cases: u64) -> anyhow::Result<DateTime<Utc>> {
         }
         if batches[device].len() == BATCH {
             let batch = std::mem::take(&mut batches[device]);
-            admin::push_as_device(data, devices[device], &batch, received)?;
+            admin::push_as_device(data, devices[device], &batch, received, None)?;
         }
         if (index + 1) % 20_000 == 0 {
             println!("inbox: fill {} cases", index + 1);
@@ -217,7 +217,7 @@ fn fill(data: &Path, cases: u64) -> anyhow::Result<DateTime<Utc>> {
     }
     for (device, batch) in batches.into_iter().enumerate() {
         if !batch.is_empty() {
-            admin::push_as_device(data, devices[device], &batch, end)?;
+            admin::push_as_device(data, devices[device], &batch, end, None)?;
         }
     }
     for (index, (device, id)) in conflicts.iter().enumerate() {
