@@ -145,6 +145,17 @@ pub fn case_json(case: &CaseRecord) -> Value {
         "status_changed_at".to_owned(),
         json!(case.status_changed_at),
     );
+    // How the desk's clock stood against the branch's when the intake arrived.
+    let origin = &case.origin;
+    object.insert(
+        "desk_clock".to_owned(),
+        json!({
+            "written_at": origin.written_at,
+            "sent_at": origin.sent_at,
+            "received_at": origin.received_at,
+            "offset_seconds": origin.desk_clock_offset_seconds,
+        }),
+    );
     Value::Object(object)
 }
 

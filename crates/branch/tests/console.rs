@@ -920,6 +920,30 @@ async fn a_desk_reports_its_clock_version_and_waiting_records_when_it_pulls() {
     )
     .unwrap();
     assert_eq!(flagged.rows.len(), 1);
+    // A desk that never pulled, whose push says its clock is 10 minutes fast: flagged too.
+    let other = branch.enrol("PLKK-B").await;
+    let fast = chrono::Utc::now().fixed_offset() + chrono::Duration::minutes(10);
+    let mut entry = intake_entry(Uuid::now_v7());
+    entry["device_seq"] = json!(1);
+    let pushed = client()
+        .post(branch.url("/push"))
+        .bearer_auth(&other.token)
+        .json(&json!({"entries": [entry], "desk_time": fast.to_rfc3339()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::OK);
+    let flagged = admin::inbox(
+        branch.data_dir(),
+        &InboxQuery {
+            filters: vec![InboxFilter::Clock],
+            clinic: Some("PLKK-B".into()),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(flagged.rows.len(), 1, "the push's own desk clock flags it");
     branch.stop().await;
 }
 

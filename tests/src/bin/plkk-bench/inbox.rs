@@ -235,6 +235,7 @@ fn fill(data: &Path, cases: u64) -> anyhow::Result<DateTime<Utc>> {
             devices[*device],
             &[serde_json::from_value(entry)?],
             end,
+            None,
         )?;
     }
     println!("inbox: setting the status of {} cases", decisions.len());
