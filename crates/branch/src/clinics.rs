@@ -70,7 +70,8 @@ pub struct ClinicRow {
     pub name: String,
     pub created_at: String,
     pub devices: Vec<DeviceRow>,
-    /// It has active desks and none of them synced within [`SILENT_AFTER`].
+    /// It has active desks and none of them synced within [`SILENT_AFTER`] (or, never having
+    /// synced, was enrolled within it).
     pub silent: bool,
 }
 
@@ -251,7 +252,8 @@ pub(crate) fn list_clinics(
         .collect()
 }
 
-/// Whether a clinic with these devices has active desks, none of which synced within a day.
+/// Whether a clinic with these devices has active desks, none of which synced within a day (a
+/// desk that never synced counts from its enrolment).
 fn is_silent(devices: &[DeviceRow], now: DateTime<Utc>) -> Result<bool, BranchError> {
     let active: Vec<&DeviceRow> = devices
         .iter()
@@ -261,10 +263,12 @@ fn is_silent(devices: &[DeviceRow], now: DateTime<Utc>) -> Result<bool, BranchEr
         return Ok(false);
     }
     for device in active {
-        if let Some(sync) = &device.last_sync {
-            if parse_time(&sync.at)? > now - SILENT_AFTER {
-                return Ok(false);
-            }
+        let heard = device
+            .last_sync
+            .as_ref()
+            .map_or(&device.enrolled_at, |sync| &sync.at);
+        if parse_time(heard)? > now - SILENT_AFTER {
+            return Ok(false);
         }
     }
     Ok(true)
@@ -441,6 +445,9 @@ mod tests {
         };
         check(&[], false);
         check(&[device(false, None)], true);
+        let mut fresh = device(false, None);
+        fresh.enrolled_at = "2026-11-30T09:00:00Z".to_owned();
+        check(&[fresh], false);
         check(&[device(false, Some("2026-11-29T11:59:00Z"))], true);
         check(&[device(false, Some("2026-11-29T12:01:00Z"))], false);
         check(

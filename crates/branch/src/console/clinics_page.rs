@@ -134,7 +134,9 @@ fn device_row(signed: &Signed, device: &DeviceRow) -> Markup {
             }
             td { (sync.and_then(|sync| sync.app_version.as_deref()).unwrap_or(words.unknown)) }
             td {
-                @if device.audit.breaks == 0 {
+                @if device.audit.breaks == 0 && device.audit.acked_seq == 0 {
+                    (words.chain_empty)
+                } @else if device.audit.breaks == 0 {
                     (with_n(words.chain_recorded_sound, device.audit.acked_seq))
                 } @else {
                     span.badge.late { (with_n(words.chain_recorded_breaks, device.audit.breaks)) }

@@ -278,8 +278,8 @@ fn table(signed: &Signed, found: &InboxPage) -> Markup {
                                 @if row.clock_flagged { " " span.badge.warn { (words.clock_badge) } }
                             }
                             td { (row.clinic_name) }
-                            td { (desk_time(&row.accident_at)) }
-                            td {
+                            td.when { (desk_time(&row.accident_at)) }
+                            td.when {
                                 (branch_time(&row.received_at)) br;
                                 @if row.within_deadline {
                                     span.badge.ok { (words.within_deadline) }
