@@ -1040,3 +1040,107 @@ async fn officer_acts_are_in_the_officers_audit_log() {
     assert!(!text.contains(code), "the code itself is never logged");
     branch.stop().await;
 }
+
+fn cli(data_dir: &std::path::Path, args: &[&str], password: Option<&str>) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plkk-branch"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("PLKK_KDF", "fast")
+        .env_remove("PLKK_BRANCH_PASSWORD")
+        .stdin(std::process::Stdio::null());
+    if let Some(password) = password {
+        command.env("PLKK_BRANCH_PASSWORD", password);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn officer_and_audit_commands_work_on_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let add = |username: &str, role: &str, password: Option<&str>| {
+        cli(
+            data,
+            &[
+                "officer",
+                "add",
+                "--username",
+                username,
+                "--name",
+                "Dewi Lestari",
+                "--role",
+                role,
+            ],
+            password,
+        )
+    };
+    let added = add("dewi", "admin", Some(PASSWORD));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let no_password = add("budi", "viewer", None);
+    assert_eq!(no_password.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_password.stderr).contains("PLKK_BRANCH_PASSWORD"));
+    let bad_role = add("budi", "boss", Some(PASSWORD));
+    assert_eq!(bad_role.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("--role"));
+    let short = add("budi", "viewer", Some("pendek"));
+    assert_eq!(short.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password: must be at least 8"));
+    let taken = add("DEWI", "viewer", Some(PASSWORD));
+    assert_eq!(
+        taken.status.code(),
+        Some(2),
+        "usernames are case-insensitive"
+    );
+
+    let listed = cli(data, &["officer", "list", "--json"], None);
+    let officers: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(officers.as_array().unwrap().len(), 1);
+    assert_eq!(officers[0]["username"], "dewi");
+    assert_eq!(officers[0]["role"], "admin");
+    assert!(officers[0].get("password_hash").is_none(), "{officers}");
+
+    let log = cli(data, &["audit", "officers", "--json"], None);
+    assert!(log.status.success());
+    let log: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+    assert_eq!(log["sound"], true);
+    assert_eq!(log["entries"][0]["action"], "officer_added");
+    assert_eq!(log["entries"][0]["actor"], "(cli)");
+
+    let removed = cli(data, &["officer", "remove", "dewi"], None);
+    assert!(removed.status.success());
+    assert_eq!(
+        cli(data, &["officer", "remove", "dewi"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+
+    // An entry changed behind the triggers' back: the chain names it, exit 5.
+    let conn = rusqlite::Connection::open(data.join(plkk_branch::DATABASE_FILE_NAME)).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER officer_audit_no_update; UPDATE officer_audit SET actor = 'someone' WHERE seq = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let broken = cli(data, &["audit", "officers"], None);
+    assert_eq!(broken.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("broken at seq 1"));
+
+    let report = cli(
+        data,
+        &["report", "--from", "2026-01", "--to", "2026-13"],
+        None,
+    );
+    assert_eq!(report.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&report.stderr).contains("to: a month is written YYYY-MM"));
+    let inbox = cli(data, &["case", "inbox", "--json"], None);
+    assert!(inbox.status.success());
+    let page: serde_json::Value = serde_json::from_slice(&inbox.stdout).unwrap();
+    assert_eq!(page["rows"].as_array().unwrap().len(), 0);
+}
