@@ -196,14 +196,16 @@ pub(crate) fn page(
     } else {
         format!("WHERE {}", conditions.join(" AND "))
     };
+    // The page's rows are found first (the subquery), then completed: CROSS JOIN keeps that
+    // order, which the planner would otherwise turn around (the LIMIT is a parameter).
     let sql = format!(
         "SELECT x.intake_id, x.full_name, x.nik, x.kpj, k.code, k.name, x.segment,
                 json_extract(c.record, '$.accident_at'), x.received_at, x.reported_late,
                 x.status, x.decided_at, x.has_conflict, x.clock_flagged
          FROM (SELECT x.seq FROM {from} {filter} ORDER BY {order} DESC LIMIT ? OFFSET ?) p
-         JOIN inbox x ON x.seq = p.seq
-         JOIN clinics k ON k.id = x.clinic_id
-         JOIN cases c ON c.intake_id = x.intake_id
+         CROSS JOIN inbox x ON x.seq = p.seq
+         CROSS JOIN clinics k ON k.id = x.clinic_id
+         CROSS JOIN cases c ON c.intake_id = x.intake_id
          ORDER BY x.seq DESC"
     );
     values.push(SqlValue::Integer(i64::from(PAGE_SIZE) + 1));
