@@ -703,14 +703,10 @@ fn require_display() {
     }
 }
 
-/// `target/debug/plkk-desk`, next to the `deps/` directory this test binary lives in.
+/// `target/<profile>/plkk-desk`, beside the running test binary's `deps/` directory (or beside
+/// the running benchmark).
 fn app_binary() -> PathBuf {
-    let test_binary = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = test_binary
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary lives in target/<profile>/deps/");
-    let app = profile_dir.join(APP_NAME);
+    let app = crate::bins::profile_dir().join(APP_NAME);
     assert!(
         app.is_file(),
         "{} is missing: build the app first with `(cd ui && npm run build) && cargo build -p plkk-desk`",

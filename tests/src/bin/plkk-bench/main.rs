@@ -9,10 +9,12 @@
 //! - with `--sync` (only that): backlog sync throughput, bytes on the wire and memory, and branch
 //!   ingest with 50 desks at once (`sync.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
-//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
+//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
+//! - with `--typing` (only that): keystrokes, tab stops and seconds of an admission and a
+//!   treatment note typed into the real window at a newcomer's pace (`typing.rs`).
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
-//! [--saves 500] [--dir DIR] [--window] [--sync]`. DIR (default: a folder under `target/`) must be
+//! [--saves 500] [--dir DIR] [--window] [--sync] [--typing]`. DIR (default: a folder under `target/`) must be
 //! on the disk a clinic would use, not a RAM disk.
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use plkk_tests::accounts::{self, RECEPTIONIST};
 use plkk_tests::samples::{self, Seeded};
 
 mod sync;
+mod typing;
 mod window;
 
 struct Options {
@@ -32,6 +35,7 @@ struct Options {
     dir: PathBuf,
     window: bool,
     sync: bool,
+    typing: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,6 +47,9 @@ fn main() -> anyhow::Result<()> {
     println!("plkk-bench: working in {}", options.dir.display());
     if options.sync {
         return sync::backlog_and_ingest(&options.dir);
+    }
+    if options.typing {
+        return typing::typing();
     }
     save_latency(&options)?;
     sign_in_time(&options)?;
@@ -58,7 +65,7 @@ fn main() -> anyhow::Result<()> {
 const USAGE: &str = "\
 plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
-Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync]
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--typing]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
   --saves N     intake saves to time (encrypted desk, durable), next to bare SQLite transactions
@@ -66,6 +73,8 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
                 disk, not a RAM disk
   --window      also time the desktop app's start and memory (needs a display: xvfb-run)
   --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
+  --typing      only the typing figures: an admission and a treatment note typed into the real
+                window with real key events at a newcomer's pace (needs xvfb-run and xdotool)
   --help        this text
 
 Every run also times signing in with the desk's real argon2id cost.
@@ -80,6 +89,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         dir: plkk_tests::bins::profile_dir().join("bench-data"),
         window: false,
         sync: false,
+        typing: false,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -99,6 +109,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--dir" => options.dir = PathBuf::from(value()?),
             "--window" => options.window = true,
             "--sync" => options.sync = true,
+            "--typing" => options.typing = true,
             "--help" | "-h" => return Ok(None),
             other => anyhow::bail!("unknown option {other} (see --help)"),
         }
