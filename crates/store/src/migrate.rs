@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_accounts_audit",
         include_str!("../../../migrations/desk/0003_accounts_audit.sql"),
     ),
+    (
+        "0007_drafts_employers",
+        include_str!("../../../migrations/desk/0007_drafts_employers.sql"),
+    ),
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -1,5 +1,6 @@
 //! The derived tables: `cases` (current values of each intake, open or closed, with its NIK and
-//! KPJ indexed for prefix search) and `case_search` (the full-text index of names and employers). They are rewritten from the append-only records inside the same
+//! KPJ indexed for prefix search), `case_search` (the full-text index of names and employers) and
+//! `employers` (those offered while typing, `suggest.rs`). They are rewritten from the append-only records inside the same
 //! transaction that writes a record, so they never disagree with them.
 
 use plkk_domain::{Intake, Issue};
@@ -44,6 +45,7 @@ pub(crate) fn write_case(
         "INSERT INTO case_search (rowid, full_name, employer_name) VALUES (?1, ?2, ?3)",
     )?
     .execute(params![intake_seq, intake.full_name, intake.employer_name])?;
+    crate::suggest::remember_employer(conn, intake_seq, intake)?;
     Ok(())
 }
 
