@@ -1,6 +1,59 @@
 // Small DOM behaviours shared by the forms and the case list.
 
-/** Enter in an input or select submits the form; in a textarea Ctrl+Enter does. */
+/** The fields of a form a person moves through, in order: one stop per radio group (its checked
+ *  button, else its first), no buttons, nothing hidden or out of the tab order. */
+export function fieldStops(form: HTMLElement): HTMLElement[] {
+  const stops: HTMLElement[] = [];
+  const groups = new Set<string>();
+  for (const control of form.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(
+    'input, textarea, select',
+  )) {
+    if (control.disabled || control.tabIndex < 0 || control.type === 'hidden') continue;
+    if (control.closest('[hidden], [inert]') || control.getClientRects().length === 0) continue;
+    if (control instanceof HTMLInputElement && control.type === 'radio') {
+      if (groups.has(control.name)) continue;
+      groups.add(control.name);
+      const checked = form.querySelector<HTMLInputElement>(`input[type="radio"][name="${control.name}"]:checked`);
+      stops.push(checked ?? control);
+      continue;
+    }
+    stops.push(control);
+  }
+  return stops;
+}
+
+/** The keys of a form (issue 9): Enter moves to the next field (in a long text box it is a new
+ *  line) and saves from the last one; Ctrl+Enter saves from anywhere. A field that used the Enter
+ *  itself (taking an offer) calls preventDefault, and the form leaves it alone. */
+export function formKeys(form: HTMLFormElement) {
+  const onKeydown = (event: KeyboardEvent) => {
+    if (event.key !== 'Enter' || event.isComposing || event.defaultPrevented) return;
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      form.requestSubmit();
+      return;
+    }
+    if (event.altKey || event.shiftKey) return;
+    const isField = target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
+    if (!isField || (target instanceof HTMLInputElement && ['button', 'submit', 'file'].includes(target.type))) return;
+    event.preventDefault();
+    const stops = fieldStops(form);
+    const here = stops.findIndex(
+      (stop) => stop === target || (target instanceof HTMLInputElement && target.type === 'radio' && stop instanceof HTMLInputElement && stop.name === target.name),
+    );
+    if (here === -1 || here === stops.length - 1) {
+      form.requestSubmit();
+      return;
+    }
+    stops[here + 1].focus();
+  };
+  form.addEventListener('keydown', onKeydown);
+  return { destroy: () => form.removeEventListener('keydown', onKeydown) };
+}
+
+/** The short forms (sign-in, setup, accounts, enrolment, export): Enter in a field submits; in
+ *  a text box Ctrl+Enter does. */
 export function enterSubmits(form: HTMLFormElement) {
   const onKeydown = (event: KeyboardEvent) => {
     if (event.key !== 'Enter' || event.isComposing) return;
@@ -15,11 +68,45 @@ export function enterSubmits(form: HTMLFormElement) {
   return { destroy: () => form.removeEventListener('keydown', onKeydown) };
 }
 
+/** Room kept between a focused field and the sticky save bar or the top of the scrolled area. */
+const VISIBLE_MARGIN_PX = 12;
+
+/** Keeps the field that has the focus (with its label, hint and messages) fully in view inside
+ *  the scrolling area: never under the form's sticky save bar, never above the top. */
+export function keepFocusVisible(form: HTMLElement) {
+  const reveal = (target: HTMLElement) => {
+    const scroller = form.closest<HTMLElement>('.scroll');
+    if (!scroller) return;
+    const field = target.closest<HTMLElement>('.field') ?? target;
+    const bar = form.querySelector<HTMLElement>('.form-actions');
+    const area = scroller.getBoundingClientRect();
+    const box = field.getBoundingClientRect();
+    const barTop = bar && !bar.contains(target) ? bar.getBoundingClientRect().top : area.bottom;
+    const bottomLimit = Math.min(area.bottom, barTop) - VISIBLE_MARGIN_PX;
+    const topLimit = area.top + VISIBLE_MARGIN_PX;
+    if (box.bottom > bottomLimit && box.height < bottomLimit - topLimit) {
+      scroller.scrollTop += box.bottom - bottomLimit;
+    } else if (box.top < topLimit || box.height >= bottomLimit - topLimit) {
+      scroller.scrollTop -= topLimit - box.top;
+    }
+  };
+  const onFocusin = (event: FocusEvent) => {
+    const target = event.target;
+    if (!(target instanceof HTMLElement)) return;
+    // After the web view's own scrolling for the focus, which ignores the sticky bar.
+    requestAnimationFrame(() => {
+      if (document.activeElement === target) reveal(target);
+    });
+  };
+  form.addEventListener('focusin', onFocusin);
+  return { destroy: () => form.removeEventListener('focusin', onFocusin) };
+}
+
 /** Escape anywhere inside the node calls `handler` (e.g. to cancel a form). */
 export function escapeCalls(node: HTMLElement, handler: () => void) {
   let current = handler;
   const onKeydown = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') current();
+    if (event.key === 'Escape' && !event.defaultPrevented) current();
   };
   node.addEventListener('keydown', onKeydown);
   return {
@@ -43,12 +130,15 @@ export function rowLink(row: HTMLElement, href: string) {
   };
 }
 
-/** Focus a form's first control. */
+/** Focus a form's first field. */
 export function focusFirstField(form: HTMLElement) {
-  form.querySelector<HTMLElement>('input:not([type="hidden"]), select, textarea')?.focus();
+  fieldStops(form)[0]?.focus();
 }
 
-/** Focus the first control a failed save marked invalid. */
+/** Focus the first field a check or a refused save marked invalid. */
 export function focusFirstInvalid(form: HTMLElement) {
-  form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  const marked = form.querySelector<HTMLElement>('[aria-invalid="true"]');
+  if (!marked) return;
+  const inside = marked.matches('input, textarea, select') ? marked : fieldStops(marked)[0];
+  inside?.focus();
 }
