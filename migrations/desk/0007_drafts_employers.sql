@@ -20,17 +20,21 @@ CREATE TABLE employers (
     npp           TEXT,                    -- the NPP / NPW / project number last given with it
     segment       TEXT NOT NULL,           -- PU, BPU, JAKON or PMI of the latest case
     location      TEXT,                    -- accident location of its latest workplace accident
+    contact_name  TEXT,                    -- the contact (escort) of its latest case: often its HR or K3 officer
+    contact_phone TEXT,
     uses          INTEGER NOT NULL,        -- times a case naming it was written (admitted, corrected): most used first
     last_seq      INTEGER NOT NULL         -- intakes.seq of the latest case naming it
 );
 
-INSERT INTO employers (name_key, name, npp, segment, location, uses, last_seq)
+INSERT INTO employers (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
 SELECT lower(trim(json_extract(record, '$.employer_name'))),
        json_extract(record, '$.employer_name'),
        json_extract(record, '$.employer_npp'),
        json_extract(record, '$.segment'),
        CASE WHEN json_extract(record, '$.place_type') = 'workplace'
             THEN json_extract(record, '$.accident_location') END,
+       json_extract(record, '$.contact_name'),
+       json_extract(record, '$.contact_phone'),
        1,
        intake_seq
 FROM cases
@@ -41,5 +45,7 @@ ON CONFLICT (name_key) DO UPDATE SET
     npp = coalesce(excluded.npp, employers.npp),
     segment = excluded.segment,
     location = coalesce(excluded.location, employers.location),
+    contact_name = excluded.contact_name,
+    contact_phone = excluded.contact_phone,
     uses = employers.uses + 1,
     last_seq = excluded.last_seq;

@@ -534,6 +534,51 @@ impl DeskWindow {
         self.wait_for(SIGN_IN_SCREEN, UI_TIMEOUT).await;
     }
 
+    /// Send `keys` (text, or WebDriver key codes such as `TAB`) to the element that has the focus,
+    /// as key events.
+    pub async fn press(&self, keys: &str) {
+        let focused = self
+            .client()
+            .active_element()
+            .await
+            .unwrap_or_else(|error| panic!("find the focused element: {error}"));
+        focused
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|error| panic!("send {keys:?} to the focused element: {error}"));
+    }
+
+    /// The `name` of the focused form field ("" when the focus is on something without one).
+    pub async fn focused_name(&self) -> String {
+        let name = self
+            .script("return document.activeElement ? (document.activeElement.name || '') : '';", vec![])
+            .await;
+        name.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Resize the window to `width` x `height` and wait until the page has that viewport; returns
+    /// the viewport's size.
+    pub async fn resize(&self, width: u32, height: u32) -> (u64, u64) {
+        self.client()
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|error| panic!("resize the window to {width}x{height}: {error}"));
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let size = self
+                .script("return [window.innerWidth, window.innerHeight];", vec![])
+                .await;
+            let read = |index: usize| size[index].as_u64().unwrap_or_default();
+            let (inner_width, inner_height) = (read(0), read(1));
+            if (inner_width, inner_height) == (u64::from(width), u64::from(height))
+                || Instant::now() >= deadline
+            {
+                return (inner_width, inner_height);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Call the desk command `command` with `args` (camelCase keys) from the page, as the UI does;
     /// `Err` holds the desk's refusal (`{code, message, issues, wait_seconds}`).
     pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
@@ -683,6 +728,12 @@ impl Drop for DeskWindow {
         self.teardown();
     }
 }
+
+/// WebDriver key codes for `press`.
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+/// Ctrl+Enter (the modifier is released after it).
+pub const CTRL_ENTER: &str = "\u{E009}\u{E007}\u{E000}";
 
 /// `[data-testid="TESTID"]`.
 pub fn testid_css(testid: &str) -> String {

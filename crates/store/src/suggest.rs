@@ -1,6 +1,6 @@
 //! What the desk offers a receptionist so that less is typed (issue 9): the employers this desk
-//! has seen (`employer_offers`, with the NPP, segment and workplace accident location of the
-//! latest case naming them) and the patient fields of a returning patient's latest case
+//! has seen (`employer_offers`, with the NPP, segment, workplace accident location and contact
+//! person of the latest case naming them) and the patient fields of a returning patient's latest case
 //! (`returning_patient`). The `employers` table is a projection of the cases, written with them
 //! (`remember_employer`). Offers are only offers: the window fills a field with one when the
 //! person takes it.
@@ -24,6 +24,9 @@ pub struct EmployerOffer {
     pub segment: String,
     /// The accident location of its latest workplace accident, if any.
     pub accident_location: Option<String>,
+    /// The contact person (escort) of its latest case: employers often send the same officer.
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
     /// How often a case naming it was written.
     pub uses: u32,
 }
@@ -71,13 +74,16 @@ pub(crate) fn remember_employer(
     let location = (intake.place_type == PlaceType::Workplace)
         .then_some(intake.accident_location.as_str());
     conn.prepare_cached(
-        "INSERT INTO employers (name_key, name, npp, segment, location, uses, last_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+        "INSERT INTO employers
+             (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
          ON CONFLICT (name_key) DO UPDATE SET
              name = excluded.name,
              npp = coalesce(excluded.npp, employers.npp),
              segment = excluded.segment,
              location = coalesce(excluded.location, employers.location),
+             contact_name = excluded.contact_name,
+             contact_phone = excluded.contact_phone,
              uses = employers.uses + 1,
              last_seq = max(employers.last_seq, excluded.last_seq)",
     )?
@@ -87,6 +93,8 @@ pub(crate) fn remember_employer(
         intake.employer_npp,
         intake.segment.to_string(),
         location,
+        intake.contact_name,
+        intake.contact_phone,
         intake_seq,
     ])?;
     Ok(())
@@ -108,7 +116,7 @@ pub fn employer_offers(
     let escaped = typed.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
     let mut statement = store.conn.prepare_cached(
-        "SELECT name, npp, segment, location, uses FROM employers
+        "SELECT name, npp, segment, location, contact_name, contact_phone, uses FROM employers
          WHERE name_key LIKE ?1 || '%' ESCAPE '\\' OR name_key LIKE '% ' || ?1 || '%' ESCAPE '\\'
          ORDER BY name_key = ?2 DESC, uses DESC, last_seq DESC LIMIT ?3",
     )?;
@@ -119,7 +127,9 @@ pub fn employer_offers(
                 employer_npp: row.get(1)?,
                 segment: row.get(2)?,
                 accident_location: row.get(3)?,
-                uses: row.get(4)?,
+                contact_name: row.get(4)?,
+                contact_phone: row.get(5)?,
+                uses: row.get(6)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -1,8 +1,10 @@
 // Small DOM behaviours shared by the forms and the case list.
 
 /** The fields of a form a person moves through, in order: one stop per radio group (its checked
- *  button, else its first), no buttons, nothing hidden or out of the tab order. */
-export function fieldStops(form: HTMLElement): HTMLElement[] {
+ *  button, else its first), no buttons, nothing hidden or out of the tab order. `byEnter` leaves
+ *  out the fields marked `data-enter-skip` (filled from an offer the person took, or not applying
+ *  to this case): Enter goes to the next field that needs the person, Tab still visits all. */
+export function fieldStops(form: HTMLElement, byEnter = false): HTMLElement[] {
   const stops: HTMLElement[] = [];
   const groups = new Set<string>();
   for (const control of form.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(
@@ -10,6 +12,7 @@ export function fieldStops(form: HTMLElement): HTMLElement[] {
   )) {
     if (control.disabled || control.tabIndex < 0 || control.type === 'hidden') continue;
     if (control.closest('[hidden], [inert]') || control.getClientRects().length === 0) continue;
+    if (byEnter && control.hasAttribute('data-enter-skip')) continue;
     if (control instanceof HTMLInputElement && control.type === 'radio') {
       if (groups.has(control.name)) continue;
       groups.add(control.name);
@@ -23,8 +26,8 @@ export function fieldStops(form: HTMLElement): HTMLElement[] {
 }
 
 /** The keys of a form (issue 9): Enter moves to the next field (in a long text box it is a new
- *  line) and saves from the last one; Ctrl+Enter saves from anywhere. A field that used the Enter
- *  itself (taking an offer) calls preventDefault, and the form leaves it alone. */
+ *  line) and saves from the last one; Ctrl+Enter saves from anywhere. An Enter that takes the offer
+ *  chosen under a field (the field names it in aria-activedescendant) is the field's own. */
 export function formKeys(form: HTMLFormElement) {
   const onKeydown = (event: KeyboardEvent) => {
     if (event.key !== 'Enter' || event.isComposing || event.defaultPrevented) return;
@@ -35,21 +38,34 @@ export function formKeys(form: HTMLFormElement) {
       return;
     }
     if (event.altKey || event.shiftKey) return;
+    if (target instanceof HTMLElement && target.hasAttribute('aria-activedescendant')) return;
     const isField = target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
     if (!isField || (target instanceof HTMLInputElement && ['button', 'submit', 'file'].includes(target.type))) return;
     event.preventDefault();
-    const stops = fieldStops(form);
-    const here = stops.findIndex(
-      (stop) => stop === target || (target instanceof HTMLInputElement && target.type === 'radio' && stop instanceof HTMLInputElement && stop.name === target.name),
-    );
-    if (here === -1 || here === stops.length - 1) {
-      form.requestSubmit();
-      return;
-    }
-    stops[here + 1].focus();
+    if (!focusNextField(form, target)) form.requestSubmit();
   };
   form.addEventListener('keydown', onKeydown);
   return { destroy: () => form.removeEventListener('keydown', onKeydown) };
+}
+
+/** Moves the focus from `from` to the next field Enter goes to; false when `from` is the last. */
+export function focusNextField(form: HTMLElement, from: HTMLElement): boolean {
+  const stops = fieldStops(form, true);
+  const all = fieldStops(form);
+  const isFrom = (stop: HTMLElement) =>
+    stop === from ||
+    (from instanceof HTMLInputElement &&
+      from.type === 'radio' &&
+      stop instanceof HTMLInputElement &&
+      stop.type === 'radio' &&
+      stop.name === from.name);
+  // Where `from` is in the full order, and the first Enter stop after it.
+  const position = all.findIndex(isFrom);
+  if (position === -1) return false;
+  const next = all.slice(position + 1).find((stop) => stops.includes(stop));
+  if (!next) return false;
+  next.focus();
+  return true;
 }
 
 /** The short forms (sign-in, setup, accounts, enrolment, export): Enter in a field submits; in

@@ -235,6 +235,8 @@ export interface EmployerOffer {
   employer_npp: string | null;
   segment: string;
   accident_location: string | null;
+  contact_name: string | null;
+  contact_phone: string | null;
   uses: number;
 }
 

@@ -70,7 +70,7 @@ export const INTAKE_GROUPS: FieldGroup[] = [
       // The employer first: picking one this desk has seen fills its NPP and segment.
       { name: 'employer_name', kind: 'text', hint: 'hint.employer_name' },
       { name: 'employer_npp', kind: 'text' },
-      { name: 'segment', kind: 'select', options: 'segment', required: true },
+      { name: 'segment', kind: 'select', options: 'segment', required: true, wide: true },
     ],
   },
   {
@@ -78,8 +78,8 @@ export const INTAKE_GROUPS: FieldGroup[] = [
     fields: [
       { name: 'accident_at', kind: 'datetime', required: true, hint: 'hint.datetime' },
       { name: 'admitted_at', kind: 'datetime', required: true, hint: 'hint.admitted_at' },
-      { name: 'case_category', kind: 'select', options: 'case_category', required: true },
-      { name: 'place_type', kind: 'select', options: 'place_type', required: true },
+      { name: 'case_category', kind: 'select', options: 'case_category', required: true, wide: true },
+      { name: 'place_type', kind: 'select', options: 'place_type', required: true, wide: true },
       { name: 'accident_location', kind: 'text', required: true, wide: true },
       { name: 'chronology', kind: 'textarea', required: true, hint: 'hint.chronology', wide: true },
       { name: 'injury', kind: 'text', required: true, wide: true },
@@ -115,10 +115,10 @@ export const NOTE_VITALS: FieldSpec[] = [
 
 export const NOTE_DETAILS: FieldSpec[] = [
   { name: 'icd10', kind: 'text', hint: 'hint.icd10' },
-  { name: 'disposition', kind: 'select', options: 'disposition' },
+  { name: 'disposition', kind: 'select', options: 'disposition', wide: true },
   { name: 'referred_to', kind: 'text', hint: 'hint.referred_to' },
   { name: 'stmb_days', kind: 'number', inputmode: 'numeric' },
-  { name: 'outcome', kind: 'select', options: 'outcome', hint: 'hint.outcome' },
+  { name: 'outcome', kind: 'select', options: 'outcome', hint: 'hint.outcome', wide: true },
 ];
 
 /** Every note field the form edits, in form order. */

@@ -289,7 +289,7 @@ const id = {
 
   'form.choose': '— pilih —',
   'form.required': 'wajib',
-  'form.keys': 'Enter: kolom berikutnya · Ctrl+Enter: simpan',
+  'form.keys': 'Enter: kolom berikutnya yang perlu diisi · Tab: setiap kolom · Ctrl+Enter: simpan',
   'form.saving': 'Menyimpan…',
   'form.saved': 'Tersimpan',
   'form.saved_warnings': 'Disimpan bersama peringatan berikut:',
@@ -305,6 +305,7 @@ const id = {
   'offer.label': 'Usulan dari data yang sudah ada',
   'offer.keys': '↓ pilih · Enter ambil',
   'offer.employer_location': 'lokasi kecelakaan terakhir di pemberi kerja ini',
+  'offer.employer_contact': 'pendamping terakhir dari pemberi kerja ini',
   'form.failed': 'Belum tersimpan: {message}',
   'form.cancel': 'Batal',
 
@@ -845,7 +846,7 @@ const en: Dictionary = {
 
   'form.choose': '— choose —',
   'form.required': 'required',
-  'form.keys': 'Enter: next field · Ctrl+Enter: save',
+  'form.keys': 'Enter: next field to fill · Tab: every field · Ctrl+Enter: save',
   'form.saving': 'Saving…',
   'form.saved': 'Saved',
   'form.saved_warnings': 'Saved with these warnings:',
@@ -861,6 +862,7 @@ const en: Dictionary = {
   'offer.label': 'Offers from data already on this desk',
   'offer.keys': '↓ choose · Enter take',
   'offer.employer_location': "this employer's last accident location",
+  'offer.employer_contact': "this employer's last escort",
   'form.failed': 'Not saved: {message}',
   'form.cancel': 'Cancel',
 

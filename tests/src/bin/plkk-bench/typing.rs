@@ -43,8 +43,6 @@ const NOTE_FORM: &str = r#"form[data-testid="note-form"]"#;
 enum Step {
     /// Read the next item off the card, then type it into the focused field.
     Type(String),
-    /// Go on typing the same item (e.g. the next part of a date), without reading again.
-    More(String),
     /// Read the offer under the focused field and take it with these keys.
     Take(Vec<&'static str>),
     /// Navigation keys (xdotool names): Tab, Return, Down, ctrl+Return, ...
@@ -72,7 +70,6 @@ impl Cost {
                     cost.fields += 1;
                     cost.characters += text.chars().count();
                 }
-                Step::More(text) => cost.characters += text.chars().count(),
                 Step::Take(keys) => {
                     cost.fields += 1;
                     cost.keys += keys.len();
@@ -155,69 +152,177 @@ fn tab() -> Step {
     Step::Keys(vec!["Tab"])
 }
 
-fn tabs(count: usize) -> Step {
-    Step::Keys(vec!["Tab"; count])
-}
-
 fn typed(text: impl Into<String>) -> Step {
     Step::Type(text.into())
 }
 
-fn more(text: impl Into<String>) -> Step {
-    Step::More(text.into())
+/// Which of the desk's aids the person uses (each can be measured alone).
+#[derive(Debug, Clone, Copy, Default)]
+struct Aids {
+    /// The accident time typed alone ("0815": today), not with its date.
+    time_alone: bool,
+    /// The regency the NIK names, taken for the end of the address.
+    regency: bool,
+    /// The employer taken from those this desk has seen, after three letters (its NPP and
+    /// segment come with it).
+    employer: bool,
+    /// The employer's last workplace accident location, taken for the location.
+    location: bool,
+    /// The employer's last contact person (name and phone), taken for the contact.
+    contact: bool,
+    /// "Salin data pasien": a returning patient's fields copied from the earlier case.
+    returning: bool,
 }
 
-/// The admission on the window as it was before issue 9: native date inputs (a tab stop per
-/// part, the parts typed one by one), selects chosen by their first letter, Tab between fields
-/// (Enter would save), the save button clicked by keyboard (Tab to it, Enter).
-fn legacy_admission(card: &Card) -> Vec<Step> {
-    let at = card.accident_at;
-    vec![
-        typed(card.nik),
-        Step::Await(r#"[data-testid="duplicate-nik"], input[name="sex"], select[name="sex"]"#.into()),
-        tab(),
-        typed(card.kpj),
-        tabs(2), // identity_document, full_name
-        typed(card.full_name),
-        tabs(5), // sex, birth date day, month, year, phone
-        typed(card.phone),
-        tabs(2), // occupation, address
-        typed(card.address()),
-        tab(),
-        typed("P"), // "PU — penerima upah"
-        tab(),
-        typed(card.employer_name),
-        tab(),
-        typed(card.employer_npp),
-        tab(),
-        // In the order the field shows its parts: month first under an English system.
-        typed(at.format("%m").to_string()),
-        tab(),
-        more(at.format("%d").to_string()),
-        tab(),
-        more(at.format("%Y").to_string()),
-        tab(),
-        more(at.format("%H").to_string()),
-        tab(),
-        more(at.format("%M").to_string()),
-        tabs(6), // admitted_at's five parts, case_category
-        typed("K"), // "Kecelakaan kerja"
-        tab(),
-        typed("D"), // "Di tempat kerja"
-        tab(),
-        typed(card.location),
-        tab(),
-        typed(card.chronology),
-        tab(),
-        typed(card.injury),
-        tabs(2), // police report, contact name
-        typed(card.contact_name),
-        tab(),
-        typed(card.contact_phone),
-        tab(),
-        typed("P"), // "Pasien sendiri"
-        Step::Keys(vec!["Tab", "Return"]),
+const NO_AIDS: Aids = Aids {
+    time_alone: false,
+    regency: false,
+    employer: false,
+    location: false,
+    contact: false,
+    returning: false,
+};
+
+fn enter() -> Step {
+    Step::Keys(vec!["Return"])
+}
+
+fn enters(count: usize) -> Step {
+    Step::Keys(vec!["Return"; count])
+}
+
+/// Takes the first offer under the focused field once it is shown (down arrow, Enter).
+fn take_offer(field: &str) -> [Step; 2] {
+    [
+        Step::Await(format!("[data-testid=\"offer-{field}\"]")),
+        Step::Take(vec!["Down", "Return"]),
     ]
+}
+
+/// The admission on the window after issue 9: Enter to the next field that needs the person
+/// (Tab out of the chronology, where Enter is a new line; Enter passes by the passport number when
+/// there is a NIK, the police report off the road, and what an offer taken filled), a digit picks
+/// a choice and moves on, the last Enter saves; with `aids`, what the desk offers is taken instead
+/// of typed.
+fn admission(card: &Card, aids: Aids) -> Vec<Step> {
+    let at = card.accident_at;
+    let mut steps = vec![
+        typed(card.nik),
+        // The NIK fills sex and birth date (and finds an earlier case) at once.
+        Step::Await(r#"input[name="sex"]:checked"#.into()),
+    ];
+    if aids.returning {
+        steps.extend([
+            Step::Await(testid_css("copy-patient")),
+            // Tab to "Salin data pasien", Enter: the earlier case's patient fields; the cursor
+            // goes to the first field still to fill (the accident time).
+            Step::Take(vec!["Tab", "Return"]),
+            Step::Await(r#"input[name="accident_at"]:focus"#.into()),
+        ]);
+    } else {
+        steps.extend([
+            enter(),
+            typed(card.kpj),
+            enter(), // to the full name (the passport number is for people without a NIK)
+            typed(card.full_name),
+            enters(3), // sex and birth date (from the NIK), phone
+            typed(card.phone),
+            enters(2), // occupation, address
+        ]);
+        if aids.regency {
+            steps.push(typed(card.street));
+            steps.extend(take_offer("address"));
+        } else {
+            steps.push(typed(card.address()));
+        }
+        steps.push(enter());
+        if aids.employer {
+            steps.push(typed(&card.employer_name[3..6])); // "Maj"
+            steps.extend(take_offer("employer_name"));
+            steps.push(enter()); // past the NPP and segment the offer filled: the accident time
+        } else {
+            steps.extend([
+                typed(card.employer_name),
+                enter(),
+                typed(card.employer_npp),
+                enter(),
+                typed("1"), // PU, and on to the accident time
+            ]);
+        }
+    }
+    steps.push(if aids.time_alone {
+        typed(at.format("%H%M").to_string())
+    } else {
+        typed(at.format("%d%m%Y %H%M").to_string())
+    });
+    steps.extend([
+        enters(2),  // admission time (now), case category
+        typed("1"), // Kecelakaan kerja, on to the place
+        typed("1"), // Di tempat kerja, on to the location
+    ]);
+    if aids.location {
+        steps.extend(take_offer("accident_location"));
+    } else {
+        steps.push(typed(card.location));
+    }
+    steps.extend([
+        enter(),
+        typed(card.chronology),
+        tab(), // Enter is a new line in the chronology
+        typed(card.injury),
+        enter(), // past the police report (not a road accident): the contact
+    ]);
+    if aids.contact {
+        steps.extend(take_offer("contact_name"));
+        steps.push(enter()); // past the phone the offer filled: the consent
+    } else {
+        steps.extend([
+            typed(card.contact_name),
+            enter(),
+            typed(card.contact_phone),
+            enter(),
+        ]);
+    }
+    steps.extend([
+        typed("1"), // Pasien sendiri
+        enter(),    // the last field: saves
+    ]);
+    steps
+}
+
+/// An earlier case of the card's employer, for another patient (the employer is "seen before").
+fn earlier_case_of_employer(card: &Card) -> Value {
+    plkk_tests::samples::intake_with(json!({
+        "nik": "3216054101850002",
+        "full_name": "Sri Wahyuni",
+        "employer_name": card.employer_name,
+        "employer_npp": card.employer_npp,
+        "segment": "PU",
+        "place_type": "workplace",
+        "accident_location": card.location,
+        "contact_name": card.contact_name,
+        "contact_phone": card.contact_phone,
+    }))
+}
+
+/// An earlier case of the card's patient (a returning patient, same employer).
+fn earlier_case_of_patient(card: &Card) -> Value {
+    plkk_tests::samples::intake_with(json!({
+        "nik": card.nik,
+        "full_name": card.full_name,
+        "sex": "male",
+        "birth_date": "1988-03-12",
+        "phone": card.phone,
+        "address": card.address(),
+        "kpj": card.kpj,
+        "employer_name": card.employer_name,
+        "employer_npp": card.employer_npp,
+        "segment": "PU",
+        "place_type": "workplace",
+        "accident_location": card.location,
+        "contact_name": card.contact_name,
+        "contact_phone": card.contact_phone,
+    }))
 }
 
 /// The treatment note of the benchmark, as the nurse's notes say it.
@@ -245,31 +350,30 @@ const NOTE_CARD: NoteCard = NoteCard {
     stmb_days: "3",
 };
 
-/// The note on the window as it was before issue 9: Tab between fields, the disposition chosen
-/// in a select by typing its first letter and moving down to the right one, Enter saves.
-fn legacy_note(card: &NoteCard) -> Vec<Step> {
+/// The note on the window after issue 9: Enter from field to field (Tab out of the text, where
+/// Enter is a new line), the disposition picked by its digit (which moves on, past the referral
+/// unless referred), Ctrl+Enter saves.
+fn note(card: &NoteCard) -> Vec<Step> {
     vec![
         typed(card.text),
         tab(),
         typed(card.systolic),
-        tab(),
+        enter(),
         typed(card.diastolic),
-        tab(),
+        enter(),
         typed(card.pulse),
-        tabs(2), // respiratory rate, temperature
+        enters(2), // respiratory rate, temperature
         typed(card.temperature),
-        tab(),
+        enter(),
         typed(card.spo2),
-        tab(),
+        enter(),
         typed(card.pain),
-        tab(),
+        enter(),
         typed(card.icd10),
-        tab(),
-        typed("R"), // "Rawat jalan, tetap bekerja": one down to "Rawat jalan, tidak bekerja"
-        Step::Keys(vec!["Down"]),
-        tabs(2), // referred to, STMB
+        enter(),
+        typed("2"), // 0 none, 1 outpatient working, 2 outpatient off work; on past the referral
         typed(card.stmb_days),
-        Step::Keys(vec!["Return"]),
+        Step::Keys(vec!["ctrl+Return"]),
     ]
 }
 
@@ -295,12 +399,90 @@ pub fn typing() -> anyhow::Result<()> {
         .build()?;
     let now = now();
     let card = card(now);
-    let scenarios = vec![Scenario {
-        name: "admission, everything typed by hand (the window before issue 9)",
-        steps: legacy_admission(&card),
-        earlier: None,
-    }];
-    let notes = vec![("treatment note (the window before issue 9)", legacy_note(&NOTE_CARD))];
+    let with = |change: fn(&mut Aids)| {
+        let mut aids = NO_AIDS;
+        change(&mut aids);
+        aids
+    };
+    let first_time = with(|aids| {
+        aids.time_alone = true;
+        aids.regency = true;
+    });
+    let known_employer = with(|aids| {
+        aids.time_alone = true;
+        aids.regency = true;
+        aids.employer = true;
+        aids.location = true;
+        aids.contact = true;
+    });
+    let returning = with(|aids| {
+        aids.time_alone = true;
+        aids.location = true;
+        aids.contact = true;
+        aids.returning = true;
+    });
+    let employer_seen = Some(earlier_case_of_employer(&card));
+    let scenarios = vec![
+        Scenario {
+            name: "A. everything typed by hand, no aid taken",
+            steps: admission(&card, NO_AIDS),
+            earlier: None,
+        },
+        Scenario {
+            name: "B. A + accident time typed alone (0815 = today)",
+            steps: admission(&card, with(|aids| aids.time_alone = true)),
+            earlier: None,
+        },
+        Scenario {
+            name: "C. A + the NIK's regency taken for the address",
+            steps: admission(&card, with(|aids| aids.regency = true)),
+            earlier: None,
+        },
+        Scenario {
+            name: "D. A + the employer taken after 3 letters (NPP, segment)",
+            steps: admission(&card, with(|aids| aids.employer = true)),
+            earlier: employer_seen.clone(),
+        },
+        Scenario {
+            name: "E. D + the employer's accident location taken",
+            steps: admission(
+                &card,
+                with(|aids| {
+                    aids.employer = true;
+                    aids.location = true;
+                }),
+            ),
+            earlier: employer_seen.clone(),
+        },
+        Scenario {
+            name: "F. E + the employer's last contact person taken",
+            steps: admission(
+                &card,
+                with(|aids| {
+                    aids.employer = true;
+                    aids.location = true;
+                    aids.contact = true;
+                }),
+            ),
+            earlier: employer_seen.clone(),
+        },
+        Scenario {
+            name: "G. first-time patient, first-time employer, every aid (goal < 120 s)",
+            steps: admission(&card, first_time),
+            earlier: None,
+        },
+        Scenario {
+            name: "H. first-time patient, employer seen before, every aid (goal < 100 s)",
+            steps: admission(&card, known_employer),
+            earlier: employer_seen,
+        },
+        Scenario {
+            name: "I. returning patient: the earlier case's fields copied, every aid",
+            steps: admission(&card, returning),
+            earlier: Some(earlier_case_of_patient(&card)),
+        },
+    ];
+    let notes = vec![("treatment note", note(&NOTE_CARD))];
     println!("\n## Typing at a newcomer's pace (0.48 s a character, 1.5 s reading before each field");
     println!("## that gets input, 0.3 s a navigation key); keys sent to the real window by xdotool,");
     println!("## time computed from the keys sent; each result read back from the desk's database");
@@ -322,6 +504,7 @@ pub fn typing() -> anyhow::Result<()> {
         );
         results.push((scenario.name, cost));
     }
+    summarise(&results);
     for (name, steps) in &notes {
         let started = Instant::now();
         runtime.block_on(run_note(steps, &NOTE_CARD))?;
@@ -339,6 +522,36 @@ pub fn typing() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The saving of each aid against A (everything typed by hand), and for the goals the floor that
+/// the characters and fields alone set (no navigation key at all).
+fn summarise(results: &[(&str, Cost)]) {
+    let Some((_, by_hand)) = results.first() else {
+        return;
+    };
+    println!("\nsaving of each aid against A:");
+    for (name, cost) in &results[1..] {
+        println!(
+            "  {:<70} {:>4} keystrokes, {:>5.1} s",
+            name,
+            by_hand.keystrokes() as i64 - cost.keystrokes() as i64,
+            by_hand.seconds() - cost.seconds()
+        );
+    }
+    println!("floor set by what must still be typed and read (characters x 0.48 s + fields x 1.5 s):");
+    for (name, cost) in results.iter().filter(|(name, _)| name.contains("goal")) {
+        let floor = cost.characters as f64 * PER_CHAR + cost.fields as f64 * PER_FIELD;
+        println!(
+            "  {:<70} {:>5.1} s of {:>5.1} s ({} characters, {} fields; navigation {:.1} s)",
+            name,
+            floor,
+            cost.seconds(),
+            cost.characters,
+            cost.fields,
+            cost.seconds() - floor
+        );
+    }
 }
 
 /// Runs the note scenario: a nurse opens a case admitted earlier and writes the note.
@@ -452,7 +665,7 @@ async fn wait_saved(window: &DeskWindow) -> anyhow::Result<()> {
 async fn perform(window: &DeskWindow, steps: &[Step]) -> anyhow::Result<()> {
     for step in steps {
         match step {
-            Step::Type(text) | Step::More(text) => xdotool(&["type", "--delay", &SEND_DELAY_MS.to_string(), "--", text])?,
+            Step::Type(text) => xdotool(&["type", "--delay", &SEND_DELAY_MS.to_string(), "--", text])?,
             Step::Take(keys) | Step::Keys(keys) => {
                 let mut args = vec!["key", "--delay"];
                 let delay = (SEND_DELAY_MS * 4).to_string();
@@ -500,9 +713,11 @@ fn check_saved(data_dir: &Path, card: &Card) -> anyhow::Result<()> {
         limit: 10,
     };
     let found = plkk_store::list_cases(&signed_in.store, &RECEPTIONIST.actor(), &query)?;
+    // A returning patient has an earlier case with the same NIK: the new one has the card's time.
     let case = found
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("no case with the card's NIK was saved"))?;
+        .iter()
+        .find(|case| case.intake.accident_at == card.accident_at)
+        .ok_or_else(|| anyhow::anyhow!("no case with the card's NIK and accident time was saved"))?;
     let fields = serde_json::to_value(&case.intake)?;
     let expected: BTreeMap<&str, Value> = [
         ("full_name", json!(card.full_name)),
