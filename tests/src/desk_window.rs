@@ -305,6 +305,12 @@ impl DeskWindow {
                     .await;
                 self.click_element(&button, &format!("{css}[value=\"{value}\"]"))
                     .await;
+                let checked = button.prop("checked").await.ok().flatten();
+                assert_eq!(
+                    checked.as_deref(),
+                    Some("true"),
+                    "clicking the choice {value:?} of `{css}` must choose it"
+                );
                 return;
             }
             ("input", "date" | "datetime-local" | "time" | "month") => {

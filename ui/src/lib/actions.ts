@@ -109,10 +109,13 @@ export function keepFocusVisible(form: HTMLElement) {
   const onFocusin = (event: FocusEvent) => {
     const target = event.target;
     if (!(target instanceof HTMLElement)) return;
-    // After the web view's own scrolling for the focus, which ignores the sticky bar.
-    requestAnimationFrame(() => {
+    // After the web view's own scrolling for the focus, which ignores the sticky bar (and once
+    // more a moment later: WebKit may scroll for a focus set by a script after the next frame).
+    const again = () => {
       if (document.activeElement === target) reveal(target);
-    });
+    };
+    requestAnimationFrame(again);
+    setTimeout(again, 80);
   };
   form.addEventListener('focusin', onFocusin);
   return { destroy: () => form.removeEventListener('focusin', onFocusin) };
