@@ -2,8 +2,8 @@
 //! real app on a demo desk: the case list, the intake form and a case, each at 1024×600 (a small
 //! clinic laptop) and 1366×768. Not a test: it writes PNG files for people to look at.
 //!
-//! Usage: `xvfb-run -a -s '-screen 0 1400x900x24' cargo run -p plkk-tests --bin plkk-screenshots
-//! -- [--out docs/screenshots]` (needs the built `plkk-desk` and `tauri-driver`, as the end-to-end
+//! Usage: `TZ=Asia/Jakarta xvfb-run -a -s '-screen 0 1400x900x24' cargo run -p plkk-tests --bin
+//! plkk-screenshots -- [--out docs/screenshots]` (TZ: the desk shows WIB, as at a clinic in Java) (needs the built `plkk-desk` and `tauri-driver`, as the end-to-end
 //! tests do). The screen must be larger than the largest size taken.
 
 use std::path::{Path, PathBuf};
@@ -58,12 +58,15 @@ fn demo_desk(data_dir: &Path) -> anyhow::Result<String> {
         let fields = intake.as_object().cloned().unwrap_or_default();
         Ok(plkk_store::admit_intake(store, &receptionist, &fields, now())?.id.to_string())
     };
-    admit(&mut store, case(3, json!({"nik": "3216051203880007", "full_name": "Agus Setiawan"})))?;
+    admit(
+        &mut store,
+        case(3, json!({"nik": "3216051203880007", "full_name": "Agus Setiawan", "sex": "male", "birth_date": "1988-03-12"})),
+    )?;
     admit(
         &mut store,
         case(
             51,
-            json!({"nik": "3275014506920004", "full_name": "Dewi Lestari", "employer_name": "CV Sinar Abadi",
+            json!({"nik": "3275014506920004", "full_name": "Dewi Lestari", "birth_date": "1992-06-05", "employer_name": "CV Sinar Abadi",
                    "employer_npp": "23456789", "accident_location": "Bengkel CV Sinar Abadi, Bekasi"}),
         ),
     )?;
@@ -71,7 +74,8 @@ fn demo_desk(data_dir: &Path) -> anyhow::Result<String> {
         &mut store,
         case(
             39,
-            json!({"nik": "3216022001790011", "full_name": "Budi Santoso", "segment": "BPU", "employer_name": "Ojek pangkalan Tambun",
+            json!({"nik": "3216022001790011", "full_name": "Budi Santoso", "sex": "male", "birth_date": "1979-01-20",
+                   "segment": "BPU", "employer_name": "Ojek pangkalan Tambun",
                    "employer_npp": null, "place_type": "traffic", "case_category": "commuting_accident",
                    "accident_location": "Jl. Raya Tambun", "police_report_number": "LP/123/XI/2026"}),
         ),
@@ -79,7 +83,11 @@ fn demo_desk(data_dir: &Path) -> anyhow::Result<String> {
     admit(&mut store, case(20, json!({"nik": "3216055708900003", "full_name": "Siti Rahmawati"})))?;
     let closed = admit(
         &mut store,
-        case(30, json!({"nik": "3216056102950008", "full_name": "Rina Marlina", "injury": "Luka robek telapak tangan kiri"})),
+        case(
+            30,
+            json!({"nik": "3216056102950008", "full_name": "Rina Marlina", "birth_date": "1995-02-21",
+                   "injury": "Luka robek telapak tangan kiri"}),
+        ),
     )?;
     let nurse = NURSE.actor();
     let first = json!({

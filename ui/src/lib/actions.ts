@@ -106,9 +106,21 @@ export function keepFocusVisible(form: HTMLElement) {
       scroller.scrollTop -= topLimit - box.top;
     }
   };
+  // A focused field that grows (an error or offers appear under it) is revealed again.
+  let watched: HTMLElement | null = null;
+  const growth = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => {
+    const focused = document.activeElement;
+    if (focused instanceof HTMLElement && form.contains(focused)) reveal(focused);
+  });
   const onFocusin = (event: FocusEvent) => {
     const target = event.target;
     if (!(target instanceof HTMLElement)) return;
+    const field = target.closest<HTMLElement>('.field');
+    if (growth && field !== watched) {
+      if (watched) growth.unobserve(watched);
+      if (field) growth.observe(field);
+      watched = field;
+    }
     // After the web view's own scrolling for the focus, which ignores the sticky bar (and once
     // more a moment later: WebKit may scroll for a focus set by a script after the next frame).
     const again = () => {
@@ -118,7 +130,12 @@ export function keepFocusVisible(form: HTMLElement) {
     setTimeout(again, 80);
   };
   form.addEventListener('focusin', onFocusin);
-  return { destroy: () => form.removeEventListener('focusin', onFocusin) };
+  return {
+    destroy: () => {
+      form.removeEventListener('focusin', onFocusin);
+      growth?.disconnect();
+    },
+  };
 }
 
 /** Escape anywhere inside the node calls `handler` (e.g. to cancel a form). */

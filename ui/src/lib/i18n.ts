@@ -41,12 +41,12 @@ const id = {
   'statusbar.sync_now': 'Kirim sekarang',
   'statusbar.sent_result': 'Terkirim {sent}, dikonfirmasi {confirmed}, diambil {pulled} · {time}',
   'statusbar.sent_nothing': 'Tidak ada yang perlu dikirim · {time}',
-  'statusbar.not_enrolled_staff': 'Belum terdaftar ke kantor cabang: belum ada data yang dikirim — minta administrator mendaftarkan komputer ini',
+  'statusbar.not_enrolled_staff': 'Belum terdaftar ke kantor cabang: belum ada yang dikirim — minta administrator mendaftarkan',
   'statusbar.syncing': 'Mengirim…',
   'statusbar.loading': 'Memeriksa status pengiriman…',
   'statusbar.failed': 'Status pengiriman tidak dapat dibaca: {message}',
 
-  'sync_error.not_enrolled': 'Belum terdaftar ke kantor cabang: belum ada data yang dikirim — buka Pengaturan untuk mendaftarkan',
+  'sync_error.not_enrolled': 'Belum terdaftar ke kantor cabang: belum ada yang dikirim — buka Pengaturan',
   'sync_error.branch_unreachable':
     'Kantor cabang tidak dapat dihubungi; data tetap aman di komputer ini dan akan dikirim otomatis',
   'sync_error.device_revoked': 'Perangkat dicabut oleh kantor cabang — hubungi admin cabang',
@@ -603,12 +603,12 @@ const en: Dictionary = {
   'statusbar.sync_now': 'Send now',
   'statusbar.sent_result': 'Sent {sent}, confirmed {confirmed}, received {pulled} · {time}',
   'statusbar.sent_nothing': 'Nothing to send · {time}',
-  'statusbar.not_enrolled_staff': 'Not enrolled with a branch office: nothing has been sent — ask the administrator to enrol this computer',
+  'statusbar.not_enrolled_staff': 'Not enrolled with a branch office: nothing sent yet — ask the administrator to enrol it',
   'statusbar.syncing': 'Sending…',
   'statusbar.loading': 'Checking the sync status…',
   'statusbar.failed': 'The sync status could not be read: {message}',
 
-  'sync_error.not_enrolled': 'Not enrolled with a branch office: nothing has been sent — open Settings to enrol',
+  'sync_error.not_enrolled': 'Not enrolled with a branch office: nothing sent yet — open Settings',
   'sync_error.branch_unreachable':
     'The branch office cannot be reached; the data is safe on this computer and will be sent automatically',
   'sync_error.device_revoked': 'This device was revoked by the branch office — call the branch admin',
