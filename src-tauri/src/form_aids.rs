@@ -17,7 +17,11 @@ const OFFERS: usize = 6;
 fn all_issues<T>(checked: Result<plkk_domain::Checked<T>, Rejected>) -> Vec<Issue> {
     match checked {
         Ok(checked) => checked.warnings,
-        Err(rejected) => rejected.errors.into_iter().chain(rejected.warnings).collect(),
+        Err(rejected) => rejected
+            .errors
+            .into_iter()
+            .chain(rejected.warnings)
+            .collect(),
     }
 }
 
@@ -31,7 +35,11 @@ pub fn intake_check(fields: JsonObject) -> Vec<Issue> {
 /// The note form's issues for a case of `case_category`, without saving.
 #[tauri::command(async)]
 pub fn note_check(fields: JsonObject, case_category: CaseCategory) -> Vec<Issue> {
-    all_issues(plkk_domain::validate_note(&fields, Uuid::nil(), case_category))
+    all_issues(plkk_domain::validate_note(
+        &fields,
+        Uuid::nil(),
+        case_category,
+    ))
 }
 
 #[tauri::command(async)]
@@ -40,7 +48,10 @@ pub fn icd10_search(query: String) -> Vec<Icd10Entry> {
 }
 
 #[tauri::command(async)]
-pub fn employer_offers(desk: State<'_, Desk>, typed: String) -> Result<Vec<EmployerOffer>, CommandError> {
+pub fn employer_offers(
+    desk: State<'_, Desk>,
+    typed: String,
+) -> Result<Vec<EmployerOffer>, CommandError> {
     desk.with_session(|store, actor| plkk_store::employer_offers(store, actor, &typed, OFFERS))
 }
 

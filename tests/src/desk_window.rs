@@ -557,7 +557,10 @@ impl DeskWindow {
     /// The `name` of the focused form field ("" when the focus is on something without one).
     pub async fn focused_name(&self) -> String {
         let name = self
-            .script("return document.activeElement ? (document.activeElement.name || '') : '';", vec![])
+            .script(
+                "return document.activeElement ? (document.activeElement.name || '') : '';",
+                vec![],
+            )
             .await;
         name.as_str().unwrap_or_default().to_owned()
     }

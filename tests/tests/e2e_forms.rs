@@ -65,7 +65,12 @@ async fn type_and_leave(window: &DeskWindow, name: &str, text: &str) -> (String,
     window.press(text).await;
     window.press(TAB).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let value = field.attr("data-value").await.ok().flatten().unwrap_or_default();
+    let value = field
+        .attr("data-value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let shown = field.prop("value").await.ok().flatten().unwrap_or_default();
     (value, shown)
 }
@@ -100,7 +105,11 @@ async fn dates_and_times_typed_every_way_land_as_the_right_value() {
         );
     }
     let (value, _) = type_and_leave(&window, "accident_at", "kemarin 2300").await;
-    assert_eq!(value, format!("{yesterday}T23:00"), "\"kemarin 2300\" is yesterday 23.00");
+    assert_eq!(
+        value,
+        format!("{yesterday}T23:00"),
+        "\"kemarin 2300\" is yesterday 23.00"
+    );
     let (value, _) = type_and_leave(&window, "accident_at", "0815").await;
     assert_eq!(
         value,
@@ -116,14 +125,21 @@ async fn dates_and_times_typed_every_way_land_as_the_right_value() {
     }
     // Something that is no date stays as typed and the desk names the rule when it is left.
     let (value, shown) = type_and_leave(&window, "accident_at", "31/11/2026 08.15").await;
-    assert_eq!((value.as_str(), shown.as_str()), ("31/11/2026 08.15", "31/11/2026 08.15"));
+    assert_eq!(
+        (value.as_str(), shown.as_str()),
+        ("31/11/2026 08.15", "31/11/2026 08.15")
+    );
     window
         .wait_for_text(&testid_css("error-accident_at"), "tidak valid", UI_TIMEOUT)
         .await;
     // The same text box shows the English form in English, whatever the operating system says.
     type_and_leave(&window, "accident_at", "30/11/2026 08.15").await;
     window
-        .click_css(&format!("{} {}", plkk_tests::desk_window::VISIBLE_APP, testid_css("lang-switch")))
+        .click_css(&format!(
+            "{} {}",
+            plkk_tests::desk_window::VISIBLE_APP,
+            testid_css("lang-switch")
+        ))
         .await;
     window.wait_for(r#"html[lang="en"]"#, UI_TIMEOUT).await;
     let shown = window
@@ -148,7 +164,10 @@ async fn walk_tab_stops(window: &DeskWindow, form: &str) -> Vec<(String, bool)> 
             vec![json!(form)],
         )
         .await;
-    assert!(first.as_str().is_some_and(|name| !name.is_empty()), "{form} has a first field");
+    assert!(
+        first.as_str().is_some_and(|name| !name.is_empty()),
+        "{form} has a first field"
+    );
     let mut seen = Vec::new();
     for _ in 0..60 {
         // Let the form's own scrolling for the focus settle (it runs on the next frame).
@@ -172,7 +191,10 @@ async fn walk_tab_stops(window: &DeskWindow, form: &str) -> Vec<(String, bool)> 
         };
         let name = verdict[0].as_str().unwrap_or_default().to_owned();
         if verdict[1] != json!(true) {
-            eprintln!("{name} not in view: field top/bottom, area top/bottom, bar top = {}", verdict[2]);
+            eprintln!(
+                "{name} not in view: field top/bottom, area top/bottom, bar top = {}",
+                verdict[2]
+            );
         }
         seen.push((name, verdict[1] == json!(true)));
         window.press(TAB).await;
@@ -184,7 +206,10 @@ async fn walk_tab_stops(window: &DeskWindow, form: &str) -> Vec<(String, bool)> 
 async fn every_tab_stop_is_fully_in_view_at_1024x600() {
     let data = tempfile::tempdir().expect("a temporary data directory");
     set_up_desk(data.path());
-    let case_id = admit(data.path(), case_from(3, "3216055708900003", "Siti Rahmawati"));
+    let case_id = admit(
+        data.path(),
+        case_from(3, "3216055708900003", "Siti Rahmawati"),
+    );
     // The administrator may both admit and write notes.
     let window = DeskWindow::launch_as(data.path(), ADMIN).await;
     let viewport = window.resize(1024, 600).await;
@@ -204,9 +229,19 @@ async fn every_tab_stop_is_fully_in_view_at_1024x600() {
 
     open_new_intake(&window).await;
     let intake = walk_tab_stops(&window, INTAKE_FORM).await;
-    assert!(intake.len() >= 20, "the intake form has its fields as tab stops: {intake:?}");
-    let hidden: Vec<&String> = intake.iter().filter(|(_, inside)| !inside).map(|(name, _)| name).collect();
-    assert!(hidden.is_empty(), "intake fields not fully in view when focused: {hidden:?} (of {intake:?})");
+    assert!(
+        intake.len() >= 20,
+        "the intake form has its fields as tab stops: {intake:?}"
+    );
+    let hidden: Vec<&String> = intake
+        .iter()
+        .filter(|(_, inside)| !inside)
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        hidden.is_empty(),
+        "intake fields not fully in view when focused: {hidden:?} (of {intake:?})"
+    );
 
     window
         .script(&format!("location.hash = '#/case/{case_id}';"), vec![])
@@ -215,9 +250,19 @@ async fn every_tab_stop_is_fully_in_view_at_1024x600() {
     // The case view finishes drawing (names, statuses) before the walk starts.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let note = walk_tab_stops(&window, NOTE_FORM).await;
-    assert!(note.len() >= 12, "the note form has its fields as tab stops: {note:?}");
-    let hidden: Vec<&String> = note.iter().filter(|(_, inside)| !inside).map(|(name, _)| name).collect();
-    assert!(hidden.is_empty(), "note fields not fully in view when focused: {hidden:?} (of {note:?})");
+    assert!(
+        note.len() >= 12,
+        "the note form has its fields as tab stops: {note:?}"
+    );
+    let hidden: Vec<&String> = note
+        .iter()
+        .filter(|(_, inside)| !inside)
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        hidden.is_empty(),
+        "note fields not fully in view when focused: {hidden:?} (of {note:?})"
+    );
     window.close().await;
 }
 
@@ -232,13 +277,21 @@ async fn an_error_shows_when_its_field_is_left_and_goes_as_soon_as_it_is_valid()
     // Typing alone says nothing; leaving the field checks it.
     window.press("321605570890000").await;
     window
-        .assert_absent_for(&nik_error, Duration::from_millis(600), "no error while typing")
+        .assert_absent_for(
+            &nik_error,
+            Duration::from_millis(600),
+            "no error while typing",
+        )
         .await;
     window.press(TAB).await;
-    window.wait_for_text(&nik_error, "16 angka", UI_TIMEOUT).await;
+    window
+        .wait_for_text(&nik_error, "16 angka", UI_TIMEOUT)
+        .await;
 
     // Back in the field, the 16th digit: the message goes without leaving it.
-    let nik = window.wait_for(&format!("{INTAKE_FORM} [name=\"nik\"]"), UI_TIMEOUT).await;
+    let nik = window
+        .wait_for(&format!("{INTAKE_FORM} [name=\"nik\"]"), UI_TIMEOUT)
+        .await;
     window.click_element(&nik, "the NIK").await;
     window
         .script("const el = document.activeElement; el.setSelectionRange(el.value.length, el.value.length);", vec![])
@@ -249,19 +302,30 @@ async fn an_error_shows_when_its_field_is_left_and_goes_as_soon_as_it_is_valid()
     // A refused save shows "Wajib diisi" under sex and birth date; filled from the NIK, they go.
     window.press(CTRL_ENTER).await;
     window
-        .wait_for_text(&testid_css("form-status"), "kolom perlu diperbaiki", UI_TIMEOUT)
+        .wait_for_text(
+            &testid_css("form-status"),
+            "kolom perlu diperbaiki",
+            UI_TIMEOUT,
+        )
         .await;
-    window.wait_for(&testid_css("error-full_name"), UI_TIMEOUT).await;
+    window
+        .wait_for(&testid_css("error-full_name"), UI_TIMEOUT)
+        .await;
     assert!(
         window.find_all(&testid_css("error-sex")).await.is_empty()
-            && window.find_all(&testid_css("error-birth_date")).await.is_empty(),
+            && window
+                .find_all(&testid_css("error-birth_date"))
+                .await
+                .is_empty(),
         "sex and birth date come from the NIK: no 'Wajib diisi' under them"
     );
     let name_css = format!("{INTAKE_FORM} [name=\"full_name\"]");
     let name = window.wait_for(&name_css, UI_TIMEOUT).await;
     window.click_element(&name, &name_css).await;
     window.press("Siti Rahmawati").await;
-    window.wait_until_absent(&testid_css("error-full_name"), UI_TIMEOUT).await;
+    window
+        .wait_until_absent(&testid_css("error-full_name"), UI_TIMEOUT)
+        .await;
     window.close().await;
 }
 
@@ -272,10 +336,18 @@ async fn enter_moves_to_the_next_field_and_ctrl_enter_saves() {
     let window = DeskWindow::launch_as(data.path(), RECEPTIONIST).await;
     open_new_intake(&window).await;
 
-    assert_eq!(window.focused_name().await, "nik", "the form starts in the NIK");
+    assert_eq!(
+        window.focused_name().await,
+        "nik",
+        "the form starts in the NIK"
+    );
     window.press("3216055708900003").await;
     window.press(ENTER).await;
-    assert_eq!(window.focused_name().await, "kpj", "Enter moves to the next field");
+    assert_eq!(
+        window.focused_name().await,
+        "kpj",
+        "Enter moves to the next field"
+    );
     window.press(TAB).await;
     assert_eq!(
         window.focused_name().await,
@@ -306,7 +378,11 @@ async fn enter_moves_to_the_next_field_and_ctrl_enter_saves() {
     // A refused save says how many fields need attention and puts the cursor in the first.
     window.press(CTRL_ENTER).await;
     let status = window
-        .wait_for_text(&testid_css("form-status"), "kolom perlu diperbaiki", UI_TIMEOUT)
+        .wait_for_text(
+            &testid_css("form-status"),
+            "kolom perlu diperbaiki",
+            UI_TIMEOUT,
+        )
         .await;
     let count = window
         .wait_for(&testid_css("form-status"), UI_TIMEOUT)
@@ -316,10 +392,19 @@ async fn enter_moves_to_the_next_field_and_ctrl_enter_saves() {
         .ok()
         .flatten()
         .unwrap_or_default();
-    assert!(status.contains(&count), "the message names the count {count}: {status:?}");
-    assert_eq!(window.focused_name().await, "full_name", "the first field to fix has the cursor");
+    assert!(
+        status.contains(&count),
+        "the message names the count {count}: {status:?}"
+    );
+    assert_eq!(
+        window.focused_name().await,
+        "full_name",
+        "the first field to fix has the cursor"
+    );
 
-    let accident = (now() - TimeSpan::hours(1)).format("%d/%m/%Y %H.%M").to_string();
+    let accident = (now() - TimeSpan::hours(1))
+        .format("%d/%m/%Y %H.%M")
+        .to_string();
     for (name, value) in [
         ("full_name", "Siti Rahmawati"),
         ("phone", "081234567890"),
@@ -329,7 +414,10 @@ async fn enter_moves_to_the_next_field_and_ctrl_enter_saves() {
         ("case_category", "work_accident"),
         ("place_type", "workplace"),
         ("accident_location", "Gudang PT Maju Jaya"),
-        ("chronology", "Terjatuh dari tangga saat memindahkan barang di gudang"),
+        (
+            "chronology",
+            "Terjatuh dari tangga saat memindahkan barang di gudang",
+        ),
         ("injury", "Patah tulang lengan kiri"),
         ("contact_name", "Budi"),
         ("contact_phone", "081298765432"),
@@ -355,15 +443,29 @@ async fn the_case_list_puts_the_least_time_left_first_in_red_and_amber() {
     let data = tempfile::tempdir().expect("a temporary data directory");
     set_up_desk(data.path());
     // Admitted in this order; the report is due 48 h after the accident.
-    let calm = admit(data.path(), case_from(10, "3216055708900011", "Dewi Lestari"));
-    let overdue = admit(data.path(), case_from(50, "3216055708900029", "Agus Setiawan"));
-    let soon = admit(data.path(), case_from(40, "3216055708900037", "Budi Santoso"));
+    let calm = admit(
+        data.path(),
+        case_from(10, "3216055708900011", "Dewi Lestari"),
+    );
+    let overdue = admit(
+        data.path(),
+        case_from(50, "3216055708900029", "Agus Setiawan"),
+    );
+    let soon = admit(
+        data.path(),
+        case_from(40, "3216055708900037", "Budi Santoso"),
+    );
     let window = DeskWindow::launch_as(data.path(), RECEPTIONIST).await;
     let rows = window.wait_for_count(CASE_ROW, 3, UI_TIMEOUT).await;
     let mut order = Vec::new();
     for row in &rows {
         let id = row.attr("data-id").await.ok().flatten().unwrap_or_default();
-        let urgency = row.attr("data-urgency").await.ok().flatten().unwrap_or_default();
+        let urgency = row
+            .attr("data-urgency")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         order.push((id, urgency));
     }
     assert_eq!(
@@ -394,7 +496,9 @@ async fn the_case_list_puts_the_least_time_left_first_in_red_and_amber() {
         )
         .await;
     assert!(
-        texts[0].as_str().is_some_and(|text| text.contains("terlambat 2 jam")),
+        texts[0]
+            .as_str()
+            .is_some_and(|text| text.contains("terlambat 2 jam")),
         "the overdue case says how late it is: {texts}"
     );
     // Nothing is sent from a desk that is not enrolled: the list says so, and whom to ask.
@@ -413,8 +517,12 @@ async fn a_half_typed_admission_survives_a_restart() {
     let window = DeskWindow::launch_as(data.path(), RECEPTIONIST).await;
     open_new_intake(&window).await;
     window.press("3216055708900003").await;
-    window.fill_in(INTAKE_FORM, "full_name", "Siti Rahmawati").await;
-    window.fill_in(INTAKE_FORM, "chronology", "Terjatuh dari tangga gudang").await;
+    window
+        .fill_in(INTAKE_FORM, "full_name", "Siti Rahmawati")
+        .await;
+    window
+        .fill_in(INTAKE_FORM, "chronology", "Terjatuh dari tangga gudang")
+        .await;
     // The draft is written on the desk a moment after the typing stops.
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(2) {
@@ -440,6 +548,10 @@ async fn a_half_typed_admission_survives_a_restart() {
     // Another person does not get it.
     let window = DeskWindow::launch_as(data.path(), ADMIN).await;
     open_new_intake(&window).await;
-    assert_eq!(window.value_in(INTAKE_FORM, "full_name").await, "", "a draft is its author's only");
+    assert_eq!(
+        window.value_in(INTAKE_FORM, "full_name").await,
+        "",
+        "a draft is its author's only"
+    );
     window.close().await;
 }

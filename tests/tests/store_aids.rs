@@ -45,13 +45,20 @@ fn a_draft_is_kept_for_its_author_across_signing_in_again_and_goes_when_cleared(
     let store = RECEPTIONIST.sign_in(dir.path()).store;
     let drafts = plkk_store::drafts_of(&store, &receptionist()).unwrap();
     assert_eq!(drafts.len(), 1, "one draft per form, replaced while typing");
-    assert_eq!(drafts[0].values, longer, "the last values typed come back after a restart");
+    assert_eq!(
+        drafts[0].values, longer,
+        "the last values typed come back after a restart"
+    );
     assert!(
-        plkk_store::drafts_of(&store, &NURSE.actor()).unwrap().is_empty(),
+        plkk_store::drafts_of(&store, &NURSE.actor())
+            .unwrap()
+            .is_empty(),
         "nobody else reads a person's draft"
     );
     plkk_store::clear_draft(&store, &receptionist(), "intake").unwrap();
-    assert!(plkk_store::drafts_of(&store, &receptionist()).unwrap().is_empty());
+    assert!(plkk_store::drafts_of(&store, &receptionist())
+        .unwrap()
+        .is_empty());
 
     let refused = plkk_store::save_draft(&store, &receptionist(), "intake'; --", &typed, now());
     assert!(refused.is_err(), "a form name is plain: {refused:?}");
@@ -84,10 +91,21 @@ fn employers_seen_are_offered_at_word_starts_most_used_first_with_their_details(
     );
 
     let offers = plkk_store::employer_offers(&store, &receptionist(), "maj", 5).unwrap();
-    let names: Vec<&str> = offers.iter().map(|offer| offer.employer_name.as_str()).collect();
-    assert_eq!(names, ["PT Maju Jaya", "CV Majalengka Teknik"], "most used first");
+    let names: Vec<&str> = offers
+        .iter()
+        .map(|offer| offer.employer_name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["PT Maju Jaya", "CV Majalengka Teknik"],
+        "most used first"
+    );
     let maju = &offers[0];
-    assert_eq!(maju.employer_npp.as_deref(), Some("12345678"), "an NPP left out later is kept");
+    assert_eq!(
+        maju.employer_npp.as_deref(),
+        Some("12345678"),
+        "an NPP left out later is kept"
+    );
     assert_eq!(
         maju.accident_location.as_deref(),
         Some("Gudang PT Maju Jaya"),
@@ -99,10 +117,18 @@ fn employers_seen_are_offered_at_word_starts_most_used_first_with_their_details(
         "the contact of its latest case"
     );
     assert_eq!(maju.uses, 2);
-    assert!(plkk_store::employer_offers(&store, &receptionist(), "aju", 5).unwrap().is_empty());
-    assert!(plkk_store::employer_offers(&store, &receptionist(), "m", 5).unwrap().is_empty());
     assert!(
-        plkk_store::employer_offers(&store, &receptionist(), "%", 5).unwrap().is_empty(),
+        plkk_store::employer_offers(&store, &receptionist(), "aju", 5)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(plkk_store::employer_offers(&store, &receptionist(), "m", 5)
+        .unwrap()
+        .is_empty());
+    assert!(
+        plkk_store::employer_offers(&store, &receptionist(), "%", 5)
+            .unwrap()
+            .is_empty(),
         "typed wildcards match themselves only"
     );
 }
@@ -113,13 +139,19 @@ fn a_returning_patients_fields_are_copied_from_the_latest_case_and_the_reading_i
     let desk = accounts::set_up_desk(dir.path());
     let mut store = desk.access.open().unwrap();
     admit(&mut store, json!({"phone": "081200000001"}));
-    let latest = admit(&mut store, json!({"phone": "081200000002", "occupation": "Operator gudang"}));
+    let latest = admit(
+        &mut store,
+        json!({"phone": "081200000002", "occupation": "Operator gudang"}),
+    );
 
     let found = plkk_store::returning_patient(&store, &receptionist(), "3216055708900003", now())
         .unwrap()
         .expect("the patient has cases");
     assert_eq!(found.case_id.to_string(), latest);
-    assert_eq!(found.fields["phone"], "081200000002", "from the latest case");
+    assert_eq!(
+        found.fields["phone"], "081200000002",
+        "from the latest case"
+    );
     assert_eq!(found.fields["occupation"], "Operator gudang");
     assert!(
         found.fields.get("accident_at").is_none() && found.fields.get("chronology").is_none(),
@@ -131,9 +163,11 @@ fn a_returning_patients_fields_are_copied_from_the_latest_case_and_the_reading_i
         ("open_case", Some(latest.as_str())),
         "reading an earlier case's fields is recorded as opening it"
     );
-    assert!(plkk_store::returning_patient(&store, &receptionist(), "3216055708909999", now())
-        .unwrap()
-        .is_none());
+    assert!(
+        plkk_store::returning_patient(&store, &receptionist(), "3216055708909999", now())
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -151,11 +185,26 @@ fn a_closed_case_shows_its_stage_two_deadline_and_notes_get_the_new_rules() {
         now(),
     )
     .unwrap();
-    let rules: Vec<&str> = first.warnings.iter().map(|issue| issue.rule.as_str()).collect();
-    assert_eq!(rules, ["stmb_while_working"], "working with STMB days is warned, for every caller");
+    let rules: Vec<&str> = first
+        .warnings
+        .iter()
+        .map(|issue| issue.rule.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        ["stmb_while_working"],
+        "working with STMB days is warned, for every caller"
+    );
     let open = plkk_store::show_case(&store, &NURSE.actor(), &case, now()).unwrap();
-    assert_eq!(open.notes[0].note.fields.icd10, ["S61.0", "W26"], "a decimal comma is a point");
-    assert_eq!(open.stage_two_due_at, None, "an open case has no stage II deadline");
+    assert_eq!(
+        open.notes[0].note.fields.icd10,
+        ["S61.0", "W26"],
+        "a decimal comma is a point"
+    );
+    assert_eq!(
+        open.stage_two_due_at, None,
+        "an open case has no stage II deadline"
+    );
 
     let certificate_at = now() + TimeDelta::hours(5);
     plkk_store::add_note(

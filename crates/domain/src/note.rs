@@ -167,7 +167,8 @@ fn read_note(
         );
     }
     let stmb_days = whole("stmb_days", STMB_DAYS, issues);
-    if disposition == Some(Disposition::OutpatientWorking) && stmb_days.is_some_and(|days| days > 0) {
+    if disposition == Some(Disposition::OutpatientWorking) && stmb_days.is_some_and(|days| days > 0)
+    {
         issues.warning(
             "stmb_days",
             "stmb_while_working",
@@ -270,7 +271,9 @@ fn split_codes(text: &str) -> impl Iterator<Item = String> + '_ {
     let mut rest = text;
     while let Some(start) = rest.find(|c: char| !is_code_separator(c)) {
         let from_start = &rest[start..];
-        let end = from_start.find(is_code_separator).unwrap_or(from_start.len());
+        let end = from_start
+            .find(is_code_separator)
+            .unwrap_or(from_start.len());
         let word = &from_start[..end];
         let after = &from_start[end..];
         let decimal = after.strip_prefix(',').and_then(|tail| {
@@ -465,8 +468,14 @@ mod tests {
             json!({"disposition": "outpatient_working", "stmb_days": 3}),
             "ok W stmb_days stmb_while_working",
         );
-        check(json!({"disposition": "outpatient_working", "stmb_days": 0}), "ok");
-        check(json!({"disposition": "outpatient_off_work", "stmb_days": 3}), "ok");
+        check(
+            json!({"disposition": "outpatient_working", "stmb_days": 0}),
+            "ok",
+        );
+        check(
+            json!({"disposition": "outpatient_off_work", "stmb_days": 3}),
+            "ok",
+        );
     }
     #[test]
     fn stmb_days_edges() {

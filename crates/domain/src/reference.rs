@@ -49,7 +49,10 @@ pub fn search_icd10(typed: &str, limit: usize) -> Vec<Icd10Entry> {
         .filter(|c| !c.is_whitespace())
         .collect();
     let looks_like_code = code_query.len() <= 3
-        && code_query.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && code_query
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
         && code_query.chars().skip(1).all(|c| c.is_ascii_digit());
     let words: Vec<&str> = query.split_whitespace().collect();
     let mut by_code = Vec::new();
@@ -134,9 +137,8 @@ mod tests {
         assert!(codes("A0").is_empty());
         assert_eq!(codes("T88"), ["T88"]);
         assert_eq!(codes("V01"), ["V01"]);
-        assert!(entries(ICD10_INJURY_CATEGORIES).all(|(code, _)| ("S00"..="T98")
-            .contains(&code)
-            || ("V01"..="Y98").contains(&code)));
+        assert!(entries(ICD10_INJURY_CATEGORIES)
+            .all(|(code, _)| ("S00"..="T98").contains(&code) || ("V01"..="Y98").contains(&code)));
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub fn drafts_of(store: &Store, actor: &Actor) -> Result<Vec<Draft>, StoreError>
         "SELECT form, body, updated_at FROM drafts WHERE username = ?1 ORDER BY form",
     )?;
     let rows: Vec<(String, String, String)> = statement
-        .query_map([&actor.username], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .query_map([&actor.username], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
         .map(|(form, body, updated_at)| {
@@ -74,7 +76,10 @@ pub fn save_draft(
         return Err(refused(
             "values",
             "too_long",
-            format!("values: a draft is at most {DRAFT_MAX_BYTES} bytes (got {})", body.len()),
+            format!(
+                "values: a draft is at most {DRAFT_MAX_BYTES} bytes (got {})",
+                body.len()
+            ),
         ));
     }
     store.conn.prepare_cached(

@@ -71,8 +71,8 @@ pub(crate) fn remember_employer(
     let Some(name) = intake.employer_name.as_deref() else {
         return Ok(());
     };
-    let location = (intake.place_type == PlaceType::Workplace)
-        .then_some(intake.accident_location.as_str());
+    let location =
+        (intake.place_type == PlaceType::Workplace).then_some(intake.accident_location.as_str());
     conn.prepare_cached(
         "INSERT INTO employers
              (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
@@ -113,7 +113,10 @@ pub fn employer_offers(
     if typed.chars().count() < 2 {
         return Ok(Vec::new());
     }
-    let escaped = typed.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = typed
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
     let mut statement = store.conn.prepare_cached(
         "SELECT name, npp, segment, location, contact_name, contact_phone, uses FROM employers

@@ -26,14 +26,22 @@ fn main() -> anyhow::Result<()> {
     let mut out = PathBuf::from("docs/screenshots");
     while let Some(argument) = arguments.next() {
         match argument.as_str() {
-            "--out" => out = PathBuf::from(arguments.next().ok_or_else(|| anyhow::anyhow!("--out needs a folder"))?),
+            "--out" => {
+                out = PathBuf::from(
+                    arguments
+                        .next()
+                        .ok_or_else(|| anyhow::anyhow!("--out needs a folder"))?,
+                )
+            }
             other => anyhow::bail!("unknown option {other} (usage: plkk-screenshots [--out DIR])"),
         }
     }
     std::fs::create_dir_all(&out)?;
     let data = tempfile::tempdir()?;
     let closed_case = demo_desk(data.path())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(take_all(data.path(), &out, &closed_case))?;
     println!("plkk-screenshots: written to {}", out.display());
     Ok(())
@@ -56,11 +64,18 @@ fn demo_desk(data_dir: &Path) -> anyhow::Result<String> {
     let receptionist = RECEPTIONIST.actor();
     let admit = |store: &mut plkk_store::Store, intake: Value| -> anyhow::Result<String> {
         let fields = intake.as_object().cloned().unwrap_or_default();
-        Ok(plkk_store::admit_intake(store, &receptionist, &fields, now())?.id.to_string())
+        Ok(
+            plkk_store::admit_intake(store, &receptionist, &fields, now())?
+                .id
+                .to_string(),
+        )
     };
     admit(
         &mut store,
-        case(3, json!({"nik": "3216051203880007", "full_name": "Agus Setiawan", "sex": "male", "birth_date": "1988-03-12"})),
+        case(
+            3,
+            json!({"nik": "3216051203880007", "full_name": "Agus Setiawan", "sex": "male", "birth_date": "1988-03-12"}),
+        ),
     )?;
     admit(
         &mut store,
@@ -80,7 +95,13 @@ fn demo_desk(data_dir: &Path) -> anyhow::Result<String> {
                    "accident_location": "Jl. Raya Tambun", "police_report_number": "LP/123/XI/2026"}),
         ),
     )?;
-    admit(&mut store, case(20, json!({"nik": "3216055708900003", "full_name": "Siti Rahmawati"})))?;
+    admit(
+        &mut store,
+        case(
+            20,
+            json!({"nik": "3216055708900003", "full_name": "Siti Rahmawati"}),
+        ),
+    )?;
     let closed = admit(
         &mut store,
         case(
@@ -112,7 +133,9 @@ async fn take_all(data_dir: &Path, out: &Path, closed_case: &str) -> anyhow::Res
         let size = format!("{width}x{height}");
         window.resize(width, height).await;
         window.click("nav-cases").await;
-        window.wait_for(r#"[data-testid="case-row"]"#, UI_TIMEOUT).await;
+        window
+            .wait_for(r#"[data-testid="case-row"]"#, UI_TIMEOUT)
+            .await;
         settle().await;
         save(&window, &out.join(format!("case-list-{size}.png"))).await?;
 
@@ -122,7 +145,9 @@ async fn take_all(data_dir: &Path, out: &Path, closed_case: &str) -> anyhow::Res
         window.press("3216051203880007").await;
         window.fill_in(form, "full_name", "Agus Setiawan").await;
         window.fill_in(form, "employer_name", "Maj").await;
-        window.wait_for(&testid_css("offer-employer_name"), UI_TIMEOUT).await;
+        window
+            .wait_for(&testid_css("offer-employer_name"), UI_TIMEOUT)
+            .await;
         settle().await;
         save(&window, &out.join(format!("intake-{size}.png"))).await?;
         window.fill_in(form, "employer_name", "").await;
@@ -132,7 +157,9 @@ async fn take_all(data_dir: &Path, out: &Path, closed_case: &str) -> anyhow::Res
         window
             .script(&format!("location.hash = '#/case/{closed_case}';"), vec![])
             .await;
-        window.wait_for(&testid_css("stage-two-due"), UI_TIMEOUT).await;
+        window
+            .wait_for(&testid_css("stage-two-due"), UI_TIMEOUT)
+            .await;
         settle().await;
         save(&window, &out.join(format!("case-{size}.png"))).await?;
     }

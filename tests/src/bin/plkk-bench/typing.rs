@@ -92,7 +92,9 @@ impl Cost {
     }
 
     fn seconds(&self) -> f64 {
-        self.characters as f64 * PER_CHAR + self.fields as f64 * PER_FIELD + self.keys as f64 * PER_KEY
+        self.characters as f64 * PER_CHAR
+            + self.fields as f64 * PER_FIELD
+            + self.keys as f64 * PER_KEY
     }
 }
 
@@ -483,8 +485,12 @@ pub fn typing() -> anyhow::Result<()> {
         },
     ];
     let notes = vec![("treatment note", note(&NOTE_CARD))];
-    println!("\n## Typing at a newcomer's pace (0.48 s a character, 1.5 s reading before each field");
-    println!("## that gets input, 0.3 s a navigation key); keys sent to the real window by xdotool,");
+    println!(
+        "\n## Typing at a newcomer's pace (0.48 s a character, 1.5 s reading before each field"
+    );
+    println!(
+        "## that gets input, 0.3 s a navigation key); keys sent to the real window by xdotool,"
+    );
     println!("## time computed from the keys sent; each result read back from the desk's database");
     let mut results = Vec::new();
     for scenario in &scenarios {
@@ -539,7 +545,9 @@ fn summarise(results: &[(&str, Cost)]) {
             by_hand.seconds() - cost.seconds()
         );
     }
-    println!("floor set by what must still be typed and read (characters x 0.48 s + fields x 1.5 s):");
+    println!(
+        "floor set by what must still be typed and read (characters x 0.48 s + fields x 1.5 s):"
+    );
     for (name, cost) in results.iter().filter(|(name, _)| name.contains("goal")) {
         let floor = cost.characters as f64 * PER_CHAR + cost.fields as f64 * PER_FIELD;
         println!(
@@ -569,7 +577,9 @@ async fn run_note(steps: &[Step], card: &NoteCard) -> anyhow::Result<()> {
     window
         .script(&format!("location.hash = '#/case/{case_id}';"), vec![])
         .await;
-    let text = window.wait_for(&format!("{NOTE_FORM} [name=\"text\"]"), UI_TIMEOUT).await;
+    let text = window
+        .wait_for(&format!("{NOTE_FORM} [name=\"text\"]"), UI_TIMEOUT)
+        .await;
     window.click_element(&text, "the note's text").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     focus_window()?;
@@ -580,7 +590,12 @@ async fn run_note(steps: &[Step], card: &NoteCard) -> anyhow::Result<()> {
     let shown = saved[0].text().await.unwrap_or_default();
     window.close().await;
     let signed_in = NURSE.sign_in(data.path());
-    let case = plkk_store::show_case(&signed_in.store, &NURSE.actor(), &case_id.to_string(), now())?;
+    let case = plkk_store::show_case(
+        &signed_in.store,
+        &NURSE.actor(),
+        &case_id.to_string(),
+        now(),
+    )?;
     let note = case
         .notes
         .first()
@@ -591,7 +606,10 @@ async fn run_note(steps: &[Step], card: &NoteCard) -> anyhow::Result<()> {
         ("systolic", json!(card.systolic.parse::<u16>()?)),
         ("diastolic", json!(card.diastolic.parse::<u16>()?)),
         ("pulse", json!(card.pulse.parse::<u16>()?)),
-        ("temperature_c", json!(card.temperature.replace(',', ".").parse::<f64>()?)),
+        (
+            "temperature_c",
+            json!(card.temperature.replace(',', ".").parse::<f64>()?),
+        ),
         ("spo2", json!(card.spo2.parse::<u8>()?)),
         ("pain_score", json!(card.pain.parse::<u8>()?)),
         ("icd10", json!([card.icd10])),
@@ -665,7 +683,9 @@ async fn wait_saved(window: &DeskWindow) -> anyhow::Result<()> {
 async fn perform(window: &DeskWindow, steps: &[Step]) -> anyhow::Result<()> {
     for step in steps {
         match step {
-            Step::Type(text) => xdotool(&["type", "--delay", &SEND_DELAY_MS.to_string(), "--", text])?,
+            Step::Type(text) => {
+                xdotool(&["type", "--delay", &SEND_DELAY_MS.to_string(), "--", text])?
+            }
             Step::Take(keys) | Step::Keys(keys) => {
                 let mut args = vec!["key", "--delay"];
                 let delay = (SEND_DELAY_MS * 4).to_string();
@@ -717,7 +737,9 @@ fn check_saved(data_dir: &Path, card: &Card) -> anyhow::Result<()> {
     let case = found
         .iter()
         .find(|case| case.intake.accident_at == card.accident_at)
-        .ok_or_else(|| anyhow::anyhow!("no case with the card's NIK and accident time was saved"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("no case with the card's NIK and accident time was saved")
+        })?;
     let fields = serde_json::to_value(&case.intake)?;
     let expected: BTreeMap<&str, Value> = [
         ("full_name", json!(card.full_name)),
