@@ -320,6 +320,8 @@ impl DeskWindow {
                 self.set_by_script(&element, value).await;
             }
             _ => {
+                // In the middle of the view: at its edge a sticky bar may cover the field.
+                self.scroll_to_middle(&element).await;
                 element
                     .clear()
                     .await

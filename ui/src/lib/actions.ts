@@ -96,7 +96,14 @@ export function keepFocusVisible(form: HTMLElement) {
     const field = target.closest<HTMLElement>('.field') ?? target;
     const bar = form.querySelector<HTMLElement>('.form-actions');
     const area = scroller.getBoundingClientRect();
-    const box = field.getBoundingClientRect();
+    const fieldBox = field.getBoundingClientRect();
+    // Offers shown over what follows count as part of the field.
+    const offersBox = field.querySelector('ul.offers')?.getBoundingClientRect();
+    const box = {
+      top: fieldBox.top,
+      bottom: Math.max(fieldBox.bottom, offersBox?.bottom ?? fieldBox.bottom),
+      height: Math.max(fieldBox.bottom, offersBox?.bottom ?? fieldBox.bottom) - fieldBox.top,
+    };
     const barTop = bar && !bar.contains(target) ? bar.getBoundingClientRect().top : area.bottom;
     const bottomLimit = Math.min(area.bottom, barTop) - VISIBLE_MARGIN_PX;
     const topLimit = area.top + VISIBLE_MARGIN_PX;
@@ -129,10 +136,16 @@ export function keepFocusVisible(form: HTMLElement) {
     requestAnimationFrame(again);
     setTimeout(again, 80);
   };
+  // A field asks to be shown again (its offers appeared over what follows).
+  const onReveal = (event: Event) => {
+    if (event.target instanceof HTMLElement) reveal(event.target);
+  };
   form.addEventListener('focusin', onFocusin);
+  form.addEventListener('reveal', onReveal);
   return {
     destroy: () => {
       form.removeEventListener('focusin', onFocusin);
+      form.removeEventListener('reveal', onReveal);
       growth?.disconnect();
     },
   };

@@ -52,3 +52,21 @@ export function createFieldChecks(formFields: readonly string[]): FieldChecks {
 export function fieldsToFix(issues: FieldIssues): number {
   return Object.keys(issues.errors).length;
 }
+
+/** A mouse button is held down in the window (between pointerdown and pointerup). */
+let pointerHeld = false;
+if (typeof window !== 'undefined') {
+  window.addEventListener('pointerdown', () => (pointerHeld = true), true);
+  window.addEventListener('pointerup', () => (pointerHeld = false), true);
+}
+
+/** Runs `action` now, or once the mouse button being held is released: a message appearing under
+ *  the field just left, in the middle of a click on the next one, would move what was clicked
+ *  away from the pointer. */
+export function afterPointerUp(action: () => void): void {
+  if (!pointerHeld) {
+    action();
+    return;
+  }
+  window.addEventListener('pointerup', () => setTimeout(action, 0), { once: true });
+}
