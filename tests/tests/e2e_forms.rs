@@ -555,3 +555,102 @@ async fn a_half_typed_admission_survives_a_restart() {
     );
     window.close().await;
 }
+
+#[tokio::test]
+async fn a_returning_patient_is_copied_from_the_earlier_case_and_a_different_name_is_flagged() {
+    let data = tempfile::tempdir().expect("a temporary data directory");
+    set_up_desk(data.path());
+    admit(
+        data.path(),
+        samples::intake_with(json!({"phone": "081299990000", "occupation": "Operator gudang"})),
+    );
+    let window = DeskWindow::launch_as(data.path(), RECEPTIONIST).await;
+    open_new_intake(&window).await;
+    window
+        .fill_in(INTAKE_FORM, "full_name", "Siti Rahmawaty")
+        .await;
+    let nik_css = format!("{INTAKE_FORM} [name=\"nik\"]");
+    let nik = window.wait_for(&nik_css, UI_TIMEOUT).await;
+    window.click_element(&nik, &nik_css).await;
+    window.press("3216055708900003").await;
+    let flag = window
+        .wait_for_text(&testid_css("duplicate-name"), "Siti Rahmawati", UI_TIMEOUT)
+        .await;
+    assert!(
+        flag.contains("berbeda"),
+        "the same NIK under another name is flagged: {flag:?}"
+    );
+    // Tab from the NIK reaches "Salin data pasien"; Enter copies.
+    window.press(TAB).await;
+    window.press(ENTER).await;
+    let deadline = Instant::now() + UI_TIMEOUT;
+    while window.value_in(INTAKE_FORM, "phone").await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "copying fills the empty patient fields"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (name, copied) in [
+        ("phone", "081299990000"),
+        ("occupation", "Operator gudang"),
+        ("kpj", "12345678901"),
+        ("employer_name", "PT Maju Jaya"),
+        ("employer_npp", "12345678"),
+    ] {
+        assert_eq!(
+            window.value_in(INTAKE_FORM, name).await,
+            copied,
+            "{name} copied"
+        );
+    }
+    assert_eq!(
+        window.value_in(INTAKE_FORM, "full_name").await,
+        "Siti Rahmawaty",
+        "a name typed is never overwritten"
+    );
+    window
+        .wait_for_text(
+            &testid_css("copied-name-differs"),
+            "Siti Rahmawati",
+            UI_TIMEOUT,
+        )
+        .await;
+    assert_eq!(
+        window.value_in(INTAKE_FORM, "accident_at").await,
+        "",
+        "nothing of the earlier accident is copied"
+    );
+    assert_eq!(
+        window.focused_name().await,
+        "accident_at",
+        "the cursor goes on to the first field still to fill"
+    );
+    window.close().await;
+}
+
+#[tokio::test]
+async fn a_nurse_is_not_sent_to_settings_and_kirim_sekarang_says_what_happened() {
+    let data = tempfile::tempdir().expect("a temporary data directory");
+    set_up_desk(data.path());
+    let window = DeskWindow::launch_as(data.path(), plkk_tests::accounts::NURSE).await;
+    let said = window
+        .wait_for_text(&testid_css("sync-error"), "Belum terdaftar", UI_TIMEOUT)
+        .await;
+    assert!(
+        said.contains("administrator") && !said.contains("Pengaturan"),
+        "a nurse cannot enrol: she is told whom to ask, not to open Settings: {said:?}"
+    );
+    assert!(
+        window
+            .find_all(&format!("{} a", testid_css("sync-error")))
+            .await
+            .is_empty(),
+        "no link to Settings for a nurse"
+    );
+    window.click("sync-now").await;
+    window
+        .wait_for_text(&testid_css("sync-feedback"), "Tidak terkirim", UI_TIMEOUT)
+        .await;
+    window.close().await;
+}
