@@ -129,12 +129,19 @@ export function keepFocusVisible(form: HTMLElement) {
       watched = field;
     }
     // After the web view's own scrolling for the focus, which ignores the sticky bar (and once
-    // more a moment later: WebKit may scroll for a focus set by a script after the next frame).
-    const again = () => {
-      if (document.activeElement === target) reveal(target);
-    };
-    requestAnimationFrame(again);
-    setTimeout(again, 80);
+    // more a moment later: WebKit may scroll for a focus set by a script after the next frame,
+    // unless the person scrolled meanwhile).
+    const scroller = form.closest<HTMLElement>('.scroll');
+    let settled: number | null = null;
+    requestAnimationFrame(() => {
+      if (document.activeElement !== target) return;
+      reveal(target);
+      settled = scroller?.scrollTop ?? null;
+    });
+    setTimeout(() => {
+      const untouched = settled === null || scroller?.scrollTop === settled;
+      if (document.activeElement === target && untouched) reveal(target);
+    }, 80);
   };
   // A field asks to be shown again (its offers appeared over what follows).
   const onReveal = (event: Event) => {

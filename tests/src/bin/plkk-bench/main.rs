@@ -11,7 +11,7 @@
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
 //!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
 //! - with `--typing` (only that): keystrokes, tab stops and seconds of an admission and a
-//!   treatment note typed into the real window at a newcomer's pace (`typing.rs`).
+//!   treatment note typed into the real window at a newcomer's pace (`typing/`).
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
 //! [--saves 500] [--dir DIR] [--window] [--sync] [--typing]`. DIR (default: a folder under `target/`) must be
