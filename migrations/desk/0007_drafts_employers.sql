@@ -28,7 +28,7 @@ CREATE TABLE employers (
 
 INSERT INTO employers (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
 SELECT lower(trim(json_extract(record, '$.employer_name'))),
-       json_extract(record, '$.employer_name'),
+       trim(json_extract(record, '$.employer_name')),
        json_extract(record, '$.employer_npp'),
        json_extract(record, '$.segment'),
        CASE WHEN json_extract(record, '$.place_type') = 'workplace'
