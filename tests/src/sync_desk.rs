@@ -69,6 +69,16 @@ impl SyncDesk {
     }
 
     pub fn enroll(&self, branch_url: &str, code: &str) -> plkk_sync::Enrolled {
+        self.enroll_trusting(branch_url, code, None)
+    }
+
+    /// Enrols trusting `ca_cert_pem` (the branch's own CA) besides the system's roots.
+    pub fn enroll_trusting(
+        &self,
+        branch_url: &str,
+        code: &str,
+        ca_cert_pem: Option<String>,
+    ) -> plkk_sync::Enrolled {
         block_on(plkk_sync::enroll(
             &self.access,
             &crate::accounts::ADMIN.actor(),
@@ -76,7 +86,7 @@ impl SyncDesk {
                 branch_url: branch_url.to_owned(),
                 code: code.to_owned(),
                 device_name: "Meja depan".to_owned(),
-                ca_cert_pem: None,
+                ca_cert_pem,
             },
         ))
         .expect("enrolment succeeds")

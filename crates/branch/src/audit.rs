@@ -10,6 +10,7 @@
 //! device in `audit_acked` and advanced as entries arrive, never recomputed by a scan.
 
 use chrono::{DateTime, Utc};
+use plkk_domain::limits;
 use plkk_domain::{check_link, AuditEntry, ChainBreak};
 use plkk_protocol::{AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
@@ -80,15 +81,18 @@ impl AuditChainReport {
 }
 
 /// Checks a push against the wire contract: at most [`MAX_ENTRIES_PER_PUSH`] entries, each with
-/// seq >= 1, an actor and an action, and hashes of 64 lowercase hex digits.
+/// seq >= 1, an actor and an action, every text within its length (`limits::AUDIT_ENTRY`), and
+/// hashes of 64 lowercase hex digits.
 pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
     let mut issues = Vec::new();
+    let mut too_long = Vec::new();
     let mut issue = |field: String, rule: &str, why: &str| {
         issues.push(FieldIssue {
             message: format!("{field}: {why}"),
             field,
             rule: rule.to_owned(),
             severity: "error".to_owned(),
+            params: Default::default(),
         });
     };
     if entries.len() > MAX_ENTRIES_PER_PUSH {
@@ -112,6 +116,22 @@ pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
             if entry.action.trim().is_empty() {
                 issue(field("action"), "required", "is required");
             }
+            let texts = [
+                ("actor", Some(&entry.actor)),
+                ("action", Some(&entry.action)),
+                ("subject", entry.subject.as_ref()),
+                ("detail", Some(&entry.detail)),
+            ];
+            for (name, text) in texts {
+                let (Some(text), Some(limit)) = (text, limits::find(limits::AUDIT_ENTRY, name))
+                else {
+                    continue;
+                };
+                let limit = limits::TextLimit { min: 0, ..limit };
+                if let Some(refusal) = limits::refusal_of(&field(name), limit, text) {
+                    too_long.push(FieldIssue::of(&refusal));
+                }
+            }
             for (name, value) in [("prev_hash", &entry.prev_hash), ("hash", &entry.hash)] {
                 if !is_sha256_hex(value) {
                     issue(
@@ -123,6 +143,7 @@ pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
             }
         }
     }
+    issues.extend(too_long);
     let Some(first) = issues.first() else {
         return Ok(());
     };

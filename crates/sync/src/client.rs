@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use plkk_protocol::{
     AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody,
-    PushResponse,
+    PushResponse, MAX_ANSWER_BYTES,
 };
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
@@ -132,10 +132,7 @@ impl BranchClient {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.trim_start().starts_with("application/json"));
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| self.transport(error))?;
+        let bytes = self.read_body(response).await?;
         if status.is_success() {
             if !is_json {
                 return Err(self.unexpected(format!(
@@ -153,6 +150,25 @@ impl BranchClient {
             .then(|| serde_json::from_slice(&bytes).ok())
             .flatten();
         Err(self.refusal(status, body, &bytes))
+    }
+
+    /// The answer's body (decompressed), refused as unexpected past [`MAX_ANSWER_BYTES`]: the desk
+    /// never holds more of an answer than any branch answer can be.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, SyncError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.transport(error))?
+        {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(self.unexpected(format!(
+                    "the answer is larger than {MAX_ANSWER_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn refusal(&self, status: StatusCode, body: Option<ErrorBody>, bytes: &[u8]) -> SyncError {

@@ -4,11 +4,13 @@
 //! entries in order. Also enrolment.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction};
-use plkk_protocol::{AuditPushRequest, AuditRecord, EnrollRequest, EntryKind};
+use plkk_protocol::{
+    AuditPushRequest, AuditRecord, EnrollRequest, Payload, PushEntry, PushRequest,
+};
 use plkk_store::{Actor, DeskAccess, Enrolment, OutboxEntry};
 use serde::Serialize;
-use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::address::BranchAddress;
@@ -86,6 +88,15 @@ pub async fn enroll(
     options: EnrollOptions,
 ) -> Result<Enrolled, SyncError> {
     plkk_store::require(actor, Action::Enroll)?;
+    let device_name = options.device_name.trim();
+    if let Some(refusal) = limits::refusal(limits::ENROLMENT, "device_name", device_name) {
+        return Err(SyncError::Store(plkk_store::StoreError::Invalid(
+            plkk_domain::Rejected {
+                errors: vec![refusal],
+                warnings: Vec::new(),
+            },
+        )));
+    }
     let address = BranchAddress::parse(&options.branch_url)?;
     let client = BranchClient::new(address.clone(), options.ca_cert_pem.as_deref(), None)?;
     let enrollment = client
@@ -230,39 +241,26 @@ async fn push(
     }
 }
 
-/// The push request's JSON, written from the stored payloads without re-parsing them.
+/// The push request's JSON, from the stored payloads read back into their types (so what leaves
+/// the desk is what the branch's parser accepts).
 fn push_body(batch: &[&OutboxEntry]) -> Result<Vec<u8>, SyncError> {
-    #[derive(Serialize)]
-    struct Entry<'a> {
-        entry_id: Uuid,
-        device_seq: i64,
-        kind: EntryKind,
-        record_id: Uuid,
-        intake_id: Uuid,
-        payload: &'a RawValue,
-    }
-    #[derive(Serialize)]
-    struct Request<'a> {
-        entries: Vec<Entry<'a>>,
-    }
     let mut entries = Vec::with_capacity(batch.len());
     for entry in batch {
-        let payload: &RawValue = serde_json::from_str(&entry.payload).map_err(|error| {
+        let payload = Payload::from_json(entry.kind, &entry.payload).map_err(|error| {
             SyncError::Store(plkk_store::StoreError::Corrupt(format!(
                 "outbox entry {} payload: {error}",
                 entry.entry_id
             )))
         })?;
-        entries.push(Entry {
+        entries.push(PushEntry {
             entry_id: entry.entry_id,
             device_seq: entry.seq,
-            kind: entry.kind,
             record_id: entry.record_id,
             intake_id: entry.intake_id,
             payload,
         });
     }
-    serde_json::to_vec(&Request { entries })
+    serde_json::to_vec(&PushRequest { entries })
         .map_err(|error| SyncError::Store(plkk_store::StoreError::Json(error)))
 }
 
