@@ -11,6 +11,7 @@ packages=(
   xvfb xauth webkit2gtk-driver
   # Real key events into the window for plkk-bench --typing.
   xdotool
+  faketime
 )
 missing=()
 for package in "${packages[@]}"; do

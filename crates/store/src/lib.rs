@@ -17,8 +17,10 @@ mod drafts;
 mod encrypt;
 mod error;
 mod export;
+mod files;
 mod intakes;
 mod migrate;
+mod normalise;
 mod notes;
 mod outbox;
 mod paths;
@@ -38,12 +40,12 @@ pub use accounts::{
     Actor, NewAccount,
 };
 pub use audit::{
-    audit_list, audit_verify, mark_audit_acked, record_event, record_print, unsent_audit,
-    AuditReport,
+    audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
+    unsent_audit, AuditReport,
 };
 pub use db::{DeskAccess, Store};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
-pub use error::StoreError;
+pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;

@@ -260,7 +260,12 @@ fn push_body(batch: &[&OutboxEntry]) -> Result<Vec<u8>, SyncError> {
             payload,
         });
     }
-    serde_json::to_vec(&PushRequest { entries })
+    let request = PushRequest {
+        entries,
+        // The desk's clock: the branch judges "now" rules against it.
+        desk_time: Some(now()),
+    };
+    serde_json::to_vec(&request)
         .map_err(|error| SyncError::Store(plkk_store::StoreError::Json(error)))
 }
 
