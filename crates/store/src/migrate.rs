@@ -87,7 +87,8 @@ mod tests {
             conn.execute_batch(sql).unwrap();
         }
         conn.pragma_update(None, "user_version", 3).unwrap();
-        // Only the `cases` projection is read by the backfill: no intakes rows behind it here.
+        // Only the `cases` projection is read by the backfills (the search index of 0004, the
+        // employers of 0007): no intakes rows behind it here.
         conn.pragma_update(None, "foreign_keys", false).unwrap();
         let case = |seq: i64, record: serde_json::Value| {
             conn.execute(
@@ -99,15 +100,15 @@ mod tests {
         };
         case(
             1,
-            serde_json::json!({"employer_name": "PT Maju Jaya", "employer_npp": "12345678", "segment": "PU",
+            serde_json::json!({"full_name": "Siti", "employer_name": "PT Maju Jaya", "employer_npp": "12345678", "segment": "PU",
             "place_type": "workplace", "accident_location": "Gudang", "contact_name": "Budi"}),
         );
         case(
             2,
-            serde_json::json!({"employer_name": "pt maju jaya ", "segment": "PU", "place_type": "traffic",
+            serde_json::json!({"full_name": "Ani", "employer_name": "pt maju jaya ", "segment": "PU", "place_type": "traffic",
             "accident_location": "Jl. Raya", "contact_name": "Harun", "contact_phone": "081311112222"}),
         );
-        case(3, serde_json::json!({"segment": "BPU"}));
+        case(3, serde_json::json!({"full_name": "Dewi", "segment": "BPU"}));
         apply(&mut conn).unwrap();
         let row: (String, Option<String>, Option<String>, Option<String>, i64) = conn
             .query_row(
