@@ -108,7 +108,10 @@ mod tests {
             serde_json::json!({"full_name": "Ani", "employer_name": "pt maju jaya ", "segment": "PU", "place_type": "traffic",
             "accident_location": "Jl. Raya", "contact_name": "Harun", "contact_phone": "081311112222"}),
         );
-        case(3, serde_json::json!({"full_name": "Dewi", "segment": "BPU"}));
+        case(
+            3,
+            serde_json::json!({"full_name": "Dewi", "segment": "BPU"}),
+        );
         apply(&mut conn).unwrap();
         let row: (String, Option<String>, Option<String>, Option<String>, i64) = conn
             .query_row(
