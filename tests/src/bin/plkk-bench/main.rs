@@ -11,10 +11,12 @@
 //! - with `--inbox` (only that): the branch console's inbox at 100,000 cases (`--inbox-cases N`),
 //!   median and p95 per filter and search (`inbox.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
-//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
+//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
+//! - with `--typing` (only that): keystrokes, tab stops and seconds of an admission and a
+//!   treatment note typed into the real window at a newcomer's pace (`typing/`).
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
-//! [--saves 500] [--dir DIR] [--window] [--sync]`. DIR (default: a folder under `target/`) must be
+//! [--saves 500] [--dir DIR] [--window] [--sync] [--typing]`. DIR (default: a folder under `target/`) must be
 //! on the disk a clinic would use, not a RAM disk.
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,7 @@ use plkk_tests::samples::{self, Seeded};
 
 mod inbox;
 mod sync;
+mod typing;
 mod window;
 
 struct Options {
@@ -37,6 +40,7 @@ struct Options {
     sync: bool,
     inbox: bool,
     inbox_cases: u64,
+    typing: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -52,6 +56,9 @@ fn main() -> anyhow::Result<()> {
     if options.inbox {
         return inbox::inbox_latency(&options.dir, options.inbox_cases);
     }
+    if options.typing {
+        return typing::typing();
+    }
     save_latency(&options)?;
     sign_in_time(&options)?;
     for &size in &options.sizes {
@@ -66,7 +73,7 @@ fn main() -> anyhow::Result<()> {
 const USAGE: &str = "\
 plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
-Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync]
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--typing]
        plkk-bench --inbox [--inbox-cases 100000] [--dir DIR]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
@@ -77,6 +84,8 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
   --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
   --inbox       only the branch console's inbox: median and p95 per filter (library and HTTP)
   --inbox-cases N  cases at the branch for --inbox (default 100000; the filled branch is kept in DIR)
+  --typing      only the typing figures: an admission and a treatment note typed into the real
+                window with real key events at a newcomer's pace (needs xvfb-run and xdotool)
   --help        this text
 
 Every run also times signing in with the desk's real argon2id cost.
@@ -93,6 +102,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         sync: false,
         inbox: false,
         inbox_cases: 100_000,
+        typing: false,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -114,6 +124,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--sync" => options.sync = true,
             "--inbox" => options.inbox = true,
             "--inbox-cases" => options.inbox_cases = value()?.parse()?,
+            "--typing" => options.typing = true,
             "--help" | "-h" => return Ok(None),
             other => anyhow::bail!("unknown option {other} (see --help)"),
         }
