@@ -11,7 +11,9 @@
 
 use chrono::{DateTime, Utc};
 use plkk_domain::{check_link, AuditEntry, ChainBreak};
-use plkk_protocol::{AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH};
+use plkk_protocol::{
+    AuditBatch, AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
@@ -79,9 +81,33 @@ impl AuditChainReport {
     }
 }
 
+/// Where a push's audit entries are in the request, for the fields its refusals name:
+/// `entries[3].actor` in `POST /audit`, `audit.lines[3].actor` in `POST /push`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    InFull,
+    WithPush,
+}
+
+impl Sent {
+    fn field(self, index: usize, name: &str) -> String {
+        match self {
+            Sent::InFull => format!("entries[{index}].{name}"),
+            Sent::WithPush => format!("audit.lines[{index}].{name}"),
+        }
+    }
+
+    fn list(self) -> &'static str {
+        match self {
+            Sent::InFull => "entries",
+            Sent::WithPush => "audit.lines",
+        }
+    }
+}
+
 /// Checks a push against the wire contract: at most [`MAX_ENTRIES_PER_PUSH`] entries, each with
 /// seq >= 1, an actor and an action, and hashes of 64 lowercase hex digits.
-pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
+pub(crate) fn validate(entries: &[AuditRecord], sent: Sent) -> Result<(), AuditError> {
     let mut issues = Vec::new();
     let mut issue = |field: String, rule: &str, why: &str| {
         issues.push(FieldIssue {
@@ -93,7 +119,7 @@ pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
     };
     if entries.len() > MAX_ENTRIES_PER_PUSH {
         issue(
-            "entries".to_owned(),
+            sent.list().to_owned(),
             "too_many",
             &format!(
                 "at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
@@ -102,7 +128,7 @@ pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
         );
     } else {
         for (index, entry) in entries.iter().enumerate() {
-            let field = |name: &str| format!("entries[{index}].{name}");
+            let field = |name: &str| sent.field(index, name);
             if entry.seq < 1 {
                 issue(field("seq"), "seq_range", "must be 1 or more");
             }
@@ -146,7 +172,46 @@ pub(crate) fn store_audit(
     entries: &[AuditRecord],
     now: DateTime<Utc>,
 ) -> Result<AuditPushResponse, AuditError> {
-    validate(entries)?;
+    validate(entries, Sent::InFull)?;
+    Ok(store_valid(conn, device, entries, now)?)
+}
+
+/// The records a push's compact [`AuditBatch`] stands for, checked like entries sent in full
+/// (nothing is stored here: the push stores them after its records, with [`store_valid`]).
+pub(crate) fn unpack(batch: &AuditBatch) -> Result<Vec<AuditRecord>, AuditError> {
+    let invalid = |field: String, rule: &str, message: String| AuditError::Invalid {
+        issues: vec![FieldIssue {
+            field,
+            rule: rule.to_owned(),
+            severity: "error".to_owned(),
+            message: message.clone(),
+        }],
+        message,
+    };
+    if batch.lines.len() > MAX_ENTRIES_PER_PUSH {
+        return Err(invalid(
+            "audit.lines".to_owned(),
+            "too_many",
+            format!(
+                "audit.lines: at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
+                batch.lines.len()
+            ),
+        ));
+    }
+    let records = batch
+        .unpack(record_hash)
+        .map_err(|error| invalid(error.field, "invalid_body", error.message))?;
+    validate(&records, Sent::WithPush)?;
+    Ok(records)
+}
+
+/// Stores entries already checked with [`validate`].
+pub(crate) fn store_valid(
+    conn: &mut Connection,
+    device: Device,
+    entries: &[AuditRecord],
+    now: DateTime<Utc>,
+) -> Result<AuditPushResponse, BranchError> {
     let device_id = device.id.to_string();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut breaks = Vec::new();
@@ -235,6 +300,11 @@ fn to_wire(found: ChainBreak) -> AuditBreak {
         kind: found.kind.as_str().to_owned(),
         message: found.message,
     }
+}
+
+/// The hash a record's content should have (the desk's chain rule, `plkk_domain`).
+fn record_hash(record: &AuditRecord) -> String {
+    to_entry(record).computed_hash()
 }
 
 fn to_entry(record: &AuditRecord) -> AuditEntry {

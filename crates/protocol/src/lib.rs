@@ -4,10 +4,13 @@
 //! edges (the branch on push, the desk on pull). No IO here.
 //!
 //! Routes (all under `/api/v1`):
-//! - `GET  /health` (no auth) → [`Health`]
+//! - `GET  /health` (no auth) → [`Health`] (with the branch's body limit, so desks size their
+//!   pushes to it)
 //! - `POST /enroll` (no auth) [`EnrollRequest`] → [`Enrollment`]; 400/404/410 when the code is
 //!   malformed, unknown, expired or already used
-//! - `POST /push` [`PushRequest`] → [`PushResponse`] (one [`Receipt`] per entry, same order)
+//! - `POST /push` [`PushRequest`] → [`PushResponse`] (one [`Receipt`] per entry, same order; the
+//!   desk's audit entries may ride along as an [`AuditBatch`])
+//! - `POST /audit` [`AuditPushRequest`] → [`AuditPushResponse`] (audit entries in full)
 //! - `GET  /changes?since=CURSOR&limit=N` → [`Changes`]
 //! - `GET  /openapi.json` (no auth) → the OpenAPI document, generated from the code
 //!
@@ -18,6 +21,8 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+mod audit_batch;
 
 /// A record as a JSON object with the contract's field names.
 pub type RecordObject = serde_json::Map<String, serde_json::Value>;
@@ -35,6 +40,10 @@ pub struct Health {
     pub status: String,
     pub server_time: DateTime<Utc>,
     pub version: String,
+    /// The largest request body the branch accepts, in bytes, both as sent (gzip) and after
+    /// decompression. Absent from branches older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +144,10 @@ pub type NotePayload = RecordObject;
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub entries: Vec<PushEntry>,
+    /// The desk's audit entries that ride along (stored after the entries, in their own
+    /// transaction; an invalid batch refuses the whole request before anything is stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditBatch>,
 }
 
 /// What the branch did with an entry.
@@ -200,6 +213,9 @@ pub struct FieldConflict {
 pub struct PushResponse {
     pub receipts: Vec<Receipt>,
     pub server_time: DateTime<Utc>,
+    /// The answer to the request's `audit`, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditPushResponse>,
 }
 
 /// The branch's status for a case (DOMAIN.md, "Case status from the branch").
@@ -336,6 +352,8 @@ pub struct AuditPushResponse {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breaks: Vec<AuditBreak>,
 }
+
+pub use audit_batch::{AuditBatch, AuditLine, UnpackError};
 
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

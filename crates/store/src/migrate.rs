@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_accounts_audit",
         include_str!("../../../migrations/desk/0003_accounts_audit.sql"),
     ),
+    (
+        "0005_sync_link",
+        include_str!("../../../migrations/desk/0005_sync_link.sql"),
+    ),
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
