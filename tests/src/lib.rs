@@ -1,9 +1,11 @@
 //! Shared helpers for the integration tests and the benchmark: where the workspace's programs are,
-//! sample records, and the real desktop window driven through WebDriver.
+//! sample records, a fault-injecting proxy and a shaping line between desk and branch, and the real
+//! desktop window driven through WebDriver.
 pub mod accounts;
 pub mod bins;
 pub mod branch;
 pub mod desk_window;
 pub mod fault_proxy;
+pub mod line;
 pub mod samples;
 pub mod sync_desk;

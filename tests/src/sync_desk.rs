@@ -68,7 +68,30 @@ impl SyncDesk {
         ids
     }
 
+    /// Admits one intake (as the receptionist); returns its id.
+    pub fn admit(&self, intake: Value) -> String {
+        plkk_store::admit_intake(
+            &mut self.store(),
+            &crate::accounts::RECEPTIONIST.actor(),
+            &object(intake),
+            now(),
+        )
+        .expect("a valid intake")
+        .id
+        .to_string()
+    }
+
     pub fn enroll(&self, branch_url: &str, code: &str) -> plkk_sync::Enrolled {
+        self.enroll_trusting(branch_url, code, None)
+    }
+
+    /// Enrols trusting `ca_cert_pem` as the branch's own CA.
+    pub fn enroll_trusting(
+        &self,
+        branch_url: &str,
+        code: &str,
+        ca_cert_pem: Option<String>,
+    ) -> plkk_sync::Enrolled {
         block_on(plkk_sync::enroll(
             &self.access,
             &crate::accounts::ADMIN.actor(),
@@ -76,7 +99,7 @@ impl SyncDesk {
                 branch_url: branch_url.to_owned(),
                 code: code.to_owned(),
                 device_name: "Meja depan".to_owned(),
-                ca_cert_pem: None,
+                ca_cert_pem,
             },
         ))
         .expect("enrolment succeeds")

@@ -268,21 +268,23 @@ fn encode(json: Vec<u8>) -> (Vec<u8>, bool) {
 
 /// Whether the TLS layer refused the branch (an untrusted or wrong certificate, a failed
 /// handshake): a `rustls::Error` somewhere in the error's chain. rustls hands its errors to the
-/// HTTP stack inside an `io::Error`, whose `source()` skips what it wraps, so that is looked into.
-/// A connection closed mid-exchange without TLS close_notify is an `io::Error` of kind
-/// `UnexpectedEof` with no rustls error in it: a broken line, not a certificate problem.
+/// HTTP stack inside an `io::Error` (sometimes wrapped in another), whose `source()` skips what it
+/// wraps, so the walk goes into what an `io::Error` holds. A connection closed mid-exchange without
+/// TLS close_notify is an `io::Error` of kind `UnexpectedEof` with no rustls error in it: a broken
+/// line, not a certificate problem.
 fn refused_by_tls(error: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
+    let mut link: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = link {
         if current.is::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
-                return true;
-            }
-        }
-        source = current.source();
+        link = match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
     }
     false
 }
