@@ -182,8 +182,8 @@ fn wait_until_listening(addr: SocketAddr) {
 /// branch's own CA) and its key, as PEM files in `dir`. Returns (certificate file, key file,
 /// certificate PEM).
 pub fn tls_identity(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
-    let identity = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
-        .expect("a certificate");
+    let identity =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
     let cert = dir.join(format!("{name}.pem"));
     let key = dir.join(format!("{name}-key.pem"));
     let pem = identity.cert.pem();

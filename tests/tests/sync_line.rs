@@ -81,14 +81,23 @@ fn a_connection_closed_after_the_push_went_up_is_unreachable_not_a_certificate_p
     let desk = SyncDesk::new();
     let url = format!("https://localhost:{}", line.port());
     let enrolled = enroll_cli(&desk, &url, &code, Some(&cert));
-    assert_eq!(enrolled.status.code(), Some(0), "{}", text(&enrolled.stderr));
+    assert_eq!(
+        enrolled.status.code(),
+        Some(0),
+        "{}",
+        text(&enrolled.stderr)
+    );
     desk.capture(5, 2, 11);
 
     // The health request and the push share one connection; the push is far over 1 KiB.
     line.hang_up_after_request(1024);
     let cut = plkk_sync(&desk);
     let stderr = text(&cut.stderr);
-    assert_eq!(cut.status.code(), Some(3), "cannot reach the branch: {stderr}");
+    assert_eq!(
+        cut.status.code(),
+        Some(3),
+        "cannot reach the branch: {stderr}"
+    );
     assert!(stderr.contains("cannot reach the branch"), "{stderr}");
     assert!(
         !stderr.contains("secure connection (TLS)"),
@@ -97,12 +106,19 @@ fn a_connection_closed_after_the_push_went_up_is_unreachable_not_a_certificate_p
     assert_eq!(branch.counts().entries, 15, "the branch applied the push");
     let status = status_json(&desk);
     assert_eq!(status["sync"]["sent"], 15, "entries stay sent: {status}");
-    assert_eq!(status["sync"]["pending"], 0, "none back to pending: {status}");
+    assert_eq!(
+        status["sync"]["pending"], 0,
+        "none back to pending: {status}"
+    );
     assert_eq!(status["sync"]["last_error"]["code"], "branch_unreachable");
 
     let again = plkk_sync(&desk);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
-    assert_eq!(branch.counts().entries, 15, "the resend applied nothing twice");
+    assert_eq!(
+        branch.counts().entries,
+        15,
+        "the resend applied nothing twice"
+    );
 
     // A certificate the desk does not trust is a TLS problem, and nothing leaves the desk.
     let (other_cert, other_key, _) = tls_identity(certs.path(), "impostor");
@@ -135,7 +151,9 @@ fn a_branch_body_limit_below_the_batch_is_learned_and_every_record_arrives_once(
     assert_eq!((counts.intakes, counts.entries), (120, 120), "each once");
     let status = status_json(&desk);
     assert_eq!(status["sync"]["unconfirmed"], 0, "{status}");
-    let link = plkk_store::sync_link(&desk.store()).unwrap().expect("the line is kept");
+    let link = plkk_store::sync_link(&desk.store())
+        .unwrap()
+        .expect("the line is kept");
     assert_eq!(link.branch_max_body, Some(65_536), "the limit was learned");
 }
 
@@ -211,7 +229,10 @@ fn a_line_that_drops_every_few_kilobytes_still_converges_with_smaller_pushes() {
         shrunk < first_push,
         "a cut push makes the next one smaller: {shrunk} after {first_push}"
     );
-    assert!(attempts > 2, "the line did cut pushes ({attempts} attempts)");
+    assert!(
+        attempts > 2,
+        "the line did cut pushes ({attempts} attempts)"
+    );
     let counts = branch.counts();
     assert_eq!(counts.intakes, 60, "exactly once");
     assert_eq!(counts.notes, 180, "exactly once");

@@ -1,5 +1,7 @@
 //! Desks' audit logs at the branch: each device's hash chain, stored exactly once by (device, seq)
-//! and checked link by link as entries arrive. An entry sent again with the same hash is a no-op;
+//! and checked link by link as entries arrive, whether they came in full (`POST /audit`) or
+//! compactly with a push (`unpack` gives back the very entries the desk holds, then the same
+//! checks). An entry sent again with the same hash is a no-op;
 //! with another hash it is not stored and is flagged `changed_after_sent` (the branch keeps what it
 //! got first). A new entry is checked with `plkk_domain::check_link` against its stored
 //! predecessor and its stored successor, so every link is checked once, when the later of its two

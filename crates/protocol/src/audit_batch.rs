@@ -85,7 +85,8 @@ impl AuditBatch {
                     actors.len() - 1
                 }
             };
-            let follows = previous.is_some_and(|previous| previous.seq.checked_add(1) == Some(record.seq));
+            let follows =
+                previous.is_some_and(|previous| previous.seq.checked_add(1) == Some(record.seq));
             let linked = match previous {
                 Some(previous) => previous.hash == record.prev_hash,
                 None => true,
@@ -133,7 +134,9 @@ impl AuditBatch {
             let (seq, prev_hash) = match records.last() {
                 None => (
                     line.seq.unwrap_or(self.first_seq),
-                    line.prev_hash.clone().unwrap_or_else(|| self.prev_hash.clone()),
+                    line.prev_hash
+                        .clone()
+                        .unwrap_or_else(|| self.prev_hash.clone()),
                 ),
                 Some(previous) => {
                     let seq = match line.seq {
@@ -143,7 +146,12 @@ impl AuditBatch {
                             message: format!("{}: follows the largest seq there is", field("seq")),
                         })?,
                     };
-                    (seq, line.prev_hash.clone().unwrap_or_else(|| previous.hash.clone()))
+                    (
+                        seq,
+                        line.prev_hash
+                            .clone()
+                            .unwrap_or_else(|| previous.hash.clone()),
+                    )
                 }
             };
             let mut record = AuditRecord {
@@ -152,7 +160,10 @@ impl AuditBatch {
                 actor: actor.clone(),
                 action: line.action.clone(),
                 subject: line.subject.clone(),
-                detail: line.detail.clone().unwrap_or_else(|| EMPTY_DETAIL.to_owned()),
+                detail: line
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| EMPTY_DETAIL.to_owned()),
                 prev_hash,
                 hash: String::new(),
             };
@@ -197,8 +208,14 @@ mod tests {
                 actor: if seq % 3 == 0 { "sari" } else { "rina" }.to_owned(),
                 action: "add_note".to_owned(),
                 subject: Some("0193b0a2-0000-7000-8000-000000000001".to_owned()),
-                detail: if seq % 2 == 0 { "{}".to_owned() } else { format!("{{\"n\":{seq}}}") },
-                prev_hash: records.last().map_or_else(|| "0".repeat(64), |last| last.hash.clone()),
+                detail: if seq % 2 == 0 {
+                    "{}".to_owned()
+                } else {
+                    format!("{{\"n\":{seq}}}")
+                },
+                prev_hash: records
+                    .last()
+                    .map_or_else(|| "0".repeat(64), |last| last.hash.clone()),
                 hash: String::new(),
             };
             record.hash = content_hash(&record);
@@ -220,9 +237,10 @@ mod tests {
     fn a_sound_chain_sends_no_hashes_and_each_actor_once() {
         let batch = round_trip(&chain(6));
         assert_eq!(batch.actors, vec!["rina", "sari"]);
-        assert!(batch.lines.iter().all(|line| line.hash.is_none()
-            && line.prev_hash.is_none()
-            && line.seq.is_none()));
+        assert!(batch
+            .lines
+            .iter()
+            .all(|line| line.hash.is_none() && line.prev_hash.is_none() && line.seq.is_none()));
         assert_eq!(batch.lines[1].detail, None, "an empty detail is left out");
         assert_eq!(AuditBatch::pack(&[], content_hash), None);
     }
@@ -232,7 +250,10 @@ mod tests {
         let mut records = chain(5);
         records[2].actor = "admin".into();
         let batch = round_trip(&records);
-        assert_eq!(batch.lines[2].hash.as_deref(), Some(records[2].hash.as_str()));
+        assert_eq!(
+            batch.lines[2].hash.as_deref(),
+            Some(records[2].hash.as_str())
+        );
     }
 
     #[test]
@@ -241,7 +262,10 @@ mod tests {
         records[2].detail = "{}".into();
         records[2].hash = content_hash(&records[2]);
         let batch = round_trip(&records);
-        assert!(batch.lines[3].prev_hash.is_some(), "entry 4 does not follow the new 3");
+        assert!(
+            batch.lines[3].prev_hash.is_some(),
+            "entry 4 does not follow the new 3"
+        );
         let mut records = chain(5);
         records.swap(1, 2);
         let batch = round_trip(&records);
@@ -268,6 +292,9 @@ mod tests {
         assert_eq!(error.field, "audit.lines[1].actor");
         let mut batch = AuditBatch::pack(&chain(2), content_hash).unwrap();
         batch.lines[0].seq = Some(i64::MAX);
-        assert_eq!(batch.unpack(content_hash).unwrap_err().field, "audit.lines[1].seq");
+        assert_eq!(
+            batch.unpack(content_hash).unwrap_err().field,
+            "audit.lines[1].seq"
+        );
     }
 }

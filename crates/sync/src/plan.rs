@@ -128,9 +128,9 @@ pub const TARGET_PUSH: Duration = Duration::from_secs(5);
 /// The rate assumed before any push was measured: a 16 kbit/s 2G line carries about this much
 /// JSON per second after gzip.
 pub const UNMEASURED_BYTES_PER_SECOND: f64 = 4096.0;
-/// The part of a push's timeout that does not depend on its size: connecting (TCP and TLS, a few
-/// round trips of 1.5 s with a lost packet or two), the branch's work, the answer.
-pub const PUSH_TIMEOUT_BASE: Duration = Duration::from_secs(12);
+/// The part of a push's timeout that does not depend on its size: a few round trips of 1.5 s with a
+/// lost packet or two, the branch's work, the answer (connecting has its own timeout).
+pub const PUSH_TIMEOUT_BASE: Duration = Duration::from_secs(6);
 
 /// What the desk knows of the line to the branch, adjusted after every push and kept between
 /// cycles: the next push's size in JSON bytes (records and audit entries), the rate pushes achieve,
@@ -194,15 +194,16 @@ impl Link {
     }
 
     /// How long an exchange of `json_bytes` (a push, or a pull page) may take before the desk gives
-    /// up on it: the fixed part and three times its transfer at the measured rate (or the 2G rate
-    /// before any measure), at most [`MAX_RETRY`]. A stalled push is abandoned, so a line that came
-    /// back is used on a fresh connection instead of waiting for TCP's retransmission backoff.
+    /// up on it: the fixed part and twice its transfer at the measured rate (or the 2G rate before
+    /// any measure), at most [`MAX_RETRY`]. A push stalled by a cut is abandoned, so a line that
+    /// came back is used on a fresh connection instead of waiting for TCP's retransmission backoff
+    /// (after a 20 s cut, TCP may resend only 30 s after it began).
     pub fn timeout_for(&self, json_bytes: usize) -> Duration {
         let rate = self
             .bytes_per_second
             .unwrap_or(UNMEASURED_BYTES_PER_SECOND)
             .max(256.0);
-        let transfer = Duration::from_secs_f64((3.0 * json_bytes as f64 / rate).min(3600.0));
+        let transfer = Duration::from_secs_f64((2.0 * json_bytes as f64 / rate).min(3600.0));
         (PUSH_TIMEOUT_BASE + transfer).min(MAX_RETRY)
     }
 }
@@ -224,7 +225,9 @@ impl From<plkk_store::SyncLink> for Link {
         let size = |bytes: u64| usize::try_from(bytes).unwrap_or(usize::MAX);
         Link {
             batch_bytes: size(stored.batch_bytes).clamp(MIN_BATCH_BYTES, MAX_BATCH_BYTES),
-            bytes_per_second: stored.bytes_per_second.filter(|rate| rate.is_finite() && *rate > 0.0),
+            bytes_per_second: stored
+                .bytes_per_second
+                .filter(|rate| rate.is_finite() && *rate > 0.0),
             branch_limit: stored.branch_max_body.map(size),
         }
     }
@@ -376,7 +379,11 @@ mod tests {
         pushed(&mut link, 96, 4.0);
         assert_eq!(link.batch_bytes, 120 * 1024, "towards 5 s");
         pushed(&mut link, 3, 0.2);
-        assert_eq!(link.batch_bytes, 120 * 1024, "a small push says little of the line");
+        assert_eq!(
+            link.batch_bytes,
+            120 * 1024,
+            "a small push says little of the line"
+        );
         pushed(&mut link, 120, 10.0);
         assert_eq!(link.batch_bytes, 60 * 1024, "slow: what would take 5 s");
         link.after_failure(60 * 1024);
@@ -405,14 +412,18 @@ mod tests {
     }
 
     #[test]
-    fn a_push_may_take_its_transfer_at_the_measured_rate_three_times_over() {
+    fn a_push_may_take_its_transfer_at_the_measured_rate_twice_over() {
         let link = Link::default();
-        assert_eq!(link.timeout_for(40_960), Duration::from_secs(42), "2G rate assumed");
+        assert_eq!(
+            link.timeout_for(40_960),
+            Duration::from_secs(26),
+            "2G rate assumed"
+        );
         let measured = Link {
             bytes_per_second: Some(20_480.0),
             ..Link::default()
         };
-        assert_eq!(measured.timeout_for(102_400), Duration::from_secs(27));
+        assert_eq!(measured.timeout_for(102_400), Duration::from_secs(16));
         assert_eq!(measured.timeout_for(1 << 30), MAX_RETRY);
     }
 

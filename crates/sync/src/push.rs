@@ -106,10 +106,7 @@ async fn next_request(
         if page.is_empty() {
             break (Vec::new(), Vec::new(), None);
         }
-        let pieces = page
-            .iter()
-            .map(entry_json)
-            .collect::<Result<Vec<_>, _>>()?;
+        let pieces = page.iter().map(entry_json).collect::<Result<Vec<_>, _>>()?;
         let candidates: Vec<Candidate> = page
             .iter()
             .zip(&pieces)
@@ -252,7 +249,10 @@ async fn send(
     summary.push_requests += 1;
     let started = Instant::now();
     let result = client
-        .push(std::mem::take(&mut request.json), link.timeout_for(json_bytes))
+        .push(
+            std::mem::take(&mut request.json),
+            link.timeout_for(json_bytes),
+        )
         .await;
     let elapsed = started.elapsed();
     let (answer, wire_bytes) = match result {
@@ -344,7 +344,10 @@ async fn refused_as_too_large(
     if request.entry_ids.is_empty() && request.audit_lines <= 1 {
         // One audit entry larger than the branch accepts: it cannot be delivered this way.
         state.audit_open = false;
-        tracing::warn!(json_bytes, "the branch refused one audit entry as too large");
+        tracing::warn!(
+            json_bytes,
+            "the branch refused one audit entry as too large"
+        );
     }
     Ok(())
 }
@@ -358,8 +361,10 @@ async fn quarantine_too_large(
     let entry_id = entry.entry_id;
     let issues = vec![too_large_issue(request_bytes, limit)];
     tracing::warn!(%entry_id, request_bytes, ?limit, "a record is larger than the branch accepts");
-    db.call(move |store| plkk_store::quarantine_undeliverable(store, entry_id, &issues, Utc::now()))
-        .await?;
+    db.call(move |store| {
+        plkk_store::quarantine_undeliverable(store, entry_id, &issues, Utc::now())
+    })
+    .await?;
     Ok(())
 }
 

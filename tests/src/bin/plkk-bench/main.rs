@@ -8,11 +8,13 @@
 //! - search latency (p50, p95) over 100,000 and 1,000,000 synthetic intakes in encrypted desks;
 //! - with `--sync` (only that): backlog sync throughput, bytes on the wire and memory, and branch
 //!   ingest with 50 desks at once (`sync.rs`);
+//! - with `--line` (only that): a day's work synced over an emulated rural line and a 2G-like one,
+//!   uncut and with cuts, and the upload's make-up per record (`line.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
 //!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
-//! [--saves 500] [--dir DIR] [--window] [--sync]`. DIR (default: a folder under `target/`) must be
+//! [--saves 500] [--dir DIR] [--window] [--sync] [--line]`. DIR (default: a folder under `target/`) must be
 //! on the disk a clinic would use, not a RAM disk.
 
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ use plkk_store::{Actor, ListQuery, Store};
 use plkk_tests::accounts::{self, RECEPTIONIST};
 use plkk_tests::samples::{self, Seeded};
 
+mod line;
 mod sync;
 mod window;
 
@@ -32,6 +35,7 @@ struct Options {
     dir: PathBuf,
     window: bool,
     sync: bool,
+    line: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,6 +47,9 @@ fn main() -> anyhow::Result<()> {
     println!("plkk-bench: working in {}", options.dir.display());
     if options.sync {
         return sync::backlog_and_ingest(&options.dir);
+    }
+    if options.line {
+        return line::day_over_a_line(&options.dir);
     }
     save_latency(&options)?;
     sign_in_time(&options)?;
@@ -58,7 +65,7 @@ fn main() -> anyhow::Result<()> {
 const USAGE: &str = "\
 plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
-Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync]
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
   --saves N     intake saves to time (encrypted desk, durable), next to bare SQLite transactions
@@ -66,6 +73,8 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
                 disk, not a RAM disk
   --window      also time the desktop app's start and memory (needs a display: xvfb-run)
   --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
+  --line        only a day's work over an emulated 64 kbit/s line and a 2G-like one, uncut and
+                with 4 cuts (about 15 minutes), and the upload's make-up per record
   --help        this text
 
 Every run also times signing in with the desk's real argon2id cost.
@@ -80,6 +89,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         dir: plkk_tests::bins::profile_dir().join("bench-data"),
         window: false,
         sync: false,
+        line: false,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -99,6 +109,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--dir" => options.dir = PathBuf::from(value()?),
             "--window" => options.window = true,
             "--sync" => options.sync = true,
+            "--line" => options.line = true,
             "--help" | "-h" => return Ok(None),
             other => anyhow::bail!("unknown option {other} (see --help)"),
         }

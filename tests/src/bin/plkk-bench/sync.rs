@@ -117,7 +117,7 @@ fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
 
 /// Sets an encrypted desk up in `dir` and fills its outbox (durability per row is not what is
 /// measured here): intakes by the receptionist, notes by the nurse.
-fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<(DeskAccess, u64)> {
+pub(crate) fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<(DeskAccess, u64)> {
     let access = accounts::set_up_desk(dir).access;
     let mut store = access.open()?;
     let (receptionist, nurse) = (RECEPTIONIST.actor(), NURSE.actor());
