@@ -4,7 +4,7 @@
 //! an HTML page with status 200 is `unexpected_response`, never a success.
 //!
 //! Made for a rural line (800 ms round trips at 64 kbit/s, or 1.5 s at 16 kbit/s, with cuts): TCP
-//! and TLS must connect within 10 s; each request has its own timeout, sized by the caller to what
+//! and TLS must connect within 8 s; each request has its own timeout, sized by the caller to what
 //! it carries (`plan::Link`); idle pooled connections send TCP keep-alives after 10 s (every 3 s,
 //! given up after 3 unanswered), so a line that died under a waiting answer is noticed in about
 //! 20 s instead of TCP's minutes. A transport failure is classified by the error's type, not its
@@ -24,9 +24,9 @@ use crate::SyncError;
 
 /// Bodies smaller than this are sent as they are: gzip would not pay for itself.
 const GZIP_FROM_BYTES: usize = 1024;
-/// TCP connect and TLS handshake together: two or three round trips of up to 1.5 s, with a lost
-/// packet or two (the kernel resends a SYN after 1 s, 3 s, 7 s).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// TCP connect and TLS handshake together: two round trips of up to 1.5 s, with a lost packet or
+/// two (the kernel resends a SYN after 1 s, 3 s, 7 s).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
 /// A request without a timeout of its own (enrolment, health).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Idle time before the first TCP keep-alive probe, the time between probes, and how many may go

@@ -1,9 +1,9 @@
 //! The background sync engine (tokio). It runs a cycle on start, when woken after a local write,
-//! on demand, and on a timer: every minute after a success; after a failure every 2 s for the first
-//! two minutes the line is down (rural lines drop for seconds to a minute), then a quarter of the
-//! outage so far, capped at 5 minutes, ±20 % jitter (`plan::retry_delay`). It opens its own store on the data
-//! directory with the key of the signed-in session (it keeps running while the screen is locked).
-//! It stops when every handle is dropped.
+//! on demand, and on a timer: every minute after a success; after a failure every second for the
+//! first two minutes the line is down (rural lines drop for seconds to a minute), then a quarter
+//! of the outage so far, capped at 5 minutes, ±20 % jitter (`plan::retry_delay`). It opens its own
+//! store on the data directory with the key of the signed-in session (it keeps running while the
+//! screen is locked). It stops when every handle is dropped.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
