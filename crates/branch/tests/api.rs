@@ -343,7 +343,10 @@ async fn audit_entries_ride_with_a_push_compactly_and_are_held_as_sent_in_full()
     let held = admin::list_audit(branch.data_dir(), desk.device_id).unwrap();
     let hashes: Vec<&str> = held.iter().map(|entry| entry.hash.as_str()).collect();
     let sent: Vec<&str> = entries.iter().map(|entry| entry.hash.as_str()).collect();
-    assert_eq!(hashes, sent, "the branch recomputed exactly the desk's hashes");
+    assert_eq!(
+        hashes, sent,
+        "the branch recomputed exactly the desk's hashes"
+    );
     branch.stop().await;
 }
 

@@ -167,8 +167,11 @@ async fn push_and_pull(db: &DeskDb, enrolment: &Enrolment) -> Result<SyncSummary
         .await?
         .map(Link::from)
         .unwrap_or_default();
-    crate::push::push_all(db, &client, &mut link, &mut summary).await?;
+    let audit_refused = crate::push::push_all(db, &client, &mut link, &mut summary).await?;
     pull(db, &client, &link, enrolment.device_id, &mut summary).await?;
+    if let Some(refusal) = audit_refused {
+        return Err(refusal);
+    }
     let counts = db.call(|store| plkk_store::sync_counts(store)).await?;
     summary.pending = counts.pending + counts.sent;
     summary.quarantined = counts.rejected;

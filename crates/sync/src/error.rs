@@ -79,6 +79,18 @@ impl SyncError {
         matches!(self, SyncError::Refused { status: 413, .. })
     }
 
+    /// Whether the branch refused the request's body as malformed or of the wrong shape (400, 422):
+    /// nothing of it was stored.
+    pub fn refused_body(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Refused {
+                status: 400 | 422,
+                ..
+            }
+        )
+    }
+
     /// Whether the failure says the line (or the branch behind it) could not carry the request:
     /// transport failures and 5xx answers, not the branch's refusals.
     pub fn line_failed(&self) -> bool {

@@ -30,24 +30,27 @@ const WRAPPER_BYTES: usize = 15;
 /// The rule code of a record larger than the branch accepts in one request.
 pub const TOO_LARGE_RULE: &str = "too_large_for_branch";
 
-/// Pushes everything deliverable and every audit entry the branch lacks.
+/// Pushes everything deliverable and every audit entry the branch lacks. When the branch refuses
+/// the audit entries (422: nothing stored), the records still go, without them; that refusal is
+/// returned for the cycle to report once it has pulled.
 pub(crate) async fn push_all(
     db: &DeskDb,
     client: &BranchClient,
     link: &mut Link,
     summary: &mut SyncSummary,
-) -> Result<(), SyncError> {
+) -> Result<Option<SyncError>, SyncError> {
     let mut state = PushState {
         after_seq: 0,
         audit_open: true,
         limit_asked: false,
+        audit_refused: None,
     };
     if link.branch_limit.is_none() {
         ask_limit(client, link, &mut state).await?;
     }
     loop {
         let Some(request) = next_request(db, client, link, &mut state).await? else {
-            return Ok(());
+            return Ok(state.audit_refused);
         };
         send(db, client, link, &mut state, request, summary).await?;
     }
@@ -61,6 +64,8 @@ struct PushState {
     audit_open: bool,
     /// The branch was asked its limit in this cycle.
     limit_asked: bool,
+    /// The branch refused a push for its audit entries.
+    audit_refused: Option<SyncError>,
 }
 
 /// One request, ready to go.
@@ -258,12 +263,20 @@ async fn send(
     let (answer, wire_bytes) = match result {
         Ok(answered) => answered,
         Err(error) => {
-            if error.never_reached_branch() || error.too_large() {
+            let audit_refused = request.audit_through.is_some() && error.refused_body();
+            if error.never_reached_branch() || error.too_large() || audit_refused {
                 db.call(move |store| plkk_store::mark_unsent(store, &newly_sent))
                     .await?;
             }
             if error.too_large() {
                 return refused_as_too_large(db, client, link, state, &request, json_bytes).await;
+            }
+            if audit_refused {
+                // Nothing was stored: send the records again without the audit entries.
+                tracing::warn!(%error, "the branch refused this desk's audit entries");
+                state.audit_open = false;
+                state.audit_refused = Some(error);
+                return Ok(());
             }
             if error.line_failed() {
                 link.after_failure(json_bytes);
