@@ -193,7 +193,7 @@ pub fn tls_identity(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
 }
 
 /// Waits until the branch answers its health route (its database is open and migrated).
-fn wait_until_healthy(addr: SocketAddr) {
+pub fn wait_until_healthy(addr: SocketAddr) {
     use std::io::{Read, Write};
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {

@@ -2,7 +2,9 @@
 //! and the branch, counts the bytes on the wire, and applies a scripted fault to each request in
 //! turn: connection dropped before or after forwarding the request, a truncated answer, a delay, a
 //! 5xx answer, or an HTML captive-portal page with status 200 served by the proxy itself. Each
-//! request is forwarded on its own upstream connection (`connection: close`).
+//! request is forwarded on its own upstream connection (`connection: close`). A recording proxy
+//! also keeps every request and answer it passed (asking for answers without gzip, so each is
+//! one plain body), for tests that read what crossed the wire.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -34,6 +36,9 @@ pub enum Fault {
     Signal(std::sync::mpsc::Sender<()>),
 }
 
+/// A request and its answer, as bytes on the wire.
+pub type Exchange = (Vec<u8>, Vec<u8>);
+
 #[derive(Debug, Default)]
 struct Shared {
     faults: Mutex<VecDeque<Fault>>,
@@ -41,6 +46,8 @@ struct Shared {
     bytes_from_desk: AtomicU64,
     bytes_to_desk: AtomicU64,
     requests: AtomicU64,
+    /// Some: every passed request and its answer, as bytes on the wire.
+    recorded: Option<Mutex<Vec<Exchange>>>,
 }
 
 #[derive(Debug)]
@@ -52,12 +59,33 @@ pub struct FaultProxy {
 
 impl FaultProxy {
     pub fn start(upstream: SocketAddr) -> FaultProxy {
+        FaultProxy::start_with(upstream, Shared::default())
+    }
+
+    /// A proxy that passes every request and records it with its answer.
+    pub fn recording(upstream: SocketAddr) -> FaultProxy {
+        FaultProxy::start_with(
+            upstream,
+            Shared {
+                recorded: Some(Mutex::new(Vec::new())),
+                ..Shared::default()
+            },
+        )
+    }
+
+    /// The requests passed so far with their answers (a recording proxy).
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        let recorded = self.shared.recorded.as_ref().expect("a recording proxy");
+        recorded.lock().unwrap().clone()
+    }
+
+    fn start_with(upstream: SocketAddr, shared: Shared) -> FaultProxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime for the proxy");
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(shared);
         *shared.upstream.lock().unwrap() = Some(upstream);
         let listener = runtime
             .block_on(TcpListener::bind("127.0.0.1:0"))
@@ -128,6 +156,14 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
             .unwrap_or(Fault::Pass);
         let upstream = shared.upstream.lock().unwrap().expect("an upstream");
         let answer = match fault {
+            Fault::Pass if shared.recorded.is_some() => {
+                let request = without_header(&request, "accept-encoding:");
+                let answer = forward(&request, upstream, None).await;
+                if let (Some(recorded), Some(answer)) = (&shared.recorded, &answer) {
+                    recorded.lock().unwrap().push((request, answer.clone()));
+                }
+                answer
+            }
             Fault::Pass => forward(&request, upstream, None).await,
             Fault::DropBeforeForward => return,
             Fault::DropAfterForward => {
@@ -195,14 +231,21 @@ async fn forward(
 
 /// The request with `connection: close` instead of any connection header.
 fn closing(request: &[u8]) -> Vec<u8> {
+    let mut rewritten = without_header(request, "connection:");
+    let head_end = find(&rewritten, b"\r\n\r\n").map_or(rewritten.len(), |at| at + 2);
+    rewritten.splice(head_end..head_end, b"connection: close\r\n".iter().copied());
+    rewritten
+}
+
+/// The request without the header lines starting with `name` (lower case, with its colon).
+fn without_header(request: &[u8], name: &str) -> Vec<u8> {
     let head_end = find(request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
     let head = String::from_utf8_lossy(&request[..head_end]);
-    let mut lines: Vec<&str> = head
+    let lines: Vec<&str> = head
         .split("\r\n")
         .filter(|line| !line.is_empty())
-        .filter(|line| !line.to_ascii_lowercase().starts_with("connection:"))
+        .filter(|line| !line.to_ascii_lowercase().starts_with(name))
         .collect();
-    lines.push("connection: close");
     let mut rewritten = lines.join("\r\n").into_bytes();
     rewritten.extend_from_slice(b"\r\n\r\n");
     rewritten.extend_from_slice(&request[head_end..]);

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod bins;
 pub mod branch;
+pub mod branch_process;
 pub mod desk_window;
 pub mod fault_proxy;
 pub mod line;

@@ -85,7 +85,7 @@ impl SyncDesk {
         self.enroll_trusting(branch_url, code, None)
     }
 
-    /// Enrols trusting `ca_cert_pem` as the branch's own CA.
+    /// Enrols trusting `ca_cert_pem` (the branch's own CA) besides the system's roots.
     pub fn enroll_trusting(
         &self,
         branch_url: &str,

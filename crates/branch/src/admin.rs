@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
+use plkk_domain::limits;
 use plkk_protocol::{CaseStatus, ChangeBody};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
@@ -20,8 +21,7 @@ use crate::{audit, changes, BranchError};
 pub const ENROLLMENT_CODE_VALIDITY_HOURS: i64 = 24;
 /// The exit code of `plkk-branch audit verify` when any device's audit chain has a break.
 pub const EXIT_AUDIT_BROKEN: u8 = 5;
-const MAX_CLINIC_CODE: usize = 40;
-const MAX_CLINIC_NAME: usize = 200;
+const MAX_CLINIC_CODE: usize = limits::CLINIC_CODE;
 
 /// A device as the administrator sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,9 +57,10 @@ pub fn add_clinic(data_dir: &Path, code: &str, name: &str) -> Result<(), BranchE
             "clinic code must be 1-{MAX_CLINIC_CODE} letters, digits, '-', '_' or '.', got {code:?}"
         )));
     }
-    if name.is_empty() || name.chars().count() > MAX_CLINIC_NAME {
+    if let Some(refusal) = limits::refusal(limits::CLINIC, "clinic_name", name) {
         return Err(BranchError::Invalid(format!(
-            "clinic name must be 1-{MAX_CLINIC_NAME} characters"
+            "clinic name: {}",
+            refusal.message
         )));
     }
     let conn = db::open(data_dir)?;
@@ -166,6 +167,14 @@ pub fn set_case_status(
             .map(str::to_owned)
     };
     let (reason, reference) = (clean(reason), clean(reference));
+    for (field, text) in [("reason", &reason), ("reference", &reference)] {
+        if let Some(refusal) = text
+            .as_deref()
+            .and_then(|text| limits::refusal(limits::CASE_STATUS, field, text))
+        {
+            return Err(BranchError::Invalid(refusal.message));
+        }
+    }
     let mut conn = db::open(data_dir)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let clinic_id: i64 = tx

@@ -12,6 +12,7 @@
 //! device in `audit_acked` and advanced as entries arrive, never recomputed by a scan.
 
 use chrono::{DateTime, Utc};
+use plkk_domain::limits;
 use plkk_domain::{check_link, AuditEntry, ChainBreak};
 use plkk_protocol::{
     AuditBatch, AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH,
@@ -108,15 +109,18 @@ impl Sent {
 }
 
 /// Checks a push against the wire contract: at most [`MAX_ENTRIES_PER_PUSH`] entries, each with
-/// seq >= 1, an actor and an action, and hashes of 64 lowercase hex digits.
+/// seq >= 1, an actor and an action, every text within its length (`limits::AUDIT_ENTRY`), and
+/// hashes of 64 lowercase hex digits.
 pub(crate) fn validate(entries: &[AuditRecord], sent: Sent) -> Result<(), AuditError> {
     let mut issues = Vec::new();
+    let mut too_long = Vec::new();
     let mut issue = |field: String, rule: &str, why: &str| {
         issues.push(FieldIssue {
             message: format!("{field}: {why}"),
             field,
             rule: rule.to_owned(),
             severity: "error".to_owned(),
+            params: Default::default(),
         });
     };
     if entries.len() > MAX_ENTRIES_PER_PUSH {
@@ -140,6 +144,22 @@ pub(crate) fn validate(entries: &[AuditRecord], sent: Sent) -> Result<(), AuditE
             if entry.action.trim().is_empty() {
                 issue(field("action"), "required", "is required");
             }
+            let texts = [
+                ("actor", Some(&entry.actor)),
+                ("action", Some(&entry.action)),
+                ("subject", entry.subject.as_ref()),
+                ("detail", Some(&entry.detail)),
+            ];
+            for (name, text) in texts {
+                let (Some(text), Some(limit)) = (text, limits::find(limits::AUDIT_ENTRY, name))
+                else {
+                    continue;
+                };
+                let limit = limits::TextLimit { min: 0, ..limit };
+                if let Some(refusal) = limits::refusal_of(&field(name), limit, text) {
+                    too_long.push(FieldIssue::of(&refusal));
+                }
+            }
             for (name, value) in [("prev_hash", &entry.prev_hash), ("hash", &entry.hash)] {
                 if !is_sha256_hex(value) {
                     issue(
@@ -151,6 +171,7 @@ pub(crate) fn validate(entries: &[AuditRecord], sent: Sent) -> Result<(), AuditE
             }
         }
     }
+    issues.extend(too_long);
     let Some(first) = issues.first() else {
         return Ok(());
     };
@@ -187,6 +208,7 @@ pub(crate) fn unpack(batch: &AuditBatch) -> Result<Vec<AuditRecord>, AuditError>
             rule: rule.to_owned(),
             severity: "error".to_owned(),
             message: message.clone(),
+            params: Default::default(),
         }],
         message,
     };

@@ -1,19 +1,19 @@
 //! The changes feed: one branch-wide sequence of what happened to each clinic's cases (status set,
 //! record pushed, correction in conflict). Desks pull their clinic's part with a cursor; a desk
 //! never gets back the records it pushed itself, but does get every conflict, its own included.
+//! A page is bounded in rows (`limit`, 1 to 1000) and in bytes (`MAX_CHANGES_PAGE_BYTES` of
+//! JSON): rows are read one at a time and the page closes before the next would pass the bound.
 
 use chrono::{DateTime, Utc};
-use plkk_protocol::{Change, ChangeBody, Changes};
+use plkk_protocol::{Change, ChangeBody, Changes, MAX_CHANGES_PAGE_BYTES, MAX_CHANGES_PER_PULL};
 use rusqlite::{params, Connection, Transaction};
 use uuid::Uuid;
 
 use crate::db::time_text;
 use crate::BranchError;
 
-/// Changes per pull when the desk does not say.
-pub(crate) const DEFAULT_LIMIT: u32 = 500;
-/// Most changes per pull.
-pub(crate) const MAX_LIMIT: u32 = 1000;
+/// What a change adds to a page besides its stored body: `{"seq":…,"intake_id":"…",` and a comma.
+const CHANGE_FRAME_BYTES: usize = 80;
 
 /// Appends a change for `clinic_id` in the caller's transaction.
 pub(crate) fn emit(
@@ -43,8 +43,10 @@ pub(crate) fn emit(
     Ok(tx.last_insert_rowid())
 }
 
-/// The clinic's changes after `since` that `device` should see, at most `limit` (clamped to
-/// 1..=MAX_LIMIT). Read in one transaction, so the cursor and `has_more` agree with the rows.
+/// The clinic's changes after `since` that `device` should see: at most `limit` (1 to
+/// `MAX_CHANGES_PER_PULL`, checked by the caller) and no more than `MAX_CHANGES_PAGE_BYTES` of
+/// JSON beyond the first change. Read in one transaction, so the cursor and `has_more` agree with
+/// the rows.
 pub(crate) fn read(
     conn: &mut Connection,
     clinic_id: i64,
@@ -53,34 +55,36 @@ pub(crate) fn read(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Changes, BranchError> {
-    let limit = limit.clamp(1, MAX_LIMIT);
+    let limit = limit.clamp(1, MAX_CHANGES_PER_PULL) as usize;
     let tx = conn.transaction()?;
     let device_text = device.to_string();
-    let rows: Vec<(i64, String, String)> = {
+    let mut changes = Vec::new();
+    let mut has_more = false;
+    {
         let mut statement = tx.prepare_cached(
             "SELECT seq, intake_id, body FROM changes
              WHERE clinic_id = ?1 AND seq > ?2
                AND NOT (kind = 'record' AND origin_device = ?3)
-             ORDER BY seq LIMIT ?4",
+             ORDER BY seq",
         )?;
-        let rows = statement
-            .query_map(
-                params![clinic_id, since, device_text, i64::from(limit) + 1],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )?
-            .collect::<rusqlite::Result<_>>()?;
-        rows
-    };
-    let has_more = rows.len() > limit as usize;
-    let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
-    for (seq, intake_id, body) in rows.into_iter().take(limit as usize) {
-        changes.push(Change {
-            seq,
-            intake_id: Uuid::parse_str(&intake_id).map_err(|_| {
-                BranchError::Stored(format!("change {seq}: intake id {intake_id:?}"))
-            })?,
-            body: serde_json::from_str(&body)?,
-        });
+        let mut rows = statement.query(params![clinic_id, since, device_text])?;
+        let mut bytes = 0;
+        while let Some(row) = rows.next()? {
+            let (seq, intake_id, body): (i64, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?);
+            bytes += body.len() + CHANGE_FRAME_BYTES;
+            if changes.len() == limit || (!changes.is_empty() && bytes > MAX_CHANGES_PAGE_BYTES) {
+                has_more = true;
+                break;
+            }
+            changes.push(Change {
+                seq,
+                intake_id: Uuid::parse_str(&intake_id).map_err(|_| {
+                    BranchError::Stored(format!("change {seq}: intake id {intake_id:?}"))
+                })?,
+                body: serde_json::from_str(&body)?,
+            });
+        }
     }
     let next_cursor = if has_more {
         changes.last().map_or(since, |change| change.seq)

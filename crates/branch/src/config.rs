@@ -1,16 +1,27 @@
 //! How the server is configured: [`Config`] with defaults for a data directory, a TOML config file
 //! ([`ConfigFile`]) and environment overrides (`PLKK_BRANCH_LISTEN`, `PLKK_BRANCH_DATA_DIR`,
-//! `PLKK_BRANCH_TLS_CERT`, `PLKK_BRANCH_TLS_KEY`, `PLKK_BRANCH_MAX_BODY_BYTES`). Plain HTTP is
-//! allowed only on a loopback address; [`Config::check`] refuses anything else without TLS files.
+//! `PLKK_BRANCH_TLS_CERT`, `PLKK_BRANCH_TLS_KEY`, `PLKK_BRANCH_MAX_BODY_BYTES`,
+//! `PLKK_BRANCH_MAX_CONNECTIONS`, `PLKK_BRANCH_HEADER_TIMEOUT_SECONDS`,
+//! `PLKK_BRANCH_BODY_TIMEOUT_SECONDS`, `PLKK_BRANCH_IDLE_TIMEOUT_SECONDS`). Plain HTTP is allowed
+//! only on a loopback address; [`Config::check`] refuses anything else without TLS files.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::BranchError;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
+/// Connections served at once by default (systemd's default open-file limit is 1024).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Seconds for a TLS handshake, and for a request's headers from when the server starts waiting.
+pub const DEFAULT_HEADER_TIMEOUT_SECONDS: u64 = 20;
+/// Seconds for a whole request body (128 KiB at 16 kbit/s takes about 65 s).
+pub const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 120;
+/// Seconds a connection may pass without a byte moving either way.
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
 
 /// The certificate chain and private key (PEM files) the server presents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +37,14 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Largest request body, before and after gzip decompression.
     pub max_body_bytes: usize,
+    /// Most connections served at once (lowered to stay below the open-file limit).
+    pub max_connections: usize,
+    /// A TLS handshake, and a request's headers, must arrive within this.
+    pub header_timeout: Duration,
+    /// A request's whole body must arrive within this (else 408 `body_timeout`).
+    pub body_timeout: Duration,
+    /// A connection on which nothing moves for this long is closed.
+    pub idle_timeout: Duration,
 }
 
 /// The config file (TOML). Every key is optional; the command line and the environment win.
@@ -37,6 +56,10 @@ pub struct ConfigFile {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub header_timeout_seconds: Option<u64>,
+    pub body_timeout_seconds: Option<u64>,
+    pub idle_timeout_seconds: Option<u64>,
 }
 
 impl Config {
@@ -47,6 +70,10 @@ impl Config {
             listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
             tls: None,
             max_body_bytes: plkk_protocol::MAX_BODY_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECONDS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECONDS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
         }
     }
 
@@ -68,6 +95,19 @@ impl Config {
         if let Some(max) = file.max_body_bytes {
             self.max_body_bytes = max;
         }
+        if let Some(max) = file.max_connections {
+            self.max_connections = max;
+        }
+        let seconds = Duration::from_secs;
+        if let Some(timeout) = file.header_timeout_seconds {
+            self.header_timeout = seconds(timeout);
+        }
+        if let Some(timeout) = file.body_timeout_seconds {
+            self.body_timeout = seconds(timeout);
+        }
+        if let Some(timeout) = file.idle_timeout_seconds {
+            self.idle_timeout = seconds(timeout);
+        }
         self.set_tls(file.tls_cert.clone(), file.tls_key.clone());
         Ok(())
     }
@@ -86,6 +126,27 @@ impl Config {
                     "PLKK_BRANCH_MAX_BODY_BYTES must be a number of bytes, got {max:?}"
                 ))
             })?;
+        }
+        let number = |name: &str| -> Result<Option<u64>, BranchError> {
+            lookup(name)
+                .map(|text| {
+                    text.trim().parse().map_err(|_| {
+                        BranchError::Config(format!("{name} must be a whole number, got {text:?}"))
+                    })
+                })
+                .transpose()
+        };
+        if let Some(max) = number("PLKK_BRANCH_MAX_CONNECTIONS")? {
+            self.max_connections = usize::try_from(max).unwrap_or(usize::MAX);
+        }
+        if let Some(timeout) = number("PLKK_BRANCH_HEADER_TIMEOUT_SECONDS")? {
+            self.header_timeout = Duration::from_secs(timeout);
+        }
+        if let Some(timeout) = number("PLKK_BRANCH_BODY_TIMEOUT_SECONDS")? {
+            self.body_timeout = Duration::from_secs(timeout);
+        }
+        if let Some(timeout) = number("PLKK_BRANCH_IDLE_TIMEOUT_SECONDS")? {
+            self.idle_timeout = Duration::from_secs(timeout);
         }
         self.set_tls(
             lookup("PLKK_BRANCH_TLS_CERT").map(PathBuf::from),
@@ -124,12 +185,26 @@ impl Config {
     }
 
     /// Refuses a configuration that would be unsafe or cannot work: plain HTTP on a non-loopback
-    /// address, half a TLS pair, a zero body limit.
+    /// address, half a TLS pair, a zero body limit, no connection, a zero timeout.
     pub fn check(&self) -> Result<(), BranchError> {
         if self.max_body_bytes == 0 {
             return Err(BranchError::Config(
                 "max_body_bytes must be more than 0".to_owned(),
             ));
+        }
+        if self.max_connections == 0 {
+            return Err(BranchError::Config(
+                "max_connections must be more than 0".to_owned(),
+            ));
+        }
+        for (name, timeout) in [
+            ("header_timeout_seconds", self.header_timeout),
+            ("body_timeout_seconds", self.body_timeout),
+            ("idle_timeout_seconds", self.idle_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(BranchError::Config(format!("{name} must be more than 0")));
+            }
         }
         match &self.tls {
             Some(files) if files.cert.as_os_str().is_empty() => Err(BranchError::Config(
@@ -190,8 +265,10 @@ mod tests {
     #[test]
     fn file_then_environment_override_the_defaults() {
         let mut config = Config::for_data_dir(Path::new("/tmp/branch"));
-        let file: ConfigFile =
-            toml::from_str("listen = \"127.0.0.1:9000\"\nmax_body_bytes = 1000\n").unwrap();
+        let file: ConfigFile = toml::from_str(
+            "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 1000\nmax_connections = 8\nheader_timeout_seconds = 2\n",
+        )
+        .unwrap();
         config.apply_file(&file).unwrap();
         assert_eq!(config.listen.port(), 9000);
         config
@@ -203,6 +280,12 @@ mod tests {
             "the environment wins over the file"
         );
         assert_eq!(config.max_body_bytes, 1000);
+        assert_eq!(config.max_connections, 8);
+        assert_eq!(config.header_timeout, Duration::from_secs(2));
+        assert_eq!(
+            config.idle_timeout,
+            Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS)
+        );
         assert!(
             toml::from_str::<ConfigFile>("lisen = \"x\"").is_err(),
             "typos are refused"

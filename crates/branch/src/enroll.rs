@@ -2,6 +2,7 @@
 //! token on every later request. Codes and tokens are looked up by their hashes only.
 
 use chrono::{DateTime, Utc};
+use plkk_domain::limits;
 use plkk_protocol::Enrollment;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
@@ -10,9 +11,6 @@ use crate::db::{parse_time, time_text};
 use crate::push::Device;
 use crate::secrets::{hash_secret, new_token, normalize_enrollment_code};
 use crate::BranchError;
-
-/// Longest device name accepted.
-const MAX_DEVICE_NAME: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum EnrollError {
@@ -45,15 +43,18 @@ pub(crate) fn enroll(
     device_name: &str,
     now: DateTime<Utc>,
 ) -> Result<Enrollment, EnrollError> {
+    if limits::refusal(limits::ENROLMENT, "code", code.trim()).is_some() {
+        return Err(EnrollError::Malformed);
+    }
     let code = normalize_enrollment_code(code).ok_or(EnrollError::Malformed)?;
     let device_name = device_name.trim();
     if device_name.is_empty() {
         return Err(EnrollError::BadName("is required".to_owned()));
     }
-    if device_name.chars().count() > MAX_DEVICE_NAME {
-        return Err(EnrollError::BadName(format!(
-            "at most {MAX_DEVICE_NAME} characters"
-        )));
+    if let Some(refusal) = limits::refusal(limits::ENROLMENT, "device_name", device_name) {
+        return Err(EnrollError::BadName(
+            refusal.message.replace("device_name: ", ""),
+        ));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let code_hash = hash_secret(&code);

@@ -15,6 +15,7 @@ pub mod admin;
 mod audit;
 mod changes;
 mod config;
+mod connections;
 mod db;
 mod enroll;
 mod error;
@@ -25,8 +26,9 @@ mod secrets;
 mod server;
 
 pub use config::{Config, ConfigFile, TlsFiles, DEFAULT_LISTEN};
+pub use connections::{connection_cap, open_file_limit, RESERVED_FILES};
 pub use db::DATABASE_FILE_NAME;
 pub use error::BranchError;
-pub use http::{router, ApiDoc, ApiError, AppState};
+pub use http::{openapi_document, router, ApiDoc, ApiError, AppState};
 pub use secrets::{hash_secret, normalize_enrollment_code};
 pub use server::serve;

@@ -32,7 +32,8 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:8700; PLKK_BRANCH_LISTEN).
         #[arg(long)]
         listen: Option<String>,
-        /// A TOML config file: listen, data_dir, tls_cert, tls_key, max_body_bytes.
+        /// A TOML config file: listen, data_dir, tls_cert, tls_key, max_body_bytes, max_connections,
+        /// header_timeout_seconds, body_timeout_seconds, idle_timeout_seconds.
         #[arg(long)]
         config: Option<PathBuf>,
         /// PEM certificate chain (with --tls-key; required unless listening on loopback).

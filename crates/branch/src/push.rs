@@ -1,13 +1,17 @@
 //! Applying a pushed batch of outbox entries: each entry at most once (by entry id, and by record
 //! id), validated with `plkk-domain`, in one transaction for the whole batch. A bad entry is
 //! answered `rejected` without touching the others; a correction whose `from` values no longer
-//! match is kept as a `conflict`; an entry of another clinic's case refuses the whole batch.
+//! match is kept as a `conflict` once it passes every rule a correction must pass; an entry of
+//! another clinic's case refuses the whole batch. Every text an entry carries (record fields,
+//! `author`, a correction's `reason` and values) is held to `plkk_domain::limits` before anything
+//! is stored.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
+use plkk_domain::limits::{self, RECORD_ENVELOPE};
 use plkk_domain::{Intake, Issue, JsonObject, Note, Severity};
 use plkk_protocol::{
-    ChangeBody, CorrectionPayload, EntryKind, FieldConflict, FieldIssue, IntakePayload, Outcome,
-    PushEntry, Receipt,
+    ChangeBody, CorrectionPayload, FieldConflict, FieldIssue, IntakePayload, NotePayload, Outcome,
+    Payload, PushEntry, Receipt,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
@@ -77,12 +81,11 @@ fn apply_entry(
             });
         }
     }
-    let applied = match entry.kind {
-        EntryKind::Intake => apply_intake(tx, device, entry, now)?,
-        EntryKind::IntakeCorrection => apply_correction(tx, device, entry, now)?,
-        EntryKind::Note => apply_note(tx, device, entry, now)?,
-    };
-    Ok(applied)
+    match &entry.payload {
+        Payload::Intake(payload) => apply_intake(tx, device, entry, payload, now),
+        Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, now),
+        Payload::Note(payload) => apply_note(tx, device, entry, payload, now),
+    }
 }
 
 /// The receipt given the first time, when this entry (or another entry with the same record) was
@@ -105,7 +108,7 @@ fn earlier_receipt(
             params![
                 entry.entry_id.to_string(),
                 entry.record_id.to_string(),
-                kind_name(entry.kind)
+                entry.kind().as_str()
             ],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
@@ -132,12 +135,9 @@ fn apply_intake(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
+    payload: &IntakePayload,
     now: DateTime<Utc>,
 ) -> Result<Receipt, PushError> {
-    let payload: IntakePayload = match parse_payload(entry) {
-        Ok(payload) => payload,
-        Err(receipt) => return Ok(*receipt),
-    };
     if entry.record_id != entry.intake_id {
         return Ok(rejected(
             entry,
@@ -145,8 +145,8 @@ fn apply_intake(
             mismatch("record_id", "an intake's record_id must be its intake_id"),
         ));
     }
-    if let Some(given) = payload.intake.get("id") {
-        if given.as_str() != Some(entry.record_id.to_string().as_str()) {
+    if let Some(given) = &payload.intake.id {
+        if *given != entry.record_id.to_string() {
             return Ok(rejected(
                 entry,
                 now,
@@ -154,8 +154,13 @@ fn apply_intake(
             ));
         }
     }
+    let envelope = author_issues(&payload.author);
+    if !envelope.is_empty() {
+        return Ok(rejected(entry, now, envelope));
+    }
     let clock = now.with_timezone(payload.written_at.offset());
-    let checked = match plkk_domain::validate_intake(&payload.intake, entry.record_id, clock) {
+    let fields = payload.intake.to_object();
+    let checked = match plkk_domain::validate_intake(&fields, entry.record_id, clock) {
         Ok(checked) => checked,
         Err(rejection) => {
             let mut issues = rejection.errors;
@@ -177,7 +182,7 @@ fn apply_intake(
         seq,
         record,
         warnings,
-        payload.author,
+        payload.author.trim(),
         payload.written_at.to_rfc3339(),
     ])?;
     tx.prepare_cached(
@@ -206,12 +211,9 @@ fn apply_correction(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
+    payload: &CorrectionPayload,
     now: DateTime<Utc>,
 ) -> Result<Receipt, PushError> {
-    let payload: CorrectionPayload = match parse_payload(entry) {
-        Ok(payload) => payload,
-        Err(receipt) => return Ok(*receipt),
-    };
     if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
         return Ok(rejected(
             entry,
@@ -221,6 +223,11 @@ fn apply_correction(
                 "the correction's id and intake_id must be the entry's record_id and intake_id",
             ),
         ));
+    }
+    let shape =
+        plkk_domain::check_correction(&payload.domain_changes(), &payload.reason, &payload.author);
+    if let Err(rejection) = shape {
+        return Ok(rejected(entry, now, rejection.errors));
     }
     let Some(current) = current_intake(tx, entry.intake_id)? else {
         return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
@@ -240,8 +247,26 @@ fn apply_correction(
             })
         })
         .collect();
+    let clock = now.with_timezone(payload.written_at.offset());
     if !conflicts.is_empty() {
-        return store_conflict(tx, device, entry, &payload, conflicts, now);
+        // Kept for a person to resolve only if it would pass as a correction of the branch's
+        // current values: what is stored and sent to every desk is a valid correction.
+        let wanted: JsonObject = payload
+            .changes
+            .iter()
+            .map(|change| {
+                let to = change.to.clone().map_or(Value::Null, Value::String);
+                (change.field.clone(), to)
+            })
+            .collect();
+        if let Err(rejection) =
+            plkk_domain::correct_intake(&current, &wanted, &payload.reason, clock)
+        {
+            let mut issues = rejection.errors;
+            issues.extend(rejection.warnings);
+            return Ok(rejected(entry, now, issues));
+        }
+        return store_conflict(tx, device, entry, payload, conflicts, now);
     }
     // Fields already at the desk's value (the same change made elsewhere) are not changes.
     let mut changes = JsonObject::new();
@@ -251,7 +276,6 @@ fn apply_correction(
             changes.insert(change.field.clone(), to);
         }
     }
-    let clock = now.with_timezone(payload.written_at.offset());
     let (corrected, applied_changes, warnings) = if changes.is_empty() {
         (None, Vec::new(), Vec::new())
     } else {
@@ -278,8 +302,8 @@ fn apply_correction(
         payload.intake_id.to_string(),
         seq,
         serde_json::to_string(&applied_changes)?,
-        payload.reason,
-        payload.author,
+        payload.reason.trim(),
+        payload.author.trim(),
         payload.written_at.to_rfc3339(),
     ])?;
     if let Some(intake) = corrected {
@@ -337,58 +361,15 @@ fn apply_note(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
+    payload: &NotePayload,
     now: DateTime<Utc>,
 ) -> Result<Receipt, PushError> {
-    let Some(object) = entry.payload.as_object() else {
-        return Ok(rejected(
-            entry,
-            now,
-            vec![error_issue(
-                "payload",
-                "not_object",
-                "a note's payload must be a JSON object".to_owned(),
-            )],
+    let mut issues = author_issues(&payload.author);
+    if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
+        issues.extend(mismatch(
+            "id",
+            "the note's id and intake_id must be the entry's record_id and intake_id",
         ));
-    };
-    let mut input = object.clone();
-    let written_at = input.remove("written_at");
-    let author = input.remove("author");
-    let mut issues = Vec::new();
-    let written_at: Option<DateTime<FixedOffset>> =
-        match written_at.as_ref().and_then(Value::as_str) {
-            Some(text) => DateTime::parse_from_rfc3339(text).ok(),
-            None => None,
-        };
-    if written_at.is_none() {
-        issues.push(error_issue(
-            "written_at",
-            "datetime_format",
-            "written_at: must be an RFC 3339 time with offset".to_owned(),
-        ));
-    }
-    let author = author
-        .as_ref()
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_owned();
-    if author.is_empty() {
-        issues.push(error_issue(
-            "author",
-            "required",
-            "author: is required".to_owned(),
-        ));
-    }
-    for (field, expected) in [("id", entry.record_id), ("intake_id", entry.intake_id)] {
-        if input
-            .get(field)
-            .is_some_and(|given| given.as_str() != Some(expected.to_string().as_str()))
-        {
-            issues.extend(mismatch(
-                field,
-                "must match the entry's record_id and intake_id",
-            ));
-        }
     }
     if !issues.is_empty() {
         return Ok(rejected(entry, now, issues));
@@ -396,6 +377,7 @@ fn apply_note(
     let Some(current) = current_intake(tx, entry.intake_id)? else {
         return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
     };
+    let input = payload.to_input();
     let checked = match plkk_domain::validate_note(&input, entry.record_id, current.case_category) {
         Ok(checked) => checked,
         Err(rejection) => {
@@ -418,8 +400,8 @@ fn apply_note(
     let note = Note {
         id: entry.record_id,
         intake_id: entry.intake_id,
-        written_at: written_at.expect("checked above"),
-        author,
+        written_at: payload.written_at,
+        author: payload.author.trim().to_owned(),
         fields: draft.fields,
     };
     let receipt = applied(entry, now, &checked.warnings, tx)?;
@@ -438,22 +420,19 @@ fn apply_note(
     Ok(receipt)
 }
 
-/// Parses an entry's payload, or answers the rejected receipt naming the bad field.
-fn parse_payload<T: serde::de::DeserializeOwned>(entry: &PushEntry) -> Result<T, Box<Receipt>> {
-    serde_path_to_error::deserialize(&entry.payload).map_err(|error| {
-        let path = error.path().to_string();
-        let field = if path == "." {
-            "payload".to_owned()
-        } else {
-            path
-        };
-        let message = format!("{field}: {}", error.inner());
-        Box::new(rejected(
-            entry,
-            Utc::now(),
-            vec![error_issue(&field, "invalid_payload", message)],
-        ))
-    })
+/// `author` is required and at most `limits::USERNAME` characters.
+fn author_issues(author: &str) -> Vec<Issue> {
+    let author = author.trim();
+    if author.is_empty() {
+        return vec![error_issue(
+            "author",
+            "required",
+            "author: is required".to_owned(),
+        )];
+    }
+    limits::refusal(RECORD_ENVELOPE, "author", author)
+        .into_iter()
+        .collect()
 }
 
 fn applied(
@@ -467,7 +446,7 @@ fn applied(
         outcome: Outcome::Applied,
         receipt: Some(next_entry_seq(tx)?),
         received_at: now,
-        issues: warnings.iter().map(field_issue).collect(),
+        issues: warnings.iter().map(FieldIssue::of).collect(),
         conflicts: Vec::new(),
     })
 }
@@ -478,7 +457,7 @@ fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>) -> Receip
         outcome: Outcome::Rejected,
         receipt: None,
         received_at: now,
-        issues: issues.iter().map(field_issue).collect(),
+        issues: issues.iter().map(FieldIssue::of).collect(),
         conflicts: Vec::new(),
     }
 }
@@ -510,7 +489,7 @@ fn store_entry(
         entry.entry_id.to_string(),
         device.id.to_string(),
         entry.device_seq,
-        kind_name(entry.kind),
+        entry.kind().as_str(),
         entry.record_id.to_string(),
         entry.intake_id.to_string(),
         outcome,
@@ -533,14 +512,6 @@ fn emit_record(
     };
     changes::emit(tx, device.clinic_id, entry.intake_id, &body, now)?;
     Ok(())
-}
-
-pub(crate) fn kind_name(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::Intake => "intake",
-        EntryKind::IntakeCorrection => "intake_correction",
-        EntryKind::Note => "note",
-    }
 }
 
 /// The clinic a case belongs to, if the branch has the case.
@@ -568,19 +539,6 @@ fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>>
         .query_row([note_id.to_string()], |row| row.get(0))
         .optional()?;
     Ok(intake_id.and_then(|text| Uuid::parse_str(&text).ok()))
-}
-
-fn field_issue(issue: &Issue) -> FieldIssue {
-    FieldIssue {
-        field: issue.field.clone(),
-        rule: issue.rule.clone(),
-        severity: match issue.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-        .to_owned(),
-        message: issue.message.clone(),
-    }
 }
 
 fn error_issue(field: &str, rule: &str, message: String) -> Issue {

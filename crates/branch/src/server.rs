@@ -1,18 +1,16 @@
 //! Running the server on a listener the caller bound: plain HTTP (loopback only) or TLS with a
-//! certificate and key from PEM files (rustls, ring provider). Shuts down gracefully when the
-//! given future resolves.
+//! certificate and key from PEM files (rustls, ring provider), each connection under the limits
+//! of `connections` (cap, header, idle and body timeouts). Shuts down gracefully when the given
+//! future resolves.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::connections::{self, ConnectionLimits};
 use crate::http::{router, AppState};
 use crate::{BranchError, Config, TlsFiles};
-
-/// How long open connections may finish after shutdown is asked for (TLS).
-const GRACE: Duration = Duration::from_secs(10);
 
 /// Serves until `shutdown` resolves. The database is opened (and migrated) before the first
 /// request is accepted; a configuration that would serve plain HTTP beyond loopback is refused.
@@ -25,38 +23,48 @@ pub async fn serve(
     config.check()?;
     let data_dir = config.data_dir.clone();
     let max_body_bytes = config.max_body_bytes;
-    let state =
-        tokio::task::spawn_blocking(move || AppState::open(&data_dir, max_body_bytes)).await??;
+    let body_timeout = config.body_timeout;
+    let state = tokio::task::spawn_blocking(move || {
+        AppState::open(&data_dir, max_body_bytes, body_timeout)
+    })
+    .await??;
     let app = router(state);
-    match &config.tls {
-        None => {
-            tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "serving plain HTTP (loopback)");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await?;
-        }
-        Some(files) => {
-            let rustls_config = tls_config(files).await?;
-            tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "serving HTTPS");
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                shutdown.await;
-                stopper.graceful_shutdown(Some(GRACE));
-            });
-            axum_server::from_tcp_rustls(listener.into_std()?, rustls_config)
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await?;
-        }
+    let file_limit = connections::open_file_limit();
+    let max_connections = connections::connection_cap(config.max_connections, file_limit);
+    if max_connections < config.max_connections {
+        tracing::warn!(
+            wanted = config.max_connections,
+            max_connections,
+            open_file_limit = file_limit,
+            "max_connections lowered to stay below the open-file limit; raise LimitNOFILE"
+        );
     }
+    let limits = ConnectionLimits {
+        max_connections,
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+        idle_timeout: config.idle_timeout,
+    };
+    let tls = match &config.tls {
+        None => None,
+        Some(files) => Some(tls_acceptor(files).await?),
+    };
+    tracing::info!(
+        listen = %config.listen,
+        data_dir = %config.data_dir.display(),
+        tls = tls.is_some(),
+        max_connections,
+        header_timeout_seconds = limits.header_timeout.as_secs(),
+        body_timeout_seconds = limits.body_timeout.as_secs(),
+        idle_timeout_seconds = limits.idle_timeout.as_secs(),
+        "serving"
+    );
+    connections::serve(listener, app, tls, limits, shutdown).await;
     tracing::info!("server stopped");
     Ok(())
 }
 
-async fn tls_config(
-    files: &TlsFiles,
-) -> Result<axum_server::tls_rustls::RustlsConfig, BranchError> {
+async fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, BranchError> {
     let read = |path: &std::path::Path, what: &str| {
         std::fs::read(path).map_err(|source| BranchError::Tls {
             message: format!("cannot read the {what} {}", path.display()),
@@ -102,8 +110,7 @@ async fn tls_config(
                 "the certificate and key do not make a TLS identity: {error}"
             ))
         })?;
-    server_config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
-        Arc::new(server_config),
-    ))
+    // HTTP/1.1 only: its header timeout is what keeps slow clients from holding connections.
+    server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(server_config)))
 }

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::input::JsonObject;
 use crate::intake::{validate_intake, Intake, INTAKE_FIELDS};
-use crate::issue::{Checked, Issues, Rejected};
+use crate::issue::{Checked, Issue, Issues, Rejected};
+use crate::limits;
 
 /// One field changed by a correction, as text (`to_fields` form); None is "absent".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,8 @@ pub fn correct_intake(
             "required",
             "is required: say why the intake is corrected",
         );
+    } else if let Some(refusal) = limits::refusal(limits::CORRECTION, "reason", reason.trim()) {
+        issues.push(refusal);
     }
     let before = current.to_fields();
     let mut merged = before.clone();
@@ -87,6 +90,92 @@ pub fn correct_intake(
             (checked.record, field_changes)
         });
     issues.finish(record)
+}
+
+/// Checks a correction as it travels between a desk and the branch, before it is applied or kept
+/// as a conflict: `reason` and `author` within their lengths, 1 to
+/// [`limits::CORRECTION_CHANGES`] changes, each naming a correctable intake field once, and
+/// `from` and `to` no longer than that field allows. Issues name the place, e.g.
+/// `changes[2].to` with `too_long{max}`, `changes[0].field` with `unknown_field`,
+/// `not_correctable` or `duplicate_field`, `changes` with `no_changes` or `too_many{max}`.
+pub fn check_correction(
+    changes: &[FieldChange],
+    reason: &str,
+    author: &str,
+) -> Result<(), Rejected> {
+    let mut issues = Issues::default();
+    let mut found = Vec::new();
+    for (field, text) in [("reason", reason), ("author", author)] {
+        if text.trim().is_empty() {
+            issues.error(field, "required", "is required");
+        } else {
+            found.extend(limits::refusal(limits::CORRECTION, field, text.trim()));
+        }
+    }
+    if changes.is_empty() {
+        issues.error("changes", "no_changes", "the correction changes no field");
+    } else if changes.len() > limits::CORRECTION_CHANGES {
+        issues
+            .error(
+                "changes",
+                "too_many",
+                format_args!(
+                    "at most {} fields per correction (got {})",
+                    limits::CORRECTION_CHANGES,
+                    changes.len()
+                ),
+            )
+            .param("max", limits::CORRECTION_CHANGES);
+    } else {
+        for (index, change) in changes.iter().enumerate() {
+            check_change(index, change, &changes[..index], &mut issues, &mut found);
+        }
+    }
+    for issue in found {
+        issues.push(issue);
+    }
+    issues.finish(Some(())).map(|_| ())
+}
+
+fn check_change(
+    index: usize,
+    change: &FieldChange,
+    before: &[FieldChange],
+    issues: &mut Issues,
+    found: &mut Vec<Issue>,
+) {
+    let place = |name: &str| format!("changes[{index}].{name}");
+    let field = change.field.as_str();
+    if !INTAKE_FIELDS.contains(&field) {
+        let shown = limits::echo(field);
+        issues.error(
+            &place("field"),
+            "unknown_field",
+            format_args!("{shown} is not a field of an intake"),
+        );
+        return;
+    }
+    if field == "id" {
+        issues.error(
+            &place("field"),
+            "not_correctable",
+            "cannot be corrected; the record id never changes",
+        );
+    }
+    if before.iter().any(|earlier| earlier.field == field) {
+        issues.error(
+            &place("field"),
+            "duplicate_field",
+            format_args!("{field} is changed twice in one correction"),
+        );
+    }
+    let limit =
+        limits::find(limits::INTAKE, field).map(|limit| limits::TextLimit { min: 0, ..limit });
+    for (name, value) in [("from", &change.from), ("to", &change.to)] {
+        if let (Some(limit), Some(value)) = (limit, value) {
+            found.extend(limits::refusal_of(&place(name), limit, value));
+        }
+    }
 }
 
 /// `null`, `""` and whitespace-only clear a field (as they mean "absent" on input).
@@ -330,5 +419,76 @@ mod tests {
             "changes record normalized text"
         );
         assert_eq!(checked.warnings.len(), 1, "kpj_letters warning is returned");
+    }
+
+    /// Checks a travelling correction of `changes` ("field=from>to", "-" for absent) and prints
+    /// "ok" or each issue as "field rule".
+    fn check_shape(changes: &[(&str, Option<&str>, Option<&str>)], reason: &str, expected: &str) {
+        let changes: Vec<FieldChange> = changes
+            .iter()
+            .map(|(field, from, to)| FieldChange {
+                field: (*field).to_owned(),
+                from: from.map(str::to_owned),
+                to: to.map(str::to_owned),
+            })
+            .collect();
+        let actual = match check_correction(&changes, reason, "resepsionis") {
+            Ok(()) => "ok".to_owned(),
+            Err(rejected) => rejected
+                .errors
+                .iter()
+                .map(|issue| format!("{} {}", issue.field, issue.rule))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        assert_eq!(actual, expected);
+    }
+
+    #[test]
+    fn a_travelling_correction_within_its_limits_passes() {
+        check_shape(&[("phone", Some("0812"), Some("0813"))], WHY, "ok");
+        check_shape(&[("phone", None, Some(&"1".repeat(24)))], WHY, "ok");
+    }
+    #[test]
+    fn values_are_held_to_their_fields_length() {
+        let long = "x".repeat(1_000_000);
+        check_shape(
+            &[("employer_npp", Some(&long), Some(&long))],
+            WHY,
+            "changes[0].from too_long; changes[0].to too_long",
+        );
+        check_shape(
+            &[("chronology", None, Some(&"x".repeat(4001)))],
+            WHY,
+            "changes[0].to too_long",
+        );
+    }
+    #[test]
+    fn reason_and_author_are_held_to_their_length() {
+        check_shape(
+            &[("phone", None, Some("0813"))],
+            &"x".repeat(501),
+            "reason too_long",
+        );
+        check_shape(&[("phone", None, Some("0813"))], " ", "reason required");
+    }
+    #[test]
+    fn fields_must_be_correctable_intake_fields_named_once() {
+        check_shape(
+            &[("colour", None, Some("blue")), ("id", None, None), ("nik", None, None), ("nik", None, None)],
+            WHY,
+            "changes[0].field unknown_field; changes[1].field not_correctable; changes[3].field duplicate_field",
+        );
+        check_shape(&[], WHY, "changes no_changes");
+        let many: Vec<_> = (0..24).map(|_| ("phone", None, None)).collect();
+        check_shape(&many, WHY, "changes too_many");
+    }
+    #[test]
+    fn a_correction_reason_over_its_length_is_refused_at_the_desk() {
+        check(
+            json!({"full_name": "Siti R"}),
+            &"x".repeat(501),
+            "rejected: E reason too_long",
+        );
     }
 }

@@ -2,12 +2,15 @@
 //! conventions every record shares: `null`, `""` and whitespace-only mean absent; strings are
 //! trimmed; a value of the wrong JSON type is an error (`not_text`, `not_number`) and not a
 //! missing value; keys outside the record's field list are `unknown_field`; numbers may arrive
-//! as JSON numbers or as numeric strings (HTML forms send strings). Lengths count characters.
+//! as JSON numbers or as numeric strings (HTML forms send strings). Every text is held to its
+//! field's length in the record's table of `limits` (characters, `too_short` / `too_long`)
+//! before any other rule reads it.
 
 use serde_json::Value;
 
 use crate::enums::Choice;
 use crate::issue::Issues;
+use crate::limits::{self, TextLimit};
 
 /// An untyped record as it arrives: field name to JSON value.
 pub type JsonObject = serde_json::Map<String, Value>;
@@ -16,11 +19,28 @@ pub type JsonObject = serde_json::Map<String, Value>;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Input<'a> {
     object: &'a JsonObject,
+    limits: &'static [TextLimit],
 }
 
 impl<'a> Input<'a> {
-    pub(crate) fn new(object: &'a JsonObject) -> Input<'a> {
-        Input { object }
+    /// Reads `object`, holding each text to its length in `limits`.
+    pub(crate) fn new(object: &'a JsonObject, limits: &'static [TextLimit]) -> Input<'a> {
+        Input { object, limits }
+    }
+
+    /// The length limit of `field` (a field the table does not name is still bounded).
+    fn limit_of(&self, field: &str) -> TextLimit {
+        limits::find(self.limits, field).unwrap_or(TextLimit {
+            field: "",
+            min: 1,
+            max: limits::max_of(self.limits, field),
+        })
+    }
+
+    /// Whether `text` (trimmed) fits `field`'s length; `too_short{min}` / `too_long{max}` if not.
+    pub(crate) fn fits(&self, field: &str, text: &str, issues: &mut Issues) -> bool {
+        let limit = self.limit_of(field);
+        check_length(field, text, limit.min, limit.max, issues)
     }
 
     /// Reports every key not in `known` as `unknown_field`, in the object's key order.
@@ -55,10 +75,14 @@ impl<'a> Input<'a> {
         self.raw(field).is_some()
     }
 
-    /// The trimmed text of an optional field; `not_text` when it is not a JSON string.
+    /// The trimmed text of an optional field, held to its length; `not_text` when it is not a
+    /// JSON string.
     pub(crate) fn text(&self, field: &str, issues: &mut Issues) -> Option<String> {
         match self.raw(field)? {
-            Value::String(text) => Some(text.trim().to_string()),
+            Value::String(text) => {
+                let text = text.trim();
+                self.fits(field, text, issues).then(|| text.to_string())
+            }
             other => {
                 issues.error(
                     field,
@@ -77,30 +101,6 @@ impl<'a> Input<'a> {
             require(field, issues);
         }
         text
-    }
-
-    /// Optional text of `min..=max` characters (`too_short`, `too_long`).
-    pub(crate) fn text_of_length(
-        &self,
-        field: &str,
-        min: usize,
-        max: usize,
-        issues: &mut Issues,
-    ) -> Option<String> {
-        let text = self.text(field, issues)?;
-        check_length(field, &text, min, max, issues).then_some(text)
-    }
-
-    /// Required text of `min..=max` characters.
-    pub(crate) fn required_text_of_length(
-        &self,
-        field: &str,
-        min: usize,
-        max: usize,
-        issues: &mut Issues,
-    ) -> Option<String> {
-        let text = self.required_text(field, issues)?;
-        check_length(field, &text, min, max, issues).then_some(text)
     }
 
     /// An optional choice among `T::ALL` (case-insensitive); `choice{allowed}` otherwise.
@@ -158,6 +158,7 @@ impl<'a> Input<'a> {
         let raw = self.raw(field)?;
         let number = match raw {
             Value::Number(number) => number.as_f64(),
+            Value::String(text) if !self.fits(field, text.trim(), issues) => return None,
             Value::String(text) => parse_number(text.trim()),
             _ => None,
         };
@@ -292,7 +293,7 @@ pub(crate) fn describe(value: &Value) -> String {
         Value::Null => "nothing".to_string(),
         Value::Bool(flag) => flag.to_string(),
         Value::Number(number) => number.to_string(),
-        Value::String(text) => format!("\"{}\"", text.trim()),
+        Value::String(text) => limits::echo(text.trim()),
         Value::Array(_) => "an array".to_string(),
         Value::Object(_) => "an object".to_string(),
     }
@@ -305,6 +306,13 @@ mod tests {
     use super::*;
     use crate::enums::Sex;
 
+    /// Field "f" holds 2 to 6 characters.
+    const LIMITS: &[TextLimit] = &[TextLimit {
+        field: "f",
+        min: 2,
+        max: 6,
+    }];
+
     /// Reads field "f" of `{"f": value}` with `read` and prints the result and the issues.
     fn check<T: std::fmt::Debug>(
         value: Value,
@@ -314,7 +322,7 @@ mod tests {
         let mut object = JsonObject::new();
         object.insert("f".into(), value);
         let mut issues = Issues::default();
-        let result = read(&Input::new(&object), &mut issues);
+        let result = read(&Input::new(&object, LIMITS), &mut issues);
         let rejected = issues.into_rejected();
         let mut actual = format!("{result:?}");
         for issue in rejected.errors.iter().chain(&rejected.warnings) {
@@ -327,7 +335,7 @@ mod tests {
         input.text("f", issues)
     }
     fn required(input: &Input, issues: &mut Issues) -> Option<String> {
-        input.required_text_of_length("f", 2, 5, issues)
+        input.required_text("f", issues)
     }
     fn sex(input: &Input, issues: &mut Issues) -> Option<Sex> {
         input.required_choice("f", issues)
@@ -410,10 +418,31 @@ mod tests {
     #[test]
     fn length_above_max() {
         check(
-            json!("abcdef"),
+            json!("abcdefg"),
             required,
-            "None | f: must be at most 5 characters (got 6) [too_long]",
+            "None | f: must be at most 6 characters (got 7) [too_long]",
         );
+    }
+    #[test]
+    fn length_is_checked_before_the_value_is_read_further() {
+        check(
+            json!("abcdefgh"),
+            sex,
+            "None | f: must be at most 6 characters (got 8) [too_long]",
+        );
+    }
+    #[test]
+    fn numeric_text_is_held_to_its_length() {
+        check(
+            json!("1200000"),
+            whole,
+            "None | f: must be at most 6 characters (got 7) [too_long]",
+        );
+    }
+    #[test]
+    fn messages_repeat_at_most_a_short_excerpt_of_a_value() {
+        let long = Value::String("x".repeat(100_000));
+        assert!(describe(&long).chars().count() <= crate::limits::ECHO + 2);
     }
     #[test]
     fn choice_exact() {
@@ -426,9 +455,9 @@ mod tests {
     #[test]
     fn choice_unknown() {
         check(
-            json!("w"),
+            json!("ww"),
             sex,
-            "None | f: must be one of male, female (got \"w\") [choice]",
+            "None | f: must be one of male, female (got \"ww\") [choice]",
         );
     }
     #[test]
@@ -520,7 +549,7 @@ mod tests {
     fn unknown_keys_reported_each() {
         let object = json!({"nik": "1", "nama": "x", "umur": 3});
         let mut issues = Issues::default();
-        Input::new(object.as_object().unwrap()).reject_unknown_keys(
+        Input::new(object.as_object().unwrap(), LIMITS).reject_unknown_keys(
             &["nik"],
             "an intake",
             &mut issues,

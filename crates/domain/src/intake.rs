@@ -81,8 +81,6 @@ pub const INTAKE_FIELDS: &[&str] = &[
     "consent",
 ];
 
-/// Maximum length of the short free-text fields.
-const SHORT_TEXT_MAX: usize = 200;
 /// How far `admitted_at` may run ahead of the desk's clock (clocks drift).
 const ADMISSION_CLOCK_SLACK: TimeDelta = TimeDelta::minutes(5);
 /// The stage I report is due 2 × 24 hours after the accident.
@@ -142,7 +140,12 @@ pub fn validate_intake(
     now: DateTime<FixedOffset>,
 ) -> Result<Checked<Intake>, Rejected> {
     let mut issues = Issues::default();
-    let intake = read_intake(Input::new(input), new_id, now, &mut issues);
+    let intake = read_intake(
+        Input::new(input, crate::limits::INTAKE),
+        new_id,
+        now,
+        &mut issues,
+    );
     issues.finish(intake)
 }
 
@@ -159,7 +162,7 @@ fn read_intake(
     let nik = input
         .text("nik", issues)
         .filter(|nik| check_nik_format(nik, issues));
-    let identity_document = input.text_of_length("identity_document", 1, SHORT_TEXT_MAX, issues);
+    let identity_document = input.text("identity_document", issues);
     let kpj = input.text("kpj", issues).map(|kpj| kpj.to_uppercase());
     let kpj = kpj.filter(|kpj| check_kpj(kpj, issues));
     if ["nik", "kpj", "identity_document"]
@@ -172,18 +175,18 @@ fn read_intake(
             "at least one of nik, kpj or identity_document is required",
         );
     }
-    let full_name = input.required_text_of_length("full_name", 2, 100, issues);
+    let full_name = input.required_text("full_name", issues);
     let sex = input.required_choice::<Sex>("sex", issues);
     let birth_date = input.required_text("birth_date", issues);
     let birth_date = birth_date.and_then(|text| parse_date("birth_date", &text, issues));
     let phone = input
         .text("phone", issues)
         .filter(|phone| check_phone("phone", phone, issues));
-    let address = input.text_of_length("address", 1, SHORT_TEXT_MAX, issues);
-    let occupation = input.text_of_length("occupation", 1, SHORT_TEXT_MAX, issues);
+    let address = input.text("address", issues);
+    let occupation = input.text("occupation", issues);
     // Employer.
     let segment = input.required_choice::<Segment>("segment", issues);
-    let employer_name = input.text_of_length("employer_name", 1, SHORT_TEXT_MAX, issues);
+    let employer_name = input.text("employer_name", issues);
     let employer_npp = input
         .text("employer_npp", issues)
         .filter(|npp| check_npp(npp, issues));
@@ -197,14 +200,12 @@ fn read_intake(
     };
     let case_category = input.required_choice::<CaseCategory>("case_category", issues);
     let place_type = input.required_choice::<PlaceType>("place_type", issues);
-    let accident_location =
-        input.required_text_of_length("accident_location", 1, SHORT_TEXT_MAX, issues);
-    let chronology = input.required_text_of_length("chronology", 20, 4000, issues);
-    let injury = input.required_text_of_length("injury", 1, SHORT_TEXT_MAX, issues);
-    let police_report_number =
-        input.text_of_length("police_report_number", 1, SHORT_TEXT_MAX, issues);
+    let accident_location = input.required_text("accident_location", issues);
+    let chronology = input.required_text("chronology", issues);
+    let injury = input.required_text("injury", issues);
+    let police_report_number = input.text("police_report_number", issues);
     // Contact and consent.
-    let contact_name = input.required_text_of_length("contact_name", 1, SHORT_TEXT_MAX, issues);
+    let contact_name = input.required_text("contact_name", issues);
     let contact_phone = input.required_text("contact_phone", issues);
     let contact_phone = contact_phone.filter(|phone| check_phone("contact_phone", phone, issues));
     let consent = input.required_choice::<Consent>("consent", issues);
@@ -431,6 +432,30 @@ pub(crate) mod tests {
         check(json!({"full_name": ["Siti"]}), "E full_name not_text");
     }
 
+    #[test]
+    fn every_text_field_is_held_to_its_length() {
+        for limit in crate::limits::INTAKE {
+            let too_long = "1".repeat(limit.max + 1);
+            check(
+                json!({ limit.field: too_long }),
+                &format!("E {} too_long", limit.field),
+            );
+        }
+    }
+    #[test]
+    fn employer_npp_of_a_megabyte() {
+        check(
+            json!({"employer_npp": "9".repeat(1 << 20)}),
+            "E employer_npp too_long",
+        );
+    }
+    #[test]
+    fn phone_padded_with_spaces() {
+        check(
+            json!({"phone": format!("0812{}34567890", " ".repeat(30))}),
+            "E phone too_long",
+        );
+    }
     #[test]
     fn nik_15_digits() {
         check(json!({"nik": "321605570890000"}), "E nik nik_format");

@@ -103,6 +103,14 @@ impl Issues {
         push(&mut self.warnings, Severity::Warning, field, rule, text)
     }
 
+    /// Adds an issue made elsewhere (by `limits`), by its severity.
+    pub(crate) fn push(&mut self, issue: Issue) {
+        match issue.severity {
+            Severity::Error => self.errors.push(issue),
+            Severity::Warning => self.warnings.push(issue),
+        }
+    }
+
     /// Whether `field` already has an error; later rules on the same field are then skipped
     /// so that one mistake is reported once.
     pub(crate) fn has_error(&self, field: &str) -> bool {

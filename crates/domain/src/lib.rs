@@ -14,6 +14,7 @@ mod formats;
 mod input;
 mod intake;
 mod issue;
+pub mod limits;
 mod nik;
 mod note;
 
@@ -21,7 +22,7 @@ pub use access::{Action, Role};
 pub use audit::{
     check_link, verify_chain, AuditAction, AuditEntry, BreakKind, ChainBreak, GENESIS_HASH,
 };
-pub use correction::{correct_intake, FieldChange};
+pub use correction::{check_correction, correct_intake, FieldChange};
 pub use enums::{CaseCategory, Consent, Disposition, Outcome, PlaceType, Segment, Sex};
 pub use input::JsonObject;
 pub use intake::{validate_intake, Intake, INTAKE_FIELDS};

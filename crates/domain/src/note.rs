@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::enums::{CaseCategory, Disposition, Outcome};
 use crate::input::{describe, Input, JsonObject, Range};
 use crate::issue::{Checked, Issues, Rejected};
+use crate::limits;
 
 /// What the writer of a note gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,7 +99,12 @@ pub fn validate_note(
     case_category: CaseCategory,
 ) -> Result<Checked<NoteDraft>, Rejected> {
     let mut issues = Issues::default();
-    let draft = read_note(Input::new(input), new_id, case_category, &mut issues);
+    let draft = read_note(
+        Input::new(input, crate::limits::NOTE),
+        new_id,
+        case_category,
+        &mut issues,
+    );
     issues.finish(draft)
 }
 
@@ -126,7 +132,7 @@ fn read_note(
 
     let id = input.uuid("id", issues).unwrap_or(new_id);
     let intake_id = input.uuid("intake_id", issues);
-    let text = input.required_text_of_length("text", 1, 4000, issues);
+    let text = input.required_text("text", issues);
     let whole = |field: &str, range: Range, issues: &mut Issues| {
         input
             .number(field, range, issues)
@@ -145,7 +151,7 @@ fn read_note(
         .map(|number| number as u8);
     let icd10 = read_icd10(&input, case_category, issues);
     let disposition = input.choice::<Disposition>("disposition", issues);
-    let referred_to = input.text_of_length("referred_to", 1, 200, issues);
+    let referred_to = input.text("referred_to", issues);
     if disposition == Some(Disposition::Referred) && !input.is_given("referred_to") {
         issues.error(
             "referred_to",
@@ -186,10 +192,26 @@ fn read_icd10(input: &Input, case_category: CaseCategory, issues: &mut Issues) -
     let mut words: Vec<&str> = Vec::new();
     match input.raw("icd10") {
         None => {}
-        Some(Value::String(text)) => words.extend(split_codes(text)),
+        Some(Value::String(text)) if input.fits("icd10", text.trim(), issues) => {
+            words.extend(split_codes(text));
+        }
+        Some(Value::String(_)) => {}
         Some(Value::Array(items)) => {
             for item in items {
                 match item {
+                    Value::String(text) if text.chars().count() > limits::ICD10_CODE => {
+                        issues
+                            .error(
+                                "icd10",
+                                "too_long",
+                                format_args!(
+                                    "each code must be at most {} characters",
+                                    limits::ICD10_CODE
+                                ),
+                            )
+                            .param("max", limits::ICD10_CODE);
+                        return Vec::new();
+                    }
                     Value::String(text) => words.extend(split_codes(text)),
                     Value::Null => {}
                     other => {
@@ -209,6 +231,20 @@ fn read_icd10(input: &Input, case_category: CaseCategory, issues: &mut Issues) -
                 format_args!("must be text or a list of texts (got {})", describe(other)),
             );
         }
+    }
+    if words.len() > limits::ICD10_CODES {
+        issues
+            .error(
+                "icd10",
+                "too_many",
+                format_args!(
+                    "must hold at most {} codes (got {})",
+                    limits::ICD10_CODES,
+                    words.len()
+                ),
+            )
+            .param("max", limits::ICD10_CODES);
+        return Vec::new();
     }
     let mut codes: Vec<String> = Vec::new();
     for code in words.into_iter().map(str::to_uppercase) {
@@ -429,6 +465,35 @@ mod tests {
         check(json!({"resp_rate": 18.0}), "ok");
     }
 
+    #[test]
+    fn icd10_21_codes() {
+        let codes: Vec<String> = (10..31).map(|n| format!("S{n}")).collect();
+        check(json!({"icd10": codes}), "E icd10 too_many");
+    }
+    #[test]
+    fn icd10_20_codes() {
+        let codes: Vec<String> = (10..30).map(|n| format!("S{n}")).collect();
+        check(json!({"icd10": codes}), "ok");
+    }
+    #[test]
+    fn icd10_one_huge_code() {
+        check(json!({"icd10": ["S".repeat(100_000)]}), "E icd10 too_long");
+    }
+    #[test]
+    fn icd10_huge_text() {
+        check(json!({"icd10": "S52 ".repeat(1000)}), "E icd10 too_long");
+    }
+    #[test]
+    fn referred_to_201_chars() {
+        check(
+            json!({"disposition": "referred", "referred_to": "x".repeat(201)}),
+            "E referred_to too_long",
+        );
+    }
+    #[test]
+    fn number_as_huge_text() {
+        check(json!({"pulse": "8".repeat(10_000)}), "E pulse too_long");
+    }
     #[test]
     fn icd10_single() {
         check(json!({"icd10": "S52.5"}), "ok");

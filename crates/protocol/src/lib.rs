@@ -1,7 +1,11 @@
 //! What crosses HTTP between a desk and the branch server, API v1: JSON bodies (gzip allowed both
-//! ways), bearer device tokens. These types are the contract; records inside them travel as JSON
-//! objects with the record contract's field names and are validated with `plkk-domain` at the
-//! edges (the branch on push, the desk on pull). No IO here.
+//! ways), bearer device tokens. These types are the contract: every payload has its type
+//! (`payload`), records inside travel as typed structs of scalar fields with the record
+//! contract's field names and are validated with `plkk-domain` at the edges (the branch on push,
+//! the desk on pull). Untrusted JSON is read straight into these types, never into a generic
+//! JSON value: lists have ceilings (`bounded`), a list or object where a text belongs stops the
+//! parse, so reading a body holds no more than its typed fields. Text lengths are
+//! `plkk_domain::limits`. No IO here.
 //!
 //! Routes (all under `/api/v1`):
 //! - `GET  /health` (no auth) → [`Health`] (with the branch's body limit, so desks size their
@@ -10,28 +14,53 @@
 //!   malformed, unknown, expired or already used
 //! - `POST /push` [`PushRequest`] → [`PushResponse`] (one [`Receipt`] per entry, same order; the
 //!   desk's audit entries may ride along as an [`AuditBatch`])
+//! - `GET  /changes?since=CURSOR&limit=N` → [`Changes`]: at most `limit` (1 to
+//!   [`MAX_CHANGES_PER_PULL`]) changes and about [`MAX_CHANGES_PAGE_BYTES`] bytes of JSON
 //! - `POST /audit` [`AuditPushRequest`] → [`AuditPushResponse`] (audit entries in full)
-//! - `GET  /changes?since=CURSOR&limit=N` → [`Changes`]
 //! - `GET  /openapi.json` (no auth) → the OpenAPI document, generated from the code
 //!
 //! Every error is a status code with an [`ErrorBody`]; 401 means the token is missing, unknown or
-//! revoked (`error: "device_revoked"` for a revoked one), 403 a record of another clinic, 413 a
-//! body over the limit, 422 a body that is JSON but not of the expected shape.
+//! revoked (`error: "device_revoked"` for a revoked one), 403 a record of another clinic, 408 a
+//! body that did not arrive in time, 413 a body over the limit, 422 a body that is JSON but not
+//! of the expected shape (the message and `issues` name the field).
+
+mod audit_batch;
+mod bounded;
+mod changes;
+mod entry;
+mod payload;
+#[cfg(feature = "utoipa")]
+mod schema;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
-mod audit_batch;
-
-/// A record as a JSON object with the contract's field names.
-pub type RecordObject = serde_json::Map<String, serde_json::Value>;
+pub use audit_batch::{AuditBatch, AuditLine, UnpackError};
+pub use changes::{Change, ChangeBody, Changes};
+pub use entry::PushEntry;
+pub use payload::{
+    Codes, CorrectionPayload, EntryKind, FieldChange, IntakePayload, IntakeRecord, NotePayload,
+    Number, Payload,
+};
 
 pub const API_PREFIX: &str = "/api/v1";
 /// Largest request body the branch accepts, before decompression (and after).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-/// Most entries a desk sends in one push.
+/// Most entries a desk sends in one push (and most audit entries in one audit push).
 pub const MAX_ENTRIES_PER_PUSH: usize = 500;
+/// Most changes one pull answers.
+pub const MAX_CHANGES_PER_PULL: u32 = 1000;
+/// Changes a pull answers when the desk does not say.
+pub const DEFAULT_CHANGES_PER_PULL: u32 = 500;
+/// About how many bytes of JSON one pull answers at most: the branch stops adding changes to a
+/// page before it passes this (a page always holds at least one change, and one change of valid
+/// records is far smaller).
+pub const MAX_CHANGES_PAGE_BYTES: usize = 1024 * 1024;
+/// Largest answer a desk reads from the branch (after gzip decompression); anything larger is an
+/// unexpected answer.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -67,82 +96,12 @@ pub struct Enrollment {
     pub server_time: DateTime<Utc>,
 }
 
-/// What an outbox entry carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    /// `payload` is an [`IntakePayload`].
-    Intake,
-    /// `payload` is a [`CorrectionPayload`].
-    IntakeCorrection,
-    /// `payload` is a [`NotePayload`].
-    Note,
-}
-
-/// One outbox entry of a desk. The branch applies an `entry_id` at most once and answers a repeat
-/// with the receipt it gave the first time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct PushEntry {
-    pub entry_id: Uuid,
-    /// The desk's own counter (its outbox sequence): order within one device.
-    pub device_seq: i64,
-    pub kind: EntryKind,
-    /// The id of the intake, correction or note.
-    pub record_id: Uuid,
-    /// The case the record belongs to.
-    pub intake_id: Uuid,
-    #[cfg_attr(feature = "utoipa", schema(value_type = Object))]
-    pub payload: serde_json::Value,
-}
-
-/// The payload of an `intake` entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct IntakePayload {
-    /// The intake as admitted (every field, `id` included).
-    #[cfg_attr(feature = "utoipa", schema(value_type = Object))]
-    pub intake: RecordObject,
-    pub author: String,
-    pub written_at: DateTime<FixedOffset>,
-}
-
-/// One field of a correction: its value before (as the desk saw it) and after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct FieldChange {
-    pub field: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
-
-/// The payload of an `intake_correction` entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct CorrectionPayload {
-    pub id: Uuid,
-    pub intake_id: Uuid,
-    /// The desk's own revision number of this correction (1, 2, ...).
-    pub revision: u32,
-    pub changes: Vec<FieldChange>,
-    pub reason: String,
-    pub author: String,
-    pub written_at: DateTime<FixedOffset>,
-}
-
-/// The payload of a `note` entry: the note with `id`, `intake_id`, `written_at`, `author` and
-/// the Note fields of the record contract.
-pub type NotePayload = RecordObject;
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
+    /// At most [`MAX_ENTRIES_PER_PUSH`].
+    #[serde(deserialize_with = "bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
     pub entries: Vec<PushEntry>,
     /// The desk's audit entries that ride along (stored after the entries, in their own
     /// transaction; an invalid batch refuses the whole request before anything is stored).
@@ -176,6 +135,26 @@ pub struct FieldIssue {
     /// "error" or "warning".
     pub severity: String,
     pub message: String,
+    /// Values the desk needs to say the rule in its own words, e.g. {"max": "500"}.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl FieldIssue {
+    /// The wire form of a domain finding; the message is cut to `limits::MESSAGE` characters.
+    pub fn of(issue: &plkk_domain::Issue) -> FieldIssue {
+        FieldIssue {
+            field: plkk_domain::limits::clip(&issue.field, 120),
+            rule: issue.rule.clone(),
+            severity: match issue.severity {
+                plkk_domain::Severity::Error => "error",
+                plkk_domain::Severity::Warning => "warning",
+            }
+            .to_owned(),
+            message: plkk_domain::limits::clip(&issue.message, plkk_domain::limits::MESSAGE),
+            params: issue.params.clone(),
+        }
+    }
 }
 
 /// The branch's answer to one entry.
@@ -211,6 +190,7 @@ pub struct FieldConflict {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct PushResponse {
+    #[serde(deserialize_with = "bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
     pub receipts: Vec<Receipt>,
     pub server_time: DateTime<Utc>,
     /// The answer to the request's `audit`, when it had one.
@@ -259,53 +239,6 @@ impl CaseStatus {
     }
 }
 
-/// A change the desk pulls: something of its clinic that happened at the branch after its cursor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-pub struct Change {
-    /// The branch's sequence number; the desk's next cursor is the last one it stored.
-    pub seq: i64,
-    pub intake_id: Uuid,
-    #[serde(flatten)]
-    pub body: ChangeBody,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ChangeBody {
-    /// The branch's status for the case changed.
-    CaseStatus {
-        status: CaseStatus,
-        reason: Option<String>,
-        reference: Option<String>,
-        changed_at: DateTime<Utc>,
-    },
-    /// A record another desk of the clinic pushed (never the pulling desk's own).
-    Record {
-        origin_device: Uuid,
-        entry: PushEntry,
-    },
-    /// A correction that conflicted at the branch (including the pulling desk's own, so every
-    /// desk of the clinic shows it until a person resolves it).
-    Conflict {
-        origin_device: Uuid,
-        correction: CorrectionPayload,
-        conflicts: Vec<FieldConflict>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-pub struct Changes {
-    pub changes: Vec<Change>,
-    /// Pass as `since` next time (the seq of the last change here, or the cursor given).
-    pub next_cursor: i64,
-    /// More changes are waiting: pull again at once.
-    pub has_more: bool,
-    pub server_time: DateTime<Utc>,
-}
-
 /// One entry of a desk's audit log (see `plkk_domain::AuditEntry`: the same fields, hashed the
 /// same way). Sent in order, with `POST /api/v1/audit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,6 +261,7 @@ pub struct AuditRecord {
 #[serde(deny_unknown_fields)]
 pub struct AuditPushRequest {
     /// Consecutive entries, oldest first (at most [`MAX_ENTRIES_PER_PUSH`]).
+    #[serde(deserialize_with = "bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
     pub entries: Vec<AuditRecord>,
 }
 
@@ -353,13 +287,11 @@ pub struct AuditPushResponse {
     pub breaks: Vec<AuditBreak>,
 }
 
-pub use audit_batch::{AuditBatch, AuditLine, UnpackError};
-
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
-    /// A stable code: "malformed_json", "invalid_body", "body_too_large", "unauthorized",
+    /// A stable code: "malformed_json", "invalid_body", "body_too_large", "body_timeout", "unauthorized",
     /// "device_revoked", "forbidden", "not_found", "enrollment_code_unknown",
     /// "enrollment_code_expired", "enrollment_code_used", "internal".
     pub error: String,
@@ -371,24 +303,6 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn changes_carry_their_kind_as_a_tag() {
-        let change = Change {
-            seq: 7,
-            intake_id: Uuid::nil(),
-            body: ChangeBody::CaseStatus {
-                status: CaseStatus::GuaranteeIssued,
-                reason: None,
-                reference: Some("SJ-001".to_owned()),
-                changed_at: DateTime::from_timestamp(0, 0).unwrap(),
-            },
-        };
-        let json = serde_json::to_value(&change).unwrap();
-        assert_eq!(json["kind"], "case_status");
-        assert_eq!(json["status"], "guarantee_issued");
-        assert_eq!(serde_json::from_value::<Change>(json).unwrap(), change);
-    }
 
     #[test]
     fn case_statuses_round_trip_through_their_names() {

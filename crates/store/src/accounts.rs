@@ -5,6 +5,7 @@
 //! the database.
 
 use chrono::{DateTime, FixedOffset};
+use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction, Role};
 use plkk_vault::{KdfParams, Keyring};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -69,10 +70,11 @@ pub fn require(actor: &Actor, action: Action) -> Result<(), StoreError> {
 /// Every field error of a new account at once (nothing is written when there is one).
 pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> {
     let mut errors = Vec::new();
+    let mut over_long = Vec::new();
     let mut refuse = |field: &str, rule: &str, message: &str| {
         errors.push(field_error(field, rule, format!("{field}: {message}")));
     };
-    let username_ok = (2..=32).contains(&new.username.len())
+    let username_ok = limits::refusal(limits::ACCOUNT, "username", new.username).is_none()
         && new
             .username
             .chars()
@@ -85,7 +87,7 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
         );
     }
     let name = new.display_name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || limits::refusal(limits::ACCOUNT, "display_name", name).is_some() {
         refuse(
             "display_name",
             "required",
@@ -94,12 +96,15 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
     }
     if new.password.chars().count() < 8 {
         refuse("password", "weak_password", "at least 8 characters");
+    } else if let Some(refusal) = limits::refusal(limits::ACCOUNT, "password", new.password) {
+        over_long.push(refusal);
     }
     if let Some(pin) = new.pin {
         if !is_pin(pin) {
             refuse("pin", "bad_pin", "exactly 6 digits");
         }
     }
+    errors.extend(over_long);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -111,7 +116,8 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
 }
 
 fn is_pin(pin: &str) -> bool {
-    pin.len() == 6 && pin.chars().all(|c| c.is_ascii_digit())
+    limits::refusal(limits::ACCOUNT, "pin", pin).is_none()
+        && pin.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Inserts an account row (inside the caller's transaction).

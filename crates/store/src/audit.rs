@@ -4,6 +4,7 @@
 //! and delivered to the branch by the sync (`unsent_audit` / `mark_audit_acked`).
 
 use chrono::{DateTime, FixedOffset};
+use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction, AuditEntry, ChainBreak};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
@@ -11,7 +12,9 @@ use serde::Serialize;
 use crate::accounts::{require, Actor};
 use crate::{Store, StoreError};
 
-/// Appends one entry after the last one. Call inside a write transaction.
+/// Appends one entry after the last one. Call inside a write transaction. `actor` and `subject`
+/// are cut to their lengths in `limits::AUDIT_ENTRY` (a name typed at a failed sign-in can be
+/// anything), so the branch never refuses the desk's log for them.
 pub(crate) fn append(
     conn: &Connection,
     at: DateTime<FixedOffset>,
@@ -24,12 +27,15 @@ pub(crate) fn append(
         .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
+    let actor = limits::clip(actor, limits::max_of(limits::AUDIT_ENTRY, "actor"));
+    let subject =
+        subject.map(|text| limits::clip(text, limits::max_of(limits::AUDIT_ENTRY, "subject")));
     let entry = AuditEntry::next(
         last.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
         at,
-        actor,
+        &actor,
         action.as_str(),
-        subject,
+        subject.as_deref(),
         &detail.to_string(),
     );
     conn.prepare_cached(

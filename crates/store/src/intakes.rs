@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::{Action, AuditAction, FieldChange, Intake, Issue, JsonObject, Outcome};
+use plkk_protocol::{
+    CorrectionPayload, FieldChange as WireChange, IntakePayload, IntakeRecord, Payload,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
@@ -9,7 +12,7 @@ use uuid::Uuid;
 use crate::accounts::{require, Actor};
 use crate::audit::{self, immediate};
 use crate::error::{parse_id, refused};
-use crate::outbox::{self, EntryKind};
+use crate::outbox;
 use crate::search::{self, SearchPlan};
 use crate::views::{CaseDetail, CaseListItem, Revision, Saved};
 use crate::{notes, projection, Store, StoreError};
@@ -49,8 +52,12 @@ pub fn admit_intake(
     )?;
     let intake_seq = tx.last_insert_rowid();
     projection::write_case(&tx, intake_seq, &intake, &checked.warnings)?;
-    let payload = json!({ "intake": intake, "author": author, "written_at": now });
-    outbox::enqueue(&tx, EntryKind::Intake, intake.id, intake.id, &payload, now)?;
+    let payload = Payload::Intake(IntakePayload {
+        intake: IntakeRecord::of(&intake),
+        author: author.to_owned(),
+        written_at: now,
+    });
+    outbox::enqueue(&tx, intake.id, intake.id, &payload, now)?;
     let subject = intake.id.to_string();
     audit::append(
         &tx,
@@ -108,18 +115,16 @@ pub fn correct_intake(
         ],
     )?;
     projection::write_case(&tx, current.seq, &corrected, &checked.warnings)?;
-    let payload = json!({
-        "id": correction_id, "intake_id": intake_id, "revision": revision,
-        "changes": field_changes, "reason": reason.trim(), "author": author, "written_at": now,
-    });
-    outbox::enqueue(
-        &tx,
-        EntryKind::IntakeCorrection,
-        correction_id,
+    let payload = Payload::IntakeCorrection(CorrectionPayload {
+        id: correction_id,
         intake_id,
-        &payload,
-        now,
-    )?;
+        revision,
+        changes: field_changes.iter().map(WireChange::of).collect(),
+        reason: reason.trim().to_owned(),
+        author: author.to_owned(),
+        written_at: now,
+    });
+    outbox::enqueue(&tx, correction_id, intake_id, &payload, now)?;
     let fields: Vec<&str> = field_changes
         .iter()
         .map(|change| change.field.as_str())

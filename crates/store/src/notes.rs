@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::{Action, AuditAction, Issue, JsonObject, Note};
+use plkk_protocol::{NotePayload, Payload};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
@@ -11,7 +12,7 @@ use crate::accounts::{require, Actor};
 use crate::audit;
 use crate::error::{parse_id, refused};
 use crate::intakes::{current_case, intake_not_found};
-use crate::outbox::{self, EntryKind};
+use crate::outbox;
 use crate::views::{NoteView, Saved};
 use crate::{projection, Store, StoreError};
 
@@ -76,7 +77,8 @@ pub fn add_note(
         now.to_rfc3339(),
     ])?;
     projection::refresh_outcome(&tx, intake_id)?;
-    outbox::enqueue(&tx, EntryKind::Note, note.id, intake_id, &json!(note), now)?;
+    let payload = Payload::Note(NotePayload::of(&note));
+    outbox::enqueue(&tx, note.id, intake_id, &payload, now)?;
     audit::append(
         &tx,
         now,

@@ -2,6 +2,7 @@
 //! added inside the transaction that writes their record.
 
 use chrono::{DateTime, FixedOffset};
+use plkk_protocol::Payload;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -55,31 +56,12 @@ impl SyncState {
     }
 }
 
-/// What kind of record an outbox entry carries.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum EntryKind {
-    Intake,
-    IntakeCorrection,
-    Note,
-}
-
-impl EntryKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Intake => "intake",
-            EntryKind::IntakeCorrection => "intake_correction",
-            EntryKind::Note => "note",
-        }
-    }
-}
-
-/// Adds the entry for a record written in `tx`.
+/// Adds the entry for a record written in `tx`; its kind is the payload's.
 pub(crate) fn enqueue(
     tx: &Transaction,
-    kind: EntryKind,
     record_id: Uuid,
     intake_id: Uuid,
-    payload: &serde_json::Value,
+    payload: &Payload,
     now: DateTime<FixedOffset>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
@@ -88,10 +70,10 @@ pub(crate) fn enqueue(
     )?
     .execute(params![
         Uuid::now_v7().to_string(),
-        kind.as_str(),
+        payload.kind().as_str(),
         record_id.to_string(),
         intake_id.to_string(),
-        payload.to_string(),
+        payload.to_json(),
         now.to_rfc3339(),
     ])?;
     Ok(())

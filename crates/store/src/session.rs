@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use plkk_domain::limits;
 use plkk_domain::{AuditAction, Role};
 use plkk_vault::{DataKey, KdfParams, Keyring, SignInError};
 use serde_json::json;
@@ -147,6 +148,7 @@ pub fn sign_in(
     via: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<SignedIn, StoreError> {
+    let username = &typed_username(username);
     let mut keyring = load_keyring(data_dir)?;
     let key = keyring.unlock(username, password, now.with_timezone(&Utc))?;
     finish_interrupted_encryption(data_dir)?;
@@ -169,6 +171,7 @@ pub fn sign_in_open(
     password: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<Actor, StoreError> {
+    let username = &typed_username(username);
     let mut keyring = load_keyring(data_dir)?;
     match keyring.unlock(username, password, now.with_timezone(&Utc)) {
         Ok(_) => begin_session(store, &mut keyring, username, "app", now),
@@ -187,6 +190,7 @@ pub fn unlock_with_pin(
     pin: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<Actor, StoreError> {
+    let username = &typed_username(username);
     let mut keyring = load_keyring(data_dir)?;
     let utc = now.with_timezone(&Utc);
     if let Err(refusal) = keyring.check_lockout(username, utc) {
@@ -262,6 +266,13 @@ fn active_actor(store: &Store, username: &str) -> Result<Actor, StoreError> {
         }
         .into()),
     }
+}
+
+/// A username as typed at sign-in, cut short when it is longer than any username can be: the cut
+/// text ends in "…", so it never names a real account, and the failure it causes is counted and
+/// audited under a name of bounded length.
+fn typed_username(username: &str) -> String {
+    limits::clip(username, limits::USERNAME + 1)
 }
 
 fn flush_failures(conn: &rusqlite::Connection, keyring: &mut Keyring) -> Result<(), StoreError> {

@@ -4,9 +4,11 @@
 //! Also what the case views show of it: the branch's status and the conflicts of a case.
 
 use chrono::{DateTime, FixedOffset};
+use plkk_domain::limits;
 use plkk_domain::{Intake, Issue, Note};
 use plkk_protocol::{
-    Change, ChangeBody, CorrectionPayload, EntryKind, FieldConflict, IntakePayload, PushEntry,
+    Change, ChangeBody, CorrectionPayload, EntryKind, FieldConflict, IntakePayload, Payload,
+    PushEntry,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
@@ -82,7 +84,7 @@ pub fn apply_changes(
                     )?
                     .execute(params![
                         entry.record_id.to_string(),
-                        kind_name(entry.kind),
+                        entry.kind().as_str(),
                         entry.intake_id.to_string(),
                         origin_device.to_string(),
                         change.seq,
@@ -98,6 +100,16 @@ pub fn apply_changes(
                 correction,
                 conflicts,
             } => {
+                // Kept and shown only if it is a correction this desk would accept.
+                let shape = plkk_domain::check_correction(
+                    &correction.domain_changes(),
+                    &correction.reason,
+                    &correction.author,
+                );
+                if shape.is_err() {
+                    tally.skipped += 1;
+                    continue;
+                }
                 let this_desk = *origin_device == own_device || own_entry(&tx, correction.id)?;
                 keep_conflict(&tx, correction, Some(*origin_device), this_desk, conflicts)?;
                 tally.conflicts += 1;
@@ -109,16 +121,8 @@ pub fn apply_changes(
     Ok(tally)
 }
 
-fn kind_name(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::Intake => "intake",
-        EntryKind::IntakeCorrection => "intake_correction",
-        EntryKind::Note => "note",
-    }
-}
-
 fn has_record(conn: &Connection, entry: &PushEntry) -> rusqlite::Result<bool> {
-    let table = match entry.kind {
+    let table = match entry.kind() {
         EntryKind::Intake => "intakes",
         EntryKind::IntakeCorrection => "intake_corrections",
         EntryKind::Note => "notes",
@@ -136,18 +140,16 @@ fn own_entry(conn: &Connection, record_id: Uuid) -> rusqlite::Result<bool> {
         .map(|found| found.is_some())
 }
 
-/// Stores a record of another desk with its projections. False when it cannot be stored here.
+/// Stores a record of another desk with its projections, checked with the record contract like a
+/// record typed here. False when it cannot be stored here.
 fn store_pulled_record(
     conn: &Connection,
     entry: &PushEntry,
     now: DateTime<FixedOffset>,
 ) -> Result<bool, StoreError> {
-    match entry.kind {
-        EntryKind::Intake => {
-            let Ok(payload) = serde_json::from_value::<IntakePayload>(entry.payload.clone()) else {
-                return Ok(false);
-            };
-            let Some((intake, warnings)) = pulled_intake(&payload, now) else {
+    match &entry.payload {
+        Payload::Intake(payload) => {
+            let Some((intake, warnings)) = pulled_intake(payload, now) else {
                 return Ok(false);
             };
             conn.prepare_cached(
@@ -165,11 +167,15 @@ fn store_pulled_record(
             projection::write_case(conn, seq, &intake, &warnings)?;
             Ok(true)
         }
-        EntryKind::IntakeCorrection => {
-            let Ok(correction) = serde_json::from_value::<CorrectionPayload>(entry.payload.clone())
-            else {
+        Payload::IntakeCorrection(correction) => {
+            let checked = plkk_domain::check_correction(
+                &correction.domain_changes(),
+                &correction.reason,
+                &correction.author,
+            );
+            if checked.is_err() {
                 return Ok(false);
-            };
+            }
             let Some(current) = current_case(conn, correction.intake_id)? else {
                 return Ok(false);
             };
@@ -193,17 +199,29 @@ fn store_pulled_record(
                 correction.written_at.to_rfc3339(),
             ])?;
             // The branch applied it: its `to` values are the case's current values there.
-            if let Some(corrected) = merge_changes(&current.intake, &correction) {
+            if let Some(corrected) = merge_changes(&current.intake, correction) {
                 projection::write_case(conn, current.seq, &corrected, &current.warnings)?;
             }
             Ok(true)
         }
-        EntryKind::Note => {
-            let Ok(note) = serde_json::from_value::<Note>(entry.payload.clone()) else {
+        Payload::Note(payload) => {
+            let Some(case) = current_case(conn, payload.intake_id)? else {
                 return Ok(false);
             };
-            let Some(case) = current_case(conn, note.intake_id)? else {
+            let category = case.intake.case_category;
+            if limits::refusal(limits::RECORD_ENVELOPE, "author", &payload.author).is_some() {
                 return Ok(false);
+            }
+            let Ok(checked) = plkk_domain::validate_note(&payload.to_input(), payload.id, category)
+            else {
+                return Ok(false);
+            };
+            let note = Note {
+                id: payload.id,
+                intake_id: payload.intake_id,
+                written_at: payload.written_at,
+                author: payload.author.clone(),
+                fields: checked.record.fields,
             };
             if let Some(corrected) = note.fields.corrects {
                 let exists = conn
@@ -218,7 +236,6 @@ fn store_pulled_record(
                     return Ok(false);
                 }
             }
-            let warnings = note_warnings(&entry.payload, case.intake.case_category);
             conn.prepare_cached(
                 "INSERT INTO notes (id, intake_id, corrects, record, warnings, written_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -228,7 +245,7 @@ fn store_pulled_record(
                 note.intake_id.to_string(),
                 note.fields.corrects.map(|id| id.to_string()),
                 serde_json::to_string(&note)?,
-                serde_json::to_string(&warnings)?,
+                serde_json::to_string(&checked.warnings)?,
                 note.written_at.to_rfc3339(),
             ])?;
             projection::refresh_outcome(conn, note.intake_id)?;
@@ -243,36 +260,27 @@ fn pulled_intake(
     payload: &IntakePayload,
     now: DateTime<FixedOffset>,
 ) -> Option<(Intake, Vec<Issue>)> {
+    if limits::refusal(limits::RECORD_ENVELOPE, "author", &payload.author).is_some() {
+        return None;
+    }
     let id = payload
         .intake
-        .get("id")
-        .and_then(|id| id.as_str())
+        .id
+        .as_deref()
         .and_then(|id| Uuid::parse_str(id).ok())?;
     let admitted_at = payload
         .intake
-        .get("admitted_at")
-        .and_then(|text| text.as_str())
+        .admitted_at
+        .as_deref()
         .and_then(|text| DateTime::parse_from_rfc3339(text).ok());
     let clock = admitted_at.map_or(now, |admitted| admitted.max(now));
-    match plkk_domain::validate_intake(&payload.intake, id, clock) {
+    let fields = payload.intake.to_object();
+    match plkk_domain::validate_intake(&fields, id, clock) {
         Ok(checked) => Some((checked.record, checked.warnings)),
-        Err(_) => serde_json::from_value(serde_json::Value::Object(payload.intake.clone()))
+        Err(_) => serde_json::from_value(serde_json::Value::Object(fields))
             .ok()
             .map(|intake| (intake, Vec::new())),
     }
-}
-
-fn note_warnings(payload: &serde_json::Value, category: plkk_domain::CaseCategory) -> Vec<Issue> {
-    let Some(object) = payload.as_object() else {
-        return Vec::new();
-    };
-    let mut fields = object.clone();
-    for set_by_app in ["written_at", "author", "id", "intake_id"] {
-        fields.remove(set_by_app);
-    }
-    plkk_domain::validate_note(&fields, Uuid::nil(), category)
-        .map(|checked| checked.warnings)
-        .unwrap_or_default()
 }
 
 /// The intake with the correction's `to` values.

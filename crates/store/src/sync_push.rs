@@ -441,8 +441,8 @@ pub fn resend(store: &mut Store, entry_id: &str) -> Result<(), StoreError> {
 }
 
 pub(crate) fn parse_kind(text: &str) -> Result<EntryKind, StoreError> {
-    serde_json::from_value(json!(text))
-        .map_err(|_| StoreError::Corrupt(format!("unknown outbox kind {text:?}")))
+    EntryKind::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown outbox kind {text:?}")))
 }
 
 pub(crate) fn stored_id(text: &str) -> Result<Uuid, StoreError> {

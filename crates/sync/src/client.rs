@@ -14,7 +14,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use plkk_protocol::{Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushResponse};
+use plkk_protocol::{
+    Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushResponse, MAX_ANSWER_BYTES,
+};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -34,8 +36,10 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(3);
 const KEEPALIVE_PROBES: u32 = 3;
-/// Pooled connections older than this idle are not reused (a NAT on a rural line forgets them).
-const POOL_IDLE: Duration = Duration::from_secs(30);
+/// Pooled connections idle longer than this are not reused: below the branch's own wait for the
+/// next request (`header_timeout_seconds`, 20 s by default), and a NAT on a rural line forgets
+/// idle connections too.
+const POOL_IDLE: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone)]
 pub(crate) struct BranchClient {
@@ -172,10 +176,7 @@ impl BranchClient {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.trim_start().starts_with("application/json"));
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| self.transport(error))?;
+        let bytes = self.read_body(response).await?;
         if status.is_success() {
             if !is_json {
                 return Err(self.unexpected(format!(
@@ -193,6 +194,25 @@ impl BranchClient {
             .then(|| serde_json::from_slice(&bytes).ok())
             .flatten();
         Err(self.refusal(status, body, &bytes))
+    }
+
+    /// The answer's body (decompressed), refused as unexpected past [`MAX_ANSWER_BYTES`]: the desk
+    /// never holds more of an answer than any branch answer can be.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, SyncError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.transport(error))?
+        {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(self.unexpected(format!(
+                    "the answer is larger than {MAX_ANSWER_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn refusal(&self, status: StatusCode, body: Option<ErrorBody>, bytes: &[u8]) -> SyncError {

@@ -4,6 +4,7 @@
 //! cursor in one transaction). Also enrolment.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction};
 use plkk_protocol::EnrollRequest;
 use plkk_store::{Actor, DeskAccess, Enrolment};
@@ -89,6 +90,15 @@ pub async fn enroll(
     options: EnrollOptions,
 ) -> Result<Enrolled, SyncError> {
     plkk_store::require(actor, Action::Enroll)?;
+    let device_name = options.device_name.trim();
+    if let Some(refusal) = limits::refusal(limits::ENROLMENT, "device_name", device_name) {
+        return Err(SyncError::Store(plkk_store::StoreError::Invalid(
+            plkk_domain::Rejected {
+                errors: vec![refusal],
+                warnings: Vec::new(),
+            },
+        )));
+    }
     let address = BranchAddress::parse(&options.branch_url)?;
     let client = BranchClient::new(address.clone(), options.ca_cert_pem.as_deref(), None)?;
     let enrollment = client

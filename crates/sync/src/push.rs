@@ -11,10 +11,10 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use chrono::Utc;
-use plkk_protocol::{AuditBatch, AuditRecord, EntryKind, FieldIssue, MAX_ENTRIES_PER_PUSH};
+use plkk_protocol::{
+    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, MAX_ENTRIES_PER_PUSH,
+};
 use plkk_store::OutboxEntry;
-use serde::Serialize;
-use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::client::BranchClient;
@@ -391,11 +391,17 @@ fn too_large_issue(request_bytes: usize, limit: Option<usize>) -> FieldIssue {
             "record: {request_bytes} bytes, refused by the branch as too large even alone; shorten its longest text (e.g. the chronology), then send it again"
         ),
     };
+    let mut params = std::collections::BTreeMap::new();
+    params.insert("size".to_owned(), request_bytes.to_string());
+    if let Some(limit) = limit {
+        params.insert("max_bytes".to_owned(), limit.to_string());
+    }
     FieldIssue {
         field: "record".to_owned(),
         rule: TOO_LARGE_RULE.to_owned(),
         severity: "error".to_owned(),
         message,
+        params,
     }
 }
 
@@ -405,28 +411,18 @@ async fn save_link(db: &DeskDb, link: &Link) -> Result<(), SyncError> {
         .await
 }
 
-/// One entry of the push request's `entries`, written from the stored payload without re-parsing
-/// it into values.
+/// One entry of the push request's `entries`, its stored payload read back into its type (so
+/// what leaves the desk is what the branch's parser accepts).
 fn entry_json(entry: &OutboxEntry) -> Result<Vec<u8>, SyncError> {
-    #[derive(Serialize)]
-    struct Entry<'a> {
-        entry_id: Uuid,
-        device_seq: i64,
-        kind: EntryKind,
-        record_id: Uuid,
-        intake_id: Uuid,
-        payload: &'a RawValue,
-    }
-    let payload: &RawValue = serde_json::from_str(&entry.payload).map_err(|error| {
+    let payload = Payload::from_json(entry.kind, &entry.payload).map_err(|error| {
         SyncError::Store(plkk_store::StoreError::Corrupt(format!(
             "outbox entry {} payload: {error}",
             entry.entry_id
         )))
     })?;
-    serde_json::to_vec(&Entry {
+    serde_json::to_vec(&PushEntry {
         entry_id: entry.entry_id,
         device_seq: entry.seq,
-        kind: entry.kind,
         record_id: entry.record_id,
         intake_id: entry.intake_id,
         payload,

@@ -16,7 +16,7 @@ const RULES = [
   'not_text', 'not_number', 'not_integer', 'choice', 'too_short', 'too_long', 'uuid_format', 'nik_format',
   'nik_day', 'nik_serial', 'identity_required', 'kpj_format', 'phone_format', 'npp_format', 'date_format',
   'date_in_future', 'datetime_format', 'accident_after_admission', 'admitted_in_future', 'out_of_range',
-  'icd10_format', 'set_by_app', 'not_correctable', 'no_changes', 'not_found', 'intake_mismatch',
+  'icd10_format', 'too_many', 'duplicate_field', 'set_by_app', 'not_correctable', 'no_changes', 'not_found', 'intake_mismatch',
   'nik_province_unknown', 'nik_month', 'nik_birth_date_mismatch', 'nik_sex_mismatch', 'kpj_letters',
   'age_unusual', 'npp_length', 'police_report_missing', 'icd10_chapter',
 ];

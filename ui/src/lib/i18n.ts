@@ -251,6 +251,8 @@ const id = {
   'rule.too_long': 'Terlalu panjang, maksimal {max} karakter',
   'rule.too_large_for_branch':
     'Catatan ini terlalu besar untuk diterima kantor cabang; persingkat teks terpanjangnya (mis. kronologi), lalu kirim ulang',
+  'rule.too_many': 'Terlalu banyak, maksimal {max}',
+  'rule.duplicate_field': 'Kolom yang sama dikoreksi dua kali',
   'rule.uuid_format': 'ID tidak valid',
   'rule.nik_format': 'NIK harus 16 angka',
   'rule.nik_day': 'Tanggal lahir di NIK harus 01–31, atau 41–71 untuk perempuan',
@@ -780,6 +782,8 @@ const en: Dictionary = {
   'rule.too_long': 'Too long: at most {max} characters',
   'rule.too_large_for_branch':
     'This record is too large for the branch to accept; shorten its longest text (e.g. the chronology), then send it again',
+  'rule.too_many': 'Too many: at most {max}',
+  'rule.duplicate_field': 'The same field is corrected twice',
   'rule.uuid_format': 'Not a valid ID',
   'rule.nik_format': 'A NIK has 16 digits',
   'rule.nik_day': 'The birth day in the NIK must be 01–31, or 41–71 for women',

@@ -1,6 +1,7 @@
 //! Every error answer of the API: one enum, one `status_code()` match, a `protocol::ErrorBody`
 //! JSON body. Causes of 5xx answers are logged with their chain, never sent to the client.
 
+use axum::http::header::{HeaderValue, CONNECTION};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -24,6 +25,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("the request body is larger than {limit} bytes")]
     BodyTooLarge { limit: usize },
+    /// The body did not arrive in full within the body timeout; the connection is closed.
+    #[error("the request body did not arrive within {} seconds", timeout.as_secs())]
+    BodyTimeout { timeout: std::time::Duration },
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("this device was revoked by the branch; enrol it again with a new code")]
@@ -57,6 +61,7 @@ impl ApiError {
             ApiError::MalformedJson(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unauthorized(_) | ApiError::DeviceRevoked => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::EnrollmentCodeUnknown(_) => StatusCode::NOT_FOUND,
@@ -74,6 +79,7 @@ impl ApiError {
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::InvalidBody { .. } | ApiError::BadRequest(_) => "invalid_body",
             ApiError::BodyTooLarge { .. } => "body_too_large",
+            ApiError::BodyTimeout { .. } => "body_timeout",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::DeviceRevoked => "device_revoked",
             ApiError::Forbidden(_) => "forbidden",
@@ -97,6 +103,7 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
+        let close = matches!(self, ApiError::BodyTimeout { .. });
         let issues = match self {
             ApiError::InvalidBody { issues, .. } => issues,
             _ => Vec::new(),
@@ -106,7 +113,14 @@ impl IntoResponse for ApiError {
             message,
             issues,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if close {
+            // The rest of a late body is not waited for.
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 

@@ -1,12 +1,13 @@
 //! Request extractors with the API's own refusals: [`ApiJson`] tells malformed JSON (400) from
-//! JSON of the wrong shape (422, naming the field by serde's path) and a body over the limit (413,
-//! also after gzip decompression); [`AuthDevice`] turns the bearer token into the device (401).
+//! JSON of the wrong shape (422, naming the field by serde's path), a body over the limit (413,
+//! also after gzip decompression) and a body that does not arrive in time (408); [`AuthDevice`] turns the bearer token into the device (401).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use plkk_domain::limits;
 use plkk_protocol::FieldIssue;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
@@ -24,8 +25,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let limit = state.max_body_bytes;
-        let bytes = Bytes::from_request(request, state)
+        let timeout = state.body_timeout;
+        let reading = Bytes::from_request(request, state);
+        let bytes = tokio::time::timeout(timeout, reading)
             .await
+            .map_err(|_| ApiError::BodyTimeout { timeout })?
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::BodyTooLarge { limit }
@@ -44,8 +48,10 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
         let inner = error.inner();
         match inner.classify() {
             Category::Data => {
-                let path = error.path().to_string();
+                let path = limits::clip(&error.path().to_string(), 120);
                 let field = if path == "." { String::new() } else { path };
+                // serde repeats a refused value in full; the answer keeps it short.
+                let inner = limits::clip(&inner.to_string(), limits::MESSAGE - 130);
                 let message = if field.is_empty() {
                     format!("body: {inner}")
                 } else {
@@ -61,12 +67,13 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
                         rule: "invalid_body".to_owned(),
                         severity: "error".to_owned(),
                         message: message.clone(),
+                        params: Default::default(),
                     }],
                     message,
                 }
             }
             Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::MalformedJson(inner.to_string())
+                ApiError::MalformedJson(limits::clip(&inner.to_string(), limits::MESSAGE - 60))
             }
         }
     })?;

@@ -8,6 +8,7 @@ mod openapi;
 mod routes;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::CONTENT_TYPE;
@@ -25,7 +26,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use extract::{ApiJson, AuthDevice};
-pub use openapi::ApiDoc;
+pub use openapi::{document as openapi_document, ApiDoc};
 
 use crate::BranchError;
 
@@ -34,6 +35,8 @@ use crate::BranchError;
 pub struct AppState {
     db: Arc<Mutex<Connection>>,
     max_body_bytes: usize,
+    /// How long a request body may take to arrive in full.
+    body_timeout: Duration,
 }
 
 impl AppState {
@@ -41,11 +44,13 @@ impl AppState {
     pub fn open(
         data_dir: &std::path::Path,
         max_body_bytes: usize,
+        body_timeout: Duration,
     ) -> Result<AppState, BranchError> {
         let conn = crate::db::open(data_dir)?;
         Ok(AppState {
             db: Arc::new(Mutex::new(conn)),
             max_body_bytes,
+            body_timeout,
         })
     }
 

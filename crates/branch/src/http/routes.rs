@@ -6,12 +6,12 @@ use axum::extract::{Query, State};
 use axum::Json;
 use chrono::Utc;
 use plkk_protocol::{
-    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, Health,
-    PushRequest, PushResponse, MAX_ENTRIES_PER_PUSH,
+    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, FieldIssue,
+    Health, PushRequest, PushResponse, DEFAULT_CHANGES_PER_PULL, MAX_CHANGES_PER_PULL,
 };
 use serde::Deserialize;
 
-use super::{ApiDoc, ApiError, ApiJson, AppState, AuthDevice};
+use super::{ApiError, ApiJson, AppState, AuthDevice};
 use crate::audit::{self, AuditError};
 use crate::changes;
 use crate::enroll::{self, EnrollError};
@@ -19,11 +19,14 @@ use crate::push::{self, PushError};
 
 /// Query of `GET /changes`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChangesQuery {
     /// The cursor: the `next_cursor` of the last pull (0 or absent the first time).
+    #[param(minimum = 0)]
     since: Option<i64>,
-    /// Most changes to answer (default 500, at most 1000).
+    /// Most changes to answer (default 500). A page also closes before it passes 1 MiB of JSON.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -41,10 +44,13 @@ pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
 #[utoipa::path(post, path = "/api/v1/enroll", tag = "branch", request_body = EnrollRequest,
     responses(
         (status = 200, description = "The device is enrolled; keep the token", body = Enrollment),
-        (status = 400, description = "Not an enrolment code", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, or not an enrolment code", body = ErrorBody),
         (status = 404, description = "Unknown code (enrollment_code_unknown)", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
         (status = 410, description = "Expired or used code", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape", body = ErrorBody)))]
+        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, or a device name over 100 characters", body = ErrorBody)))]
 pub(crate) async fn enroll(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<EnrollRequest>,
@@ -78,23 +84,17 @@ pub(crate) async fn enroll(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "An entry concerns another clinic's case; nothing stored", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
         (status = 413, description = "Body over the limit (GET /health says the limit)", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape, or an audit batch that breaks the audit rules; nothing stored", body = ErrorBody)))]
+        (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries or audit lines), or audit lines that break the audit rules; nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
 pub(crate) async fn push(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    if request.entries.len() > MAX_ENTRIES_PER_PUSH {
-        return Err(ApiError::InvalidBody {
-            message: format!(
-                "entries: at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
-                request.entries.len()
-            ),
-            issues: Vec::new(),
-        });
-    }
-    // The audit batch is checked before anything is stored, so a bad one refuses the whole push.
+    // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422). The audit
+    // lines are checked before anything is stored, so bad ones refuse the whole push.
     let audit_records = match &request.audit {
         Some(batch) => Some(audit::unpack(batch).map_err(audit_refusal)?),
         None => None,
@@ -131,8 +131,10 @@ pub(crate) async fn push(
         (status = 200, description = "How far the device's audit chain is held (acked_seq) and the breaks found; durable", body = AuditPushResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape, over 500 entries, seq below 1, empty actor or action, a hash not 64 lowercase hex digits; nothing stored", body = ErrorBody)))]
+        (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, over 500 entries, seq below 1, empty actor or action, a text over its length, a hash not 64 lowercase hex digits; nothing stored", body = ErrorBody)))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
@@ -157,7 +159,7 @@ fn audit_refusal(error: AuditError) -> ApiError {
     responses(
         (status = 200, description = "The clinic's changes after the cursor", body = Changes),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
-        (status = 422, description = "Bad query", body = ErrorBody)))]
+        (status = 422, description = "Bad query: an unknown parameter, since below 0, limit outside 1 to 1000", body = ErrorBody)))]
 pub(crate) async fn changes(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
@@ -168,7 +170,27 @@ pub(crate) async fn changes(
         issues: Vec::new(),
     })?;
     let since = query.since.unwrap_or(0);
-    let limit = query.limit.unwrap_or(changes::DEFAULT_LIMIT);
+    let limit = query.limit.unwrap_or(DEFAULT_CHANGES_PER_PULL);
+    for (field, bad) in [
+        ("since", since < 0),
+        ("limit", !(1..=MAX_CHANGES_PER_PULL).contains(&limit)),
+    ] {
+        if bad {
+            let message = format!(
+                "{field}: since must be 0 or more and limit 1 to {MAX_CHANGES_PER_PULL} (got since={since}, limit={limit})"
+            );
+            return Err(ApiError::InvalidBody {
+                issues: vec![FieldIssue {
+                    field: field.to_owned(),
+                    rule: "out_of_range".to_owned(),
+                    severity: "error".to_owned(),
+                    message: message.clone(),
+                    params: Default::default(),
+                }],
+                message,
+            });
+        }
+    }
     let now = Utc::now();
     let changes = state
         .with_db(move |conn| changes::read(conn, device.clinic_id, device.id, since, limit, now))
@@ -177,10 +199,9 @@ pub(crate) async fn changes(
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "branch",
-    responses((status = 200, description = "This document")))]
-pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    use utoipa::OpenApi;
-    Json(ApiDoc::openapi())
+    responses((status = 200, description = "This document", body = Object)))]
+pub(crate) async fn openapi_json() -> Json<&'static serde_json::Value> {
+    Json(super::openapi::document())
 }
 
 pub(crate) async fn not_found() -> ApiError {

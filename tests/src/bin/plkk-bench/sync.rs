@@ -29,7 +29,7 @@ enum Branch {
         addr: SocketAddr,
         data_dir: PathBuf,
     },
-    InProcess(TestBranch),
+    InProcess(Box<TestBranch>),
 }
 
 impl Branch {
@@ -37,10 +37,10 @@ impl Branch {
         let binary = plkk_tests::bins::profile_dir().join("plkk-branch");
         std::fs::create_dir_all(dir)?;
         if !binary.exists() {
-            return Ok(Branch::InProcess(TestBranch::start_in(
+            return Ok(Branch::InProcess(Box::new(TestBranch::start_in(
                 dir,
                 "127.0.0.1:0".parse()?,
-            )));
+            ))));
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
