@@ -28,6 +28,8 @@ pub struct AppInfo {
     idle_lock_minutes: u32,
     /// Records of an older unencrypted database that setup will encrypt.
     unencrypted_records: Option<u64>,
+    /// The disk is full or nearly (the desk is using its reserve of space): free space soon.
+    disk_full: bool,
 }
 
 #[tauri::command(async)]
@@ -60,6 +62,7 @@ pub fn app_info(desk: State<'_, Desk>) -> AppInfo {
         unencrypted_records: needs_setup
             .then(|| plkk_store::unencrypted_records(data_dir))
             .flatten(),
+        disk_full: open.is_some_and(|open| open.store.disk_full()),
     }
 }
 
@@ -367,7 +370,9 @@ pub async fn enroll(
         ca_cert_pem: ca_cert_pem.filter(|pem| !pem.trim().is_empty()),
     };
     let (access, actor) = desk.session_access()?;
-    let enrolled = plkk_sync::enroll(&access, &actor, options).await?;
+    let enrolled = plkk_sync::enroll(&access, &actor, options)
+        .await
+        .map_err(|error| desk.refused(error.into()))?;
     desk.wake_sync();
     Ok(enrolled)
 }
@@ -375,19 +380,13 @@ pub async fn enroll(
 /// Entries the branch rejected, with its reasons.
 #[tauri::command(async)]
 pub fn quarantine_list(desk: State<'_, Desk>) -> Result<Vec<QuarantinedEntry>, CommandError> {
-    desk.with_session(|store, actor| {
-        plkk_store::require(actor, Action::View)?;
-        plkk_store::quarantine(store)
-    })
+    desk.with_session(|store, actor| plkk_store::quarantine(store, actor))
 }
 
 /// Puts a rejected entry back in the queue, and wakes the engine to send it.
 #[tauri::command(async)]
 pub fn quarantine_resend(desk: State<'_, Desk>, entry_id: String) -> Result<(), CommandError> {
-    desk.with_session(|store, actor| {
-        plkk_store::require(actor, Action::SyncNow)?;
-        plkk_store::resend(store, &entry_id)
-    })?;
+    desk.with_session(|store, actor| plkk_store::resend(store, actor, &entry_id, now()))?;
     desk.wake_sync();
     Ok(())
 }

@@ -77,7 +77,19 @@ impl Desk {
         if state.locked {
             return Err(CommandError::plain("locked", "the screen is locked"));
         }
-        action(&mut open.store, actor).map_err(CommandError::from)
+        action(&mut open.store, actor)
+            .map_err(CommandError::from)
+            .map_err(|error| audit_refusal(&open.store, actor, error))
+    }
+
+    /// Records a role refusal met outside `with_session` (by a call that opens its own
+    /// connection, like enrolment) in the audit log, and gives the error back.
+    pub fn refused(&self, error: CommandError) -> CommandError {
+        let state = self.state();
+        match (state.open.as_ref(), state.session.as_ref()) {
+            (Some(open), Some(actor)) => audit_refusal(&open.store, actor, error),
+            _ => error,
+        }
     }
 
     /// Runs `action` on the open store whoever is signed in (figures without patient data).
@@ -154,14 +166,29 @@ pub fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
 
-/// An error as the UI receives it: a code it may branch on, a message, the field issues, and for
-/// a refused sign-in how long to wait.
+/// Writes the audit entry of a role refusal (every refusal the window meets passes here).
+fn audit_refusal(store: &Store, actor: &Actor, error: CommandError) -> CommandError {
+    if let Some((role, action)) = error.refusal {
+        let refusal = StoreError::Forbidden { role, action };
+        if let Err(failure) = plkk_store::record_refusal(store, actor, &refusal, now()) {
+            eprintln!("plkk-desk: the refusal could not be written to the audit log: {failure}");
+        }
+    }
+    error
+}
+
+/// An error as the UI receives it: a code it may branch on (`StoreError::code`, a sync error's
+/// code, or the session's `signed_out` / `locked`), a message, the field issues, and for a
+/// refused sign-in how long to wait.
 #[derive(Debug, Serialize)]
 pub struct CommandError {
     pub code: &'static str,
     pub message: String,
     pub issues: Vec<plkk_domain::Issue>,
     pub wait_seconds: Option<u64>,
+    /// A role refusal (the role and what it may not do), kept until it is in the audit log.
+    #[serde(skip)]
+    pub refusal: Option<(plkk_domain::Role, plkk_domain::Action)>,
 }
 
 impl CommandError {
@@ -171,6 +198,7 @@ impl CommandError {
             message: message.to_owned(),
             issues: Vec::new(),
             wait_seconds: None,
+            refusal: None,
         }
     }
 }
@@ -188,44 +216,24 @@ impl From<StoreError> for CommandError {
     fn from(error: StoreError) -> Self {
         let message = error.to_string();
         let seconds = |wait: Option<std::time::Duration>| wait.map(|wait| wait.as_secs().max(1));
-        let code = match &error {
+        let mut answer = CommandError::plain(error.code(), &message);
+        match &error {
             StoreError::Invalid(rejected) => {
-                return CommandError {
-                    code: "invalid",
-                    message,
-                    issues: rejected
-                        .errors
-                        .iter()
-                        .chain(&rejected.warnings)
-                        .cloned()
-                        .collect(),
-                    wait_seconds: None,
-                }
+                answer.issues = rejected
+                    .errors
+                    .iter()
+                    .chain(&rejected.warnings)
+                    .cloned()
+                    .collect();
             }
-            StoreError::SignIn(SignInError::WrongCredentials { wait, .. }) => {
-                return CommandError {
-                    wait_seconds: seconds(*wait),
-                    ..CommandError::plain("wrong_credentials", &message)
-                }
-            }
+            StoreError::SignIn(SignInError::WrongCredentials { wait, .. })
+            | StoreError::WrongPin { wait, .. } => answer.wait_seconds = seconds(*wait),
             StoreError::SignIn(SignInError::LockedOut { wait, .. }) => {
-                return CommandError {
-                    wait_seconds: seconds(Some(*wait)),
-                    ..CommandError::plain("locked_out", &message)
-                }
+                answer.wait_seconds = seconds(Some(*wait));
             }
-            StoreError::WrongPin { wait, .. } => {
-                return CommandError {
-                    wait_seconds: seconds(*wait),
-                    ..CommandError::plain("wrong_pin", &message)
-                }
-            }
-            StoreError::SignIn(SignInError::NotSetUp) => "not_set_up",
-            StoreError::AlreadySetUp => "already_set_up",
-            StoreError::Forbidden { .. } => "forbidden",
-            StoreError::NotFound { .. } => "not_found",
-            _ => "store",
-        };
-        CommandError::plain(code, &message)
+            StoreError::Forbidden { role, action } => answer.refusal = Some((*role, *action)),
+            _ => {}
+        }
+        answer
     }
 }

@@ -87,3 +87,24 @@ pub fn run_plkk_with(
     }
     child.wait_with_output().expect("plkk runs to its end")
 }
+
+/// Environment variables that run a program with its clock `offset` ahead of the computer's
+/// (`"+15m"`, `"+3h"`), through libfaketime (Debian package `faketime`, installed by
+/// `scripts/setup.sh`): the program's wall clock really reads the later time, as on a desk PC
+/// whose clock runs fast. Monotonic time is left alone, so timeouts behave.
+pub fn fast_clock(offset: &str) -> Vec<(&'static str, String)> {
+    let library = [
+        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/faketime/libfaketime.so.1",
+    ]
+    .into_iter()
+    .find(|path| std::path::Path::new(path).exists())
+    .expect("libfaketime is missing: install the Debian package faketime (scripts/setup.sh)");
+    vec![
+        ("LD_PRELOAD", library.to_owned()),
+        ("FAKETIME", offset.to_owned()),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1".to_owned()),
+        ("FAKETIME_DONT_RESET", "1".to_owned()),
+    ]
+}

@@ -486,6 +486,9 @@ fn check_audit_log(data_dir: &Path, case_id: &str) {
         (NURSE, "lock", None),
         (NURSE, "unlock", None),
         (RECEPTIONIST, "open_case", Some(case_id)),
+        // The window's role refusals (the UI bypassed) are recorded, as plkk's exit 8 are.
+        (NURSE, "refused", Some("correct_intake")),
+        (RECEPTIONIST, "refused", Some("add_note")),
     ];
     for (staff, action, subject) in expected {
         assert!(

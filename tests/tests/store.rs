@@ -462,3 +462,47 @@ fn a_file_that_is_not_a_database_gives_a_clear_error_and_is_never_overwritten() 
         "no keyring was written"
     );
 }
+
+#[test]
+fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plain.sqlite3");
+    let mut store = Store::open_plain(&path).unwrap();
+    admit(
+        &mut store,
+        samples::intake_with(
+            json!({"full_name": "Siti Ma'rufah", "employer_name": "PT Jaya-Abadi"}),
+        ),
+    );
+    // What an older desk's index held: the names as typed (migration 0003), which the tokenizer
+    // split at the apostrophe.
+    store
+        .connection()
+        .execute_batch(
+            "DELETE FROM case_search;
+             INSERT INTO case_search (rowid, full_name, employer_name)
+                 SELECT intake_seq, json_extract(record, '$.full_name'),
+                        json_extract(record, '$.employer_name') FROM cases;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    assert!(
+        search(&store, "marufah").is_empty(),
+        "the old index misses the name typed without its apostrophe"
+    );
+    drop(store);
+    let store = Store::open_plain(&path).unwrap();
+    let version: i64 = store
+        .connection()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 4, "migration 0004 ran");
+    assert_eq!(search(&store, "marufah"), ["Siti Ma'rufah"]);
+    assert_eq!(search(&store, "Ma'rufah"), ["Siti Ma'rufah"]);
+    assert_eq!(
+        search(&store, "jayaabadi").len(),
+        0,
+        "a dash still splits words"
+    );
+    assert_eq!(search(&store, "jaya abadi"), ["Siti Ma'rufah"]);
+}

@@ -178,7 +178,7 @@ fn a_record_larger_than_the_branch_accepts_waits_in_quarantine_and_the_rest_flow
     let counts = branch.counts();
     assert_eq!(counts.intakes, 5, "every other intake arrived");
     assert_eq!(counts.notes, 5);
-    let quarantined = plkk_store::quarantine(&desk.store()).unwrap();
+    let quarantined = plkk_store::quarantine(&desk.store(), &ADMIN.actor()).unwrap();
     assert_eq!(quarantined.len(), 1, "{quarantined:?}");
     let entry = &quarantined[0];
     assert_eq!(entry.intake_id.to_string(), large);

@@ -15,19 +15,26 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
     let desk = SyncDesk::new();
     desk.enroll(&branch.url(), &code);
 
-    // The desk's clock ran an hour fast when this patient was admitted: by the branch's clock the
-    // admission time lies in the future, so the branch refuses the intake.
-    let fast_clock = now() + chrono::Duration::hours(1);
+    // Saved as an older desk version with looser rules would have saved it: a chronology of six
+    // characters, which the branch refuses (at least 20). (A fast desk clock used to be the way
+    // to get a refusal here; the branch now judges times against the desk's own clock.)
     let mut store = desk.store();
     let refused_case = plkk_store::admit_intake(
         &mut store,
         &RECEPTIONIST.actor(),
-        &object(samples::intake_with(json!({"admitted_at": null}))),
-        fast_clock,
+        &object(samples::intake()),
+        now(),
     )
-    .expect("valid by the desk's own clock")
+    .expect("a valid intake")
     .id
     .to_string();
+    for sabotage in [
+        "UPDATE outbox SET payload = json_set(payload, '$.intake.chronology', 'Jatuh.')
+         WHERE kind = 'intake'",
+        "UPDATE cases SET record = json_set(record, '$.chronology', 'Jatuh.')",
+    ] {
+        store.connection().execute(sabotage, []).unwrap();
+    }
     plkk_store::add_note(
         &mut store,
         &NURSE.actor(),
@@ -46,15 +53,14 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
         (1, 1),
         "the other case must not be held back by the refused one"
     );
-    let quarantine = plkk_store::quarantine(&desk.store()).unwrap();
+    let quarantine = plkk_store::quarantine(&desk.store(), &RECEPTIONIST.actor()).unwrap();
     assert_eq!(quarantine.len(), 1, "the refused intake is in quarantine");
     let entry = &quarantine[0];
     assert_eq!(entry.record_id.to_string(), refused_case);
     assert!(
-        entry
-            .issues
-            .iter()
-            .any(|issue| issue.field == "admitted_at" && issue.rule == "admitted_in_future"),
+        entry.issues.iter().any(|issue| issue.field == "chronology"
+            && issue.rule == "too_short"
+            && issue.params.get("min").map(String::as_str) == Some("20")),
         "the branch's reason names the field and the rule: {:?}",
         entry.issues
     );
@@ -64,21 +70,29 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
         plkk_store::show_case(&desk.store(), &RECEPTIONIST.actor(), &other_case, now()).unwrap();
     assert_eq!(other.sync_state, plkk_store::SyncState::Confirmed);
 
-    // The receptionist corrects the admission time and sends it again.
-    let corrected_admission = (now() - chrono::Duration::minutes(1)).to_rfc3339();
+    // The receptionist completes the chronology and sends it again.
+    let chronology = "Terjatuh dari tangga saat memindahkan barang di gudang";
     plkk_store::correct_intake(
         &mut store,
         &RECEPTIONIST.actor(),
         &refused_case,
-        &object(json!({ "admitted_at": corrected_admission })),
-        "jam komputer salah",
+        &object(json!({ "chronology": chronology })),
+        "kronologi dilengkapi",
         now(),
     )
     .unwrap();
-    plkk_store::resend(&mut store, &entry.entry_id.to_string()).unwrap();
+    plkk_store::resend(
+        &mut store,
+        &RECEPTIONIST.actor(),
+        &entry.entry_id.to_string(),
+        now(),
+    )
+    .unwrap();
     desk.sync().expect("the resend goes through");
 
-    assert!(plkk_store::quarantine(&desk.store()).unwrap().is_empty());
+    assert!(plkk_store::quarantine(&desk.store(), &RECEPTIONIST.actor())
+        .unwrap()
+        .is_empty());
     let counts = branch.counts();
     assert_eq!(
         (counts.intakes, counts.notes),
@@ -94,10 +108,7 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
         .find(|case| case["id"] == refused_case.as_str())
         .expect("the branch has the case");
     assert_eq!(
-        arrived["admitted_at"]
-            .as_str()
-            .map(|text| text[..16].to_owned()),
-        Some(corrected_admission[..16].to_owned()),
-        "the branch received the corrected admission time"
+        arrived["chronology"], chronology,
+        "the branch received the corrected chronology"
     );
 }

@@ -205,13 +205,17 @@ pub fn set_case_status(
 }
 
 /// The clinic's cases, oldest first: `id`, the current intake fields, `notes`, `corrections`,
-/// `conflicts` and the branch's `status`, `status_reason`, `status_reference`.
+/// `conflicts`, the branch's `status`, `status_reason`, `status_reference`, and `desk_clock`:
+/// the desk's clock when it wrote the intake (`written_at`) and sent it (`sent_at`), the branch's
+/// when it arrived (`received_at`), and the difference (`offset_seconds`, desk minus branch;
+/// positive when the desk's clock ran fast).
 pub fn list_cases(data_dir: &Path, clinic_code: &str) -> Result<Vec<Value>, BranchError> {
     let conn = db::open(data_dir)?;
     let clinic_id = clinic_id(&conn, clinic_code)?;
     let mut statement = conn.prepare(
-        "SELECT c.intake_id, c.record, c.status, c.status_reason, c.status_reference, c.status_changed_at
-         FROM cases c JOIN intakes i ON i.id = c.intake_id
+        "SELECT c.intake_id, c.record, c.status, c.status_reason, c.status_reference, c.status_changed_at,
+                i.written_at, e.desk_time, e.received_at, e.desk_clock_offset_seconds
+         FROM cases c JOIN intakes i ON i.id = c.intake_id JOIN entries e ON e.seq = i.entry_seq
          WHERE c.clinic_id = ?1 ORDER BY i.entry_seq",
     )?;
     type CaseRow = (
@@ -221,9 +225,17 @@ pub fn list_cases(data_dir: &Path, clinic_code: &str) -> Result<Vec<Value>, Bran
         Option<String>,
         Option<String>,
         String,
+        Value,
     );
     let rows: Vec<CaseRow> = statement
         .query_map([clinic_id], |row| {
+            // How the desk's clock stood against the branch's when the intake arrived.
+            let desk_clock = json!({
+                "written_at": row.get::<_, String>(6)?,
+                "sent_at": row.get::<_, Option<String>>(7)?,
+                "received_at": row.get::<_, String>(8)?,
+                "offset_seconds": row.get::<_, Option<i64>>(9)?,
+            });
             Ok((
                 row.get(0)?,
                 row.get(1)?,
@@ -231,11 +243,21 @@ pub fn list_cases(data_dir: &Path, clinic_code: &str) -> Result<Vec<Value>, Bran
                 row.get(3)?,
                 row.get(4)?,
                 row.get(5)?,
+                desk_clock,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut cases = Vec::with_capacity(rows.len());
-    for (intake_id, record, status, status_reason, status_reference, status_changed_at) in rows {
+    for (
+        intake_id,
+        record,
+        status,
+        status_reason,
+        status_reference,
+        status_changed_at,
+        desk_clock,
+    ) in rows
+    {
         let intake: plkk_domain::Intake = serde_json::from_str(&record)?;
         let mut case = intake.to_fields();
         case.insert("id".to_owned(), json!(intake_id));
@@ -252,6 +274,7 @@ pub fn list_cases(data_dir: &Path, clinic_code: &str) -> Result<Vec<Value>, Bran
         case.insert("status_reason".to_owned(), json!(status_reason));
         case.insert("status_reference".to_owned(), json!(status_reference));
         case.insert("status_changed_at".to_owned(), json!(status_changed_at));
+        case.insert("desk_clock".to_owned(), desk_clock);
         cases.push(Value::Object(case));
     }
     Ok(cases)

@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_audit",
         include_str!("../../../migrations/branch/0002_audit.sql"),
     ),
+    (
+        "0003_desk_clock",
+        include_str!("../../../migrations/branch/0003_desk_clock.sql"),
+    ),
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {

@@ -5,8 +5,12 @@
 //! another clinic's case refuses the whole batch. Every text an entry carries (record fields,
 //! `author`, a correction's `reason` and values) is held to `plkk_domain::limits` before anything
 //! is stored.
+//!
+//! Rules that depend on "now" are judged against the desk's own clock ([`Clocks`]), never the
+//! branch's: a desk whose clock runs fast admits a patient "now" by its clock, and that admission
+//! is valid. The desk's clock and its measured offset are kept with each stored entry.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
 use plkk_domain::{Intake, Issue, JsonObject, Note, Severity};
 use plkk_protocol::{
@@ -49,17 +53,44 @@ impl From<serde_json::Error> for PushError {
     }
 }
 
+/// The two clocks of a push: the branch's when the request arrived, and the desk's when it sent
+/// it (`PushRequest::desk_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Clocks {
+    pub(crate) branch: DateTime<Utc>,
+    pub(crate) desk: Option<DateTime<FixedOffset>>,
+}
+
+impl Clocks {
+    /// "Now" for the rules of a record the desk wrote at `written_at` (its clock): the later of
+    /// when it wrote the record and when it sent it, both by the desk's clock. The desk checked
+    /// the same rules against `written_at` when it saved; a later clock never refuses more, so
+    /// the branch refuses nothing the desk accepted for its time alone, also when the desk's
+    /// clock was put right between saving and sending. Without the desk's clock (a desk from
+    /// before `desk_time`), the branch's stands in for it.
+    pub(crate) fn for_record(&self, written_at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+        let sent = self.desk.unwrap_or_else(|| self.branch.fixed_offset());
+        written_at.max(sent).with_timezone(written_at.offset())
+    }
+
+    /// The desk's clock minus the branch's, in whole seconds (positive: the desk runs fast).
+    pub(crate) fn desk_offset_seconds(&self) -> Option<i64> {
+        self.desk
+            .map(|desk| (desk.with_timezone(&Utc) - self.branch).num_seconds())
+    }
+}
+
 /// Applies `entries` from `device` in one transaction and answers one receipt per entry, in order.
 pub(crate) fn apply_batch(
     conn: &mut Connection,
     device: Device,
     entries: &[PushEntry],
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
-        receipts.push(apply_entry(&tx, device, entry, now)?);
+        receipts.push(apply_entry(&tx, device, entry, clocks)?);
     }
     tx.commit()?;
     Ok(receipts)
@@ -69,7 +100,7 @@ fn apply_entry(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
     if let Some(receipt) = earlier_receipt(tx, device, entry)? {
         return Ok(receipt);
@@ -82,9 +113,9 @@ fn apply_entry(
         }
     }
     match &entry.payload {
-        Payload::Intake(payload) => apply_intake(tx, device, entry, payload, now),
-        Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, now),
-        Payload::Note(payload) => apply_note(tx, device, entry, payload, now),
+        Payload::Intake(payload) => apply_intake(tx, device, entry, payload, clocks),
+        Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, clocks),
+        Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks),
     }
 }
 
@@ -136,8 +167,9 @@ fn apply_intake(
     device: Device,
     entry: &PushEntry,
     payload: &IntakePayload,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     if entry.record_id != entry.intake_id {
         return Ok(rejected(
             entry,
@@ -158,7 +190,7 @@ fn apply_intake(
     if !envelope.is_empty() {
         return Ok(rejected(entry, now, envelope));
     }
-    let clock = now.with_timezone(payload.written_at.offset());
+    let clock = clocks.for_record(payload.written_at);
     let fields = payload.intake.to_object();
     let checked = match plkk_domain::validate_intake(&fields, entry.record_id, clock) {
         Ok(checked) => checked,
@@ -169,7 +201,7 @@ fn apply_intake(
         }
     };
     let receipt = applied(entry, now, &checked.warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     let record = serde_json::to_string(&checked.record)?;
     let warnings = serde_json::to_string(&checked.warnings)?;
     tx.prepare_cached(
@@ -212,8 +244,9 @@ fn apply_correction(
     device: Device,
     entry: &PushEntry,
     payload: &CorrectionPayload,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
         return Ok(rejected(
             entry,
@@ -247,7 +280,7 @@ fn apply_correction(
             })
         })
         .collect();
-    let clock = now.with_timezone(payload.written_at.offset());
+    let clock = clocks.for_record(payload.written_at);
     if !conflicts.is_empty() {
         // Kept for a person to resolve only if it would pass as a correction of the branch's
         // current values: what is stored and sent to every desk is a valid correction.
@@ -266,7 +299,7 @@ fn apply_correction(
             issues.extend(rejection.warnings);
             return Ok(rejected(entry, now, issues));
         }
-        return store_conflict(tx, device, entry, payload, conflicts, now);
+        return store_conflict(tx, device, entry, payload, conflicts, clocks);
     }
     // Fields already at the desk's value (the same change made elsewhere) are not changes.
     let mut changes = JsonObject::new();
@@ -292,7 +325,7 @@ fn apply_correction(
         }
     };
     let receipt = applied(entry, now, &warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO corrections (id, intake_id, entry_seq, changes, reason, author, written_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -324,8 +357,9 @@ fn store_conflict(
     entry: &PushEntry,
     payload: &CorrectionPayload,
     conflicts: Vec<FieldConflict>,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     let receipt = Receipt {
         entry_id: entry.entry_id,
         outcome: Outcome::Conflict,
@@ -334,7 +368,7 @@ fn store_conflict(
         issues: Vec::new(),
         conflicts,
     };
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO conflicts (correction_id, intake_id, entry_seq, device_id, correction, fields, detected_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -362,8 +396,9 @@ fn apply_note(
     device: Device,
     entry: &PushEntry,
     payload: &NotePayload,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
     let mut issues = author_issues(&payload.author);
     if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
         issues.extend(mismatch(
@@ -405,7 +440,7 @@ fn apply_note(
         fields: draft.fields,
     };
     let receipt = applied(entry, now, &checked.warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, now)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO notes (id, intake_id, entry_seq, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -474,15 +509,16 @@ fn store_entry(
     device: Device,
     entry: &PushEntry,
     receipt: &Receipt,
-    now: DateTime<Utc>,
+    clocks: Clocks,
 ) -> Result<i64, PushError> {
     let outcome = match receipt.outcome {
         Outcome::Conflict => "conflict",
         _ => "applied",
     };
     tx.prepare_cached(
-        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id, outcome, entry, receipt, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id, outcome,
+                              entry, receipt, received_at, desk_time, desk_clock_offset_seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         receipt.receipt,
@@ -495,7 +531,9 @@ fn store_entry(
         outcome,
         serde_json::to_string(entry)?,
         serde_json::to_string(receipt)?,
-        time_text(now),
+        time_text(clocks.branch),
+        clocks.desk.map(|desk| desk.to_rfc3339()),
+        clocks.desk_offset_seconds(),
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -97,6 +97,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Records the branch refused, waiting with its reasons; send one again once corrected.
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
+    },
     /// Counts of intakes, open cases, notes and outbox entries by state, and the sync's health.
     Status {
         /// Print JSON instead of text.
@@ -140,6 +145,24 @@ pub enum IntakeCommand {
         reason: String,
         #[arg(long)]
         file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// Every record the branch refused, oldest first: its outbox entry, record, kind, case, and
+    /// each reason with its field, rule code and parameters.
+    List {
+        /// Print a JSON array (entry_id, kind, record_id, intake_id, full_name, issues, rejected_at,
+        /// waiting_entries).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a refused record back in the queue (after correcting its case); the next `plkk sync`
+    /// sends it. A refused intake goes with the case's current values.
+    Resend {
+        /// The outbox entry's id (`entry_id` in `plkk quarantine list`).
+        entry_id: String,
     },
 }
 

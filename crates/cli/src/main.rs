@@ -21,7 +21,9 @@ use clap::Parser;
 use plkk_domain::Role;
 use plkk_store::{NewAccount, SignedIn, StoreError};
 
-use args::{AccountCommand, AuditCommand, Cli, Command, IntakeCommand, NoteCommand};
+use args::{
+    AccountCommand, AuditCommand, Cli, Command, IntakeCommand, NoteCommand, QuarantineCommand,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -61,12 +63,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         mut store,
         actor,
     } = sign_in(&data_dir, cli.user)?;
-    match cli.command {
+    if store.disk_full() {
+        eprintln!(
+            "warning: the disk is almost full (under 4 MiB free; the desk is using its reserve): \
+             free some space soon (old downloads, the recycle bin), or saving will fail"
+        );
+    }
+    let done = signed_in(cli.command, &data_dir, &access, &mut store, &actor, now);
+    if let Err(failure) = &done {
+        // Every role refusal is recorded, as the window records its own.
+        if let Some(refusal @ StoreError::Forbidden { .. }) = store_error(failure) {
+            if let Err(error) = plkk_store::record_refusal(&store, &actor, refusal, now) {
+                eprintln!("warning: the refusal could not be written to the audit log: {error}");
+            }
+        }
+    }
+    done
+}
+
+/// One subcommand for the signed-in `actor`.
+fn signed_in(
+    command: Command,
+    data_dir: &Path,
+    access: &plkk_store::DeskAccess,
+    store: &mut plkk_store::Store,
+    actor: &plkk_store::Actor,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> anyhow::Result<()> {
+    match command {
         Command::Setup { .. } => unreachable!("handled above"),
         Command::Intake { command } => match command {
             IntakeCommand::Add { file } => {
                 let fields = input::read_object(file.as_deref())?;
-                let saved = plkk_store::admit_intake(&mut store, &actor, &fields, now)?;
+                let saved = plkk_store::admit_intake(store, actor, &fields, now)?;
                 report::saved(&saved);
             }
             IntakeCommand::List { search, all, json } => {
@@ -75,40 +104,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     search: search.unwrap_or_default(),
                     limit: 1000,
                 };
-                let cases = plkk_store::list_cases(&store, &actor, &query)?;
+                let cases = plkk_store::list_cases(store, actor, &query)?;
                 report::case_list(&cases, json)?;
             }
             IntakeCommand::Show { id, json } => {
-                let case = plkk_store::show_case(&store, &actor, &id, now)?;
+                let case = plkk_store::show_case(store, actor, &id, now)?;
                 report::case_detail(&case, json)?;
             }
             IntakeCommand::Correct { id, reason, file } => {
                 let changes = input::read_object(file.as_deref())?;
-                let saved =
-                    plkk_store::correct_intake(&mut store, &actor, &id, &changes, &reason, now)?;
+                let saved = plkk_store::correct_intake(store, actor, &id, &changes, &reason, now)?;
                 report::saved(&saved);
             }
         },
         Command::Note { command } => match command {
             NoteCommand::Add { intake_id, file } => {
                 let fields = input::read_object(file.as_deref())?;
-                let saved = plkk_store::add_note(&mut store, &actor, &intake_id, &fields, now)?;
+                let saved = plkk_store::add_note(store, actor, &intake_id, &fields, now)?;
                 report::saved(&saved);
             }
         },
-        Command::Account { command } => account(&data_dir, &mut store, &actor, command, now)?,
+        Command::Account { command } => account(data_dir, store, actor, command, now)?,
         Command::Audit { command } => match command {
             AuditCommand::List { limit, json } => {
-                let entries = plkk_store::audit_list(&store, &actor, limit)?;
+                let entries = plkk_store::audit_list(store, actor, limit)?;
                 report::audit_entries(&entries, json)?;
             }
             AuditCommand::Verify { json } => {
-                let verdict = plkk_store::audit_verify(&store, &actor)?;
+                let verdict = plkk_store::audit_verify(store, actor)?;
                 report::audit_verdict(&verdict, json)?;
             }
         },
         Command::Export { from, to, output } => {
-            let done = plkk_store::export_csv(&store, &actor, from, to, &output, now)?;
+            let done = plkk_store::export_csv(store, actor, from, to, &output, now)?;
             report::exported(&done);
         }
         Command::Enroll {
@@ -130,17 +158,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 device_name: name.unwrap_or_else(|| format!("{} desk", actor.username)),
                 ca_cert_pem,
             };
-            let enrolled = runtime()?.block_on(plkk_sync::enroll(&access, &actor, options))?;
+            let enrolled = runtime()?.block_on(plkk_sync::enroll(access, actor, options))?;
             report::enrolled(&enrolled);
         }
         Command::Sync { json } => {
-            drop(store);
-            let summary = runtime()?.block_on(plkk_sync::sync_once(&access))?;
+            let summary = runtime()?.block_on(plkk_sync::sync_once(access))?;
             report::sync_summary(&summary, json)?;
         }
+        Command::Quarantine { command } => match command {
+            QuarantineCommand::List { json } => {
+                let entries = plkk_store::quarantine(store, actor)?;
+                report::quarantine(&entries, json)?;
+            }
+            QuarantineCommand::Resend { entry_id } => {
+                plkk_store::resend(store, actor, &entry_id, now)?;
+                eprintln!("{entry_id} is queued again: `plkk sync` sends it");
+            }
+        },
         Command::Status { json } => {
-            let status = plkk_store::status(&store)?;
-            let sync = plkk_sync::sync_status(&store)?;
+            let status = plkk_store::status(store)?;
+            let sync = plkk_sync::sync_status(store)?;
             report::status(&status, &sync, json)?;
         }
     }
@@ -210,27 +247,6 @@ fn account(
         }
     }
     Ok(())
-}
-
-/// Whether a failure is the user's input (exit 2) rather than the desk's state (exit 1).
-fn is_refused_input(failure: &anyhow::Error) -> bool {
-    failure.downcast_ref::<input::BadInput>().is_some()
-        || failure
-            .downcast_ref::<plkk_sync::SyncError>()
-            .is_some_and(|error| {
-                matches!(
-                    error.code(),
-                    "invalid_url"
-                        | "insecure_url"
-                        | "enrollment_code_unknown"
-                        | "enrollment_code_expired"
-                        | "enrollment_code_used"
-                )
-            })
-        || matches!(
-            store_error(failure),
-            Some(StoreError::Invalid(_) | StoreError::NotFound { .. } | StoreError::AlreadySetUp)
-        )
 }
 
 /// The store's error behind a failure, also when the sync carried it.

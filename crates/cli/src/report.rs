@@ -5,12 +5,12 @@ use std::process::ExitCode;
 
 use plkk_domain::AuditEntry;
 use plkk_domain::Issue;
+use plkk_protocol::{EntryKind, FieldIssue};
 use plkk_store::{
-    Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Saved, SetupDone, Status,
-    StoreError,
+    Account, AuditReport, CaseDetail, CaseListItem, ErrorKind, ExportDone, QuarantinedEntry, Saved,
+    SetupDone, Status, StoreError,
 };
 use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
-use plkk_vault::SignInError;
 
 pub fn saved(saved: &Saved) {
     print_warnings(&saved.warnings);
@@ -53,6 +53,16 @@ pub fn case_detail(case: &CaseDetail, json: bool) -> anyhow::Result<()> {
         case.report_due_at.to_rfc3339()
     );
     println!("{:<22} {}", "sync_state", case.sync_state.as_str());
+    for entry in &case.quarantine {
+        println!(
+            "refused by the branch: {} {} (entry {}; `plkk quarantine resend {}` once corrected)",
+            kind_name(entry.kind),
+            entry.record_id,
+            entry.entry_id,
+            entry.entry_id
+        );
+        print_reasons(&entry.issues, "  ");
+    }
     for warning in &case.warnings {
         println!("warning: {warning}");
     }
@@ -120,7 +130,7 @@ pub fn sync_summary(summary: &SyncSummary, json: bool) -> anyhow::Result<()> {
         return Err(SyncIncomplete {
             exit_code: 5,
             reason: format!(
-                "{} record(s) rejected by the branch and {} in conflict: see them on their cases",
+                "{} record(s) rejected by the branch and {} in conflict: see `plkk quarantine list` and the cases",
                 summary.quarantined, summary.in_conflict
             ),
         }
@@ -287,7 +297,8 @@ pub fn exported(done: &ExportDone) {
 
 /// Prints why the command failed and chooses the exit code.
 pub fn failure(failure: &anyhow::Error) -> ExitCode {
-    if let Some(StoreError::Invalid(rejected)) = failure.downcast_ref::<StoreError>() {
+    let store_error = crate::store_error(failure);
+    if let Some(StoreError::Invalid(rejected)) = store_error {
         for error in &rejected.errors {
             eprintln!("error: {error}");
         }
@@ -302,31 +313,101 @@ pub fn failure(failure: &anyhow::Error) -> ExitCode {
     if failure.downcast_ref::<crate::auth::CannotAsk>().is_some() {
         return ExitCode::from(7);
     }
-    match crate::store_error(failure) {
-        Some(StoreError::SignIn(SignInError::NotSetUp)) => return ExitCode::from(1),
-        Some(StoreError::SignIn(_) | StoreError::WrongPin { .. }) => return ExitCode::from(7),
-        Some(StoreError::Forbidden { .. }) => {
-            eprintln!("nothing was done");
-            return ExitCode::from(8);
+    if let Some(error) = store_error {
+        let (code, after) = match error.kind() {
+            ErrorKind::Input => (2, Some("nothing was saved")),
+            ErrorKind::Forbidden => (8, Some("nothing was done")),
+            ErrorKind::SignIn => (7, None),
+            ErrorKind::Unusable => (1, None),
+        };
+        if let Some(after) = after {
+            eprintln!("{after}");
         }
-        _ => {}
+        return ExitCode::from(code);
     }
     if let Some(incomplete) = failure.downcast_ref::<SyncIncomplete>() {
         return ExitCode::from(incomplete.exit_code);
     }
-    if let Some(error) = failure.downcast_ref::<SyncError>() {
-        match error.code() {
-            "branch_unreachable" => return ExitCode::from(3),
-            "not_enrolled" => return ExitCode::from(4),
-            "device_revoked" => return ExitCode::from(6),
-            _ => {}
+    let code = match failure.downcast_ref::<SyncError>().map(SyncError::code) {
+        Some("branch_unreachable") => 3,
+        Some("not_enrolled") => 4,
+        Some("device_revoked") => 6,
+        Some(
+            "invalid_url"
+            | "insecure_url"
+            | "enrollment_code_unknown"
+            | "enrollment_code_expired"
+            | "enrollment_code_used",
+        ) => 2,
+        _ if failure.downcast_ref::<crate::input::BadInput>().is_some() => 2,
+        _ => 1,
+    };
+    if code == 2 {
+        eprintln!("nothing was saved");
+    }
+    ExitCode::from(code)
+}
+
+/// The quarantine: one block per refused record, each reason with its field, rule and
+/// parameters; JSON for scripts.
+pub fn quarantine(entries: &[QuarantinedEntry], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(entries)?);
+        return Ok(());
+    }
+    for entry in entries {
+        println!(
+            "{}  {:<17}  record {}  case {} ({})  refused {}",
+            entry.entry_id,
+            kind_name(entry.kind),
+            entry.record_id,
+            entry.intake_id,
+            entry.full_name.as_deref().unwrap_or("-"),
+            entry
+                .rejected_at
+                .map_or_else(|| "-".to_owned(), |at| at.to_rfc3339()),
+        );
+        print_reasons(&entry.issues, "  ");
+        if entry.waiting_entries > 0 {
+            println!(
+                "  {} later record(s) of the case wait for it",
+                entry.waiting_entries
+            );
         }
     }
-    if crate::is_refused_input(failure) {
-        eprintln!("nothing was saved");
-        ExitCode::from(2)
-    } else {
-        ExitCode::from(1)
+    eprintln!("{} record(s) in quarantine", entries.len());
+    Ok(())
+}
+
+fn print_reasons(issues: &[FieldIssue], indent: &str) {
+    for issue in issues {
+        let params: Vec<String> = issue
+            .params
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        println!(
+            "{indent}{}: {} [{}{}]",
+            issue.field,
+            issue
+                .message
+                .strip_prefix(&format!("{}: ", issue.field))
+                .unwrap_or(&issue.message),
+            issue.rule,
+            if params.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", params.join(" "))
+            }
+        );
+    }
+}
+
+fn kind_name(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Intake => "intake",
+        EntryKind::IntakeCorrection => "intake_correction",
+        EntryKind::Note => "note",
     }
 }
 

@@ -55,6 +55,8 @@ pub enum AuditAction {
     SettingsChanged,
     DatabaseEncrypted,
     Refused,
+    /// A record the branch refused, put back in the queue.
+    Resend,
 }
 
 impl AuditAction {
@@ -79,6 +81,7 @@ impl AuditAction {
             AuditAction::SettingsChanged => "settings_changed",
             AuditAction::DatabaseEncrypted => "database_encrypted",
             AuditAction::Refused => "refused",
+            AuditAction::Resend => "resend",
         }
     }
 }

@@ -25,7 +25,10 @@ pub struct FieldChange {
 /// `null` clears an optional field. Errors besides the intake rules: `reason` empty -> field
 /// "reason" rule "required"; key "id" -> rule "not_correctable"; nothing differs -> field
 /// "changes" rule "no_changes". `now` is the clock at the correction (for the rules on dates in
-/// the future). The changes come back in form order.
+/// the future). An admission time the correction leaves alone is not judged again against it: it
+/// was judged against the clock of the desk that admitted the patient (a clock may have run fast
+/// then and been put right since, or the correction may be judged elsewhere). The changes come
+/// back in form order.
 pub fn correct_intake(
     current: &Intake,
     changes: &JsonObject,
@@ -67,7 +70,12 @@ pub fn correct_intake(
         );
     }
 
-    let corrected = match validate_intake(&merged, current.id, now) {
+    let clock = if changes.contains_key("admitted_at") {
+        now
+    } else {
+        now.max(current.admitted_at).with_timezone(now.offset())
+    };
+    let corrected = match validate_intake(&merged, current.id, clock) {
         Ok(checked) => Some(checked),
         Err(rejected) => {
             issues.absorb(rejected);
@@ -396,6 +404,21 @@ mod tests {
             WHY,
             "rejected: E nik identity_required",
         );
+    }
+
+    #[test]
+    fn an_admission_from_a_fast_clock_is_not_judged_again_by_a_slower_one() {
+        // Admitted an hour "ahead" by a desk clock that ran fast, corrected after it was put right.
+        let mut current = valid_sample();
+        current.admitted_at = now() + chrono::TimeDelta::hours(1);
+        let changes = json!({"injury": "Patah tulang lengan kanan"});
+        let checked = correct_intake(&current, changes.as_object().unwrap(), WHY, now());
+        assert!(checked.is_ok(), "{checked:?}");
+        // Moving the admission is judged against the correction's clock.
+        let moved = json!({"admitted_at": (now() + chrono::TimeDelta::hours(2)).to_rfc3339()});
+        let rejected =
+            correct_intake(&current, moved.as_object().unwrap(), WHY, now()).unwrap_err();
+        assert_eq!(rejected.errors[0].rule, "admitted_in_future");
     }
 
     #[test]

@@ -107,6 +107,13 @@ pub struct PushRequest {
     /// transaction; an invalid batch refuses the whole request before anything is stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditBatch>,
+    /// The desk's clock when it sent the request, with its UTC offset. The branch judges the
+    /// rules that depend on "now" (an admission not in the future, a birth date not after today)
+    /// against the desk's own clock, never its own, and keeps the difference between the two
+    /// (`desk_time` minus the branch's clock on arrival) so an officer can see a desk whose clock
+    /// was off. Absent from desks before this field existed: the branch then uses its own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_time: Option<DateTime<FixedOffset>>,
 }
 
 /// What the branch did with an entry.
@@ -126,7 +133,8 @@ pub enum Outcome {
     Conflict,
 }
 
-/// A field-level reason, as `plkk-domain` reports it.
+/// A field-level reason, as `plkk-domain` reports it (its `Issue`, every part kept: the desk
+/// translates `rule` with `params`, and shows `message` only for a rule it does not know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct FieldIssue {
@@ -134,6 +142,7 @@ pub struct FieldIssue {
     pub rule: String,
     /// "error" or "warning".
     pub severity: String,
+    /// English text, starting with the field name.
     pub message: String,
     /// Values the desk needs to say the rule in its own words, e.g. {"max": "500"}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

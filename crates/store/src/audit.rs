@@ -88,6 +88,31 @@ pub fn record_print(
     record_event(store, actor, AuditAction::Print, Some(&id.to_string()), now)
 }
 
+/// Records a role refusal (`refused`, subject the action, detail the action and role) that a host
+/// is about to show: the window and `plkk` call it with the error they met, so every refusal of
+/// every host is in the log. Any other error records nothing.
+pub fn record_refusal(
+    store: &Store,
+    actor: &Actor,
+    error: &StoreError,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let StoreError::Forbidden { role, action } = error else {
+        return Ok(());
+    };
+    let tx = immediate(&store.conn)?;
+    append(
+        &tx,
+        now,
+        &actor.username,
+        AuditAction::Refused,
+        Some(action.as_str()),
+        serde_json::json!({ "action": action.as_str(), "role": role.as_str() }),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// A write transaction on a shared connection (for acts that only append to the audit log).
 pub(crate) fn immediate(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
     Transaction::new_unchecked(conn, TransactionBehavior::Immediate)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plkk_vault::DataKey;
 use rusqlite::Connection;
 
-use crate::{migrate, StoreError, DATABASE_FILE_NAME};
+use crate::{files, migrate, StorageProblem, StoreError, DATABASE_FILE_NAME};
 
 /// An open desk database. One per process; not shared between threads without a lock.
 #[derive(Debug)]
@@ -16,6 +16,9 @@ pub struct Store {
     path: Option<PathBuf>,
     /// The key it was opened with (wrapped again for new accounts); none in memory.
     pub(crate) key: Option<DataKey>,
+    /// The disk is full or nearly: the desk gave back its reserve of space to open (or sign
+    /// in), or has none and no room to make one.
+    pub(crate) used_reserve: bool,
 }
 
 /// The data directory together with the key that opens its database: what a signed-in app hands
@@ -44,20 +47,45 @@ impl Store {
     /// Opens (creating if needed) `desk.sqlite3` in `data_dir` with `key` and applies pending
     /// migrations.
     pub fn open_in_dir(data_dir: &Path, key: &DataKey) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+        files::create_private_dir(data_dir).map_err(|source| StoreError::DataDir {
             path: data_dir.display().to_string(),
             source,
         })?;
         Store::open(&data_dir.join(DATABASE_FILE_NAME), key)
     }
 
-    /// Opens (creating if needed) the encrypted database file at `path` and applies pending
-    /// migrations. A wrong key, or a file that is not a desk database, fails here.
+    /// Opens (creating if needed, owner-only) the encrypted database file at `path` and applies
+    /// pending migrations. A wrong key, or a file that is not a desk database, fails here; so
+    /// does a full disk or a read-only folder, said as such (`StoreError::code`).
     pub fn open(path: &Path, key: &DataKey) -> Result<Store, StoreError> {
-        let open_error = |source| StoreError::Open {
+        match Store::open_keyed(path, key) {
+            Err(error) if error.storage_problem() == Some(StorageProblem::DiskFull) => {
+                // SQLite needs room for its -shm and -wal files even to read: give back the
+                // reserve (files.rs) and try once more.
+                let folder = path.parent().unwrap_or(Path::new("."));
+                if !files::release_reserve(folder) {
+                    return Err(error);
+                }
+                let mut store = Store::open_keyed(path, key)?;
+                store.used_reserve = true;
+                Ok(store)
+            }
+            Err(error) => Err(error),
+            Ok(mut store) => {
+                if let Some(folder) = path.parent() {
+                    store.used_reserve = !files::ensure_reserve(folder);
+                }
+                Ok(store)
+            }
+        }
+    }
+
+    fn open_keyed(path: &Path, key: &DataKey) -> Result<Store, StoreError> {
+        let open_error = |source| open_failure(path, source);
+        files::prepare_database_file(path).map_err(|source| StoreError::File {
             path: path.display().to_string(),
             source,
-        };
+        })?;
         let conn = Connection::open(path).map_err(open_error)?;
         apply_key(&conn, key).map_err(open_error)?;
         configure(&conn).map_err(open_error)?;
@@ -65,6 +93,7 @@ impl Store {
             conn,
             path: Some(path.to_owned()),
             key: Some(key.clone()),
+            used_reserve: false,
         };
         migrate::apply(&mut store.conn)?;
         Ok(store)
@@ -74,16 +103,14 @@ impl Store {
     /// benchmarks (encrypted against plain on the same disk) and tests of the encryption of an
     /// older desk; the desk itself never calls it.
     pub fn open_plain(path: &Path) -> Result<Store, StoreError> {
-        let open_error = |source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
-        };
+        let open_error = |source| open_failure(path, source);
         let conn = Connection::open(path).map_err(open_error)?;
         configure(&conn).map_err(open_error)?;
         let mut store = Store {
             conn,
             path: Some(path.to_owned()),
             key: None,
+            used_reserve: false,
         };
         migrate::apply(&mut store.conn)?;
         Ok(store)
@@ -97,6 +124,7 @@ impl Store {
             conn,
             path: None,
             key: None,
+            used_reserve: false,
         };
         migrate::apply(&mut store.conn)?;
         Ok(store)
@@ -107,9 +135,52 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// The disk is full or nearly (under 4 MiB free): the desk gave back its reserve of space
+    /// to go on, or has none left. Tell the person to free space soon: saving may fail next.
+    pub fn disk_full(&self) -> bool {
+        self.used_reserve
+    }
+
+    /// Gives back the reserve of disk space after a write failed on a full disk; true when there
+    /// was one (the caller may try the write once more).
+    pub(crate) fn release_reserve(&mut self) -> bool {
+        let released = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .is_some_and(files::release_reserve);
+        self.used_reserve |= released;
+        released
+    }
+
     /// The underlying connection, for tests that inspect or sabotage the schema.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// Why the database at `path` did not open. SQLite reports a full disk or a read-only folder met
+/// while creating or mapping its `-wal` and `-shm` files as a plain I/O or "cannot open" error;
+/// a write into the folder tells which it is.
+fn open_failure(path: &Path, source: rusqlite::Error) -> StoreError {
+    let unclear = matches!(
+        source.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen)
+    );
+    let folder = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    match folder
+        .filter(|_| unclear)
+        .and_then(crate::error::probe_folder)
+    {
+        Some(problem) => StoreError::Storage {
+            problem,
+            path: path.display().to_string(),
+            source,
+        },
+        None => StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        },
     }
 }
 

@@ -68,6 +68,11 @@ pub(crate) fn encrypt_plain_database(
     migrate::apply(&mut plain)?;
     let records = count_records(&plain)?;
     let version: i64 = plain.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    // The copy holds every record: owner-only from its first byte, like the database it replaces.
+    crate::files::prepare_database_file(&copy).map_err(|source| StoreError::File {
+        path: copy.display().to_string(),
+        source,
+    })?;
     plain.execute(
         &format!(
             "ATTACH DATABASE ?1 AS encrypted KEY \"{}\"",

@@ -1,7 +1,112 @@
-//! The store's error type. Causes are kept (`#[source]`) so logs show the whole chain.
+//! The store's error type. Causes are kept (`#[source]`) so logs show the whole chain. Each error
+//! has a stable `code()` (an interface: the window translates it, scripts read it) and a `kind()`
+//! that hosts turn into their answer (the CLI's exit code, the window's error) with one match.
+//! Failures of the storage under the database (a full disk, a read-only folder, a database locked
+//! by another program, a damaged file) are told apart from SQLite's codes ([`StorageProblem`]) and
+//! said in words a receptionist or IT person can act on.
+
+use std::io;
 
 use plkk_domain::{Action, Rejected, Role};
 use plkk_vault::{SignInError, VaultError};
+use rusqlite::ErrorCode;
+
+/// What an error means for the person who met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input was refused (a field broke a rule, an unknown id); nothing was written.
+    Input,
+    /// The signed-in person's role may not do this.
+    Forbidden,
+    /// Signing in was refused (wrong credentials, locked out, wrong PIN).
+    SignIn,
+    /// The desk's data cannot be used (not set up, storage problem, damaged data).
+    Unusable,
+}
+
+/// A failure of the storage under the desk's database, as a person can act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageProblem {
+    /// No space left on the disk.
+    DiskFull,
+    /// The data folder or file cannot be written (read-only disk, no permission).
+    ReadOnly,
+    /// Another program holds the database locked (longer than the 5 s the desk waits).
+    Locked,
+    /// The file is not a readable desk database (damaged, or not a database at all).
+    Damaged,
+}
+
+impl StorageProblem {
+    /// The stable code: "disk_full", "read_only", "database_locked" or "damaged".
+    pub fn code(self) -> &'static str {
+        match self {
+            StorageProblem::DiskFull => "disk_full",
+            StorageProblem::ReadOnly => "read_only",
+            StorageProblem::Locked => "database_locked",
+            StorageProblem::Damaged => "damaged",
+        }
+    }
+
+    /// What happened and what to do, in English (the window has its own words in both languages).
+    pub fn advice(self) -> &'static str {
+        match self {
+            StorageProblem::DiskFull => {
+                "the disk is full: free some space (old downloads, the recycle bin), then try again; nothing saved before was lost"
+            }
+            StorageProblem::ReadOnly => {
+                "the desk's data folder cannot be written (a read-only disk, or no permission for this user): ask IT to make it writable; nothing saved before was lost"
+            }
+            StorageProblem::Locked => {
+                "the database is locked by another program (a backup, an antivirus scan, a second copy of the desk): close it, then try again"
+            }
+            StorageProblem::Damaged => {
+                "the database file is damaged or is not a desk database: restore desk.sqlite3 from a backup (ask IT)"
+            }
+        }
+    }
+
+    /// The problem behind an SQLite error, if it is one of these.
+    pub fn of_sqlite(error: &rusqlite::Error) -> Option<StorageProblem> {
+        let rusqlite::Error::SqliteFailure(failure, _) = error else {
+            return None;
+        };
+        match failure.code {
+            ErrorCode::DiskFull => Some(StorageProblem::DiskFull),
+            ErrorCode::ReadOnly => Some(StorageProblem::ReadOnly),
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Some(StorageProblem::Locked),
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => Some(StorageProblem::Damaged),
+            _ => None,
+        }
+    }
+
+    /// The problem behind a file error, if it is one of these.
+    pub fn of_io(error: &io::Error) -> Option<StorageProblem> {
+        match error.kind() {
+            io::ErrorKind::StorageFull => Some(StorageProblem::DiskFull),
+            io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                Some(StorageProblem::ReadOnly)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An SQLite error with the words for its storage problem in front, when it has one.
+fn sqlite_words(error: &rusqlite::Error) -> String {
+    match StorageProblem::of_sqlite(error) {
+        Some(problem) => format!("{} ({error})", problem.advice()),
+        None => error.to_string(),
+    }
+}
+
+/// A file error with the words for its storage problem in front, when it has one.
+fn io_words(error: &io::Error) -> String {
+    match StorageProblem::of_io(error) {
+        Some(problem) => format!("{} ({error})", problem.advice()),
+        None => error.to_string(),
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -28,37 +133,122 @@ pub enum StoreError {
     AlreadySetUp,
     #[error(transparent)]
     Vault(#[from] VaultError),
-    #[error("cannot open the database at {path}: {source}")]
+    #[error("cannot open the database at {path}: {}", sqlite_words(.source))]
     Open {
         path: String,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("cannot create the data directory {path}: {source}")]
+    /// The database could not be opened, and a look at its folder found why (SQLite reports a
+    /// full disk while mapping its shared-memory file as a plain I/O error).
+    #[error("cannot open the database at {path}: {}", .problem.advice())]
+    Storage {
+        problem: StorageProblem,
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the data directory {path}: {}", io_words(.source))]
     DataDir {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {}", io_words(.source))]
     File {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("database migration {name} failed: {source}")]
+    #[error("database migration {name} failed: {}", sqlite_words(.source))]
     Migration {
         name: &'static str,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("database error: {0}")]
+    #[error("database error: {}", sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("stored record is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
     /// Stored data the desk cannot read back (it did not write it that way).
     #[error("stored data is not what the desk wrote: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// The storage problem behind this error, if there is one.
+    pub fn storage_problem(&self) -> Option<StorageProblem> {
+        match self {
+            StoreError::Storage { problem, .. } => Some(*problem),
+            StoreError::Open { source, .. }
+            | StoreError::Migration { source, .. }
+            | StoreError::Sqlite(source) => StorageProblem::of_sqlite(source),
+            StoreError::DataDir { source, .. } | StoreError::File { source, .. } => {
+                StorageProblem::of_io(source)
+            }
+            StoreError::Json(_) | StoreError::Corrupt(_) => Some(StorageProblem::Damaged),
+            StoreError::Vault(vault) | StoreError::SignIn(SignInError::Vault(vault)) => match vault
+            {
+                VaultError::Damaged { .. } => Some(StorageProblem::Damaged),
+                VaultError::Io { source, .. } => StorageProblem::of_io(source),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A stable snake_case code for the window and scripts: "invalid", "not_found",
+    /// "forbidden", "wrong_credentials", "locked_out", "wrong_pin", "not_set_up",
+    /// "already_set_up", a [`StorageProblem`] code, or "store" for anything else.
+    pub fn code(&self) -> &'static str {
+        if let Some(problem) = self.storage_problem() {
+            return problem.code();
+        }
+        match self {
+            StoreError::Invalid(_) => "invalid",
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Forbidden { .. } => "forbidden",
+            StoreError::SignIn(SignInError::WrongCredentials { .. }) => "wrong_credentials",
+            StoreError::SignIn(SignInError::LockedOut { .. }) => "locked_out",
+            StoreError::WrongPin { .. } => "wrong_pin",
+            StoreError::SignIn(SignInError::NotSetUp) | StoreError::Vault(VaultError::NotSetUp) => {
+                "not_set_up"
+            }
+            StoreError::AlreadySetUp | StoreError::Vault(VaultError::AlreadySetUp(_)) => {
+                "already_set_up"
+            }
+            _ => "store",
+        }
+    }
+
+    /// What the error means for the person who met it.
+    pub fn kind(&self) -> ErrorKind {
+        match self.code() {
+            "invalid" | "not_found" | "already_set_up" => ErrorKind::Input,
+            "forbidden" => ErrorKind::Forbidden,
+            "wrong_credentials" | "locked_out" | "wrong_pin" => ErrorKind::SignIn,
+            _ => ErrorKind::Unusable,
+        }
+    }
+}
+
+/// Why the folder `dir` cannot take a write, found by trying one (a small file created and
+/// removed): what SQLite reports only as an I/O error while opening.
+pub(crate) fn probe_folder(dir: &std::path::Path) -> Option<StorageProblem> {
+    use std::io::Write;
+    let probe = dir.join(format!(".plkk-write-check-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut file| {
+            file.write_all(&[0; 64 * 1024])?;
+            file.sync_all()
+        });
+    let _ = std::fs::remove_file(&probe);
+    written
+        .err()
+        .and_then(|error| StorageProblem::of_io(&error))
 }
 
 fn role_with_article(role: Role) -> &'static str {

@@ -1,6 +1,13 @@
 //! Export for the clinic's administrator: the cases admitted in a date range (the clinic's local
 //! date of admission) and their notes, as two CSV files. Administrators only; every export is
 //! recorded in the audit log with its range and counts.
+//!
+//! Every cell is written so that a spreadsheet shows it and never runs it: a cell whose first
+//! character is `=`, `+`, `-`, `@`, a tab or a carriage return (what Excel, LibreOffice and Google
+//! Sheets take for the start of a formula) gets a leading apostrophe, the usual neutraliser. A
+//! phone number stays readable: `+6281234567890` is written `'+6281234567890`, which a person
+//! reads as the number (spreadsheets show the apostrophe or hide it as a "text" marker); numbers
+//! written `08...` are unchanged. The files are owner-only on Unix (see `files.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -67,9 +74,11 @@ pub fn export_csv(
     let mut cases = csv_writer(&cases_path)?;
     let mut header: Vec<&str> = INTAKE_FIELDS.to_vec();
     header.push("report_due_at");
-    cases
-        .write_record(&header)
-        .map_err(|error| csv_error(&cases_path, error))?;
+    write_row(
+        &mut cases,
+        &cases_path,
+        header.iter().map(|name| name.to_string()),
+    )?;
     for intake in &intakes {
         let fields = intake.to_fields();
         let mut row: Vec<String> = INTAKE_FIELDS
@@ -77,9 +86,7 @@ pub fn export_csv(
             .map(|field| cell(fields.get(*field)))
             .collect();
         row.push(intake.report_due_at().to_rfc3339());
-        cases
-            .write_record(&row)
-            .map_err(|error| csv_error(&cases_path, error))?;
+        write_row(&mut cases, &cases_path, row)?;
     }
     cases
         .flush()
@@ -88,9 +95,11 @@ pub fn export_csv(
     let mut notes_file = csv_writer(&notes_path)?;
     let mut header = vec!["id", "intake_id", "written_at", "author"];
     header.extend_from_slice(NOTE_COLUMNS);
-    notes_file
-        .write_record(&header)
-        .map_err(|error| csv_error(&notes_path, error))?;
+    write_row(
+        &mut notes_file,
+        &notes_path,
+        header.iter().map(|name| name.to_string()),
+    )?;
     let mut notes = 0;
     for intake in &intakes {
         for note in notes_of(store, intake)? {
@@ -102,9 +111,7 @@ pub fn export_csv(
                 note.author.clone(),
             ];
             row.extend(NOTE_COLUMNS.iter().map(|column| cell(value.get(*column))));
-            notes_file
-                .write_record(&row)
-                .map_err(|error| csv_error(&notes_path, error))?;
+            write_row(&mut notes_file, &notes_path, row)?;
             notes += 1;
         }
     }
@@ -179,8 +186,31 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
+/// Writes one row, every cell neutralised.
+fn write_row(
+    writer: &mut csv::Writer<std::fs::File>,
+    path: &Path,
+    cells: impl IntoIterator<Item = String>,
+) -> Result<(), StoreError> {
+    writer
+        .write_record(cells.into_iter().map(neutralise))
+        .map_err(|error| csv_error(path, error))
+}
+
+/// Characters that make a spreadsheet read a cell as a formula when they come first.
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
+/// The cell with a leading apostrophe when its first character would start a formula.
+pub(crate) fn neutralise(text: String) -> String {
+    if text.starts_with(FORMULA_STARTS) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
 fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>, StoreError> {
-    let file = std::fs::File::create(path).map_err(|source| file_error(path, source))?;
+    let file = crate::files::create_private(path).map_err(|source| file_error(path, source))?;
     Ok(csv::Writer::from_writer(file))
 }
 
@@ -192,5 +222,32 @@ fn file_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::File {
         path: path.display().to_string(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    fn check(cell: &str, expected: &str) {
+        assert_eq!(neutralise(cell.to_owned()), expected, "cell {cell:?}");
+    }
+
+    #[test]
+    fn cells_that_would_start_a_formula_get_an_apostrophe() {
+        check(
+            "=HYPERLINK(\"http://x\",\"klik\")",
+            "'=HYPERLINK(\"http://x\",\"klik\")",
+        );
+        check("@SUM(A1:A9)", "'@SUM(A1:A9)");
+        check("-1+1 luka", "'-1+1 luka");
+        check("+1+1 luka", "'+1+1 luka");
+        check("\t=1", "'\t=1");
+        check("\r=1", "'\r=1");
+        check("+6281234567890", "'+6281234567890");
+        check("081234567890", "081234567890");
+        check("Siti = Rahayu", "Siti = Rahayu");
+        check("", "");
+        check("36.5", "36.5");
     }
 }

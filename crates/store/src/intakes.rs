@@ -26,18 +26,21 @@ pub fn admit_intake(
 ) -> Result<Saved, StoreError> {
     require(actor, Action::Admit)?;
     let author = actor.username.as_str();
-    let checked = plkk_domain::validate_intake(input, Uuid::now_v7(), now)?;
-    let intake = checked.record;
+    let mut checked = plkk_domain::validate_intake(input, Uuid::now_v7(), now)?;
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if current_case(&tx, intake.id)?.is_some() {
+    if current_case(&tx, checked.record.id)?.is_some() {
         return Err(refused(
             "id",
             "already_exists",
-            format!("id: an intake with id {} already exists", intake.id),
+            format!("id: an intake with id {} already exists", checked.record.id),
         ));
     }
+    checked
+        .warnings
+        .extend(nik_seen_before(&tx, &checked.record)?);
+    let intake = checked.record;
     tx.prepare_cached(
         "INSERT INTO intakes (id, record, warnings, author, written_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -91,7 +94,11 @@ pub fn correct_intake(
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
     let current = current_case(&tx, intake_id)?.ok_or_else(|| intake_not_found("id", intake_id))?;
-    let checked = plkk_domain::correct_intake(&current.intake, changes, reason, now)?;
+    let mut checked = plkk_domain::correct_intake(&current.intake, changes, reason, now)?;
+    if checked.record.1.iter().any(|change| change.field == "nik") {
+        let warnings = nik_seen_before(&tx, &checked.record.0)?;
+        checked.warnings.extend(warnings);
+    }
     let (corrected, field_changes) = checked.record;
     let revision: u32 = tx.query_row(
         "SELECT coalesce(max(revision), 0) + 1 FROM intake_corrections WHERE intake_id = ?1",
@@ -142,6 +149,50 @@ pub fn correct_intake(
         id: correction_id,
         warnings: checked.warnings,
     })
+}
+
+/// The warning that another case on this desk already has the intake's NIK (a returning patient,
+/// or the same accident admitted twice): `nik` / `nik_seen_before`, naming the newest such case
+/// (`params`: `case`, its `full_name` and `admitted_at`, and `count` of such cases). Checked here,
+/// in the save every caller goes through (the window, `plkk`, anything else), not in one client.
+fn nik_seen_before(conn: &Connection, intake: &Intake) -> Result<Vec<Issue>, StoreError> {
+    let Some(nik) = intake.nik.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let found: Option<(String, String, i64)> = conn
+        .prepare_cached(
+            "SELECT intake_id, record, count(*) OVER () FROM cases
+             WHERE nik = ?1 AND intake_id != ?2 ORDER BY intake_seq DESC LIMIT 1",
+        )?
+        .query_row(params![nik, intake.id.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    let Some((case_id, record, count)) = found else {
+        return Ok(Vec::new());
+    };
+    let earlier: Intake = serde_json::from_str(&record)?;
+    let admitted_at = earlier.admitted_at.to_rfc3339();
+    let mut warning = Issue {
+        field: "nik".to_owned(),
+        rule: "nik_seen_before".to_owned(),
+        severity: plkk_domain::Severity::Warning,
+        message: format!(
+            "nik: this desk already has a case with NIK {nik}: {case_id} ({}, admitted {admitted_at}); \
+             check it is not the same accident admitted twice",
+            earlier.full_name
+        ),
+        params: Default::default(),
+    };
+    for (name, value) in [
+        ("case", case_id),
+        ("full_name", earlier.full_name),
+        ("admitted_at", admitted_at),
+        ("count", count.to_string()),
+    ] {
+        warning.params.insert(name.to_owned(), value);
+    }
+    Ok(vec![warning])
 }
 
 /// What to list: open cases only, or everything matching a search.
@@ -204,7 +255,10 @@ pub fn find_by_nik(
         "SELECT record, warnings, closed FROM cases WHERE nik = ?1 ORDER BY intake_seq DESC",
     )?;
     let rows: Vec<(String, String, bool)> = statement
-        .query_map([nik.trim()], case_row)?
+        .query_map(
+            [crate::normalise::identity_key(nik).unwrap_or_default()],
+            case_row,
+        )?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
         .map(|(record, warnings, closed)| list_item(&store.conn, &record, &warnings, closed))
@@ -248,6 +302,7 @@ pub fn show_case(
         notes: notes::notes_of_case(&store.conn, intake_id)?,
         branch_status: crate::sync_pull::branch_status(&store.conn, intake_id)?,
         conflicts: crate::sync_pull::conflicts_of_case(&store.conn, intake_id)?,
+        quarantine: crate::sync_push::quarantined(&store.conn, Some(intake_id))?,
         warnings: current.warnings,
         intake: current.intake,
     })

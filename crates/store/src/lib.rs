@@ -16,8 +16,10 @@ mod db;
 mod encrypt;
 mod error;
 mod export;
+mod files;
 mod intakes;
 mod migrate;
+mod normalise;
 mod notes;
 mod outbox;
 mod paths;
@@ -36,11 +38,11 @@ pub use accounts::{
     NewAccount,
 };
 pub use audit::{
-    audit_list, audit_verify, mark_audit_acked, record_event, record_print, unsent_audit,
-    AuditReport,
+    audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
+    unsent_audit, AuditReport,
 };
 pub use db::{DeskAccess, Store};
-pub use error::StoreError;
+pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;

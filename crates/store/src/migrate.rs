@@ -1,5 +1,7 @@
 //! The desk schema's migrations, embedded at compile time from `migrations/desk/` and applied in
-//! order. `PRAGMA user_version` records how many have been applied.
+//! order. `PRAGMA user_version` records how many have been applied. A migration that changes what
+//! a projection must hold in a way SQL cannot compute (the search index's normal form) names a
+//! rebuild in Rust, run in the same transaction right after its SQL.
 
 use rusqlite::Connection;
 
@@ -20,10 +22,21 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/desk/0003_accounts_audit.sql"),
     ),
     (
+        "0004_search_normal_form",
+        include_str!("../../../migrations/desk/0004_search_normal_form.sql"),
+    ),
+    (
         "0005_sync_link",
         include_str!("../../../migrations/desk/0005_sync_link.sql"),
     ),
 ];
+
+/// A rebuild of a projection in Rust, inside the migration's transaction.
+type Rebuild = fn(&Connection) -> Result<(), StoreError>;
+
+/// Rebuilds that follow a migration's SQL, by migration name.
+const REBUILDS: &[(&str, Rebuild)] =
+    &[("0004_search_normal_form", crate::projection::reindex_search)];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -41,6 +54,9 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
             continue;
         }
         tx.execute_batch(sql).map_err(migration_error)?;
+        for (_, rebuild) in REBUILDS.iter().filter(|(after, _)| after == name) {
+            rebuild(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index + 1)
             .map_err(migration_error)?;
         tx.commit().map_err(migration_error)?;

@@ -1,12 +1,13 @@
 //! The derived tables: `cases` (current values of each intake, open or closed, with its NIK and
-//! KPJ indexed for prefix search) and `case_search` (the full-text index of names and employers). They are rewritten from the append-only records inside the same
-//! transaction that writes a record, so they never disagree with them.
+//! KPJ indexed for prefix search) and `case_search` (the full-text index of names and employers,
+//! in the normal form of `normalise.rs`). They are rewritten from the append-only records inside
+//! the same transaction that writes a record, so they never disagree with them.
 
 use plkk_domain::{Intake, Issue};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use crate::StoreError;
+use crate::{normalise, StoreError};
 
 /// Writes the current values of the case `intake_seq` and re-indexes it for search.
 pub(crate) fn write_case(
@@ -40,10 +41,51 @@ pub(crate) fn write_case(
     ])?;
     conn.prepare_cached("DELETE FROM case_search WHERE rowid = ?1")?
         .execute([intake_seq])?;
+    index_names(
+        conn,
+        intake_seq,
+        &intake.full_name,
+        intake.employer_name.as_deref(),
+    )?;
+    Ok(())
+}
+
+/// Adds the case `intake_seq` to the full-text index.
+fn index_names(
+    conn: &Connection,
+    intake_seq: i64,
+    full_name: &str,
+    employer_name: Option<&str>,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO case_search (rowid, full_name, employer_name) VALUES (?1, ?2, ?3)",
     )?
-    .execute(params![intake_seq, intake.full_name, intake.employer_name])?;
+    .execute(params![
+        intake_seq,
+        normalise::index_text(full_name),
+        employer_name.map(normalise::index_text),
+    ])?;
+    Ok(())
+}
+
+/// Rebuilds the whole full-text index from `cases` (after the normal form changed).
+pub(crate) fn reindex_search(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM case_search", [])?;
+    let mut statement = conn.prepare(
+        "SELECT intake_seq, json_extract(record, '$.full_name'),
+                json_extract(record, '$.employer_name') FROM cases",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (seq, full_name, employer_name) = row?;
+        index_names(conn, seq, &full_name, employer_name.as_deref())?;
+    }
     Ok(())
 }
 

@@ -1,12 +1,15 @@
 //! Case search: what a receptionist types into the one search box, and how it is answered fast
 //! over a million cases.
 //!
-//! One word with a digit in it is an identity number: a NIK or KPJ prefix, answered from the
-//! B-tree indexes on `cases.nik` and `cases.kpj`. Anything else is words of a name or employer:
-//! every word becomes an FTS5 prefix term on `case_search`, all must match, and punctuation splits
-//! words as the index's tokenizer does. Results are newest first (highest admission sequence).
+//! Typed text goes through the same normal form as the index (`normalise.rs`). Groups of digits
+//! (with letters, spaces, dashes or dots between them) are an identity number: a NIK or KPJ
+//! prefix, answered from the B-tree indexes on `cases.nik` and `cases.kpj`. Anything else is words
+//! of a name or employer: every word becomes an FTS5 prefix term on `case_search`, all must
+//! match. Results are newest first (highest admission sequence).
 
 use rusqlite::{params, Connection};
+
+use crate::normalise;
 
 /// How a typed search is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,16 +23,13 @@ pub(crate) enum SearchPlan {
 }
 
 pub(crate) fn plan(typed: &str) -> SearchPlan {
-    let typed = typed.trim();
-    let is_identity = !typed.is_empty()
-        && typed.chars().all(|c| c.is_ascii_alphanumeric())
-        && typed.chars().any(|c| c.is_ascii_digit());
-    if is_identity {
-        return SearchPlan::IdentityPrefix(typed.to_ascii_uppercase());
+    if let Some(identity) = normalise::identity_key(typed) {
+        return SearchPlan::IdentityPrefix(identity);
     }
-    let terms: Vec<String> = typed
-        .split(|character: char| !character.is_alphanumeric())
-        .filter(|word| !word.is_empty())
+    // Normalised words hold only letters and digits: quoting them is enough to keep FTS5 syntax
+    // a person typed from being interpreted.
+    let terms: Vec<String> = normalise::words(typed)
+        .into_iter()
         .map(|word| format!("\"{word}\"*"))
         .collect();
     if terms.is_empty() {
@@ -140,9 +140,10 @@ mod tests {
     #[test]
     fn words_become_prefix_terms() {
         check("siti", words("\"siti\"*"));
-        check("Siti Rah", words("\"Siti\"* \"Rah\"*"));
-        check("PT. Maju", words("\"PT\"* \"Maju\"*"));
-        check("Hélène", words("\"Hélène\"*"));
+        check("Siti Rah", words("\"siti\"* \"rah\"*"));
+        check("PT. Maju", words("\"pt\"* \"maju\"*"));
+        check("Hélène", words("\"helene\"*"));
+        check("Ma'ruf", words("\"maruf\"*"));
     }
 
     #[test]
@@ -150,12 +151,14 @@ mod tests {
         check("  3216 ", identity("3216"));
         check("3216055708900003", identity("3216055708900003"));
         check("ab12", identity("AB12"));
-        check("3216 0557", words("\"3216\"* \"0557\"*"));
+        check("3216 0557", identity("32160557"));
+        check("3216-0557-0890-0014", identity("3216055708900014"));
+        check("Siti 3216", words("\"siti\"* \"3216\"*"));
     }
 
     #[test]
     fn fts_syntax_typed_by_a_user_is_not_interpreted() {
-        check("\"siti\" OR *", words("\"siti\"* \"OR\"*"));
+        check("\"siti\" OR *", words("\"siti\"* \"or\"*"));
         check("nik:3216", words("\"nik\"* \"3216\"*"));
         check("  \"*() ", SearchPlan::Everything);
         check("", SearchPlan::Everything);

@@ -85,7 +85,7 @@ pub fn setup(
     if let Some(obstacle) = setup_obstacle(data_dir) {
         return Err(StoreError::Corrupt(obstacle));
     }
-    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+    crate::files::create_private_dir(data_dir).map_err(|source| StoreError::DataDir {
         path: data_dir.display().to_string(),
         source,
     })?;
@@ -153,8 +153,17 @@ pub fn sign_in(
     let key = keyring.unlock(username, password, now.with_timezone(&Utc))?;
     finish_interrupted_encryption(data_dir)?;
     let access = DeskAccess::new(data_dir, key);
-    let store = access.open()?;
-    let actor = begin_session(&store, &mut keyring, username, via, now)?;
+    let mut store = access.open()?;
+    let actor = match begin_session(&store, &mut keyring, username, via, now) {
+        // The sign-in's audit entry found the disk full: give back the reserve and write it.
+        Err(error)
+            if error.storage_problem() == Some(crate::StorageProblem::DiskFull)
+                && store.release_reserve() =>
+        {
+            begin_session(&store, &mut keyring, username, via, now)?
+        }
+        other => other?,
+    };
     Ok(SignedIn {
         access,
         store,

@@ -254,8 +254,10 @@ fn store_pulled_record(
     }
 }
 
-/// The intake of another desk, checked with the record contract (its own admission time; the
-/// desk's clock only where it is later), or as it is when the rules changed since.
+/// The intake of another desk, checked with the record contract, or as it is when the rules
+/// changed since. "Now" for its rules is the other desk's clock when it wrote the intake
+/// (`written_at`), as at the branch: this desk's own clock only where it is later, so a record
+/// of a desk whose clock ran fast is not refused here for its time.
 fn pulled_intake(
     payload: &IntakePayload,
     now: DateTime<FixedOffset>,
@@ -268,12 +270,10 @@ fn pulled_intake(
         .id
         .as_deref()
         .and_then(|id| Uuid::parse_str(id).ok())?;
-    let admitted_at = payload
-        .intake
-        .admitted_at
-        .as_deref()
-        .and_then(|text| DateTime::parse_from_rfc3339(text).ok());
-    let clock = admitted_at.map_or(now, |admitted| admitted.max(now));
+    let clock = payload
+        .written_at
+        .max(now)
+        .with_timezone(payload.written_at.offset());
     let fields = payload.intake.to_object();
     match plkk_domain::validate_intake(&fields, id, clock) {
         Ok(checked) => Some((checked.record, checked.warnings)),

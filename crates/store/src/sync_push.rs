@@ -7,12 +7,15 @@
 //! with the receipt it gave the first time.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use plkk_domain::{Action, AuditAction};
 use plkk_protocol::{CorrectionPayload, EntryKind, FieldConflict, FieldIssue, Outcome, Receipt};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::accounts::{require, Actor};
+use crate::audit;
 use crate::error::{parse_id, refused};
 use crate::intakes::{current_case, parse_time};
 use crate::{Store, StoreError, SyncState};
@@ -334,18 +337,28 @@ pub struct QuarantinedEntry {
     pub waiting_entries: u64,
 }
 
-/// Every rejected entry, oldest first.
-pub fn quarantine(store: &Store) -> Result<Vec<QuarantinedEntry>, StoreError> {
-    let mut statement = store.conn.prepare(
+/// Every rejected entry, oldest first (anyone who may view cases).
+pub fn quarantine(store: &Store, actor: &Actor) -> Result<Vec<QuarantinedEntry>, StoreError> {
+    require(actor, Action::View)?;
+    quarantined(&store.conn, None)
+}
+
+/// The rejected entries of one case (all cases with `None`), oldest first.
+pub(crate) fn quarantined(
+    conn: &Connection,
+    intake_id: Option<Uuid>,
+) -> Result<Vec<QuarantinedEntry>, StoreError> {
+    let mut statement = conn.prepare_cached(
         "SELECT entry.id, entry.kind, entry.record_id, entry.intake_id, entry.issues,
                 entry.received_at, json_extract(cases.record, '$.full_name'),
                 (SELECT count(*) FROM outbox AS other
                  WHERE entry.kind = 'intake' AND other.intake_id = entry.intake_id
                    AND other.kind != 'intake' AND other.state IN ('pending', 'sent'))
          FROM outbox AS entry LEFT JOIN cases ON cases.intake_id = entry.intake_id
-         WHERE entry.state = 'rejected' ORDER BY entry.seq",
+         WHERE entry.state = 'rejected' AND (?1 IS NULL OR entry.intake_id = ?1)
+         ORDER BY entry.seq",
     )?;
-    let rows = statement.query_map([], |row| {
+    let rows = statement.query_map([intake_id.map(|id| id.to_string())], |row| {
         Ok((
             row.get::<_, String>(0)?,
             row.get::<_, String>(1)?,
@@ -381,10 +394,17 @@ pub fn quarantine(store: &Store) -> Result<Vec<QuarantinedEntry>, StoreError> {
     Ok(entries)
 }
 
-/// Puts a rejected entry back in the queue. A rejected intake is resent with the case's current
-/// values, so a correction made meanwhile fixes it: such corrections are folded into it (confirmed
-/// with its receipt, never sent on their own), and the case's rejected notes are queued again.
-pub fn resend(store: &mut Store, entry_id: &str) -> Result<(), StoreError> {
+/// Puts a rejected entry back in the queue (anyone who may send records to the branch; recorded
+/// in the audit log). A rejected intake is resent with the case's current values, so a
+/// correction made meanwhile fixes it: such corrections are folded into it (confirmed with its
+/// receipt, never sent on their own), and the case's rejected notes are queued again.
+pub fn resend(
+    store: &mut Store,
+    actor: &Actor,
+    entry_id: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    require(actor, Action::SyncNow)?;
     let entry_id = parse_id("entry_id", entry_id)?;
     let tx = store
         .conn
@@ -435,6 +455,14 @@ pub fn resend(store: &mut Store, entry_id: &str) -> Result<(), StoreError> {
         "UPDATE outbox SET state = 'pending', payload = ?2, issues = NULL, received_at = NULL
          WHERE id = ?1",
         params![entry_id.to_string(), new_payload],
+    )?;
+    audit::append(
+        &tx,
+        now,
+        &actor.username,
+        AuditAction::Resend,
+        Some(&intake_id),
+        json!({ "entry": entry_id, "kind": kind }),
     )?;
     tx.commit()?;
     Ok(())

@@ -7,6 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::sync_pull::{BranchStatus, ConflictView};
+use crate::sync_push::QuarantinedEntry;
 use crate::SyncState;
 
 /// A record that was just written, with the warnings saved alongside it.
@@ -72,4 +73,6 @@ pub struct CaseDetail {
     pub branch_status: Option<BranchStatus>,
     /// Corrections of this case the branch kept as conflicts (this desk's or another's).
     pub conflicts: Vec<ConflictView>,
+    /// Records of this case the branch refused, waiting in quarantine with its reasons.
+    pub quarantine: Vec<QuarantinedEntry>,
 }

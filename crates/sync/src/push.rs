@@ -25,8 +25,9 @@ use crate::SyncError;
 
 /// How many outbox rows are read to plan one request.
 const CANDIDATES_PER_PAGE: usize = 1000;
-/// `{"entries":[` … `]` … `}` around the entries.
-const WRAPPER_BYTES: usize = 15;
+/// `{"entries":[` … `],"desk_time":"…"` … `}` around the entries (the desk's clock is at most
+/// 35 characters of RFC 3339 with its quotes: `"2026-11-30T08:15:00.123456789+07:00"` is 37).
+const WRAPPER_BYTES: usize = 15 + 14 + 40;
 /// The rule code of a record larger than the branch accepts in one request.
 pub const TOO_LARGE_RULE: &str = "too_large_for_branch";
 
@@ -170,6 +171,9 @@ async fn next_request(
         json.extend_from_slice(piece);
     }
     json.push(b']');
+    // The desk's clock when it sends: the branch judges "now" rules against it.
+    json.extend_from_slice(b",\"desk_time\":");
+    json.extend_from_slice(&serde_json::to_vec(&now()).map_err(corrupt)?);
     let mut audit_bytes = 0;
     let mut audit_through = None;
     let mut audit_lines = 0;

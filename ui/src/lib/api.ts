@@ -47,6 +47,8 @@ export interface AppInfo {
   idle_lock_minutes: number;
   /** In phase setup: records of an older unencrypted desk database that setup will encrypt. */
   unencrypted_records: number | null;
+  /** The disk is full or nearly: the desk is using its reserve of space. */
+  disk_full: boolean;
 }
 
 export interface SetupRequest {
@@ -208,6 +210,8 @@ export interface CaseDetail {
   notes: NoteView[];
   branch_status?: BranchStatus | null;
   conflicts?: Conflict[];
+  /** The case's records the branch refused, with its reasons. */
+  quarantine: QuarantineEntry[];
 }
 
 export interface NikFacts {
@@ -276,12 +280,13 @@ export interface QuarantineEntry {
   record_id: string;
   intake_id: string;
   /** The case's patient, when the store names it. */
-  full_name?: string | null;
+  full_name: string | null;
+  /** Each reason with its field, rule code and params (translated like a local refusal). */
   issues: Issue[];
-  rejected_at?: string | null;
-  created_at?: string | null;
+  /** When the branch refused it (its clock); null when it did not say. */
+  rejected_at: string | null;
   /** Other records of the case held back until this one is accepted (for a rejected intake). */
-  waiting_entries?: number;
+  waiting_entries: number;
 }
 
 /** Sync and enrolment failures, by the codes plkk-sync gives them. */
@@ -323,7 +328,19 @@ export const ACCESS_ERROR_CODES = [
 
 export type AccessErrorCode = (typeof ACCESS_ERROR_CODES)[number];
 
-export type ErrorCode = 'invalid' | 'not_found' | 'store' | 'unexpected' | SyncErrorCode | AccessErrorCode;
+/** Failures of the storage under the desk's database (`StorageProblem::code` in plkk-store). */
+export const STORAGE_ERROR_CODES = ['disk_full', 'read_only', 'database_locked', 'damaged'] as const;
+
+export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];
+
+export type ErrorCode =
+  | 'invalid'
+  | 'not_found'
+  | 'store'
+  | 'unexpected'
+  | SyncErrorCode
+  | AccessErrorCode
+  | StorageErrorCode;
 
 /** A rejected command. `issues` holds errors first, then warnings. */
 export class CommandError extends Error {
@@ -341,7 +358,14 @@ export class CommandError extends Error {
   }
 }
 
-const KNOWN_CODES: readonly ErrorCode[] = ['invalid', 'not_found', 'store', ...SYNC_ERROR_CODES, ...ACCESS_ERROR_CODES];
+const KNOWN_CODES: readonly ErrorCode[] = [
+  'invalid',
+  'not_found',
+  'store',
+  ...SYNC_ERROR_CODES,
+  ...ACCESS_ERROR_CODES,
+  ...STORAGE_ERROR_CODES,
+];
 
 /** Turns whatever an `invoke` rejected with into a CommandError. */
 export function toCommandError(rejection: unknown): CommandError {

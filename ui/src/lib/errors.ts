@@ -21,6 +21,11 @@ const PLAIN_CODES: ReadonlySet<string> = new Set([
   'bad_pin',
   'bad_username',
   'username_taken',
+  // Storage under the database (StoreError::code): said in words, both languages.
+  'disk_full',
+  'read_only',
+  'database_locked',
+  'damaged',
 ]);
 
 /** "Peran Anda tidak diizinkan untuk mengoreksi data penerimaan." */

@@ -18,7 +18,7 @@ const RULES = [
   'date_in_future', 'datetime_format', 'accident_after_admission', 'admitted_in_future', 'out_of_range',
   'icd10_format', 'too_many', 'duplicate_field', 'set_by_app', 'not_correctable', 'no_changes', 'not_found', 'intake_mismatch',
   'nik_province_unknown', 'nik_month', 'nik_birth_date_mismatch', 'nik_sex_mismatch', 'kpj_letters',
-  'age_unusual', 'npp_length', 'police_report_missing', 'icd10_chapter',
+  'age_unusual', 'npp_length', 'police_report_missing', 'icd10_chapter', 'nik_seen_before',
 ];
 
 describe('interpolate', () => {
@@ -107,5 +107,32 @@ describe('accounts and audit words', () => {
     expect(translate('id', 'role.receptionist')).toBe('Resepsionis');
     expect(translate('id', 'role.nurse')).toBe('Perawat');
     expect(translate('id', 'role.admin')).toBe('Administrator');
+  });
+});
+
+describe('a refusal from the branch', () => {
+  // What `plkk quarantine list --json` and the window's quarantine receive: the branch keeps the
+  // rule's params, so the reason reads in Indonesian like a refusal on the desk.
+  const fromBranch: Issue = {
+    field: 'chronology',
+    rule: 'too_short',
+    severity: 'error',
+    message: 'chronology: must be at least 20 characters (got 6)',
+    params: { min: '20' },
+  };
+
+  it('is said in Indonesian with its params', () => {
+    expect(issueText('id', fromBranch)).toBe('Terlalu pendek, minimal 20 karakter');
+    expect(issueText('en', fromBranch)).not.toContain('{min}');
+  });
+});
+
+describe('storage failures', () => {
+  it('have words in both languages', () => {
+    for (const code of ['disk_full', 'read_only', 'database_locked', 'damaged']) {
+      for (const lang of ['id', 'en'] as const) {
+        expect(translate(lang, `error.${code}`)).not.toBe(`error.${code}`);
+      }
+    }
   });
 });

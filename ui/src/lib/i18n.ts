@@ -8,6 +8,8 @@ const id = {
   'app.name': 'PLKK Desk',
   'app.tagline': 'Penerimaan pasien kecelakaan kerja',
   'app.loading': 'Memuat…',
+  'app.disk_almost_full':
+    'Disk hampir penuh: PLKK Desk memakai ruang cadangannya. Segera kosongkan sebagian ruang (unduhan lama, Recycle Bin), atau penyimpanan akan gagal.',
   'nav.label': 'Navigasi utama',
   'nav.cases': 'Daftar kasus',
   'nav.new_intake': 'Penerimaan baru',
@@ -281,6 +283,7 @@ const id = {
   'rule.age_unusual': 'Usia {age} tahun saat kecelakaan tidak lazim; periksa tanggal lahir',
   'rule.npp_length': 'NPP biasanya 8 angka; periksa kembali',
   'rule.police_report_missing': 'Laporan polisi diperlukan untuk klaim kecelakaan lalu lintas; boleh menyusul',
+  'rule.nik_seen_before': 'NIK ini sudah punya kasus di komputer ini ({full_name}); pastikan bukan kecelakaan yang sama yang didaftarkan dua kali',
   'rule.icd10_chapter': 'Kode {code} bukan cedera (S00–T98) atau penyebab luar (V01–Y98); periksa kembali',
 
   'form.choose': '— pilih —',
@@ -397,6 +400,13 @@ const id = {
   'error.bad_username': 'Nama pengguna 2–32 karakter: huruf kecil a–z, angka, titik, garis bawah, atau tanda minus',
   'error.username_taken': 'Nama pengguna ini sudah dipakai',
   'error.password_mismatch': 'Kedua kata sandi tidak sama',
+  'error.disk_full':
+    'Disk komputer penuh. Kosongkan sebagian ruang (unduhan lama, Recycle Bin), lalu coba lagi. Data yang sudah tersimpan tidak hilang.',
+  'error.read_only':
+    'Folder data tidak dapat ditulisi (disk hanya-baca, atau pengguna Windows ini tidak punya izin). Minta bantuan TI. Data yang sudah tersimpan tidak hilang.',
+  'error.database_locked':
+    'Basis data sedang dikunci program lain (cadangan, antivirus, atau PLKK Desk yang terbuka dua kali). Tutup program itu, lalu coba lagi.',
+  'error.damaged': 'Berkas basis data rusak atau bukan basis data PLKK Desk. Minta TI memulihkan desk.sqlite3 dari cadangan.',
 
   'setup.title': 'Penyiapan pertama',
   'setup.explain':
@@ -535,6 +545,7 @@ const id = {
   'audit.action.settings_changed': 'Pengaturan diubah',
   'audit.action.database_encrypted': 'Basis data dienkripsi',
   'audit.action.refused': 'Ditolak (peran tidak diizinkan)',
+  'audit.action.resend': 'Dikirim ulang ke kantor cabang',
 };
 
 export type MessageKey = keyof typeof id;
@@ -544,6 +555,8 @@ const en: Dictionary = {
   'app.name': 'PLKK Desk',
   'app.tagline': 'Work-accident patient admission',
   'app.loading': 'Loading…',
+  'app.disk_almost_full':
+    'The disk is almost full: PLKK Desk is using its reserve of space. Free some space soon (old downloads, the Recycle Bin), or saving will fail.',
   'nav.label': 'Main navigation',
   'nav.cases': 'Cases',
   'nav.new_intake': 'New admission',
@@ -812,6 +825,7 @@ const en: Dictionary = {
   'rule.age_unusual': 'Age {age} at the accident is unusual; check the date of birth',
   'rule.npp_length': 'An NPP usually has 8 digits; please check',
   'rule.police_report_missing': 'A traffic accident claim needs a police report; it may come later',
+  'rule.nik_seen_before': 'This NIK already has a case on this computer ({full_name}); make sure it is not the same accident admitted twice',
   'rule.icd10_chapter': '{code} is neither an injury (S00–T98) nor an external cause (V01–Y98); please check',
 
   'form.choose': '— choose —',
@@ -928,6 +942,13 @@ const en: Dictionary = {
   'error.bad_username': 'Usernames have 2–32 characters: lowercase a–z, digits, dot, underscore or hyphen',
   'error.username_taken': 'This username is already taken',
   'error.password_mismatch': 'The two passwords differ',
+  'error.disk_full':
+    "The computer's disk is full. Free some space (old downloads, the Recycle Bin), then try again. Nothing saved before was lost.",
+  'error.read_only':
+    'The data folder cannot be written (a read-only disk, or this Windows user has no permission). Ask IT for help. Nothing saved before was lost.',
+  'error.database_locked':
+    'The database is locked by another program (a backup, an antivirus scan, or PLKK Desk open twice). Close that program, then try again.',
+  'error.damaged': 'The database file is damaged or is not a PLKK Desk database. Ask IT to restore desk.sqlite3 from a backup.',
 
   'setup.title': 'First-time setup',
   'setup.explain':
@@ -1066,6 +1087,7 @@ const en: Dictionary = {
   'audit.action.settings_changed': 'Settings changed',
   'audit.action.database_encrypted': 'Database encrypted',
   'audit.action.refused': 'Refused (role not allowed)',
+  'audit.action.resend': 'Sent to the branch again',
 };
 
 export const dictionaries: Record<Lang, Dictionary> = { id, en };

@@ -29,6 +29,7 @@ const info = (phase: AppInfo['phase']): AppInfo => ({
   locked: false,
   idle_lock_minutes: 5,
   unencrypted_records: null,
+  disk_full: false,
 });
 
 describe('gateOf', () => {

@@ -99,12 +99,15 @@ pub(crate) async fn push(
         Some(batch) => Some(audit::unpack(batch).map_err(audit_refusal)?),
         None => None,
     };
-    let now = Utc::now();
+    let clocks = push::Clocks {
+        branch: Utc::now(),
+        desk: request.desk_time,
+    };
     let result = state
         .with_db(move |conn| {
-            let receipts = push::apply_batch(conn, device, &request.entries, now)?;
+            let receipts = push::apply_batch(conn, device, &request.entries, clocks)?;
             let audit = audit_records
-                .map(|records| audit::store_valid(conn, device, &records, now))
+                .map(|records| audit::store_valid(conn, device, &records, clocks.branch))
                 .transpose()?;
             Ok::<_, PushError>((receipts, audit))
         })

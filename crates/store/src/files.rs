@@ -1,0 +1,114 @@
+//! Files the desk writes that hold patient data (the database with its `-wal` and `-shm`
+//! companions, exports) are readable by their owner only on Unix (0600; folders 0700), as
+//! `keyring.json` is. SQLite gives its `-wal` and `-shm` files the database file's permissions,
+//! so creating the database file owner-only first is enough for them. Elsewhere (Windows) the
+//! user's profile folder already keeps other users out.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+
+/// Creates `dir` (and its parents) if missing; a new data folder is owner-only.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Creates (or truncates) `path` for writing, owner-only.
+pub(crate) fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    restrict(path)?;
+    Ok(file)
+}
+
+/// Makes sure the database file at `path` exists owner-only before SQLite opens it, and takes
+/// away other users' access from a database (and its `-wal`, `-shm`) an earlier version created
+/// readable by everyone.
+pub(crate) fn prepare_database_file(path: &Path) -> io::Result<()> {
+    if !path.exists() {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(path)?;
+    }
+    // Best effort: a read-only disk must still let the desk read its data.
+    let _ = restrict(path);
+    for suffix in ["-wal", "-shm"] {
+        let mut companion = path.as_os_str().to_owned();
+        companion.push(suffix);
+        let companion = Path::new(&companion);
+        if companion.exists() {
+            let _ = restrict(companion);
+        }
+    }
+    Ok(())
+}
+
+/// Removes group and other permissions from an existing file (a no-op off Unix).
+fn restrict(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// The file holding the desk's reserve of disk space (zeros), beside the database.
+pub(crate) const RESERVE_FILE_NAME: &str = "desk.reserve";
+/// Size of the reserve: room for SQLite's `-shm` and `-wal` files and many audit entries.
+const RESERVE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// Keeps a reserve of disk space in `dir`: when the disk fills up, the desk gives it back and
+/// goes on reading (SQLite needs a little room just to open a database in WAL mode, and every
+/// sign-in writes its audit entry). Made only when there is room for twice the reserve (written
+/// in full, then cut in half), so the desk never fills the disk itself. False when there is no
+/// reserve and no room to make one: the disk is full, or nearly.
+pub(crate) fn ensure_reserve(dir: &Path) -> bool {
+    let path = dir.join(RESERVE_FILE_NAME);
+    if path.exists() {
+        return true;
+    }
+    let made = (|| {
+        use std::io::Write;
+        let mut file = create_private(&path)?;
+        let zeros = vec![0u8; 64 * 1024];
+        for _ in 0..(2 * RESERVE_BYTES / zeros.len() as u64) {
+            file.write_all(&zeros)?;
+        }
+        // Written bytes hold their space (file systems count it at write time, before the data
+        // reach the disk): no flush needed.
+        file.set_len(RESERVE_BYTES)
+    })();
+    if made.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    made.is_ok()
+}
+
+/// Gives the reserve back to the disk; true when there was one.
+pub(crate) fn release_reserve(dir: &Path) -> bool {
+    std::fs::remove_file(dir.join(RESERVE_FILE_NAME)).is_ok()
+}
