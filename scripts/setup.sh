@@ -9,6 +9,8 @@ packages=(
   build-essential pkg-config curl ca-certificates libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver
+  # Real key events into the window for plkk-bench --typing.
+  xdotool
   faketime
 )
 missing=()

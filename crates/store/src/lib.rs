@@ -13,6 +13,7 @@
 mod accounts;
 mod audit;
 mod db;
+mod drafts;
 mod encrypt;
 mod error;
 mod export;
@@ -28,20 +29,22 @@ mod search;
 mod session;
 mod settings;
 mod status;
+mod suggest;
 mod sync_pull;
 mod sync_push;
 mod sync_settings;
 mod views;
 
 pub use accounts::{
-    account, add_account, list_accounts, remove_account, require, set_pin, Account, Actor,
-    NewAccount,
+    account, add_account, list_accounts, remove_account, require, set_pin, staff_names, Account,
+    Actor, NewAccount,
 };
 pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
     unsent_audit, AuditReport,
 };
 pub use db::{DeskAccess, Store};
+pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
@@ -57,6 +60,9 @@ pub use settings::{
     DEFAULT_IDLE_LOCK_MINUTES,
 };
 pub use status::{status, Status};
+pub use suggest::{
+    employer_offers, returning_patient, EmployerOffer, ReturningPatient, PATIENT_FIELDS,
+};
 pub use sync_pull::{apply_changes, list_conflicts, BranchStatus, ConflictView, PullTally};
 pub use sync_push::{
     mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,

@@ -78,7 +78,7 @@ describe('statusBarText', () => {
     expect(text.queue).not.toContain('Semua terkirim');
     expect(text.connectionText).toBe('Sambungan belum diperiksa');
     expect(text.lastSuccess).toBeNull();
-    expect(text.error).toBe('Belum terdaftar ke kantor cabang — buka Pengaturan');
+    expect(text.error).toBe('Belum terdaftar ke kantor cabang: belum ada yang dikirim — buka Pengaturan');
   });
 
   it('counts unconfirmed records with the age of the oldest', () => {
@@ -145,7 +145,7 @@ describe('statusBarText', () => {
 describe('syncErrorText', () => {
   it('has plain words for every engine error code', () => {
     const expected: Record<string, string> = {
-      not_enrolled: 'Belum terdaftar ke kantor cabang — buka Pengaturan',
+      not_enrolled: 'Belum terdaftar ke kantor cabang: belum ada yang dikirim — buka Pengaturan',
       device_revoked: 'Perangkat dicabut oleh kantor cabang — hubungi admin cabang',
       unexpected_response: 'Jawaban tidak dikenal (mungkin jaringan Wi-Fi meminta login)',
     };

@@ -11,10 +11,12 @@
 //! - with `--line` (only that): a day's work synced over an emulated rural line and a 2G-like one,
 //!   uncut and with cuts, and the upload's make-up per record (`line.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
-//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
+//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
+//! - with `--typing` (only that): keystrokes, tab stops and seconds of an admission and a
+//!   treatment note typed into the real window at a newcomer's pace (`typing/`).
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
-//! [--saves 500] [--dir DIR] [--window] [--sync] [--line]`. DIR (default: a folder under `target/`) must be
+//! [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing]`. DIR (default: a folder under `target/`) must be
 //! on the disk a clinic would use, not a RAM disk.
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,7 @@ use plkk_tests::samples::{self, Seeded};
 
 mod line;
 mod sync;
+mod typing;
 mod window;
 
 struct Options {
@@ -36,6 +39,7 @@ struct Options {
     window: bool,
     sync: bool,
     line: bool,
+    typing: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -51,6 +55,9 @@ fn main() -> anyhow::Result<()> {
     if options.line {
         return line::day_over_a_line(&options.dir);
     }
+    if options.typing {
+        return typing::typing();
+    }
     save_latency(&options)?;
     sign_in_time(&options)?;
     for &size in &options.sizes {
@@ -65,7 +72,7 @@ fn main() -> anyhow::Result<()> {
 const USAGE: &str = "\
 plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
-Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line]
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
   --saves N     intake saves to time (encrypted desk, durable), next to bare SQLite transactions
@@ -75,6 +82,8 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
   --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
   --line        only a day's work over an emulated 64 kbit/s line and a 2G-like one, uncut and
                 with 4 cuts (about 15 minutes), and the upload's make-up per record
+  --typing      only the typing figures: an admission and a treatment note typed into the real
+                window with real key events at a newcomer's pace (needs xvfb-run and xdotool)
   --help        this text
 
 Every run also times signing in with the desk's real argon2id cost.
@@ -90,6 +99,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         window: false,
         sync: false,
         line: false,
+        typing: false,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -110,6 +120,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--window" => options.window = true,
             "--sync" => options.sync = true,
             "--line" => options.line = true,
+            "--typing" => options.typing = true,
             "--help" | "-h" => return Ok(None),
             other => anyhow::bail!("unknown option {other} (see --help)"),
         }
