@@ -480,7 +480,7 @@ fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
     store
         .connection()
         .execute_batch(
-            "DROP TABLE drafts; DROP TABLE employers;
+            "DROP TABLE drafts; DROP TABLE employers; DROP TABLE sync_link;
              DELETE FROM case_search;
              INSERT INTO case_search (rowid, full_name, employer_name)
                  SELECT intake_seq, json_extract(record, '$.full_name'),

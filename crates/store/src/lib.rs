@@ -65,11 +65,12 @@ pub use suggest::{
 };
 pub use sync_pull::{apply_changes, list_conflicts, BranchStatus, ConflictView, PullTally};
 pub use sync_push::{
-    mark_sent, mark_unsent, push_candidates, quarantine, resend, state_for_outcome, store_receipts,
-    sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally, SyncCounts,
+    mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,
+    state_for_outcome, store_receipts, sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally,
+    SyncCounts,
 };
 pub use sync_settings::{
     enrolment, record_sync_attempt, record_sync_failure, record_sync_success, save_enrolment,
-    sync_cursor, sync_log, Enrolment, SyncLog, SyncLogError,
+    save_sync_link, sync_cursor, sync_link, sync_log, Enrolment, SyncLink, SyncLog, SyncLogError,
 };
 pub use views::{CaseDetail, CaseListItem, NoteView, Revision, Saved};

@@ -29,6 +29,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_drafts_employers",
         include_str!("../../../migrations/desk/0007_drafts_employers.sql"),
     ),
+    (
+        "0005_sync_link",
+        include_str!("../../../migrations/desk/0005_sync_link.sql"),
+    ),
 ];
 
 /// A rebuild of a projection in Rust, inside the migration's transaction.

@@ -258,6 +258,8 @@ const id = {
   'rule.choice': 'Pilih salah satu: {allowed}',
   'rule.too_short': 'Terlalu pendek, minimal {min} karakter',
   'rule.too_long': 'Terlalu panjang, maksimal {max} karakter',
+  'rule.too_large_for_branch':
+    'Catatan ini terlalu besar untuk diterima kantor cabang; persingkat teks terpanjangnya (mis. kronologi), lalu kirim ulang',
   'rule.too_many': 'Terlalu banyak, maksimal {max}',
   'rule.duplicate_field': 'Kolom yang sama dikoreksi dua kali',
   'rule.uuid_format': 'ID tidak valid',
@@ -829,6 +831,8 @@ const en: Dictionary = {
   'rule.choice': 'Choose one of: {allowed}',
   'rule.too_short': 'Too short: at least {min} characters',
   'rule.too_long': 'Too long: at most {max} characters',
+  'rule.too_large_for_branch':
+    'This record is too large for the branch to accept; shorten its longest text (e.g. the chronology), then send it again',
   'rule.too_many': 'Too many: at most {max}',
   'rule.duplicate_field': 'The same field is corrected twice',
   'rule.uuid_format': 'Not a valid ID',

@@ -158,6 +158,16 @@ describe('syncErrorText', () => {
     }
   });
 
+  it('tells a broken connection from a certificate problem by the code, whatever the message says', () => {
+    // A connection closed without TLS close_notify: the desk classifies it branch_unreachable.
+    const dropped = { code: 'branch_unreachable', message: 'peer closed connection without sending TLS close_notify' };
+    expect(syncErrorText('id', dropped)).toContain('tidak dapat dihubungi');
+    expect(syncErrorText('id', dropped)).not.toContain('sertifikat');
+    expect(syncErrorText('en', dropped)).not.toContain('certificate');
+    const untrusted = { code: 'tls', message: 'invalid peer certificate: UnknownIssuer' };
+    expect(syncErrorText('id', untrusted)).toContain('sertifikat');
+  });
+
   it('falls back to the engine message for an unknown code', () => {
     expect(syncErrorText('id', { code: 'brand_new', message: 'disk full' })).toBe('Pengiriman gagal: disk full');
   });

@@ -35,12 +35,13 @@ pub(crate) struct ChangesQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/health", tag = "branch",
-    responses((status = 200, description = "The server answers", body = Health)))]
-pub(crate) async fn health() -> Json<Health> {
+    responses((status = 200, description = "The server answers, with its body limit", body = Health)))]
+pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok".to_owned(),
         server_time: Utc::now(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        max_body_bytes: u64::try_from(state.max_body_bytes).ok(),
     })
 }
 
@@ -83,31 +84,43 @@ pub(crate) async fn enroll(
 #[utoipa::path(post, path = "/api/v1/push", tag = "branch", request_body = PushRequest,
     security(("device_token" = [])),
     responses(
-        (status = 200, description = "One receipt per entry, in order; the batch is durable", body = PushResponse),
+        (status = 200, description = "One receipt per entry, in order, and the audit answer when audit entries came along; the batch is durable", body = PushResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "An entry concerns another clinic's case; nothing stored", body = ErrorBody),
         (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
-        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 413, description = "Body over the limit (GET /health says the limit)", body = ErrorBody),
         (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries); nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
+        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries or audit lines), or audit lines that break the audit rules; nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
 pub(crate) async fn push(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422).
+    // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422). The audit
+    // lines are checked before anything is stored, so bad ones refuse the whole push.
+    let audit_records = match &request.audit {
+        Some(batch) => Some(audit::unpack(batch).map_err(audit_refusal)?),
+        None => None,
+    };
     let clocks = push::Clocks {
         branch: Utc::now(),
         desk: request.desk_time,
     };
     let result = state
-        .with_db(move |conn| push::apply_batch(conn, device, &request.entries, clocks))
+        .with_db(move |conn| {
+            let receipts = push::apply_batch(conn, device, &request.entries, clocks)?;
+            let audit = audit_records
+                .map(|records| audit::store_valid(conn, device, &records, clocks.branch))
+                .transpose()?;
+            Ok::<_, PushError>((receipts, audit))
+        })
         .await?;
     match result {
-        Ok(receipts) => Ok(Json(PushResponse {
+        Ok((receipts, audit)) => Ok(Json(PushResponse {
             receipts,
             server_time: Utc::now(),
+            audit,
         })),
         Err(PushError::Forbidden { entry_id }) => {
             tracing::warn!(device = %device.id, %entry_id, "push refused: another clinic's case");
@@ -138,12 +151,13 @@ pub(crate) async fn audit(
     let result = state
         .with_db(move |conn| audit::store_audit(conn, device, &request.entries, now))
         .await?;
-    match result {
-        Ok(answer) => Ok(Json(answer)),
-        Err(AuditError::Invalid { message, issues }) => {
-            Err(ApiError::InvalidBody { message, issues })
-        }
-        Err(AuditError::Branch(error)) => Err(ApiError::Internal(error)),
+    result.map(Json).map_err(audit_refusal)
+}
+
+fn audit_refusal(error: AuditError) -> ApiError {
+    match error {
+        AuditError::Invalid { message, issues } => ApiError::InvalidBody { message, issues },
+        AuditError::Branch(error) => ApiError::Internal(error),
     }
 }
 

@@ -10,13 +10,15 @@
 //!   ingest with 50 desks at once (`sync.rs`);
 //! - with `--inbox` (only that): the branch console's inbox at 100,000 cases (`--inbox-cases N`),
 //!   median and p95 per filter and search (`inbox.rs`);
+//! - with `--line` (only that): a day's work synced over an emulated rural line and a 2G-like one,
+//!   uncut and with cuts, and the upload's make-up per record (`line.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
 //!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
 //! - with `--typing` (only that): keystrokes, tab stops and seconds of an admission and a
 //!   treatment note typed into the real window at a newcomer's pace (`typing/`).
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
-//! [--saves 500] [--dir DIR] [--window] [--sync] [--typing]`. DIR (default: a folder under `target/`) must be
+//! [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing]`. DIR (default: a folder under `target/`) must be
 //! on the disk a clinic would use, not a RAM disk.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +30,7 @@ use plkk_tests::accounts::{self, RECEPTIONIST};
 use plkk_tests::samples::{self, Seeded};
 
 mod inbox;
+mod line;
 mod sync;
 mod typing;
 mod window;
@@ -40,6 +43,7 @@ struct Options {
     sync: bool,
     inbox: bool,
     inbox_cases: u64,
+    line: bool,
     typing: bool,
 }
 
@@ -55,6 +59,9 @@ fn main() -> anyhow::Result<()> {
     }
     if options.inbox {
         return inbox::inbox_latency(&options.dir, options.inbox_cases);
+    }
+    if options.line {
+        return line::day_over_a_line(&options.dir);
     }
     if options.typing {
         return typing::typing();
@@ -73,7 +80,7 @@ fn main() -> anyhow::Result<()> {
 const USAGE: &str = "\
 plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
-Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--typing]
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing]
        plkk-bench --inbox [--inbox-cases 100000] [--dir DIR]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
@@ -84,6 +91,8 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
   --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
   --inbox       only the branch console's inbox: median and p95 per filter (library and HTTP)
   --inbox-cases N  cases at the branch for --inbox (default 100000; the filled branch is kept in DIR)
+  --line        only a day's work over an emulated 64 kbit/s line and a 2G-like one, uncut and
+                with 4 cuts (about 15 minutes), and the upload's make-up per record
   --typing      only the typing figures: an admission and a treatment note typed into the real
                 window with real key events at a newcomer's pace (needs xvfb-run and xdotool)
   --help        this text
@@ -102,6 +111,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         sync: false,
         inbox: false,
         inbox_cases: 100_000,
+        line: false,
         typing: false,
     };
     let mut arguments = std::env::args().skip(1);
@@ -124,6 +134,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--sync" => options.sync = true,
             "--inbox" => options.inbox = true,
             "--inbox-cases" => options.inbox_cases = value()?.parse()?,
+            "--line" => options.line = true,
             "--typing" => options.typing = true,
             "--help" | "-h" => return Ok(None),
             other => anyhow::bail!("unknown option {other} (see --help)"),
