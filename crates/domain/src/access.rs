@@ -33,7 +33,7 @@ impl Role {
         use Action::*;
         match action {
             View | SyncNow | Print => true,
-            Admit | CorrectIntake => matches!(self, Role::Receptionist | Role::Admin),
+            Admit | CorrectIntake | RegisterBpu => matches!(self, Role::Receptionist | Role::Admin),
             AddNote => matches!(self, Role::Nurse | Role::Admin),
             ManageAccounts | Enroll | Export | ReadAudit | ChangeSettings => self == Role::Admin,
         }
@@ -64,12 +64,14 @@ pub enum Action {
     Export,
     /// List and verify the audit log.
     ReadAudit,
-    /// Change the desk's settings (idle lock time).
+    /// Change the desk's settings (idle lock time) and import reference data (a BPU tariff).
     ChangeSettings,
+    /// Register a BPU participant (Daftar BPU, input).
+    RegisterBpu,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::View,
         Action::SyncNow,
         Action::Print,
@@ -81,6 +83,7 @@ impl Action {
         Action::Export,
         Action::ReadAudit,
         Action::ChangeSettings,
+        Action::RegisterBpu,
     ];
 
     /// What the action is, for a refusal a receptionist can read ("... may not add treatment notes").
@@ -97,6 +100,7 @@ impl Action {
             Action::Export => "export cases",
             Action::ReadAudit => "read the audit log",
             Action::ChangeSettings => "change the desk's settings",
+            Action::RegisterBpu => "register BPU participants",
         }
     }
 
@@ -113,6 +117,7 @@ impl Action {
             Action::Export => "export",
             Action::ReadAudit => "read_audit",
             Action::ChangeSettings => "change_settings",
+            Action::RegisterBpu => "register_bpu",
         }
     }
 }
@@ -134,7 +139,7 @@ mod tests {
         use Action::*;
         assert_eq!(
             allowed(Role::Receptionist),
-            [View, SyncNow, Print, Admit, CorrectIntake]
+            [View, SyncNow, Print, Admit, CorrectIntake, RegisterBpu]
         );
         assert_eq!(allowed(Role::Nurse), [View, SyncNow, Print, AddNote]);
         assert_eq!(allowed(Role::Admin), Action::ALL);

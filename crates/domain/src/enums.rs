@@ -1,6 +1,7 @@
 //! The closed value lists of the record contract (sex, segment, case category, place type,
-//! consent, disposition, outcome). Each enum's `as_str` is its contract text, which is also its
-//! serde form, its form `value` and its CLI spelling; `ALL` lists the values in form order.
+//! consent, disposition, outcome; a BPU participant's occupation, heir relation and
+//! programmes). Each enum's `as_str` is its contract text, which is also its serde form, its
+//! form `value` and its CLI spelling; `ALL` lists the values in form order.
 
 use std::fmt;
 
@@ -126,6 +127,43 @@ choice_enum! {
     }
 }
 
+choice_enum! {
+    /// A BPU participant's occupation (the list of issue 11); `other` needs `occupation_detail`.
+    /// Drivers, ojek and online drivers are the transport workers of PP 50/2025.
+    Occupation {
+        DomesticWorker => "domestic_worker",
+        PrivateDriver => "private_driver",
+        StreetVendor => "street_vendor",
+        OnlineDriver => "online_driver",
+        MotorcycleTaxi => "motorcycle_taxi",
+        Farmer => "farmer",
+        Fisher => "fisher",
+        DayLabourer => "day_labourer",
+        Craftsperson => "craftsperson",
+        Other => "other",
+    }
+}
+
+choice_enum! {
+    /// How the JKM beneficiary (heir) is related to a BPU participant.
+    HeirRelation {
+        Spouse => "spouse",
+        Child => "child",
+        Parent => "parent",
+        Sibling => "sibling",
+        Other => "other",
+    }
+}
+
+choice_enum! {
+    /// A BPJS Ketenagakerjaan programme a BPU participant pays for; JKK and JKM are required.
+    Programme {
+        Jkk => "jkk",
+        Jkm => "jkm",
+        Jht => "jht",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +225,16 @@ mod tests {
             "recovered total_permanent_disability partial_anatomical_disability \
              partial_functional_disability died",
         );
+    }
+    #[test]
+    fn bpu_lists() {
+        check(
+            Occupation::ALL,
+            "domestic_worker private_driver street_vendor online_driver motorcycle_taxi farmer \
+             fisher day_labourer craftsperson other",
+        );
+        check(HeirRelation::ALL, "spouse child parent sibling other");
+        check(Programme::ALL, "jkk jkm jht");
     }
     #[test]
     fn parse_is_exact() {

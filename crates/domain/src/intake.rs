@@ -309,7 +309,7 @@ fn check_birth_date(
 }
 
 /// Whole years from `birth_date` to `day`.
-fn age_on(birth_date: NaiveDate, day: NaiveDate) -> i32 {
+pub(crate) fn age_on(birth_date: NaiveDate, day: NaiveDate) -> i32 {
     let had_birthday = (day.month(), day.day()) >= (birth_date.month(), birth_date.day());
     day.year() - birth_date.year() - if had_birthday { 0 } else { 1 }
 }

@@ -1,6 +1,6 @@
-//! The record contract of PLKK Desk: the intake (a work-accident case as admitted at the desk)
-//! and the treatment note, their closed value lists, and every rule DOMAIN.md states on them.
-//! Validation turns an untyped JSON object (from a form, the CLI or sync) into a typed record
+//! The record contract of PLKK Desk: the intake (a work-accident case as admitted at the desk),
+//! the treatment note and the BPU registration with its contribution tariff, their closed value
+//! lists, and every rule DOMAIN.md and issue 11 state on them. Validation turns an untyped JSON object (from a form, the CLI or sync) into a typed record
 //! plus warnings, or into every error at once.
 //!
 //! Invariants: no IO, no clock (`now`/`today` are parameters), no randomness (new ids are
@@ -8,6 +8,7 @@
 
 mod access;
 mod audit;
+mod bpu;
 mod correction;
 mod enums;
 mod formats;
@@ -18,16 +19,24 @@ pub mod limits;
 mod nik;
 mod note;
 mod reference;
+mod tariff;
 
 pub use access::{Action, Role};
 pub use audit::{
     check_link, verify_chain, AuditAction, AuditEntry, BreakKind, ChainBreak, GENESIS_HASH,
 };
+pub use bpu::{
+    check_contribution, validate_bpu, BpuRegistration, OnBehalfOf, BPU_AGE, BPU_FIELDS, PERIODS,
+};
 pub use correction::{check_correction, correct_intake, FieldChange};
-pub use enums::{CaseCategory, Consent, Disposition, Outcome, PlaceType, Segment, Sex};
+pub use enums::{
+    CaseCategory, Consent, Disposition, HeirRelation, Occupation, Outcome, PlaceType, Programme,
+    Segment, Sex,
+};
 pub use input::JsonObject;
 pub use intake::{validate_intake, Intake, INTAKE_FIELDS};
 pub use issue::{Checked, Issue, Rejected, Severity};
 pub use nik::{decode_nik, NikFacts};
 pub use note::{validate_note, Note, NoteDraft, NoteFields, STAGE_TWO_DEADLINE};
 pub use reference::{region_of_nik, search_icd10, Icd10Entry, Region};
+pub use tariff::{tariff_for, Band, Contribution, Discount, Quote, Tariff, TariffError};

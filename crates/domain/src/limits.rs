@@ -71,6 +71,34 @@ pub const INTAKE: &[TextLimit] = &[
     limit("consent", 1, CHOICE),
 ];
 
+/// The BPU registration (issue 11), in form order; the intake's lengths where a field is the
+/// intake's.
+pub const BPU_REGISTRATION: &[TextLimit] = &[
+    limit("id", 1, UUID),
+    limit("nik", 1, 16),
+    limit("full_name", 2, 100),
+    limit("sex", 1, CHOICE),
+    limit("birth_date", 1, 10),
+    limit("phone", 1, 24),
+    limit("address", 1, SHORT_TEXT),
+    limit("occupation", 1, CHOICE),
+    limit("occupation_detail", 1, SHORT_TEXT),
+    limit("declared_income", 1, NUMBER_TEXT),
+    limit("programmes", 1, 20),
+    limit("period_months", 1, NUMBER_TEXT),
+    limit("starts_on", 1, 10),
+    limit("heir_name", 1, 100),
+    limit("heir_relation", 1, CHOICE),
+    limit("heir_phone", 1, 24),
+    limit("consent", 1, CHOICE),
+];
+
+/// Who brought a BPU participant in (`on_behalf_of` of a registration).
+pub const ON_BEHALF_OF: &[TextLimit] = &[limit("name", 1, 100), limit("phone", 1, 24)];
+
+/// What the branch answers a BPU registration with.
+pub const BPU_DECISION: &[TextLimit] = &[limit("kpj", 11, 11), limit("reason", 1, 500)];
+
 /// What travels with an intake or a note besides its fields: who wrote it and when.
 pub const RECORD_ENVELOPE: &[TextLimit] = &[
     limit("author", 1, USERNAME),
@@ -189,6 +217,9 @@ pub const TABLES: &[(&str, &[TextLimit])] = &[
     ("officer", OFFICER),
     ("console", CONSOLE),
     ("branch answers", ANSWER),
+    ("BPU registration", BPU_REGISTRATION),
+    ("BPU registration: on_behalf_of", ON_BEHALF_OF),
+    ("BPU decision", BPU_DECISION),
 ];
 
 /// The limit of `field` in `table`.
