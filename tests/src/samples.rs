@@ -43,6 +43,44 @@ pub fn intake_with(changes: Value) -> Value {
     intake
 }
 
+/// A valid BPU registration (issue 11) of a street vendor with the lowest income band, cover
+/// starting today by this computer's clock (as `plkk` reads it). NIK differs from `intake()`'s.
+pub fn bpu_registration() -> Value {
+    json!({
+        "nik": "3216056508950004",
+        "full_name": "Wati Pedagang",
+        "sex": "female",
+        "birth_date": "1995-08-25",
+        "phone": "081377788899",
+        "address": "Pasar Cikarang, Kabupaten Bekasi",
+        "occupation": "street_vendor",
+        "declared_income": 900000,
+        "programmes": ["jkk", "jkm"],
+        "period_months": 1,
+        "starts_on": chrono::Local::now().date_naive().to_string(),
+        "heir_name": "Joko",
+        "heir_relation": "spouse",
+        "heir_phone": "081300011122",
+        "consent": true
+    })
+}
+
+/// The sample registration with some fields replaced (a `null` removes the field).
+pub fn bpu_registration_with(changes: Value) -> Value {
+    let mut registration = bpu_registration();
+    let object = registration
+        .as_object_mut()
+        .expect("the sample is an object");
+    for (field, value) in changes.as_object().expect("changes are an object") {
+        if value.is_null() {
+            object.remove(field);
+        } else {
+            object.insert(field.clone(), value.clone());
+        }
+    }
+    registration
+}
+
 /// A valid treatment note with vitals and an injury diagnosis.
 pub fn note() -> Value {
     json!({

@@ -269,3 +269,40 @@ fn device_exists(conn: &Connection, device: Uuid) -> Result<(), BranchError> {
         name: device.to_string(),
     })
 }
+
+/// BPU registrations, oldest first, of one clinic (by code) or all, in one status or all.
+pub fn bpu_list(
+    data_dir: &Path,
+    clinic_code: Option<&str>,
+    status: Option<plkk_protocol::BpuStatus>,
+) -> Result<Vec<crate::bpu::BranchRegistration>, BranchError> {
+    crate::bpu::list(&db::open(data_dir)?, clinic_code, status)
+}
+
+/// An officer's decision on a BPU registration from the command line (audited as `cli`).
+pub fn bpu_decide(
+    data_dir: &Path,
+    id: Uuid,
+    decision: crate::bpu::Decision,
+    now: DateTime<Utc>,
+) -> Result<plkk_protocol::BpuDecision, BranchError> {
+    crate::bpu::decide(&mut db::open(data_dir)?, id, decision, CLI_ACTOR, now)
+}
+
+/// Per clinic: BPU registrations received from `from` to `to` (local dates) by status.
+pub fn bpu_report(
+    data_dir: &Path,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<crate::bpu::RegistrationCount>, BranchError> {
+    crate::bpu::report(&db::open(data_dir)?, from, to)
+}
+
+/// Publishes a BPU tariff file's text to every clinic's desks.
+pub fn publish_tariff(
+    data_dir: &Path,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<plkk_domain::Tariff, BranchError> {
+    crate::bpu::publish_tariff(&mut db::open(data_dir)?, text, CLI_ACTOR, now)
+}

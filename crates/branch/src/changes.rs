@@ -27,6 +27,8 @@ pub(crate) fn emit(
         ChangeBody::CaseStatus { .. } => ("case_status", None),
         ChangeBody::Record { origin_device, .. } => ("record", Some(*origin_device)),
         ChangeBody::Conflict { origin_device, .. } => ("conflict", Some(*origin_device)),
+        ChangeBody::BpuDecision { .. } => ("bpu_decision", None),
+        ChangeBody::Reference { .. } => ("reference", None),
     };
     tx.prepare_cached(
         "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)

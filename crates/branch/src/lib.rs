@@ -13,12 +13,16 @@
 //! sessions (`officers`, `sessions`) separate from device tokens, and the officers' audit log
 //! (`officer_audit`).
 //!
+//! BPU registrations (module `bpu`, issue 11) are their own tables and queries: pushed like any
+//! entry, decided by officers, reported per clinic.
+//!
 //! Invariants: every record is validated with `plkk-domain` before it is stored; a push batch is
 //! one SQLite transaction committed before its answer is written; a device only ever reads and
 //! writes its own clinic's records; only hashes of tokens and enrolment codes are stored.
 
 pub mod admin;
 mod audit;
+pub mod bpu;
 mod cases;
 mod changes;
 mod clinics;

@@ -3,6 +3,7 @@
 //! officers` finds a broken chain, 1 for other failures. The commands over what the console shows
 //! are in `console_commands`.
 
+mod bpu_commands;
 mod console_commands;
 
 use std::path::PathBuf;
@@ -68,17 +69,33 @@ enum Command {
     #[command(subcommand)]
     Officer(console_commands::OfficerCommand),
     /// Per clinic and accident month: cases, reported within 2×24 h, decided within 30 days
-    /// (CSV on stdout, or --json).
+    /// (CSV on stdout, or --json). `report registrations`: BPU registrations per clinic.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Report {
+        #[command(subcommand)]
+        what: Option<ReportCommand>,
         /// First accident month, YYYY-MM.
-        #[arg(long)]
-        from: String,
+        #[arg(long, required = true)]
+        from: Option<String>,
         /// Last accident month, YYYY-MM.
-        #[arg(long)]
-        to: String,
+        #[arg(long, required = true)]
+        to: Option<String>,
         #[arg(long)]
         json: bool,
     },
+    /// BPU registrations the clinics' desks sent: the queue and the officers' decisions.
+    #[command(subcommand)]
+    Bpu(bpu_commands::BpuCommand),
+    /// Reference data for the desks (BPU tariffs).
+    #[command(subcommand)]
+    Reference(bpu_commands::ReferenceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Per clinic, the BPU registrations received from --from to --to (the branch's local
+    /// dates): awaiting a decision (submitted), registered, rejected.
+    Registrations(bpu_commands::RegistrationsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,10 +245,22 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
         Command::Audit(ref command) => return audit(&data_dir()?, command),
         Command::Officer(ref command) => console_commands::officer(&data_dir()?, command),
         Command::Report {
+            what: Some(ReportCommand::Registrations(ref args)),
+            ..
+        } => bpu_commands::registrations(&data_dir()?, args),
+        Command::Report {
+            what: None,
             ref from,
             ref to,
             json,
-        } => console_commands::report(&data_dir()?, from, to, json),
+        } => console_commands::report(
+            &data_dir()?,
+            from.as_deref().unwrap_or_default(),
+            to.as_deref().unwrap_or_default(),
+            json,
+        ),
+        Command::Bpu(ref command) => bpu_commands::bpu(&data_dir()?, command),
+        Command::Reference(ref command) => bpu_commands::reference(&data_dir()?, command),
         Command::Clinic(ClinicCommand::List { json }) => {
             console_commands::list_clinics(&data_dir()?, json)
         }
@@ -438,7 +467,7 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested");
 }
 
-fn parse_uuid(what: &str, text: &str) -> Result<Uuid, BranchError> {
+pub(crate) fn parse_uuid(what: &str, text: &str) -> Result<Uuid, BranchError> {
     Uuid::parse_str(text.trim())
         .map_err(|_| BranchError::Invalid(format!("{what} must be a UUID, got {text:?}")))
 }

@@ -1,5 +1,6 @@
 //! The branch schema's migrations, embedded at compile time from `migrations/branch/` and applied
-//! in order when the database opens. `PRAGMA user_version` records how many have been applied.
+//! in order when the database opens. `PRAGMA user_version` records how many have been applied. A
+//! migration may be followed by a step in Rust (`AFTER`) in the same transaction.
 
 use rusqlite::Connection;
 
@@ -23,7 +24,57 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_console",
         include_str!("../../../migrations/branch/0010_console.sql"),
     ),
+    (
+        "0030_bpu",
+        include_str!("../../../migrations/branch/0030_bpu.sql"),
+    ),
 ];
+
+/// A change SQL cannot make, run in the migration's transaction right after its SQL.
+type After = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;
+
+/// What follows a migration's SQL, by migration name.
+const AFTER: &[(&str, After)] = &[("0030_bpu", widen_kinds)];
+
+/// Adds the BPU kinds to the CHECK lists of `entries.kind` and `changes.kind` by rewriting the
+/// two tables' definitions (SQLite's documented way to change a CHECK constraint in place: the
+/// stored rows already satisfy the wider list, and the schema version is bumped so every
+/// connection reloads it). A rebuild is not possible: the inbox's triggers and the foreign keys
+/// of intakes, corrections and notes name `entries`.
+fn widen_kinds(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    let widenings = [
+        (
+            "entries",
+            "CHECK (kind IN ('intake', 'intake_correction', 'note'))",
+            "CHECK (kind IN ('intake', 'intake_correction', 'note', 'bpu_registration'))",
+        ),
+        (
+            "changes",
+            "CHECK (kind IN ('case_status', 'record', 'conflict'))",
+            "CHECK (kind IN ('case_status', 'record', 'conflict', 'bpu_decision', 'reference'))",
+        ),
+    ];
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |row| row.get(0))?;
+    tx.pragma_update(None, "writable_schema", "ON")?;
+    for (table, narrow, wide) in widenings {
+        let changed = tx.execute(
+            "UPDATE sqlite_schema SET sql = replace(sql, ?2, ?3)
+             WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
+            rusqlite::params![table, narrow, wide],
+        )?;
+        if changed != 1 {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                Some(format!(
+                    "the kind list of {table} is not the one 0001_init.sql wrote"
+                )),
+            ));
+        }
+    }
+    tx.pragma_update(None, "schema_version", version + 1)?;
+    tx.pragma_update(None, "writable_schema", "OFF")?;
+    Ok(())
+}
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -40,6 +91,9 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
             continue;
         }
         tx.execute_batch(sql).map_err(migration_error)?;
+        for (_, after) in AFTER.iter().filter(|(after, _)| after == name) {
+            after(&tx).map_err(migration_error)?;
+        }
         tx.pragma_update(None, "user_version", index + 1)
             .map_err(migration_error)?;
         tx.commit().map_err(migration_error)?;

@@ -32,6 +32,10 @@ pub enum OfficerAction {
     OfficerAdded,
     OfficerRemoved,
     ReportDownloaded,
+    /// A BPU registration approved (with its KPJ) or rejected (with the reason).
+    BpuDecided,
+    /// A reference file (BPU tariff) published to the desks.
+    ReferencePublished,
 }
 
 impl OfficerAction {
@@ -48,6 +52,8 @@ impl OfficerAction {
             OfficerAction::OfficerAdded => "officer_added",
             OfficerAction::OfficerRemoved => "officer_removed",
             OfficerAction::ReportDownloaded => "report_downloaded",
+            OfficerAction::BpuDecided => "bpu_decided",
+            OfficerAction::ReferencePublished => "reference_published",
         }
     }
 }

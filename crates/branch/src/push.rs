@@ -116,6 +116,9 @@ fn apply_entry(
         Payload::Intake(payload) => apply_intake(tx, device, entry, payload, clocks),
         Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, clocks),
         Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks),
+        Payload::BpuRegistration(payload) => {
+            crate::bpu::apply_registration(tx, device, entry, payload, clocks)
+        }
     }
 }
 
@@ -456,7 +459,7 @@ fn apply_note(
 }
 
 /// `author` is required and at most `limits::USERNAME` characters.
-fn author_issues(author: &str) -> Vec<Issue> {
+pub(crate) fn author_issues(author: &str) -> Vec<Issue> {
     let author = author.trim();
     if author.is_empty() {
         return vec![error_issue(
@@ -470,7 +473,7 @@ fn author_issues(author: &str) -> Vec<Issue> {
         .collect()
 }
 
-fn applied(
+pub(crate) fn applied(
     entry: &PushEntry,
     now: DateTime<Utc>,
     warnings: &[Issue],
@@ -486,7 +489,7 @@ fn applied(
     })
 }
 
-fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>) -> Receipt {
+pub(crate) fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>) -> Receipt {
     Receipt {
         entry_id: entry.entry_id,
         outcome: Outcome::Rejected,
@@ -504,7 +507,7 @@ fn next_entry_seq(tx: &Transaction) -> rusqlite::Result<i64> {
     })
 }
 
-fn store_entry(
+pub(crate) fn store_entry(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
@@ -579,7 +582,7 @@ fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>>
     Ok(intake_id.and_then(|text| Uuid::parse_str(&text).ok()))
 }
 
-fn error_issue(field: &str, rule: &str, message: String) -> Issue {
+pub(crate) fn error_issue(field: &str, rule: &str, message: String) -> Issue {
     Issue {
         field: field.to_owned(),
         rule: rule.to_owned(),
@@ -589,7 +592,7 @@ fn error_issue(field: &str, rule: &str, message: String) -> Issue {
     }
 }
 
-fn mismatch(field: &str, why: &str) -> Vec<Issue> {
+pub(crate) fn mismatch(field: &str, why: &str) -> Vec<Issue> {
     vec![error_issue(
         field,
         "intake_mismatch",

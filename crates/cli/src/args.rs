@@ -102,6 +102,17 @@ pub enum Command {
         #[command(subcommand)]
         command: QuarantineCommand,
     },
+    /// Daftar BPU: register informal workers as BPU participants, follow the branch's decision,
+    /// and quote the monthly contribution (`quote` needs no sign-in).
+    Bpu {
+        #[command(subcommand)]
+        command: BpuCommand,
+    },
+    /// Reference data the desk computes with (the BPU contribution tariff).
+    Reference {
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
     /// Counts of intakes, open cases, notes and outbox entries by state, and the sync's health.
     Status {
         /// Print JSON instead of text.
@@ -222,4 +233,57 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BpuCommand {
+    /// Register a person from a BPU registration as JSON (stdin or --file): prints the new id on
+    /// the last line, warnings (a NIK seen before) on stderr naming the field. Receptionists and
+    /// administrators.
+    Register {
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Registrations, newest first, with their status at the branch and sync state.
+    List {
+        /// A NIK prefix or words of the name.
+        #[arg(long)]
+        search: Option<String>,
+        /// Print a JSON array of registrations (as `show --json`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// One registration: its fields, `contribution`, `status` (submitted, registered, rejected),
+    /// `kpj` once registered, `decision_reason` once rejected, and `sync_state`.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the monthly contribution as JSON {jkk, jkm, jht, monthly_total, period_total,
+    /// tariff_version, ...} in whole Rupiah, under the tariff in force on --starts-on. No sign-in.
+    Quote {
+        /// Declared monthly income, whole Rupiah.
+        #[arg(long)]
+        income: String,
+        /// Include JHT (old-age savings, optional); `jht` is 0 without it.
+        #[arg(long)]
+        jht: bool,
+        /// The period paid for: 1, 3, 6 or 12 months.
+        #[arg(long, default_value_t = 1)]
+        months: u32,
+        /// The occupation (for a discount in force for it), e.g. street_vendor, online_driver.
+        #[arg(long)]
+        occupation: Option<String>,
+        /// First day of cover, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        starts_on: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReferenceCommand {
+    /// Side-load a reference file (a BPU tariff, TOML) as the branch's pull would deliver it
+    /// (administrators). Prints the tariff's version.
+    Import { file: PathBuf },
 }

@@ -11,6 +11,7 @@
 
 mod args;
 mod auth;
+mod bpu;
 mod input;
 mod report;
 
@@ -57,6 +58,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let done = plkk_store::setup(&data_dir, &admin, params, now)?;
         report::setup(&done);
         return Ok(());
+    }
+    if let Command::Bpu {
+        command:
+            args::BpuCommand::Quote {
+                income,
+                jht,
+                months,
+                occupation,
+                starts_on,
+            },
+    } = &cli.command
+    {
+        let starts_on = starts_on.unwrap_or(now.date_naive());
+        let request = bpu::QuoteArgs {
+            income,
+            jht: *jht,
+            months: *months,
+            occupation: occupation.as_deref(),
+            starts_on,
+        };
+        return bpu::quote(&data_dir, request);
     }
     let SignedIn {
         access,
@@ -173,6 +195,20 @@ fn signed_in(
             QuarantineCommand::Resend { entry_id } => {
                 plkk_store::resend(store, actor, &entry_id, now)?;
                 eprintln!("{entry_id} is queued again: `plkk sync` sends it");
+            }
+        },
+        Command::Bpu { command } => bpu::signed_in(command, store, actor, now)?,
+        Command::Reference { command } => match command {
+            args::ReferenceCommand::Import { file } => {
+                let text = std::fs::read_to_string(&file).map_err(|error| {
+                    input::BadInput(format!("cannot read {}: {error}", file.display()))
+                })?;
+                let tariff = plkk_store::import_reference(store, actor, &text, now)?;
+                eprintln!(
+                    "BPU tariff {} (from {}) imported: {}",
+                    tariff.version, tariff.valid_from, tariff.source
+                );
+                println!("{}", tariff.version);
             }
         },
         Command::Status { json } => {

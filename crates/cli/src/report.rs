@@ -404,11 +404,7 @@ fn print_reasons(issues: &[FieldIssue], indent: &str) {
 }
 
 fn kind_name(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::Intake => "intake",
-        EntryKind::IntakeCorrection => "intake_correction",
-        EntryKind::Note => "note",
-    }
+    kind.as_str()
 }
 
 fn print_warnings(warnings: &[Issue]) {

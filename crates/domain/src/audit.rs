@@ -57,6 +57,12 @@ pub enum AuditAction {
     Refused,
     /// A record the branch refused, put back in the queue.
     Resend,
+    /// A BPU participant registered (Daftar BPU).
+    RegisterBpu,
+    /// A BPU registration opened.
+    OpenRegistration,
+    /// Reference data (a BPU tariff) imported from a file.
+    ReferenceImported,
 }
 
 impl AuditAction {
@@ -82,6 +88,9 @@ impl AuditAction {
             AuditAction::DatabaseEncrypted => "database_encrypted",
             AuditAction::Refused => "refused",
             AuditAction::Resend => "resend",
+            AuditAction::RegisterBpu => "register_bpu",
+            AuditAction::OpenRegistration => "open_registration",
+            AuditAction::ReferenceImported => "reference_imported",
         }
     }
 }

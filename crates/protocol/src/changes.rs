@@ -1,5 +1,5 @@
 //! The changes feed a desk pulls ([`Changes`], one [`Change`] per thing that happened to a case of
-//! its clinic). On the wire a change is one flat object: `seq`, `intake_id`, `kind` and the fields
+//! its clinic, to one of its BPU registrations, or to the reference data every desk uses). On the wire a change is one flat object: `seq`, `intake_id`, `kind` and the fields
 //! of that kind. It is read through one typed struct holding every kind's fields (their names
 //! never clash), so the desk never holds a change in a generic JSON value whatever the key order.
 
@@ -8,7 +8,10 @@ use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
-use crate::{CaseStatus, CorrectionPayload, FieldConflict, PushEntry, MAX_CHANGES_PER_PULL};
+use crate::{
+    BpuDecision, CaseStatus, CorrectionPayload, FieldConflict, PushEntry, ReferenceFile,
+    MAX_CHANGES_PER_PULL,
+};
 
 /// A change the desk pulls: something of its clinic that happened at the branch after its cursor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +47,11 @@ pub enum ChangeBody {
         correction: CorrectionPayload,
         conflicts: Vec<FieldConflict>,
     },
+    /// An officer decided on a BPU registration of the clinic (`intake_id` is the
+    /// registration's id).
+    BpuDecision { decision: BpuDecision },
+    /// Reference data the desks compute with (a BPU tariff), sent to every clinic.
+    Reference { reference_file: ReferenceFile },
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -52,6 +60,8 @@ enum ChangeKind {
     CaseStatus,
     Record,
     Conflict,
+    BpuDecision,
+    Reference,
 }
 
 /// Every field a change can have, each typed; what a kind lacks is refused when it is built.
@@ -72,6 +82,8 @@ struct ChangeWire {
     correction: Option<CorrectionPayload>,
     #[serde(default, deserialize_with = "conflicts")]
     conflicts: Option<Vec<FieldConflict>>,
+    decision: Option<BpuDecision>,
+    reference_file: Option<ReferenceFile>,
 }
 
 fn conflicts<'de, D: Deserializer<'de>>(
@@ -86,21 +98,29 @@ fn required<T, E: Error>(value: Option<T>, name: &'static str) -> Result<T, E> {
 
 impl ChangeWire {
     fn body<E: Error>(self) -> Result<ChangeBody, E> {
+        let bpu = self.decision.is_some() || self.reference_file.is_some();
         let other_kinds = match self.kind {
             ChangeKind::CaseStatus => [
                 self.origin_device.is_some(),
                 self.entry.is_some(),
-                self.correction.is_some() || self.conflicts.is_some(),
+                self.correction.is_some() || self.conflicts.is_some() || bpu,
             ],
             ChangeKind::Record => [
                 self.status.is_some() || self.changed_at.is_some(),
                 self.reason.is_some() || self.reference.is_some(),
-                self.correction.is_some() || self.conflicts.is_some(),
+                self.correction.is_some() || self.conflicts.is_some() || bpu,
             ],
             ChangeKind::Conflict => [
                 self.status.is_some() || self.changed_at.is_some(),
                 self.reason.is_some() || self.reference.is_some(),
-                self.entry.is_some(),
+                self.entry.is_some() || bpu,
+            ],
+            ChangeKind::BpuDecision | ChangeKind::Reference => [
+                self.status.is_some() || self.changed_at.is_some() || self.origin_device.is_some(),
+                self.reason.is_some() || self.reference.is_some() || self.entry.is_some(),
+                self.correction.is_some()
+                    || self.conflicts.is_some()
+                    || (self.decision.is_some() && self.reference_file.is_some()),
             ],
         };
         if other_kinds.contains(&true) {
@@ -121,6 +141,12 @@ impl ChangeWire {
                 origin_device: required(self.origin_device, "origin_device")?,
                 correction: required(self.correction, "correction")?,
                 conflicts: required(self.conflicts, "conflicts")?,
+            },
+            ChangeKind::BpuDecision => ChangeBody::BpuDecision {
+                decision: required(self.decision, "decision")?,
+            },
+            ChangeKind::Reference => ChangeBody::Reference {
+                reference_file: required(self.reference_file, "reference_file")?,
             },
         })
     }

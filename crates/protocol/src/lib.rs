@@ -26,6 +26,7 @@
 
 mod audit_batch;
 mod bounded;
+mod bpu;
 mod changes;
 mod entry;
 mod payload;
@@ -38,6 +39,10 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub use audit_batch::{AuditBatch, AuditLine, UnpackError};
+pub use bpu::{
+    BpuContribution, BpuDecision, BpuPayload, BpuRecord, BpuStatus, OnBehalfOfRecord,
+    ReferenceFile, BPU_TARIFF,
+};
 pub use changes::{Change, ChangeBody, Changes};
 pub use entry::PushEntry;
 pub use payload::{

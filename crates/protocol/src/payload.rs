@@ -1,5 +1,5 @@
 //! What an outbox entry carries, one type per kind: [`IntakePayload`], [`CorrectionPayload`],
-//! [`NotePayload`], and [`Payload`] which is one of them with its [`EntryKind`]. Records inside
+//! [`NotePayload`], [`crate::BpuPayload`], and [`Payload`] which is one of them with its [`EntryKind`]. Records inside
 //! travel as typed structs of scalar fields (text, or a number where the contract has a number),
 //! with the record contract's field names; the domain's validation then reports each field's
 //! rule (`nik_format`, `too_long`, ...). A value of the wrong JSON shape (a list or an object where
@@ -27,23 +27,33 @@ pub enum EntryKind {
     IntakeCorrection,
     /// `payload` is a [`NotePayload`].
     Note,
+    /// `payload` is a [`crate::BpuPayload`].
+    BpuRegistration,
 }
 
 impl EntryKind {
     /// Every kind.
-    pub const ALL: [EntryKind; 3] = [
+    pub const ALL: [EntryKind; 4] = [
         EntryKind::Intake,
         EntryKind::IntakeCorrection,
         EntryKind::Note,
+        EntryKind::BpuRegistration,
     ];
 
-    /// The kind's name: `intake`, `intake_correction`, `note`.
+    /// The kind's name: `intake`, `intake_correction`, `note`, `bpu_registration`.
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::Intake => "intake",
             EntryKind::IntakeCorrection => "intake_correction",
             EntryKind::Note => "note",
+            EntryKind::BpuRegistration => "bpu_registration",
         }
+    }
+
+    /// Whether an entry of this kind starts a record of its own (an intake, a registration),
+    /// rather than adding to a case whose intake must reach the branch first.
+    pub fn is_root(self) -> bool {
+        matches!(self, EntryKind::Intake | EntryKind::BpuRegistration)
     }
 
     /// The kind named `text` (exactly).
@@ -422,6 +432,7 @@ pub enum Payload {
     Intake(IntakePayload),
     IntakeCorrection(CorrectionPayload),
     Note(NotePayload),
+    BpuRegistration(crate::BpuPayload),
 }
 
 impl Payload {
@@ -430,6 +441,7 @@ impl Payload {
             Payload::Intake(_) => EntryKind::Intake,
             Payload::IntakeCorrection(_) => EntryKind::IntakeCorrection,
             Payload::Note(_) => EntryKind::Note,
+            Payload::BpuRegistration(_) => EntryKind::BpuRegistration,
         }
     }
 
@@ -453,6 +465,7 @@ impl Serialize for Payload {
             Payload::Intake(payload) => payload.serialize(serializer),
             Payload::IntakeCorrection(payload) => payload.serialize(serializer),
             Payload::Note(payload) => payload.serialize(serializer),
+            Payload::BpuRegistration(payload) => payload.serialize(serializer),
         }
     }
 }
@@ -471,6 +484,9 @@ impl<'de> DeserializeSeed<'de> for PayloadSeed {
                 Payload::IntakeCorrection(CorrectionPayload::deserialize(deserializer)?)
             }
             EntryKind::Note => Payload::Note(NotePayload::deserialize(deserializer)?),
+            EntryKind::BpuRegistration => {
+                Payload::BpuRegistration(crate::BpuPayload::deserialize(deserializer)?)
+            }
         })
     }
 }

@@ -135,6 +135,11 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// The data directory the database file is in, if it is a file.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.path.as_deref().and_then(Path::parent)
+    }
+
     /// The disk is full or nearly (under 4 MiB free): the desk gave back its reserve of space
     /// to go on, or has none left. Tell the person to free space soon: saving may fail next.
     pub fn disk_full(&self) -> bool {

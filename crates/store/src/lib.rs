@@ -1,4 +1,5 @@
-//! The desk's local database. Every record (intake, intake correction, treatment note) is written in
+//! The desk's local database. Every record (intake, intake correction, treatment note, BPU
+//! registration) is written in
 //! one SQLite transaction together with its outbox entry, so a record never exists without the
 //! queue entry that will deliver it to the branch, and vice versa. Records are append-only; the
 //! current view of a case and the search index are projections rebuilt from them.
@@ -12,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod bpu;
 mod db;
 mod drafts;
 mod encrypt;
@@ -25,6 +27,7 @@ mod notes;
 mod outbox;
 mod paths;
 mod projection;
+mod reference;
 mod search;
 mod session;
 mod settings;
@@ -43,6 +46,10 @@ pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
     unsent_audit, AuditReport,
 };
+pub use bpu::{
+    bpu_check, bpu_count_in_month, known_participant, list_bpu, register_bpu, show_bpu, BpuView,
+    KnownParticipant,
+};
 pub use db::{DeskAccess, Store};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
@@ -51,6 +58,7 @@ pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_ca
 pub use notes::add_note;
 pub use outbox::SyncState;
 pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use reference::{import_reference, quote, tariffs_in, MAX_TARIFF_BYTES};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
     unlock_with_pin, DeskPhase, SetupDone, SignedIn,

@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_sync_link",
         include_str!("../../../migrations/desk/0005_sync_link.sql"),
     ),
+    (
+        "0030_bpu",
+        include_str!("../../../migrations/desk/0030_bpu.sql"),
+    ),
 ];
 
 /// A rebuild of a projection in Rust, inside the migration's transaction.

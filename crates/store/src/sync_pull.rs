@@ -1,5 +1,6 @@
 //! The store's side of pulling: applying the branch's changes for the clinic (case statuses,
-//! records from the clinic's other desks, conflicts) together with the new cursor, in one
+//! records from the clinic's other desks, conflicts, decisions on BPU registrations, reference
+//! data) together with the new cursor, in one
 //! transaction, so a crash never stores changes without the cursor or the cursor without them.
 //! Also what the case views show of it: the branch's status and the conflicts of a case.
 
@@ -39,6 +40,7 @@ pub fn apply_changes(
     own_device: Uuid,
     now: DateTime<FixedOffset>,
 ) -> Result<PullTally, StoreError> {
+    let data_dir = store.data_dir().map(std::path::Path::to_owned);
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -114,6 +116,26 @@ pub fn apply_changes(
                 keep_conflict(&tx, correction, Some(*origin_device), this_desk, conflicts)?;
                 tally.conflicts += 1;
             }
+            ChangeBody::BpuDecision { decision } => {
+                if crate::bpu::keep_decision(&tx, decision, change.seq)? {
+                    tally.statuses += 1;
+                } else {
+                    tally.skipped += 1;
+                }
+            }
+            ChangeBody::Reference { reference_file } => {
+                // Kept beside the shipped tariff, before the cursor moves past it.
+                let tariff = (reference_file.name == plkk_protocol::BPU_TARIFF)
+                    .then(|| crate::reference::read_tariff(&reference_file.text).ok())
+                    .flatten();
+                match (tariff, &data_dir) {
+                    (Some(tariff), Some(dir)) => {
+                        crate::reference::keep_tariff(dir, &tariff, &reference_file.text)?;
+                        tally.records += 1;
+                    }
+                    _ => tally.skipped += 1,
+                }
+            }
         }
     }
     write_cursor(&tx, next_cursor)?;
@@ -126,6 +148,7 @@ fn has_record(conn: &Connection, entry: &PushEntry) -> rusqlite::Result<bool> {
         EntryKind::Intake => "intakes",
         EntryKind::IntakeCorrection => "intake_corrections",
         EntryKind::Note => "notes",
+        EntryKind::BpuRegistration => "bpu_registrations",
     };
     conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
         .query_row([entry.record_id.to_string()], |_| Ok(()))
@@ -251,6 +274,9 @@ fn store_pulled_record(
             projection::refresh_outcome(conn, note.intake_id)?;
             Ok(true)
         }
+        // Another desk's registration is not copied here: the branch's decision, which names
+        // the NIK, is what this desk needs of it (`bpu_decisions`).
+        Payload::BpuRegistration(_) => Ok(false),
     }
 }
 

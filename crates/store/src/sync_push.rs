@@ -350,7 +350,9 @@ pub(crate) fn quarantined(
 ) -> Result<Vec<QuarantinedEntry>, StoreError> {
     let mut statement = conn.prepare_cached(
         "SELECT entry.id, entry.kind, entry.record_id, entry.intake_id, entry.issues,
-                entry.received_at, json_extract(cases.record, '$.full_name'),
+                entry.received_at,
+                coalesce(json_extract(cases.record, '$.full_name'),
+                         (SELECT full_name FROM bpu_registrations WHERE id = entry.intake_id)),
                 (SELECT count(*) FROM outbox AS other
                  WHERE entry.kind = 'intake' AND other.intake_id = entry.intake_id
                    AND other.kind != 'intake' AND other.state IN ('pending', 'sent'))

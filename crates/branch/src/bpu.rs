@@ -1,0 +1,444 @@
+//! BPU registrations at the branch (issue 11), kept apart from the case tables so another
+//! database backend can take them as one module: applying a pushed `bpu_registration` entry
+//! (validated with `plkk_domain::validate_bpu`, the contribution recomputed with the tariff
+//! version the desk names and refused as `contribution_mismatch` when it differs), the officers'
+//! queue, their decision (approve with a KPJ, reject with a reason: stored once, audited, sent to
+//! the clinic's desks as a `bpu_decision` change), the registrations report, and publishing a
+//! newer tariff to every clinic (a `reference` change).
+
+use chrono::{DateTime, Local, Utc};
+use plkk_domain::limits::{self, BPU_DECISION};
+use plkk_domain::{Issue, Tariff};
+use plkk_protocol::{
+    BpuDecision, BpuPayload, BpuStatus, ChangeBody, PushEntry, Receipt, ReferenceFile, BPU_TARIFF,
+};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::db::time_text;
+use crate::officer_audit::{self, OfficerAction};
+use crate::push::{
+    applied, author_issues, error_issue, mismatch, rejected, store_entry, Clocks, Device, PushError,
+};
+use crate::{changes, BranchError};
+
+/// Applies one pushed registration; a refusal is a `rejected` receipt naming the field.
+pub(crate) fn apply_registration(
+    tx: &Transaction,
+    device: Device,
+    entry: &PushEntry,
+    payload: &BpuPayload,
+    clocks: Clocks,
+) -> Result<Receipt, PushError> {
+    let now = clocks.branch;
+    if entry.record_id != entry.intake_id {
+        return Ok(rejected(
+            entry,
+            now,
+            mismatch(
+                "record_id",
+                "a registration's record_id must be its intake_id",
+            ),
+        ));
+    }
+    if let Some(given) = &payload.registration.id {
+        if *given != entry.record_id.to_string() {
+            return Ok(rejected(
+                entry,
+                now,
+                mismatch("id", "the registration's id must be the entry's record_id"),
+            ));
+        }
+    }
+    let envelope = author_issues(&payload.author);
+    if !envelope.is_empty() {
+        return Ok(rejected(entry, now, envelope));
+    }
+    let today = clocks.for_record(payload.written_at).date_naive();
+    let fields = payload.registration.to_object();
+    let checked = match plkk_domain::validate_bpu(&fields, entry.record_id, today) {
+        Ok(checked) => checked,
+        Err(rejection) => {
+            let mut issues = rejection.errors;
+            issues.extend(rejection.warnings);
+            return Ok(rejected(entry, now, issues));
+        }
+    };
+    let claimed = payload.contribution.to_domain();
+    let Some(tariff) = tariff_by_version(tx, &claimed.tariff_version)? else {
+        return Ok(rejected(
+            entry,
+            now,
+            unknown_tariff(&claimed.tariff_version),
+        ));
+    };
+    let contribution = match plkk_domain::check_contribution(&checked.record, &tariff, &claimed) {
+        Ok(contribution) => contribution,
+        Err(rejection) => return Ok(rejected(entry, now, rejection.errors)),
+    };
+    let receipt = applied(entry, now, &checked.warnings, tx)?;
+    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
+    let registration = &checked.record;
+    tx.prepare_cached(
+        "INSERT INTO bpu_registrations (id, clinic_id, entry_seq, nik, full_name, occupation, record,
+             contribution, warnings, author, written_at, received_at, received_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        registration.id.to_string(),
+        device.clinic_id,
+        seq,
+        registration.nik,
+        registration.full_name,
+        registration.occupation.as_str(),
+        serde_json::to_string(registration)?,
+        serde_json::to_string(&contribution)?,
+        serde_json::to_string(&checked.warnings)?,
+        payload.author.trim(),
+        payload.written_at.to_rfc3339(),
+        time_text(now),
+        now.with_timezone(&Local).date_naive().to_string(),
+    ])?;
+    Ok(receipt)
+}
+
+fn unknown_tariff(version: &str) -> Vec<Issue> {
+    let mut issue = error_issue(
+        "contribution.tariff_version",
+        "tariff_unknown",
+        format!(
+            "contribution.tariff_version: the branch has no BPU tariff {}",
+            limits::echo(version)
+        ),
+    );
+    issue
+        .params
+        .insert("version".to_owned(), limits::echo(version));
+    vec![issue]
+}
+
+/// The tariff of `version`: the one this build ships, or one the branch published.
+fn tariff_by_version(conn: &Connection, version: &str) -> Result<Option<Tariff>, BranchError> {
+    let bundled = Tariff::bundled();
+    if bundled.version == version {
+        return Ok(Some(bundled));
+    }
+    let text: Option<String> = conn
+        .prepare_cached("SELECT text FROM reference_files WHERE name = ?1 AND version = ?2")?
+        .query_row(params![BPU_TARIFF, version], |row| row.get(0))
+        .optional()?;
+    Ok(text.and_then(|text| Tariff::parse(&text).ok()))
+}
+
+/// One registration as `plkk-branch bpu list --json` and the console show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BranchRegistration {
+    pub id: Uuid,
+    pub clinic: String,
+    pub nik: String,
+    pub full_name: String,
+    pub occupation: String,
+    pub status: BpuStatus,
+    pub kpj: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    /// The record's fields as validated.
+    pub registration: Value,
+    /// Whole Rupiah, as recomputed here.
+    pub contribution: Value,
+    pub author: String,
+    pub received_at: String,
+}
+
+/// Registrations, oldest first, of one clinic or all, in one status or all.
+pub fn list(
+    conn: &Connection,
+    clinic_code: Option<&str>,
+    status: Option<BpuStatus>,
+) -> Result<Vec<BranchRegistration>, BranchError> {
+    let clinic_id = clinic_code
+        .map(|code| crate::clinics::clinic_id(conn, code))
+        .transpose()?;
+    let mut statement = conn.prepare_cached(
+        "SELECT r.id, c.code, r.nik, r.full_name, r.occupation,
+                coalesce(d.status, 'submitted'), d.kpj, d.reason, d.decided_by, d.decided_at,
+                r.record, r.contribution, r.author, r.received_at
+         FROM bpu_registrations r JOIN clinics c ON c.id = r.clinic_id
+         LEFT JOIN bpu_decisions d ON d.registration_id = r.id
+         WHERE (?1 IS NULL OR r.clinic_id = ?1)
+           AND (?2 IS NULL OR coalesce(d.status, 'submitted') = ?2)
+         ORDER BY r.entry_seq",
+    )?;
+    let rows = statement.query_map(params![clinic_id, status.map(BpuStatus::as_str)], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+            row.get::<_, Option<String>>(6)?,
+            row.get::<_, Option<String>>(7)?,
+            row.get::<_, Option<String>>(8)?,
+            row.get::<_, Option<String>>(9)?,
+            row.get::<_, String>(10)?,
+            row.get::<_, String>(11)?,
+            row.get::<_, String>(12)?,
+            row.get::<_, String>(13)?,
+        ))
+    })?;
+    let mut found = Vec::new();
+    for row in rows {
+        let (
+            id,
+            clinic,
+            nik,
+            full_name,
+            occupation,
+            status,
+            kpj,
+            reason,
+            by,
+            at,
+            record,
+            money,
+            author,
+            received_at,
+        ) = row?;
+        found.push(BranchRegistration {
+            id: Uuid::parse_str(&id).map_err(|error| BranchError::Stored(error.to_string()))?,
+            clinic,
+            nik,
+            full_name,
+            occupation,
+            status: BpuStatus::parse(&status)
+                .ok_or_else(|| BranchError::Stored(format!("BPU status {status:?}")))?,
+            kpj,
+            decision_reason: reason,
+            decided_by: by,
+            decided_at: at,
+            registration: serde_json::from_str(&record)?,
+            contribution: serde_json::from_str(&money)?,
+            author,
+            received_at,
+        });
+    }
+    Ok(found)
+}
+
+/// What an officer decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision<'a> {
+    /// Registered with this KPJ (11 characters `[0-9A-Z]`).
+    Approve { kpj: &'a str },
+    /// Rejected for this reason (1-500 characters).
+    Reject { reason: &'a str },
+}
+
+/// Decides on a submitted registration: checked (`kpj` / `kpj_format`, `reason` / `required` or
+/// its length; `id` / `already_decided` for a second decision), stored, recorded in the
+/// officers' audit log and sent to the clinic's desks, in one transaction.
+pub fn decide(
+    conn: &mut Connection,
+    id: Uuid,
+    decision: Decision,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<BpuDecision, BranchError> {
+    let (status, kpj, reason) = match decision {
+        Decision::Approve { kpj } => {
+            let kpj = kpj.trim().to_uppercase();
+            let well_formed = kpj.chars().count() == 11
+                && kpj
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase());
+            if !well_formed {
+                return Err(BranchError::refused(
+                    "kpj",
+                    "kpj_format",
+                    format!(
+                        "kpj: 11 digits (older cards: letters A-Z too), got {}",
+                        limits::echo(&kpj)
+                    ),
+                ));
+            }
+            (BpuStatus::Registered, Some(kpj), None)
+        }
+        Decision::Reject { reason } => {
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(BranchError::refused(
+                    "reason",
+                    "required",
+                    "reason: a rejection needs the reason, for the clinic and the person",
+                ));
+            }
+            if let Some(refusal) = limits::refusal(BPU_DECISION, "reason", reason) {
+                return Err(BranchError::Refused(refusal));
+            }
+            (BpuStatus::Rejected, None, Some(reason.to_owned()))
+        }
+    };
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: Option<(i64, String, String, Option<String>)> = tx
+        .query_row(
+            "SELECT r.clinic_id, r.nik, r.full_name, d.status FROM bpu_registrations r
+             LEFT JOIN bpu_decisions d ON d.registration_id = r.id WHERE r.id = ?1",
+            [id.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((clinic_id, nik, full_name, earlier)) = found else {
+        return Err(BranchError::NotFound {
+            what: "BPU registration",
+            name: id.to_string(),
+        });
+    };
+    if let Some(earlier) = earlier {
+        return Err(BranchError::refused(
+            "id",
+            "already_decided",
+            format!("id: registration {id} was already decided: {earlier}"),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO bpu_decisions (registration_id, status, kpj, reason, decided_by, decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id.to_string(),
+            status.as_str(),
+            kpj,
+            reason,
+            actor,
+            time_text(now)
+        ],
+    )?;
+    officer_audit::append(
+        &tx,
+        now,
+        actor,
+        OfficerAction::BpuDecided,
+        Some(&id.to_string()),
+        json!({"status": status.as_str(), "kpj": kpj, "reason": reason}),
+    )?;
+    let decision = BpuDecision {
+        registration_id: id,
+        nik,
+        full_name,
+        status,
+        kpj,
+        reason,
+        decided_at: now,
+    };
+    let body = ChangeBody::BpuDecision {
+        decision: decision.clone(),
+    };
+    changes::emit(&tx, clinic_id, id, &body, now)?;
+    tx.commit()?;
+    Ok(decision)
+}
+
+/// One clinic's registrations received in a date range, by where they stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistrationCount {
+    pub clinic: String,
+    pub submitted: u64,
+    pub registered: u64,
+    pub rejected: u64,
+}
+
+/// Per clinic (every clinic, by code), the registrations the branch received from `from` to `to`
+/// (its local dates, both included) awaiting a decision, registered and rejected.
+pub fn report(
+    conn: &Connection,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<RegistrationCount>, BranchError> {
+    if from > to {
+        return Err(BranchError::refused(
+            "to",
+            "date_order",
+            format!("to: {to} is before {from}"),
+        ));
+    }
+    let mut statement = conn.prepare_cached(
+        "SELECT c.code,
+                count(r.id) FILTER (WHERE d.status IS NULL),
+                count(r.id) FILTER (WHERE d.status = 'registered'),
+                count(r.id) FILTER (WHERE d.status = 'rejected')
+         FROM clinics c
+         LEFT JOIN bpu_registrations r
+                ON r.clinic_id = c.id AND r.received_on BETWEEN ?1 AND ?2
+         LEFT JOIN bpu_decisions d ON d.registration_id = r.id
+         GROUP BY c.id ORDER BY c.code",
+    )?;
+    let rows = statement.query_map(params![from.to_string(), to.to_string()], |row| {
+        Ok(RegistrationCount {
+            clinic: row.get(0)?,
+            submitted: row.get(1)?,
+            registered: row.get(2)?,
+            rejected: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Publishes a BPU tariff file to every clinic's desks (a `reference` change each) and keeps it
+/// for checking their registrations. A version published before is refused (`already_exists`).
+pub fn publish_tariff(
+    conn: &mut Connection,
+    text: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Tariff, BranchError> {
+    if text.len() > 256 * 1024 {
+        return Err(BranchError::refused(
+            "file",
+            "too_long",
+            "file: a tariff file is at most 262144 bytes",
+        ));
+    }
+    let tariff = Tariff::parse(text).map_err(|error| {
+        BranchError::refused("file", "tariff_invalid", format!("file: {error}"))
+    })?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO reference_files (name, version, text, published_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![BPU_TARIFF, tariff.version, text, time_text(now)],
+    )?;
+    if inserted == 0 || tariff.version == Tariff::bundled().version {
+        return Err(BranchError::refused(
+            "file",
+            "already_exists",
+            format!("file: BPU tariff {} is known already", tariff.version),
+        ));
+    }
+    let clinics: Vec<i64> = tx
+        .prepare("SELECT id FROM clinics")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let body = ChangeBody::Reference {
+        reference_file: ReferenceFile {
+            name: BPU_TARIFF.to_owned(),
+            version: tariff.version.clone(),
+            text: text.to_owned(),
+        },
+    };
+    for clinic_id in clinics {
+        changes::emit(&tx, clinic_id, Uuid::nil(), &body, now)?;
+    }
+    officer_audit::append(
+        &tx,
+        now,
+        actor,
+        OfficerAction::ReferencePublished,
+        Some(&tariff.version),
+        json!({"name": BPU_TARIFF, "valid_from": tariff.valid_from}),
+    )?;
+    tx.commit()?;
+    Ok(tariff)
+}
