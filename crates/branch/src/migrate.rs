@@ -116,4 +116,48 @@ mod tests {
         // Every start of the server and every admin command opens the database: a no-op then.
         apply(&mut conn).unwrap();
     }
+
+    #[test]
+    fn an_older_branch_takes_the_bpu_kinds_and_still_refuses_others() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (_, sql) in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO clinics (id, code, name, created_at) VALUES (1, 'K', 'Klinik', 'x');
+             INSERT INTO changes (clinic_id, intake_id, kind, body, created_at)
+             VALUES (1, 'i', 'case_status', '{}', 'x');",
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let kinds = |table: &str, kind: &str| {
+            conn.execute(
+                &format!("INSERT INTO {table} (clinic_id, intake_id, kind, body, created_at) VALUES (1, 'i', ?1, '{{}}', 'x')"),
+                [kind],
+            )
+        };
+        assert!(kinds("changes", "bpu_decision").is_ok());
+        assert!(kinds("changes", "reference").is_ok());
+        assert!(
+            kinds("changes", "gossip").is_err(),
+            "the list is wider, not gone"
+        );
+        let entry_sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'entries'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(entry_sql.contains("'bpu_registration'"));
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM changes", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 3, "the older change is kept");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
 }

@@ -10,7 +10,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::{
-    CaseStatus, Change, CorrectionPayload, FieldConflict, IntakePayload, NotePayload, PushEntry,
+    BpuDecision, BpuPayload, CaseStatus, Change, CorrectionPayload, FieldConflict, IntakePayload,
+    NotePayload, PushEntry, ReferenceFile,
 };
 use plkk_domain::limits;
 
@@ -46,6 +47,7 @@ impl PartialSchema for PushEntry {
                 variant("intake", "IntakePayload"),
                 variant("intake_correction", "CorrectionPayload"),
                 variant("note", "NotePayload"),
+                variant("bpu_registration", "BpuPayload"),
             ],
         }))
     }
@@ -61,12 +63,14 @@ impl ToSchema for PushEntry {
             (IntakePayload::name(), IntakePayload::schema()),
             (CorrectionPayload::name(), CorrectionPayload::schema()),
             (NotePayload::name(), NotePayload::schema()),
+            (BpuPayload::name(), BpuPayload::schema()),
         ] {
             schemas.push((name.into_owned(), schema));
         }
         IntakePayload::schemas(schemas);
         CorrectionPayload::schemas(schemas);
         NotePayload::schemas(schemas);
+        BpuPayload::schemas(schemas);
     }
 }
 
@@ -111,6 +115,12 @@ impl PartialSchema for Change {
                     "conflicts": {"type": "array", "items": reference("FieldConflict"),
                                   "maxItems": limits::CORRECTION_CHANGES},
                 })),
+                variant("bpu_decision", &["decision"], json!({
+                    "decision": reference("BpuDecision"),
+                })),
+                variant("reference", &["reference_file"], json!({
+                    "reference_file": reference("ReferenceFile"),
+                })),
             ],
         }))
     }
@@ -129,6 +139,9 @@ impl ToSchema for Change {
             CorrectionPayload::name().into_owned(),
             CorrectionPayload::schema(),
         ));
+        schemas.push((BpuDecision::name().into_owned(), BpuDecision::schema()));
+        schemas.push((ReferenceFile::name().into_owned(), ReferenceFile::schema()));
+        BpuDecision::schemas(schemas);
         PushEntry::schemas(schemas);
     }
 }

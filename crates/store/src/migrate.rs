@@ -144,4 +144,48 @@ mod tests {
             .unwrap();
         assert_eq!(employers, 1, "a case without an employer adds none");
     }
+
+    #[test]
+    fn the_outbox_rebuilt_for_bpu_keeps_every_entry_and_column() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS.len() - 1;
+        for (_, sql) in &MIGRATIONS[..before] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", before).unwrap();
+        conn.execute(
+            "INSERT INTO outbox (id, kind, record_id, intake_id, payload, state, created_at,
+                                 receipt, issues, attempts)
+             VALUES ('e1', 'note', 'n1', 'i1', '{}', 'rejected', 't', 7, '[1]', 3)",
+            [],
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let kept: (String, i64, String, i64) = conn
+            .query_row(
+                "SELECT state, receipt, issues, attempts FROM outbox WHERE id = 'e1'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, ("rejected".to_owned(), 7, "[1]".to_owned(), 3));
+        let insert = |kind: &str| {
+            conn.execute(
+                "INSERT INTO outbox (id, kind, record_id, intake_id, payload, created_at)
+                 VALUES (?1, ?1, 'r', 'r', '{}', 't')",
+                [kind],
+            )
+        };
+        assert!(insert("bpu_registration").is_ok());
+        assert!(insert("gossip").is_err());
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'outbox'
+                 AND name LIKE 'outbox_%'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 4, "the outbox's indexes are back");
+    }
 }
