@@ -10,6 +10,9 @@
 //!    through the link with the patient's full name;
 //! 5. `guarantee_issued` with a reference is set through the status form; the desk's `plkk sync`
 //!    pulls it and `plkk intake show` shows it;
+//!    then the desk registers a BPU participant (`plkk bpu register`), the officer approves it
+//!    on `/bpu` (a bad KPJ refused beside its field first), the desk pulls the KPJ and the
+//!    report's BPU column counts it;
 //! 6. the desk is revoked in the console (after its confirmation page) and its next `plkk sync`
 //!    is refused (exit 6);
 //! 7. a viewer sees the case without the status form, and a status POST forged with the viewer's
@@ -193,6 +196,37 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
         "{shown}"
     );
     assert_eq!(shown["branch_status"]["reference"], REFERENCE, "{shown}");
+
+    // 5b. A BPU registration from the desk: a bad KPJ is refused beside its field, a good one
+    // registers the person, the desk pulls the KPJ, and the report counts it.
+    let registered = ok(
+        bins::run_plkk(desk, &["bpu", "register"], &samples::bpu_registration().to_string()),
+        "plkk bpu register",
+    );
+    let registration_id = registered.lines().last().unwrap().trim().to_owned();
+    ok(bins::run_plkk(desk, &["sync"], ""), "plkk sync sends the registration");
+    browser.open("/bpu").await;
+    browser.find(r#"[data-testid="bpu-queue"]"#).await;
+    assert!(browser.source().await.contains("Wati Pedagang"));
+    browser.fill("kpj", "123").await;
+    browser.click(r#"[data-testid="bpu-approve"] button"#).await;
+    let refusal = browser.text(r#"p.field-error[data-field="kpj"]"#).await;
+    assert!(refusal.contains("11 angka"), "{refusal}");
+    browser.fill("kpj", "26110000123").await;
+    browser.click(r#"[data-testid="bpu-approve"] button"#).await;
+    let approved = browser.text(r#"[data-testid="notice"]"#).await;
+    assert!(approved.contains("disetujui"), "{approved}");
+    ok(bins::run_plkk(desk, &["sync"], ""), "plkk sync pulls the decision");
+    let shown: Value = serde_json::from_str(&ok(
+        bins::run_plkk(desk, &["bpu", "show", &registration_id, "--json"], ""),
+        "plkk bpu show",
+    ))
+    .unwrap();
+    assert_eq!((shown["status"].as_str(), shown["kpj"].as_str()), (Some("registered"), Some("26110000123")));
+    let month = chrono::Local::now().format("%Y-%m").to_string();
+    browser.open(&format!("/reports?from={month}&to={month}")).await;
+    let counted = browser.text(r#"[data-testid="bpu-count"]"#).await;
+    assert_eq!(counted, "1 (1)", "one received, one registered");
 
     // 6. Revoke the desk after its confirmation page; its next sync is refused.
     browser.open("/clinics").await;

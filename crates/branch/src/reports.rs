@@ -3,7 +3,8 @@
 //! deadline), and how many were decided within 30 days of arriving (DOMAIN.md, steps 5 and 6;
 //! a decision is `concluded_work_accident`, `concluded_not_work_accident` or `not_eligible`).
 //! Read from the inbox projection; the console shows it as a table and a chart and offers it as
-//! CSV, `plkk-branch report` prints it. BPU registrations join the report when the BPU issue lands.
+//! CSV, `plkk-branch report` prints it. Each row also counts the clinic's BPU registrations received
+//! that month and how many were registered (`bpu_received`, `bpu_registered`).
 
 use plkk_domain::limits;
 use rusqlite::Connection;
@@ -68,6 +69,10 @@ pub struct ReportRow {
     pub concluded_within_30_days: u64,
     /// Not decided yet.
     pub open: u64,
+    /// BPU registrations the branch received from the clinic in this month (its local date).
+    pub bpu_received: u64,
+    /// Of those, registered (given a KPJ).
+    pub bpu_registered: u64,
 }
 
 impl ReportRow {
@@ -80,20 +85,34 @@ impl ReportRow {
     }
 }
 
-/// Every clinic and month with cases in `months`, by month then clinic code.
+/// Every clinic and month with cases or BPU registrations in `months`, by month then clinic
+/// code. A case counts in its accident's month, a registration in the month it arrived.
 pub(crate) fn monthly(
     conn: &Connection,
     months: &MonthRange,
 ) -> Result<Vec<ReportRow>, BranchError> {
     let mut statement = conn.prepare_cached(
-        "SELECT k.code, k.name, x.accident_month, count(*),
-                sum(x.reported_late = 0),
-                sum(x.decided_at IS NOT NULL AND x.decided_at <= x.received_at + ?3),
-                sum(x.decided_at IS NULL)
-         FROM inbox x JOIN clinics k ON k.id = x.clinic_id
-         WHERE x.accident_month BETWEEN ?1 AND ?2
-         GROUP BY x.accident_month, x.clinic_id
-         ORDER BY x.accident_month, k.code",
+        "WITH case_rows AS (
+             SELECT x.clinic_id, x.accident_month AS month, count(*) AS cases,
+                    sum(x.reported_late = 0) AS within,
+                    sum(x.decided_at IS NOT NULL AND x.decided_at <= x.received_at + ?3) AS concluded,
+                    sum(x.decided_at IS NULL) AS open
+             FROM inbox x WHERE x.accident_month BETWEEN ?1 AND ?2
+             GROUP BY x.clinic_id, x.accident_month),
+         bpu_rows AS (
+             SELECT r.clinic_id, substr(r.received_on, 1, 7) AS month, count(*) AS received,
+                    count(d.registration_id) FILTER (WHERE d.status = 'registered') AS registered
+             FROM bpu_registrations r LEFT JOIN bpu_decisions d ON d.registration_id = r.id
+             WHERE substr(r.received_on, 1, 7) BETWEEN ?1 AND ?2
+             GROUP BY r.clinic_id, substr(r.received_on, 1, 7)),
+         keys AS (SELECT clinic_id, month FROM case_rows UNION SELECT clinic_id, month FROM bpu_rows)
+         SELECT k.code, k.name, keys.month, coalesce(c.cases, 0), coalesce(c.within, 0),
+                coalesce(c.concluded, 0), coalesce(c.open, 0), coalesce(b.received, 0),
+                coalesce(b.registered, 0)
+         FROM keys JOIN clinics k ON k.id = keys.clinic_id
+         LEFT JOIN case_rows c ON c.clinic_id = keys.clinic_id AND c.month = keys.month
+         LEFT JOIN bpu_rows b ON b.clinic_id = keys.clinic_id AND b.month = keys.month
+         ORDER BY keys.month, k.code",
     )?;
     let rows = statement
         .query_map(
@@ -107,6 +126,8 @@ pub(crate) fn monthly(
                     reported_within_2x24h: row.get(4)?,
                     concluded_within_30_days: row.get(5)?,
                     open: row.get(6)?,
+                    bpu_received: row.get(7)?,
+                    bpu_registered: row.get(8)?,
                 })
             },
         )?
@@ -151,6 +172,8 @@ pub fn to_csv(rows: &[ReportRow]) -> Result<String, BranchError> {
             "concluded_within_30_days",
             "concluded_within_30_days_percent",
             "open",
+            "bpu_received",
+            "bpu_registered",
         ])
         .map_err(csv_error)?;
     for row in rows {
@@ -165,6 +188,8 @@ pub fn to_csv(rows: &[ReportRow]) -> Result<String, BranchError> {
                 row.concluded_within_30_days.to_string(),
                 format!("{:.1}", row.percent(row.concluded_within_30_days)),
                 row.open.to_string(),
+                row.bpu_received.to_string(),
+                row.bpu_registered.to_string(),
             ])
             .map_err(csv_error)?;
     }
@@ -214,6 +239,8 @@ mod tests {
             reported_within_2x24h: 2,
             concluded_within_30_days: 1,
             open: 1,
+            bpu_received: 4,
+            bpu_registered: 2,
         };
         let text = to_csv(&[row]).unwrap();
         let lines: Vec<&str> = text.lines().collect();
@@ -221,7 +248,7 @@ mod tests {
         assert!(lines[0].starts_with("clinic_code,clinic_name,month,cases"));
         assert_eq!(
             lines[1],
-            "PLKK-1,\"Klinik \"\"Sehat\"\", Bekasi\",2026-11,3,2,66.7,1,33.3,1"
+            "PLKK-1,\"Klinik \"\"Sehat\"\", Bekasi\",2026-11,3,2,66.7,1,33.3,1,4,2"
         );
     }
 }

@@ -47,6 +47,46 @@ pub(crate) fn status_label(lang: Lang, status: &str) -> &'static str {
     }
 }
 
+/// A BPU registration's status in words.
+pub(crate) fn bpu_status_label(lang: Lang, status: &str) -> &'static str {
+    match (lang, status) {
+        (Lang::Id, "submitted") => "Diajukan",
+        (Lang::Id, "registered") => "Terdaftar",
+        (Lang::Id, "rejected") => "Ditolak",
+        (Lang::En, "submitted") => "Submitted",
+        (Lang::En, "registered") => "Registered",
+        (Lang::En, "rejected") => "Rejected",
+        _ => "?",
+    }
+}
+
+/// A BPU participant's occupation (the desk's list) in words.
+pub(crate) fn occupation_label(lang: Lang, occupation: &str) -> &'static str {
+    match (lang, occupation) {
+        (Lang::Id, "domestic_worker") => "Asisten rumah tangga",
+        (Lang::Id, "private_driver") => "Sopir pribadi",
+        (Lang::Id, "street_vendor") => "Pedagang kaki lima",
+        (Lang::Id, "online_driver") => "Pengemudi ojek/taksi daring",
+        (Lang::Id, "motorcycle_taxi") => "Ojek pangkalan",
+        (Lang::Id, "farmer") => "Petani",
+        (Lang::Id, "fisher") => "Nelayan",
+        (Lang::Id, "day_labourer") => "Buruh harian lepas",
+        (Lang::Id, "craftsperson") => "Perajin",
+        (Lang::Id, "other") => "Lainnya",
+        (Lang::En, "domestic_worker") => "Domestic worker",
+        (Lang::En, "private_driver") => "Private driver",
+        (Lang::En, "street_vendor") => "Street vendor",
+        (Lang::En, "online_driver") => "Online driver",
+        (Lang::En, "motorcycle_taxi") => "Motorcycle taxi (ojek)",
+        (Lang::En, "farmer") => "Farmer",
+        (Lang::En, "fisher") => "Fisher",
+        (Lang::En, "day_labourer") => "Day labourer",
+        (Lang::En, "craftsperson") => "Craftsperson",
+        (Lang::En, "other") => "Other",
+        _ => "?",
+    }
+}
+
 /// An officer role in words.
 pub(crate) fn role_label(lang: Lang, role: &str) -> &'static str {
     match (lang, role) {
@@ -137,6 +177,8 @@ pub(crate) fn refusal_message(
         (Lang::Id, "month_order") => "tidak boleh sebelum bulan awal".to_owned(),
         (Lang::Id, "out_of_range") => "di luar rentang".to_owned(),
         (Lang::Id, "choice") => "pilih salah satu pilihan".to_owned(),
+        (Lang::Id, "kpj_format") => "11 angka (kartu lama: boleh huruf A-Z)".to_owned(),
+        (Lang::Id, "already_decided") => "sudah diputus sebelumnya".to_owned(),
         (Lang::En, "required") => "is required".to_owned(),
         (Lang::En, "too_long") => format!("at most {} characters", param("max")),
         (Lang::En, "too_short") => format!("at least {} characters", param("min")),
@@ -149,6 +191,8 @@ pub(crate) fn refusal_message(
         (Lang::En, "month_order") => "must not be before the first month".to_owned(),
         (Lang::En, "out_of_range") => "is out of range".to_owned(),
         (Lang::En, "choice") => "pick one of the choices".to_owned(),
+        (Lang::En, "kpj_format") => "11 digits (older cards: letters A-Z too)".to_owned(),
+        (Lang::En, "already_decided") => "was decided already".to_owned(),
         (_, other) => other.to_owned(),
     };
     format!("{label}: {why}")

@@ -17,6 +17,7 @@ use crate::officers::ConsoleAction;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Nav {
     Inbox,
+    Bpu,
     Clinics,
     Reports,
     Officers,
@@ -31,6 +32,7 @@ pub(crate) fn page(signed: &Signed, nav: Nav, title: &str, here: &str, body: Mar
     let csrf = signed.session.csrf_token.as_str();
     let entries = [
         (Nav::Inbox, "/", words.nav_inbox, true),
+        (Nav::Bpu, "/bpu", words.nav_bpu, true),
         (Nav::Clinics, "/clinics", words.nav_clinics, true),
         (Nav::Reports, "/reports", words.nav_reports, true),
         (

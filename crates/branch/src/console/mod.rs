@@ -14,11 +14,12 @@
 //! `Referrer-Policy: no-referrer` and `Cache-Control: no-store`. No secret travels in a URL.
 //!
 //! Each handler is an adapter: it reads the form, checks the role and the CSRF token, and calls
-//! one library function (`cases`, `clinics`, `inbox`, `reports`, `officers`) on its own database
-//! connection in a blocking thread. BPU registrations (issue 12, item 5) get their page here when
-//! the BPU issue lands: a `bpu_page` module with the queue, approve with a KPJ, reject with a
-//! reason, routed under `/bpu` and linked from the navigation in `layout`.
+//! one library function (`cases`, `clinics`, `inbox`, `reports`, `officers`, `bpu`) on its own database
+//! connection in a blocking thread. BPU registrations (issue 11) have theirs in `bpu_page`: the
+//! queue, approve with a KPJ, reject with a reason, routed under `/bpu` and linked from the
+//! navigation in `layout`.
 
+mod bpu_page;
 mod case_page;
 mod clinics_page;
 mod inbox_page;
@@ -70,6 +71,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/sign-in", post(sign_in::sign_in))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(sign_in::language))
+        .route("/bpu", get(bpu_page::show))
+        .route("/bpu/{id}/approve", post(bpu_page::approve))
+        .route("/bpu/{id}/reject", post(bpu_page::reject))
         .route("/cases/{id}", get(case_page::show))
         .route("/cases/{id}/status", post(case_page::set_status))
         .route(

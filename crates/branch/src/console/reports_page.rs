@@ -206,6 +206,7 @@ fn table(signed: &Signed, rows: &[ReportRow]) -> Markup {
                     th scope="col" { (words.col_month) } th scope="col" { (words.col_clinic) }
                     th scope="col" { (words.col_cases) } th scope="col" { (words.col_within) }
                     th scope="col" { (words.col_concluded) } th scope="col" { (words.col_open) }
+                    th scope="col" { (words.col_bpu) }
                 } }
                 tbody {
                     @for row in rows {
@@ -216,6 +217,7 @@ fn table(signed: &Signed, rows: &[ReportRow]) -> Markup {
                             td.number { (row.reported_within_2x24h) " (" (format!("{:.1}", row.percent(row.reported_within_2x24h))) " %)" }
                             td.number { (row.concluded_within_30_days) " (" (format!("{:.1}", row.percent(row.concluded_within_30_days))) " %)" }
                             td.number { (row.open) }
+                            td.number data-testid="bpu-count" { (row.bpu_received) " (" (row.bpu_registered) ")" }
                         }
                     }
                 }
