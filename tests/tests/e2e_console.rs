@@ -200,11 +200,18 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     // 5b. A BPU registration from the desk: a bad KPJ is refused beside its field, a good one
     // registers the person, the desk pulls the KPJ, and the report counts it.
     let registered = ok(
-        bins::run_plkk(desk, &["bpu", "register"], &samples::bpu_registration().to_string()),
+        bins::run_plkk(
+            desk,
+            &["bpu", "register"],
+            &samples::bpu_registration().to_string(),
+        ),
         "plkk bpu register",
     );
     let registration_id = registered.lines().last().unwrap().trim().to_owned();
-    ok(bins::run_plkk(desk, &["sync"], ""), "plkk sync sends the registration");
+    ok(
+        bins::run_plkk(desk, &["sync"], ""),
+        "plkk sync sends the registration",
+    );
     browser.open("/bpu").await;
     browser.find(r#"[data-testid="bpu-queue"]"#).await;
     assert!(browser.source().await.contains("Wati Pedagang"));
@@ -216,15 +223,23 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
     browser.click(r#"[data-testid="bpu-approve"] button"#).await;
     let approved = browser.text(r#"[data-testid="notice"]"#).await;
     assert!(approved.contains("disetujui"), "{approved}");
-    ok(bins::run_plkk(desk, &["sync"], ""), "plkk sync pulls the decision");
+    ok(
+        bins::run_plkk(desk, &["sync"], ""),
+        "plkk sync pulls the decision",
+    );
     let shown: Value = serde_json::from_str(&ok(
         bins::run_plkk(desk, &["bpu", "show", &registration_id, "--json"], ""),
         "plkk bpu show",
     ))
     .unwrap();
-    assert_eq!((shown["status"].as_str(), shown["kpj"].as_str()), (Some("registered"), Some("26110000123")));
+    assert_eq!(
+        (shown["status"].as_str(), shown["kpj"].as_str()),
+        (Some("registered"), Some("26110000123"))
+    );
     let month = chrono::Local::now().format("%Y-%m").to_string();
-    browser.open(&format!("/reports?from={month}&to={month}")).await;
+    browser
+        .open(&format!("/reports?from={month}&to={month}"))
+        .await;
     let counted = browser.text(r#"[data-testid="bpu-count"]"#).await;
     assert_eq!(counted, "1 (1)", "one received, one registered");
 

@@ -99,6 +99,17 @@ pub const ON_BEHALF_OF: &[TextLimit] = &[limit("name", 1, 100), limit("phone", 1
 /// What the branch answers a BPU registration with.
 pub const BPU_DECISION: &[TextLimit] = &[limit("kpj", 11, 11), limit("reason", 1, 500)];
 
+/// The contribution a BPU registration travels with (its amounts are numbers).
+pub const BPU_CONTRIBUTION: &[TextLimit] = &[limit("tariff_version", 1, 40)];
+
+/// A reference file the branch publishes (a BPU tariff, TOML): its kind, version and text (at
+/// most 256 KiB, so the characters are at most that many).
+pub const REFERENCE_FILE: &[TextLimit] = &[
+    limit("name", 1, CHOICE),
+    limit("version", 1, 40),
+    limit("text", 1, 262_144),
+];
+
 /// What travels with an intake or a note besides its fields: who wrote it and when.
 pub const RECORD_ENVELOPE: &[TextLimit] = &[
     limit("author", 1, USERNAME),
@@ -220,6 +231,8 @@ pub const TABLES: &[(&str, &[TextLimit])] = &[
     ("BPU registration", BPU_REGISTRATION),
     ("BPU registration: on_behalf_of", ON_BEHALF_OF),
     ("BPU decision", BPU_DECISION),
+    ("BPU contribution", BPU_CONTRIBUTION),
+    ("reference file", REFERENCE_FILE),
 ];
 
 /// The limit of `field` in `table`.

@@ -75,6 +75,13 @@ fn add_limits(document: &mut Value) {
         ("EnrollRequest", limits::ENROLMENT),
         ("FieldIssue", limits::ANSWER),
         ("ErrorBody", limits::ANSWER),
+        ("BpuRecord", limits::BPU_REGISTRATION),
+        ("BpuPayload", limits::RECORD_ENVELOPE),
+        ("OnBehalfOfRecord", limits::ON_BEHALF_OF),
+        ("BpuDecision", limits::BPU_DECISION),
+        ("BpuDecision", limits::BPU_REGISTRATION),
+        ("BpuContribution", limits::BPU_CONTRIBUTION),
+        ("ReferenceFile", limits::REFERENCE_FILE),
     ];
     for (schema, table) in texts {
         for limit in *table {
