@@ -5,6 +5,7 @@
 // Hide the console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bpu;
 mod commands;
 mod desk;
 mod form_aids;
@@ -53,6 +54,13 @@ fn main() {
             form_aids::draft_save,
             form_aids::draft_clear,
             form_aids::staff_names,
+            bpu::bpu_register,
+            bpu::bpu_check,
+            bpu::bpu_quote,
+            bpu::bpu_list,
+            bpu::bpu_show,
+            bpu::bpu_month_count,
+            bpu::bpu_known,
         ])
         .run(tauri::generate_context!())
         .expect("the desk window could not start");

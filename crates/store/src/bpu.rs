@@ -148,14 +148,23 @@ pub fn bpu_check(
             issues.extend(nik_known(&store.conn, &registration.nik, registration.id)?);
             Ok((issues, Some(contribution)))
         }
-        Err(rejected) => Ok((
-            rejected
+        Err(rejected) => {
+            let mut issues: Vec<Issue> = rejected
                 .errors
                 .into_iter()
                 .chain(rejected.warnings)
-                .collect(),
-            None,
-        )),
+                .collect();
+            // The duplicate warning shows as soon as the NIK is complete, not once all is valid.
+            let nik = input
+                .get("nik")
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim);
+            let complete = |nik: &&str| nik.len() == 16 && nik.bytes().all(|b| b.is_ascii_digit());
+            if let Some(nik) = nik.filter(complete) {
+                issues.extend(nik_known(&store.conn, nik, Uuid::nil())?);
+            }
+            Ok((issues, None))
+        }
     }
 }
 

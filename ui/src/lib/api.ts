@@ -528,3 +528,78 @@ export const quarantineList = () => call<QuarantineEntry[]>('quarantine_list');
 
 /** Puts a rejected entry back in the queue (an intake is rebuilt from the case's current values). */
 export const quarantineResend = (entryId: string) => call<null>('quarantine_resend', { entryId });
+
+// Daftar BPU (issue 11): plkk_domain::Contribution, plkk_store::BpuView and KnownParticipant.
+
+/** What a registration costs, whole Rupiah. */
+export interface Contribution {
+  jkk: number;
+  jkm: number;
+  jht: number;
+  monthly_total: number;
+  period_total: number;
+  tariff_version: string;
+  regular_monthly_total: number;
+  discount_percent: number;
+}
+
+export type BpuStatus = 'submitted' | 'registered' | 'rejected';
+
+/** One registration: its fields, contribution, the branch's decision and its sync state. */
+export interface BpuView {
+  id: string;
+  nik: string;
+  full_name: string;
+  sex: string;
+  birth_date: string;
+  phone: string;
+  address: string;
+  occupation: string;
+  occupation_detail?: string;
+  declared_income: number;
+  programmes: string[];
+  period_months: number;
+  starts_on: string;
+  heir_name: string;
+  heir_relation: string;
+  heir_phone?: string;
+  on_behalf_of?: { name: string; phone?: string };
+  consent: boolean;
+  contribution: Contribution;
+  status: BpuStatus;
+  kpj: string | null;
+  decision_reason: string | null;
+  decided_at: string | null;
+  sync_state: SyncState;
+  warnings: Issue[];
+  author: string;
+  written_at: string;
+}
+
+export interface KnownParticipant {
+  registration_id: string;
+  full_name: string;
+  kpj: string;
+  segment: 'BPU';
+}
+
+export interface BpuCheck {
+  issues: Issue[];
+  contribution: Contribution | null;
+}
+
+export interface QuoteRequest {
+  income: number;
+  jht: boolean;
+  months: number;
+  occupation: string | null;
+  startsOn: string | null;
+}
+
+export const registerBpu = (fields: Record<string, unknown>) => call<Saved>('bpu_register', { fields });
+export const bpuCheck = (fields: Record<string, unknown>) => call<BpuCheck>('bpu_check', { fields });
+export const bpuQuote = (request: QuoteRequest) => call<Contribution>('bpu_quote', { ...request });
+export const bpuList = (search: string) => call<BpuView[]>('bpu_list', { search });
+export const bpuShow = (id: string) => call<BpuView>('bpu_show', { id });
+export const bpuMonthCount = () => call<number>('bpu_month_count');
+export const bpuKnown = (nik: string) => call<KnownParticipant | null>('bpu_known', { nik });

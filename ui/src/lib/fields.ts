@@ -16,6 +16,20 @@ export const ENUMS = {
     'partial_functional_disability',
     'died',
   ],
+  occupation: [
+    'domestic_worker',
+    'private_driver',
+    'street_vendor',
+    'online_driver',
+    'motorcycle_taxi',
+    'farmer',
+    'fisher',
+    'day_labourer',
+    'craftsperson',
+    'other',
+  ],
+  heir_relation: ['spouse', 'child', 'parent', 'sibling', 'other'],
+  period_months: ['1', '3', '6', '12'],
 } as const;
 
 export type EnumName = keyof typeof ENUMS;

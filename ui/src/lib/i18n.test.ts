@@ -96,7 +96,8 @@ describe('accounts and audit words', () => {
   const AUDIT_ACTIONS = [
     'setup', 'sign_in', 'sign_in_failed', 'sign_out', 'lock', 'unlock', 'open_case', 'admit', 'correct_intake',
     'add_note', 'export', 'print', 'account_added', 'account_removed', 'account_changed', 'enroll',
-    'settings_changed', 'database_encrypted', 'refused',
+    'settings_changed', 'database_encrypted', 'refused', 'resend', 'register_bpu', 'open_registration',
+    'reference_imported',
   ];
 
   it('name every role and audit action in both languages', () => {
@@ -134,5 +135,27 @@ describe('storage failures', () => {
         expect(translate(lang, `error.${code}`)).not.toBe(`error.${code}`);
       }
     }
+  });
+});
+
+describe('Daftar BPU words', () => {
+  // plkk_domain's BPU rule codes and the store's duplicate warnings (issue 11).
+  const RULES = [
+    'programmes_required', 'period_choice', 'starts_in_past', 'starts_too_late', 'bpu_age', 'consent_required',
+    'nik_registered_before', 'nik_known_participant', 'contribution_mismatch', 'tariff_unknown',
+  ];
+
+  it('say every BPU rule in both languages', () => {
+    for (const lang of ['id', 'en'] as const) {
+      expect(RULES.filter((rule) => !(`rule.${rule}` in dictionaries[lang])), lang).toEqual([]);
+    }
+    const warning: Issue = {
+      field: 'nik',
+      rule: 'nik_known_participant',
+      severity: 'warning',
+      message: 'nik: ...',
+      params: { kpj: '26110000123', full_name: 'Wati', case: 'x' },
+    };
+    expect(issueText('id', warning)).toBe('NIK ini sudah peserta: KPJ 26110000123 (Wati)');
   });
 });

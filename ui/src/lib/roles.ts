@@ -13,7 +13,8 @@ export type Action =
   | 'enroll'
   | 'export'
   | 'read_audit'
-  | 'change_settings';
+  | 'change_settings'
+  | 'register_bpu';
 
 /** Whether `role` may perform `action`; nobody signed in may do nothing. */
 export function can(role: Role | null | undefined, action: Action): boolean {
@@ -25,6 +26,7 @@ export function can(role: Role | null | undefined, action: Action): boolean {
       return true;
     case 'admit':
     case 'correct_intake':
+    case 'register_bpu':
       return role === 'receptionist' || role === 'admin';
     case 'add_note':
       return role === 'nurse' || role === 'admin';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caseHref, parseRoute, routeHref } from './route';
+import { bpuSlipHref, caseHref, parseRoute, routeHref } from './route';
 
 describe('parseRoute', () => {
   it('reads each screen', () => {
@@ -9,11 +9,13 @@ describe('parseRoute', () => {
     expect(parseRoute('#/settings')).toEqual({ screen: 'settings' });
     expect(parseRoute('#/quarantine')).toEqual({ screen: 'quarantine' });
     expect(parseRoute('#/admin')).toEqual({ screen: 'admin' });
+    expect(parseRoute('#/bpu')).toEqual({ screen: 'bpu' });
+    expect(parseRoute('#/bpu/abc')).toEqual({ screen: 'bpu_slip', id: 'abc' });
     expect(parseRoute('#/somewhere/else')).toEqual({ screen: 'cases' });
   });
 
   it('gives each screen back its link', () => {
-    for (const href of ['#/', '#/new', '#/settings', '#/quarantine', '#/admin', caseHref('a b')]) {
+    for (const href of ['#/', '#/new', '#/settings', '#/quarantine', '#/admin', '#/bpu', bpuSlipHref('x y'), caseHref('a b')]) {
       expect(routeHref(parseRoute(href))).toBe(href);
     }
   });

@@ -7,6 +7,8 @@ export type Route =
   | { screen: 'settings' }
   | { screen: 'quarantine' }
   | { screen: 'admin' }
+  | { screen: 'bpu' }
+  | { screen: 'bpu_slip'; id: string }
   | { screen: 'case'; id: string };
 
 export function parseRoute(hash: string): Route {
@@ -15,6 +17,9 @@ export function parseRoute(hash: string): Route {
   if (path === '/settings') return { screen: 'settings' };
   if (path === '/quarantine') return { screen: 'quarantine' };
   if (path === '/admin') return { screen: 'admin' };
+  if (path === '/bpu') return { screen: 'bpu' };
+  const slip = /^\/bpu\/([^/]+)$/.exec(path);
+  if (slip) return { screen: 'bpu_slip', id: decodeURIComponent(slip[1]) };
   const match = /^\/case\/([^/]+)$/.exec(path);
   if (match) return { screen: 'case', id: decodeURIComponent(match[1]) };
   return { screen: 'cases' };
@@ -25,6 +30,11 @@ export const NEW_INTAKE_HREF = '#/new';
 export const SETTINGS_HREF = '#/settings';
 export const QUARANTINE_HREF = '#/quarantine';
 export const ADMIN_HREF = '#/admin';
+export const BPU_HREF = '#/bpu';
+
+export function bpuSlipHref(id: string): string {
+  return `#/bpu/${encodeURIComponent(id)}`;
+}
 
 export function caseHref(id: string): string {
   return `#/case/${encodeURIComponent(id)}`;
@@ -41,6 +51,10 @@ export function routeHref(route: Route): string {
       return QUARANTINE_HREF;
     case 'admin':
       return ADMIN_HREF;
+    case 'bpu':
+      return BPU_HREF;
+    case 'bpu_slip':
+      return bpuSlipHref(route.id);
     case 'case':
       return caseHref(route.id);
     default:
