@@ -45,7 +45,11 @@ async fn a_street_vendor_registered_by_keyboard_gets_a_kpj_that_the_next_intake_
     let window = DeskWindow::launch_as(desk_dir.path(), RECEPTIONIST).await;
     window.click("nav-bpu").await;
     window.wait_for(BPU_FORM, UI_TIMEOUT).await;
-    assert_eq!(window.focused_name().await, "nik", "the form starts in the NIK");
+    assert_eq!(
+        window.focused_name().await,
+        "nik",
+        "the form starts in the NIK"
+    );
 
     // Every field by keyboard: text then Enter, a digit for a choice (it moves on by itself).
     window.press(NIK).await;
@@ -79,7 +83,11 @@ async fn a_street_vendor_registered_by_keyboard_gets_a_kpj_that_the_next_intake_
     window.press(ENTER).await;
     assert_eq!(window.focused_name().await, "period_months");
     window.press("1").await;
-    assert_eq!(window.focused_name().await, "starts_on", "today, as offered");
+    assert_eq!(
+        window.focused_name().await,
+        "starts_on",
+        "today, as offered"
+    );
     window.press(ENTER).await;
     window.press(ENTER).await; // JHT stays unticked
     window.press("Joko").await;
