@@ -481,6 +481,7 @@ fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
         .connection()
         .execute_batch(
             "DROP TABLE drafts; DROP TABLE employers; DROP TABLE sync_link;
+             DROP TABLE bpu_registrations; DROP TABLE bpu_decisions;
              DELETE FROM case_search;
              INSERT INTO case_search (rowid, full_name, employer_name)
                  SELECT intake_seq, json_extract(record, '$.full_name'),
