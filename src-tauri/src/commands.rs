@@ -6,7 +6,7 @@
 use plkk_domain::{Action, AuditAction, AuditEntry, JsonObject, NikFacts, Role};
 use plkk_store::{
     Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Language, ListQuery, NewAccount,
-    QuarantinedEntry, Saved,
+    QuarantinedEntry, Saved, StoreError,
 };
 use plkk_sync::{EnrollOptions, Enrolled, SyncStatus, SyncSummary};
 use serde::Serialize;
@@ -141,10 +141,7 @@ pub fn unlock_pin(
 ) -> Result<Account, CommandError> {
     let mut state = desk.state();
     let Some(open) = state.open.as_ref() else {
-        return Err(CommandError::plain(
-            "signed_out",
-            "sign in with your password first",
-        ));
+        return Err(CommandError::from(StoreError::SignedOut));
     };
     let actor =
         plkk_store::unlock_with_pin(&open.store, &desk.data_dir, username.trim(), &pin, now())?;
@@ -155,10 +152,10 @@ pub fn unlock_pin(
 
 fn account_of_session(state: &crate::desk::DeskState) -> Result<Account, CommandError> {
     let (Some(open), Some(actor)) = (state.open.as_ref(), state.session.as_ref()) else {
-        return Err(CommandError::plain("signed_out", "nobody is signed in"));
+        return Err(CommandError::from(StoreError::SignedOut));
     };
     plkk_store::account(&open.store, &actor.username)?
-        .ok_or_else(|| CommandError::plain("signed_out", "the account no longer exists"))
+        .ok_or_else(|| CommandError::from(StoreError::SignedOut))
 }
 
 /// Locks the screen (idle timer or "Kunci"); the session and the sync go on underneath.
@@ -350,7 +347,7 @@ pub async fn sync_now(desk: State<'_, Desk>) -> Result<SyncSummary, CommandError
     desk.with_session(|_, actor| plkk_store::require(actor, Action::SyncNow))?;
     match desk.engine() {
         Some(engine) => Ok(engine.sync_now().await?),
-        None => Err(CommandError::plain("signed_out", "nobody is signed in")),
+        None => Err(CommandError::from(StoreError::SignedOut)),
     }
 }
 

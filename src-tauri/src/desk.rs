@@ -9,7 +9,6 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, FixedOffset};
 use plkk_store::{Actor, DeskAccess, Store, StoreError};
 use plkk_sync::{Engine, EngineHandle, SyncError};
-use plkk_vault::SignInError;
 use serde::Serialize;
 
 /// The desk as the window sees it.
@@ -72,10 +71,10 @@ impl Desk {
         let mut state = self.state();
         let state = &mut *state;
         let (Some(open), Some(actor)) = (state.open.as_mut(), state.session.as_ref()) else {
-            return Err(CommandError::plain("signed_out", "nobody is signed in"));
+            return Err(CommandError::from(StoreError::SignedOut));
         };
         if state.locked {
-            return Err(CommandError::plain("locked", "the screen is locked"));
+            return Err(CommandError::from(StoreError::Locked));
         }
         action(&mut open.store, actor)
             .map_err(CommandError::from)
@@ -102,7 +101,7 @@ impl Desk {
     {
         match self.state().open.as_mut() {
             Some(open) => action(open).map_err(CommandError::from),
-            None => Err(CommandError::plain("signed_out", "nobody is signed in")),
+            None => Err(CommandError::from(StoreError::SignedOut)),
         }
     }
 
@@ -121,7 +120,7 @@ impl Desk {
             let access = self.state().open.as_ref().map(|open| open.access.clone());
             access
                 .map(|access| (access, actor))
-                .ok_or_else(|| CommandError::plain("signed_out", "nobody is signed in"))
+                .ok_or_else(|| CommandError::from(StoreError::SignedOut))
         })
     }
 
@@ -214,26 +213,12 @@ impl From<SyncError> for CommandError {
 
 impl From<StoreError> for CommandError {
     fn from(error: StoreError) -> Self {
-        let message = error.to_string();
-        let seconds = |wait: Option<std::time::Duration>| wait.map(|wait| wait.as_secs().max(1));
-        let mut answer = CommandError::plain(error.code(), &message);
-        match &error {
-            StoreError::Invalid(rejected) => {
-                answer.issues = rejected
-                    .errors
-                    .iter()
-                    .chain(&rejected.warnings)
-                    .cloned()
-                    .collect();
-            }
-            StoreError::SignIn(SignInError::WrongCredentials { wait, .. })
-            | StoreError::WrongPin { wait, .. } => answer.wait_seconds = seconds(*wait),
-            StoreError::SignIn(SignInError::LockedOut { wait, .. }) => {
-                answer.wait_seconds = seconds(Some(*wait));
-            }
-            StoreError::Forbidden { role, action } => answer.refusal = Some((*role, *action)),
-            _ => {}
+        CommandError {
+            code: error.code(),
+            message: error.to_string(),
+            issues: error.issues(),
+            wait_seconds: error.retry_after().map(|wait| wait.as_secs().max(1)),
+            refusal: error.role_refusal(),
         }
-        answer
     }
 }

@@ -5,10 +5,7 @@ use std::path::Path;
 
 use plkk_domain::JsonObject;
 
-/// Input that is not a JSON object; reported like a refused field (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
+use crate::report::CliError::BadInput;
 
 pub fn read_object(file: Option<&Path>) -> anyhow::Result<JsonObject> {
     let (text, source) = match file {
