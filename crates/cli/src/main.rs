@@ -5,8 +5,8 @@
 //!
 //! Exit codes: 0 done; 2 the input was refused (malformed JSON, a field breaking a rule, an unknown
 //! id, bad arguments, a bad enrolment code or branch address), nothing written; 1 the desk's data
-//! could not be used (database unavailable) or another failure; 7 sign-in refused; 8 the role may
-//! not do this. `plkk sync` adds 3 (branch unreachable), 4 (not enrolled), 5 (rejected records or
+//! could not be used (database unavailable) or another failure; 7 sign-in refused (also a wrong
+//! recovery key for `plkk recover`); 8 the role may not do this. `plkk sync` adds 3 (branch unreachable), 4 (not enrolled), 5 (rejected records or
 //! conflicts), 6 (device revoked); `plkk audit verify` exits 5 when the chain is broken.
 
 mod args;
@@ -58,18 +58,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         report::setup(&done);
         return Ok(());
     }
-    let SignedIn {
-        access,
-        mut store,
-        actor,
-    } = sign_in(&data_dir, cli.user)?;
+    if let Command::Recover = &cli.command {
+        let username = auth::username(cli.user)?;
+        let key = auth::secret("PLKK_RECOVERY_KEY", "Recovery key: ")?;
+        let password = auth::new_secret("PLKK_NEW_PASSWORD", "password")?;
+        let params = plkk_vault::KdfParams::from_environment();
+        plkk_store::recover(&data_dir, &username, &key, &password, params, now)?;
+        eprintln!("{username} can sign in with the new password");
+        return Ok(());
+    }
+    let (
+        SignedIn {
+            access,
+            mut store,
+            actor,
+        },
+        password,
+    ) = sign_in(&data_dir, cli.user)?;
     if store.disk_full() {
         eprintln!(
             "warning: the disk is almost full (under 4 MiB free; the desk is using its reserve): \
              free some space soon (old downloads, the recycle bin), or saving will fail"
         );
     }
-    let done = signed_in(cli.command, &data_dir, &access, &mut store, &actor, now);
+    let done = signed_in(
+        cli.command,
+        &data_dir,
+        &access,
+        &mut store,
+        (&actor, &password),
+        now,
+    );
     if let Err(failure) = &done {
         // Every role refusal is recorded, as the window records its own.
         if let Some(refusal @ StoreError::Forbidden { .. }) = store_error(failure) {
@@ -87,11 +106,11 @@ fn signed_in(
     data_dir: &Path,
     access: &plkk_store::DeskAccess,
     store: &mut plkk_store::Store,
-    actor: &plkk_store::Actor,
+    (actor, password): (&plkk_store::Actor, &str),
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> anyhow::Result<()> {
     match command {
-        Command::Setup { .. } => unreachable!("handled above"),
+        Command::Setup { .. } | Command::Recover => unreachable!("handled above"),
         Command::Intake { command } => match command {
             IntakeCommand::Add { file } => {
                 let fields = input::read_object(file.as_deref())?;
@@ -124,7 +143,7 @@ fn signed_in(
                 report::saved(&saved);
             }
         },
-        Command::Account { command } => account(data_dir, store, actor, command, now)?,
+        Command::Account { command } => account(data_dir, store, (actor, password), command, now)?,
         Command::Audit { command } => match command {
             AuditCommand::List { limit, json } => {
                 let entries = plkk_store::audit_list(store, actor, limit)?;
@@ -148,7 +167,10 @@ fn signed_in(
             let ca_cert_pem = ca
                 .map(|path| {
                     std::fs::read_to_string(&path).map_err(|error| {
-                        input::BadInput(format!("cannot read {}: {error}", path.display()))
+                        report::CliError::BadInput(format!(
+                            "cannot read {}: {error}",
+                            path.display()
+                        ))
                     })
                 })
                 .transpose()?;
@@ -184,19 +206,19 @@ fn signed_in(
     Ok(())
 }
 
-fn sign_in(data_dir: &Path, user: Option<String>) -> anyhow::Result<SignedIn> {
+/// Signs in, keeping the password for a change of one's own password.
+fn sign_in(data_dir: &Path, user: Option<String>) -> anyhow::Result<(SignedIn, String)> {
     let username = auth::username(user)?;
     let password = auth::secret("PLKK_PASSWORD", &format!("Password for {username}: "))?;
     let now = chrono::Local::now().fixed_offset();
-    Ok(plkk_store::sign_in(
-        data_dir, &username, &password, "cli", now,
-    )?)
+    let signed = plkk_store::sign_in(data_dir, &username, &password, "cli", now)?;
+    Ok((signed, password))
 }
 
 fn account(
     data_dir: &Path,
     store: &mut plkk_store::Store,
-    actor: &plkk_store::Actor,
+    (actor, password): (&plkk_store::Actor, &str),
     command: AccountCommand,
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> anyhow::Result<()> {
@@ -208,7 +230,7 @@ fn account(
             pin,
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
-                input::BadInput(format!(
+                report::CliError::BadInput(format!(
                     "role: one of receptionist, nurse, admin; got {role:?}"
                 ))
             })?;
@@ -237,6 +259,22 @@ fn account(
             plkk_store::remove_account(store, &mut keyring, actor, &username, now)?;
             eprintln!("{username} can no longer sign in");
         }
+        AccountCommand::Password { username } => {
+            let username = username.unwrap_or_else(|| actor.username.clone());
+            if username != actor.username {
+                plkk_store::require(actor, plkk_domain::Action::ManageAccounts)?;
+            }
+            let new = auth::new_secret("PLKK_NEW_PASSWORD", "password")?;
+            let change = plkk_store::PasswordChange {
+                username: &username,
+                current: Some(password),
+                new: &new,
+            };
+            let mut keyring = plkk_vault::Keyring::load(data_dir)?;
+            let params = plkk_vault::KdfParams::from_environment();
+            plkk_store::change_password(store, &mut keyring, actor, &change, params, now)?;
+            eprintln!("{username} signs in with the new password from now on");
+        }
         AccountCommand::SetPin { username, clear } => {
             let pin = if clear {
                 None
@@ -252,10 +290,9 @@ fn account(
 /// The store's error behind a failure, also when the sync carried it.
 fn store_error(failure: &anyhow::Error) -> Option<&StoreError> {
     failure.downcast_ref::<StoreError>().or_else(|| {
-        match failure.downcast_ref::<plkk_sync::SyncError>() {
-            Some(plkk_sync::SyncError::Store(error)) => Some(error),
-            _ => None,
-        }
+        failure
+            .downcast_ref::<plkk_sync::SyncError>()
+            .and_then(plkk_sync::SyncError::store_error)
     })
 }
 

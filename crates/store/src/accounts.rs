@@ -107,10 +107,12 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
             "the person's full name, at most 100 characters",
         );
     }
-    if new.password.chars().count() < 8 {
-        refuse("password", "weak_password", "at least 8 characters");
-    } else if let Some(refusal) = limits::refusal(limits::ACCOUNT, "password", new.password) {
-        over_long.push(refusal);
+    match password_refusal(new.password) {
+        Some(weak) if weak.rule == "weak_password" => {
+            refuse("password", "weak_password", "at least 8 characters");
+        }
+        Some(too_long) => over_long.push(too_long),
+        None => {}
     }
     if let Some(pin) = new.pin {
         if !is_pin(pin) {
@@ -128,7 +130,21 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
     }
 }
 
-fn is_pin(pin: &str) -> bool {
+/// Why `password` cannot be an account's password (field `password`): under 8 characters
+/// (`weak_password`) or longer than the limit; None when it can.
+pub(crate) fn password_refusal(password: &str) -> Option<plkk_domain::Issue> {
+    if password.chars().count() < 8 {
+        Some(field_error(
+            "password",
+            "weak_password",
+            "password: at least 8 characters".to_owned(),
+        ))
+    } else {
+        limits::refusal(limits::ACCOUNT, "password", password)
+    }
+}
+
+pub(crate) fn is_pin(pin: &str) -> bool {
     limits::refusal(limits::ACCOUNT, "pin", pin).is_none()
         && pin.chars().all(|c| c.is_ascii_digit())
 }
@@ -341,7 +357,7 @@ fn account_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
 }
 
 /// The open store's data key, to wrap for a new account.
-fn store_key(store: &Store) -> Result<plkk_vault::DataKey, StoreError> {
+pub(crate) fn store_key(store: &Store) -> Result<plkk_vault::DataKey, StoreError> {
     store
         .key
         .clone()

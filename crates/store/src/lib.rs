@@ -23,6 +23,7 @@ mod migrate;
 mod normalise;
 mod notes;
 mod outbox;
+mod passwords;
 mod paths;
 mod projection;
 mod search;
@@ -50,6 +51,7 @@ pub use export::{export_csv, ExportDone};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
 pub use outbox::SyncState;
+pub use passwords::{change_password, recover, PasswordChange};
 pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
