@@ -12,7 +12,7 @@ use plkk_sync::{EnrollOptions, Enrolled, SyncStatus, SyncSummary};
 use serde::Serialize;
 use tauri::State;
 
-use crate::desk::{export_dir, now, CommandError, Desk};
+use crate::desk::{now, CommandError, Desk};
 
 /// What the window needs to know at start (and after each sign-in or lock).
 #[derive(Debug, Serialize)]
@@ -33,6 +33,7 @@ pub struct AppInfo {
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn app_info(desk: State<'_, Desk>) -> AppInfo {
     let data_dir = &desk.data_dir;
     let needs_setup = plkk_store::desk_phase(data_dir) == plkk_store::DeskPhase::NeedsSetup;
@@ -67,6 +68,7 @@ pub fn app_info(desk: State<'_, Desk>) -> AppInfo {
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn set_language(desk: State<'_, Desk>, language: Language) -> Result<(), CommandError> {
     Ok(plkk_store::set_language(&desk.data_dir, language)?)
 }
@@ -80,6 +82,7 @@ pub struct SetupAnswer {
 
 /// First run: the first administrator, the keys, and the recovery key to show once.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn setup(
     desk: State<'_, Desk>,
     admin_user: String,
@@ -94,8 +97,7 @@ pub fn setup(
         password: &password,
         pin: pin.as_deref().filter(|pin| !pin.is_empty()),
     };
-    let params = plkk_vault::KdfParams::from_environment();
-    let done = plkk_store::setup(&desk.data_dir, &admin, params, now())?;
+    let done = plkk_store::setup(&desk.data_dir, &admin, desk.settings.kdf, now())?;
     let mut state = desk.state();
     state.session = Some(done.admin.actor());
     state.locked = false;
@@ -110,6 +112,7 @@ pub fn setup(
 /// Signs in with a password: opens the database on the first sign-in of this run; afterwards
 /// switches user or unlocks the screen.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn sign_in(
     desk: State<'_, Desk>,
     username: String,
@@ -134,6 +137,7 @@ pub fn sign_in(
 
 /// Unlocks with the quick-unlock PIN (only while the database is open).
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn unlock_pin(
     desk: State<'_, Desk>,
     username: String,
@@ -141,7 +145,7 @@ pub fn unlock_pin(
 ) -> Result<Account, CommandError> {
     let mut state = desk.state();
     let Some(open) = state.open.as_ref() else {
-        return Err(CommandError::from(StoreError::SignedOut));
+        return Err(CommandError::store(StoreError::SignedOut));
     };
     let actor =
         plkk_store::unlock_with_pin(&open.store, &desk.data_dir, username.trim(), &pin, now())?;
@@ -152,14 +156,15 @@ pub fn unlock_pin(
 
 fn account_of_session(state: &crate::desk::DeskState) -> Result<Account, CommandError> {
     let (Some(open), Some(actor)) = (state.open.as_ref(), state.session.as_ref()) else {
-        return Err(CommandError::from(StoreError::SignedOut));
+        return Err(CommandError::store(StoreError::SignedOut));
     };
     plkk_store::account(&open.store, &actor.username)?
-        .ok_or_else(|| CommandError::from(StoreError::SignedOut))
+        .ok_or_else(|| CommandError::store(StoreError::SignedOut))
 }
 
 /// Locks the screen (idle timer or "Kunci"); the session and the sync go on underneath.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn lock(desk: State<'_, Desk>) -> Result<(), CommandError> {
     let mut state = desk.state();
     if let (Some(open), Some(actor)) = (state.open.as_ref(), state.session.as_ref()) {
@@ -172,6 +177,7 @@ pub fn lock(desk: State<'_, Desk>) -> Result<(), CommandError> {
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn sign_out(desk: State<'_, Desk>) -> Result<(), CommandError> {
     let mut state = desk.state();
     if let (Some(open), Some(actor)) = (state.open.as_ref(), state.session.as_ref()) {
@@ -183,11 +189,13 @@ pub fn sign_out(desk: State<'_, Desk>) -> Result<(), CommandError> {
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn accounts_list(desk: State<'_, Desk>) -> Result<Vec<Account>, CommandError> {
     desk.with_session(|store, actor| plkk_store::list_accounts(store, actor))
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn account_add(
     desk: State<'_, Desk>,
     username: String,
@@ -205,11 +213,12 @@ pub fn account_add(
     };
     desk.with_session(|store, actor| {
         let mut keyring = plkk_vault::Keyring::load(&desk.data_dir)?;
-        plkk_store::add_account(store, &mut keyring, actor, &new, now())
+        plkk_store::add_account(store, &mut keyring, actor, &new, desk.settings.kdf, now())
     })
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn account_remove(desk: State<'_, Desk>, username: String) -> Result<(), CommandError> {
     desk.with_session(|store, actor| {
         let mut keyring = plkk_vault::Keyring::load(&desk.data_dir)?;
@@ -218,6 +227,7 @@ pub fn account_remove(desk: State<'_, Desk>, username: String) -> Result<(), Com
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn account_set_pin(
     desk: State<'_, Desk>,
     username: String,
@@ -225,11 +235,19 @@ pub fn account_set_pin(
 ) -> Result<(), CommandError> {
     let pin = pin.filter(|pin| !pin.is_empty());
     desk.with_session(|store, actor| {
-        plkk_store::set_pin(store, actor, &username, pin.as_deref(), now())
+        plkk_store::set_pin(
+            store,
+            actor,
+            &username,
+            pin.as_deref(),
+            desk.settings.kdf,
+            now(),
+        )
     })
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn set_idle_lock(desk: State<'_, Desk>, minutes: u32) -> Result<(), CommandError> {
     desk.with_session(|store, actor| {
         plkk_store::set_idle_lock_minutes(store, actor, minutes, now())
@@ -237,33 +255,38 @@ pub fn set_idle_lock(desk: State<'_, Desk>, minutes: u32) -> Result<(), CommandE
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn export_csv(
     desk: State<'_, Desk>,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<ExportDone, CommandError> {
-    let out_dir = export_dir(&desk.data_dir);
+    let out_dir = desk.settings.export_dir.clone();
     desk.with_session(|store, actor| {
         plkk_store::export_csv(store, actor, from, to, &out_dir, now())
     })
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn audit_list(desk: State<'_, Desk>, limit: usize) -> Result<Vec<AuditEntry>, CommandError> {
     desk.with_session(|store, actor| plkk_store::audit_list(store, actor, limit))
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn audit_verify(desk: State<'_, Desk>) -> Result<AuditReport, CommandError> {
     desk.with_session(|store, actor| plkk_store::audit_verify(store, actor))
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn case_printed(desk: State<'_, Desk>, id: String) -> Result<(), CommandError> {
     desk.with_session(|store, actor| plkk_store::record_print(store, actor, &id, now()))
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn intake_add(desk: State<'_, Desk>, fields: JsonObject) -> Result<Saved, CommandError> {
     let saved =
         desk.with_session(|store, actor| plkk_store::admit_intake(store, actor, &fields, now()))?;
@@ -272,6 +295,7 @@ pub fn intake_add(desk: State<'_, Desk>, fields: JsonObject) -> Result<Saved, Co
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn intake_list(
     desk: State<'_, Desk>,
     search: String,
@@ -286,11 +310,13 @@ pub fn intake_list(
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn intake_show(desk: State<'_, Desk>, id: String) -> Result<CaseDetail, CommandError> {
     desk.with_session(|store, actor| plkk_store::show_case(store, actor, &id, now()))
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn intake_find_by_nik(
     desk: State<'_, Desk>,
     nik: String,
@@ -299,6 +325,7 @@ pub fn intake_find_by_nik(
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn intake_correct(
     desk: State<'_, Desk>,
     id: String,
@@ -313,6 +340,7 @@ pub fn intake_correct(
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn note_add(
     desk: State<'_, Desk>,
     intake_id: String,
@@ -326,6 +354,7 @@ pub fn note_add(
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn nik_decode(nik: String) -> Option<NikFacts> {
     plkk_domain::decode_nik(&nik, now().date_naive())
 }
@@ -333,6 +362,7 @@ pub fn nik_decode(nik: String) -> Option<NikFacts> {
 /// The sync status bar's figures (no patient data: shown whoever is signed in); `online` from the
 /// running engine when it has tried.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn sync_status(desk: State<'_, Desk>) -> Result<SyncStatus, CommandError> {
     let mut status = desk.with_open(|open| plkk_sync::sync_status(&open.store))?;
     if let Some(online) = desk.engine().and_then(|engine| engine.online()) {
@@ -343,16 +373,18 @@ pub fn sync_status(desk: State<'_, Desk>) -> Result<SyncStatus, CommandError> {
 
 /// "Kirim sekarang": one full cycle (push everything, pull everything).
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 pub async fn sync_now(desk: State<'_, Desk>) -> Result<SyncSummary, CommandError> {
     desk.with_session(|_, actor| plkk_store::require(actor, Action::SyncNow))?;
     match desk.engine() {
         Some(engine) => Ok(engine.sync_now().await?),
-        None => Err(CommandError::from(StoreError::SignedOut)),
+        None => Err(CommandError::store(StoreError::SignedOut)),
     }
 }
 
 /// Trades a one-time enrolment code for a device token (administrators); then syncs at once.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 pub async fn enroll(
     desk: State<'_, Desk>,
     branch_url: String,
@@ -376,12 +408,14 @@ pub async fn enroll(
 
 /// Entries the branch rejected, with its reasons.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn quarantine_list(desk: State<'_, Desk>) -> Result<Vec<QuarantinedEntry>, CommandError> {
     desk.with_session(|store, actor| plkk_store::quarantine(store, actor))
 }
 
 /// Puts a rejected entry back in the queue, and wakes the engine to send it.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn quarantine_resend(desk: State<'_, Desk>, entry_id: String) -> Result<(), CommandError> {
     desk.with_session(|store, actor| plkk_store::resend(store, actor, &entry_id, now()))?;
     desk.wake_sync();
@@ -391,6 +425,7 @@ pub fn quarantine_resend(desk: State<'_, Desk>, entry_id: String) -> Result<(), 
 /// The UI reports its first frame once at start: logged for support staff, and read by
 /// `plkk-bench --window` to time app start.
 #[tauri::command]
+#[tracing::instrument(skip_all)]
 pub fn first_paint() {
     eprintln!("plkk-desk: first paint");
 }

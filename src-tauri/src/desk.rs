@@ -3,18 +3,20 @@
 //! screen is locked. Commands reach the store only through `with_session`, which refuses while
 //! nobody is signed in or the screen is locked; what each role may do is checked by the store.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, FixedOffset};
 use plkk_store::{Actor, DeskAccess, Store, StoreError};
 use plkk_sync::{Engine, EngineHandle, SyncError};
+use plkk_vault::KdfParams;
 use serde::Serialize;
 
 /// The desk as the window sees it.
 #[derive(Debug)]
 pub struct Desk {
     pub data_dir: PathBuf,
+    pub settings: Settings,
     state: Mutex<DeskState>,
 }
 
@@ -36,9 +38,10 @@ pub struct OpenDesk {
 }
 
 impl Desk {
-    pub fn new(data_dir: PathBuf) -> Desk {
+    pub fn new(settings: Settings) -> Desk {
         Desk {
-            data_dir,
+            data_dir: settings.data_dir.clone(),
+            settings,
             state: Mutex::new(DeskState::default()),
         }
     }
@@ -71,10 +74,10 @@ impl Desk {
         let mut state = self.state();
         let state = &mut *state;
         let (Some(open), Some(actor)) = (state.open.as_mut(), state.session.as_ref()) else {
-            return Err(CommandError::from(StoreError::SignedOut));
+            return Err(CommandError::store(StoreError::SignedOut));
         };
         if state.locked {
-            return Err(CommandError::from(StoreError::Locked));
+            return Err(CommandError::store(StoreError::Locked));
         }
         action(&mut open.store, actor)
             .map_err(CommandError::from)
@@ -101,7 +104,7 @@ impl Desk {
     {
         match self.state().open.as_mut() {
             Some(open) => action(open).map_err(CommandError::from),
-            None => Err(CommandError::from(StoreError::SignedOut)),
+            None => Err(CommandError::store(StoreError::SignedOut)),
         }
     }
 
@@ -120,7 +123,7 @@ impl Desk {
             let access = self.state().open.as_ref().map(|open| open.access.clone());
             access
                 .map(|access| (access, actor))
-                .ok_or_else(|| CommandError::from(StoreError::SignedOut))
+                .ok_or_else(|| CommandError::store(StoreError::SignedOut))
         })
     }
 
@@ -132,32 +135,50 @@ impl Desk {
     }
 }
 
-/// Where exports go: the user's Downloads folder, else `exports` in the data directory.
-pub fn export_dir(data_dir: &Path) -> PathBuf {
-    dirs_download().unwrap_or_else(|| data_dir.join("exports"))
+/// What the app reads from its command line and environment, read once at start (the only place
+/// the app reads `PLKK_*` variables).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--data-dir DIR`, else `PLKK_DATA_DIR`, else the platform's app-data folder (as `plkk`).
+    pub data_dir: PathBuf,
+    /// Where exports go: `PLKK_EXPORT_DIR`, else the user's Downloads folder, else `exports` in
+    /// the data directory.
+    pub export_dir: PathBuf,
+    /// The cost of new key wraps and PIN hashes: `PLKK_KDF=fast` for tests and demos only.
+    pub kdf: KdfParams,
+    /// `PLKK_LOG`: the log filter, if set (see `logging`).
+    pub log_filter: Option<String>,
 }
 
-fn dirs_download() -> Option<PathBuf> {
-    std::env::var_os("PLKK_EXPORT_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .or_else(plkk_store::download_dir)
-}
-
-/// `--data-dir DIR`, else `PLKK_DATA_DIR`, else the platform's app-data folder (as `plkk`).
-pub fn data_dir_from_environment() -> PathBuf {
-    let mut arguments = std::env::args_os().skip(1);
-    while let Some(argument) = arguments.next() {
-        if argument == "--data-dir" {
-            if let Some(dir) = arguments.next() {
-                return PathBuf::from(dir);
+impl Settings {
+    pub fn from_environment() -> Settings {
+        let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        };
+        let mut data_dir = path("PLKK_DATA_DIR");
+        let mut arguments = std::env::args_os().skip(1);
+        while let Some(argument) = arguments.next() {
+            if argument == "--data-dir" {
+                if let Some(dir) = arguments.next() {
+                    data_dir = Some(PathBuf::from(dir));
+                    break;
+                }
             }
         }
+        let data_dir = data_dir.unwrap_or_else(plkk_store::default_data_dir);
+        let export_dir = path("PLKK_EXPORT_DIR")
+            .or_else(plkk_store::download_dir)
+            .unwrap_or_else(|| data_dir.join("exports"));
+        Settings {
+            export_dir,
+            kdf: KdfParams::from_setting(variable("PLKK_KDF").as_deref()),
+            log_filter: variable("PLKK_LOG"),
+            data_dir,
+        }
     }
-    std::env::var_os("PLKK_DATA_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(plkk_store::default_data_dir)
 }
 
 /// The desk's clock, with its local UTC offset.
@@ -170,7 +191,7 @@ fn audit_refusal(store: &Store, actor: &Actor, error: CommandError) -> CommandEr
     if let Some((role, action)) = error.refusal {
         let refusal = StoreError::Forbidden { role, action };
         if let Err(failure) = plkk_store::record_refusal(store, actor, &refusal, now()) {
-            eprintln!("plkk-desk: the refusal could not be written to the audit log: {failure}");
+            tracing::warn!("the refusal could not be written to the audit log: {failure}");
         }
     }
     error
@@ -191,6 +212,11 @@ pub struct CommandError {
 }
 
 impl CommandError {
+    /// The store's error as the window receives it.
+    pub fn store(error: StoreError) -> CommandError {
+        error.into()
+    }
+
     pub fn plain(code: &'static str, message: &str) -> CommandError {
         CommandError {
             code,
@@ -206,13 +232,17 @@ impl From<SyncError> for CommandError {
     fn from(error: SyncError) -> Self {
         match error {
             SyncError::Store(store) => store.into(),
-            other => CommandError::plain(other.code(), &other.to_string()),
+            other => {
+                tracing::info!(code = other.code(), "failed");
+                CommandError::plain(other.code(), &other.to_string())
+            }
         }
     }
 }
 
 impl From<StoreError> for CommandError {
     fn from(error: StoreError) -> Self {
+        tracing::info!(code = error.code(), "refused");
         CommandError {
             code: error.code(),
             message: error.to_string(),

@@ -27,6 +27,12 @@ use args::{
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The sync engine's and the store's warnings, on standard error; `PLKK_LOG` sets the level.
+    let filter = std::env::var("PLKK_LOG").unwrap_or_else(|_| "warn".to_owned());
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default())
+        .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report::failure(&failure),
@@ -53,7 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             password: &password,
             pin: pin.as_deref(),
         };
-        let params = plkk_vault::KdfParams::from_environment();
+        let params = kdf();
         let done = plkk_store::setup(&data_dir, &admin, params, now)?;
         report::setup(&done);
         return Ok(());
@@ -62,7 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let username = auth::username(cli.user)?;
         let key = auth::secret("PLKK_RECOVERY_KEY", "Recovery key: ")?;
         let password = auth::new_secret("PLKK_NEW_PASSWORD", "password")?;
-        let params = plkk_vault::KdfParams::from_environment();
+        let params = kdf();
         plkk_store::recover(&data_dir, &username, &key, &password, params, now)?;
         eprintln!("{username} can sign in with the new password");
         return Ok(());
@@ -206,6 +212,11 @@ fn signed_in(
     Ok(())
 }
 
+/// The cost of new key wraps: `PLKK_KDF=fast` for tests and demos only.
+fn kdf() -> plkk_vault::KdfParams {
+    plkk_vault::KdfParams::from_setting(std::env::var("PLKK_KDF").ok().as_deref())
+}
+
 /// Signs in, keeping the password for a change of one's own password.
 fn sign_in(data_dir: &Path, user: Option<String>) -> anyhow::Result<(SignedIn, String)> {
     let username = auth::username(user)?;
@@ -247,7 +258,7 @@ fn account(
                 pin: pin.as_deref(),
             };
             let mut keyring = plkk_vault::Keyring::load(data_dir)?;
-            let added = plkk_store::add_account(store, &mut keyring, actor, &new, now)?;
+            let added = plkk_store::add_account(store, &mut keyring, actor, &new, kdf(), now)?;
             println!("{}", added.username);
         }
         AccountCommand::List { json } => {
@@ -271,7 +282,7 @@ fn account(
                 new: &new,
             };
             let mut keyring = plkk_vault::Keyring::load(data_dir)?;
-            let params = plkk_vault::KdfParams::from_environment();
+            let params = kdf();
             plkk_store::change_password(store, &mut keyring, actor, &change, params, now)?;
             eprintln!("{username} signs in with the new password from now on");
         }
@@ -281,7 +292,7 @@ fn account(
             } else {
                 Some(auth::new_secret("PLKK_NEW_PIN", "PIN")?)
             };
-            plkk_store::set_pin(store, actor, &username, pin.as_deref(), now)?;
+            plkk_store::set_pin(store, actor, &username, pin.as_deref(), kdf(), now)?;
         }
     }
     Ok(())

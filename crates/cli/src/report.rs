@@ -153,6 +153,7 @@ pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<
         return Ok(());
     }
     println!("database     {}", status.database.as_deref().unwrap_or("-"));
+    println!("logs         {}", status.log_dir.as_deref().unwrap_or("-"));
     println!("intakes      {}", status.intakes);
     println!("open cases   {}", status.open_cases);
     println!("corrections  {}", status.corrections);

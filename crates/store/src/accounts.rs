@@ -154,6 +154,7 @@ pub(crate) fn insert_account(
     conn: &Connection,
     new: &NewAccount<'_>,
     created_by: &str,
+    params: KdfParams,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     let exists: bool = conn.query_row(
@@ -178,7 +179,7 @@ pub(crate) fn insert_account(
             new.username,
             new.display_name.trim(),
             new.role.as_str(),
-            new.pin.map(plkk_vault::hash_secret),
+            new.pin.map(|pin| plkk_vault::hash_secret_with(pin, params)),
             now.to_rfc3339(),
             created_by,
         ],
@@ -186,19 +187,21 @@ pub(crate) fn insert_account(
     Ok(())
 }
 
-/// Creates an account (administrators only): its row, its key wrap and an audit entry.
+/// Creates an account (administrators only): its row, its key wrap and an audit entry. `params`
+/// is the cost of the new wrap and PIN hash.
 pub fn add_account(
     store: &mut Store,
     keyring: &mut Keyring,
     actor: &Actor,
     new: &NewAccount<'_>,
+    params: KdfParams,
     now: DateTime<FixedOffset>,
 ) -> Result<Account, StoreError> {
     require(actor, Action::ManageAccounts)?;
     check_new_account(new)?;
     let key = store_key(store)?;
     let tx = immediate(&store.conn)?;
-    insert_account(&tx, new, &actor.username, now)?;
+    insert_account(&tx, new, &actor.username, params, now)?;
     audit::append(
         &tx,
         now,
@@ -207,12 +210,7 @@ pub fn add_account(
         Some(new.username),
         json!({ "role": new.role.as_str(), "display_name": new.display_name.trim() }),
     )?;
-    keyring.add_account(
-        new.username,
-        new.password,
-        &key,
-        KdfParams::from_environment(),
-    )?;
+    keyring.add_account(new.username, new.password, &key, params)?;
     tx.commit()?;
     account(store, new.username)?.ok_or_else(|| StoreError::Corrupt("account vanished".into()))
 }
@@ -258,12 +256,14 @@ pub fn remove_account(
     Ok(())
 }
 
-/// Sets or clears an account's quick-unlock PIN (administrators, or the person themself).
+/// Sets or clears an account's quick-unlock PIN (administrators, or the person themself);
+/// `params` is the cost of its hash.
 pub fn set_pin(
     store: &Store,
     actor: &Actor,
     username: &str,
     pin: Option<&str>,
+    params: KdfParams,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     if actor.username != username {
@@ -281,7 +281,10 @@ pub fn set_pin(
     let tx = immediate(&store.conn)?;
     let changed = tx.execute(
         "UPDATE accounts SET pin_hash = ?2 WHERE username = ?1 AND active = 1",
-        params![username, pin.map(plkk_vault::hash_secret)],
+        params![
+            username,
+            pin.map(|pin| plkk_vault::hash_secret_with(pin, params))
+        ],
     )?;
     if changed == 0 {
         return Err(StoreError::NotFound {

@@ -52,7 +52,9 @@ pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_ca
 pub use notes::add_note;
 pub use outbox::SyncState;
 pub use passwords::{change_password, recover, PasswordChange};
-pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use paths::{
+    create_log_dir, default_data_dir, download_dir, log_dir, DATABASE_FILE_NAME, LOG_DIR_NAME,
+};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
     unlock_with_pin, DeskPhase, SetupDone, SignedIn,

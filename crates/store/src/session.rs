@@ -100,7 +100,7 @@ pub fn setup(
     let access = DeskAccess::new(data_dir, key);
     let store = access.open()?;
     let tx = immediate(&store.conn)?;
-    insert_account(&tx, &admin, admin.username, now)?;
+    insert_account(&tx, &admin, admin.username, params, now)?;
     if let Some(records) = encrypted {
         audit::append(
             &tx,
