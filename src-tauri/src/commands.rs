@@ -3,81 +3,27 @@
 //! returns its answer. `async` runs them off the UI thread, since SQLite calls and key derivation
 //! block. A successful local write wakes the sync engine.
 
-use plkk_domain::{Action, AuditAction, AuditEntry, JsonObject, NikFacts, Role};
+use plkk_domain::{Action, AuditEntry, JsonObject, NikFacts, Role};
 use plkk_store::{
     Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Language, ListQuery, NewAccount,
-    QuarantinedEntry, Saved, StoreError,
+    PasswordChange, QuarantinedEntry, Saved, SessionInfo, SetUp, StoreError,
 };
 use plkk_sync::{EnrollOptions, Enrolled, SyncStatus, SyncSummary};
-use serde::Serialize;
 use tauri::State;
 
 use crate::desk::{now, CommandError, Desk};
 
 /// What the window needs to know at start (and after each sign-in or lock).
-#[derive(Debug, Serialize)]
-pub struct AppInfo {
-    data_dir: String,
-    language: Language,
-    store_error: Option<String>,
-    utc_offset: String,
-    /// "setup", "sign_in" or "open".
-    phase: &'static str,
-    user: Option<Account>,
-    locked: bool,
-    idle_lock_minutes: u32,
-    /// Records of an older unencrypted database that setup will encrypt.
-    unencrypted_records: Option<u64>,
-    /// The disk is full or nearly (the desk is using its reserve of space): free space soon.
-    disk_full: bool,
-}
-
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
-pub fn app_info(desk: State<'_, Desk>) -> AppInfo {
-    let data_dir = &desk.data_dir;
-    let needs_setup = plkk_store::desk_phase(data_dir) == plkk_store::DeskPhase::NeedsSetup;
-    let state = desk.state();
-    let open = state.open.as_ref();
-    let user = open
-        .zip(state.session.as_ref())
-        .and_then(|(open, actor)| plkk_store::account(&open.store, &actor.username).ok())
-        .flatten();
-    AppInfo {
-        data_dir: data_dir.display().to_string(),
-        language: plkk_store::language(data_dir),
-        store_error: needs_setup
-            .then(|| plkk_store::setup_obstacle(data_dir))
-            .flatten(),
-        utc_offset: now().format("%:z").to_string(),
-        phase: match (needs_setup, open.is_some()) {
-            (true, _) => "setup",
-            (false, false) => "sign_in",
-            (false, true) => "open",
-        },
-        user,
-        locked: state.locked,
-        idle_lock_minutes: open
-            .and_then(|open| plkk_store::idle_lock_minutes(&open.store).ok())
-            .unwrap_or(plkk_store::DEFAULT_IDLE_LOCK_MINUTES),
-        unencrypted_records: needs_setup
-            .then(|| plkk_store::unencrypted_records(data_dir))
-            .flatten(),
-        disk_full: open.is_some_and(|open| open.store.disk_full()),
-    }
+pub fn app_info(desk: State<'_, Desk>) -> SessionInfo {
+    desk.session().info(now())
 }
 
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn set_language(desk: State<'_, Desk>, language: Language) -> Result<(), CommandError> {
-    Ok(plkk_store::set_language(&desk.data_dir, language)?)
-}
-
-#[derive(Debug, Serialize)]
-pub struct SetupAnswer {
-    recovery_key: String,
-    user: Account,
-    migrated_records: u64,
+    Ok(plkk_store::set_language(&desk.settings.data_dir, language)?)
 }
 
 /// First run: the first administrator, the keys, and the recovery key to show once.
@@ -89,7 +35,7 @@ pub fn setup(
     admin_name: String,
     password: String,
     pin: Option<String>,
-) -> Result<SetupAnswer, CommandError> {
+) -> Result<SetUp, CommandError> {
     let admin = NewAccount {
         username: admin_user.trim(),
         display_name: &admin_name,
@@ -97,16 +43,7 @@ pub fn setup(
         password: &password,
         pin: pin.as_deref().filter(|pin| !pin.is_empty()),
     };
-    let done = plkk_store::setup(&desk.data_dir, &admin, desk.settings.kdf, now())?;
-    let mut state = desk.state();
-    state.session = Some(done.admin.actor());
-    state.locked = false;
-    desk.opened(&mut state, done.store, done.access);
-    Ok(SetupAnswer {
-        recovery_key: done.recovery_key,
-        user: done.admin,
-        migrated_records: done.migrated_records,
-    })
+    desk.step(|session| session.setup(&admin, now()))
 }
 
 /// Signs in with a password: opens the database on the first sign-in of this run; afterwards
@@ -118,21 +55,7 @@ pub fn sign_in(
     username: String,
     password: String,
 ) -> Result<Account, CommandError> {
-    let username = username.trim().to_owned();
-    let mut state = desk.state();
-    let actor = match state.open.as_ref() {
-        Some(open) => {
-            plkk_store::sign_in_open(&open.store, &desk.data_dir, &username, &password, now())?
-        }
-        None => {
-            let signed = plkk_store::sign_in(&desk.data_dir, &username, &password, "app", now())?;
-            desk.opened(&mut state, signed.store, signed.access);
-            signed.actor
-        }
-    };
-    state.session = Some(actor);
-    state.locked = false;
-    account_of_session(&state)
+    desk.step(|session| session.sign_in(&username, &password, now()))
 }
 
 /// Unlocks with the quick-unlock PIN (only while the database is open).
@@ -143,49 +66,59 @@ pub fn unlock_pin(
     username: String,
     pin: String,
 ) -> Result<Account, CommandError> {
-    let mut state = desk.state();
-    let Some(open) = state.open.as_ref() else {
-        return Err(CommandError::store(StoreError::SignedOut));
-    };
-    let actor =
-        plkk_store::unlock_with_pin(&open.store, &desk.data_dir, username.trim(), &pin, now())?;
-    state.session = Some(actor);
-    state.locked = false;
-    account_of_session(&state)
+    desk.step(|session| session.unlock_with_pin(&username, &pin, now()))
 }
 
-fn account_of_session(state: &crate::desk::DeskState) -> Result<Account, CommandError> {
-    let (Some(open), Some(actor)) = (state.open.as_ref(), state.session.as_ref()) else {
-        return Err(CommandError::store(StoreError::SignedOut));
-    };
-    plkk_store::account(&open.store, &actor.username)?
-        .ok_or_else(|| CommandError::store(StoreError::SignedOut))
+/// "Lupa kata sandi?": an administrator's new password with the recovery key; signs them in.
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn recover(
+    desk: State<'_, Desk>,
+    username: String,
+    recovery_key: String,
+    new_password: String,
+) -> Result<Account, CommandError> {
+    desk.step(|session| session.recover(&username, &recovery_key, &new_password, now()))
 }
 
 /// Locks the screen (idle timer or "Kunci"); the session and the sync go on underneath.
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn lock(desk: State<'_, Desk>) -> Result<(), CommandError> {
-    let mut state = desk.state();
-    if let (Some(open), Some(actor)) = (state.open.as_ref(), state.session.as_ref()) {
-        if !state.locked {
-            plkk_store::record_event(&open.store, actor, AuditAction::Lock, None, now())?;
-        }
-    }
-    state.locked = true;
-    Ok(())
+    desk.step(|session| session.lock(now()))
 }
 
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn sign_out(desk: State<'_, Desk>) -> Result<(), CommandError> {
-    let mut state = desk.state();
-    if let (Some(open), Some(actor)) = (state.open.as_ref(), state.session.as_ref()) {
-        plkk_store::record_event(&open.store, actor, AuditAction::SignOut, None, now())?;
-    }
-    state.session = None;
-    state.locked = false;
-    Ok(())
+    desk.step(|session| session.sign_out(now()))
+}
+
+/// Changes a password: one's own (with `current`), or another account's (administrators).
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn account_password(
+    desk: State<'_, Desk>,
+    username: String,
+    current: Option<String>,
+    password: String,
+) -> Result<(), CommandError> {
+    let change = PasswordChange {
+        username: &username,
+        current: current.as_deref(),
+        new: &password,
+    };
+    desk.with_session(|store, actor| {
+        let mut keyring = plkk_vault::Keyring::load(&desk.settings.data_dir)?;
+        plkk_store::change_password(
+            store,
+            &mut keyring,
+            actor,
+            &change,
+            desk.settings.kdf,
+            now(),
+        )
+    })
 }
 
 #[tauri::command(async)]
@@ -212,7 +145,7 @@ pub fn account_add(
         pin: pin.as_deref().filter(|pin| !pin.is_empty()),
     };
     desk.with_session(|store, actor| {
-        let mut keyring = plkk_vault::Keyring::load(&desk.data_dir)?;
+        let mut keyring = plkk_vault::Keyring::load(&desk.settings.data_dir)?;
         plkk_store::add_account(store, &mut keyring, actor, &new, desk.settings.kdf, now())
     })
 }
@@ -221,7 +154,7 @@ pub fn account_add(
 #[tracing::instrument(skip_all)]
 pub fn account_remove(desk: State<'_, Desk>, username: String) -> Result<(), CommandError> {
     desk.with_session(|store, actor| {
-        let mut keyring = plkk_vault::Keyring::load(&desk.data_dir)?;
+        let mut keyring = plkk_vault::Keyring::load(&desk.settings.data_dir)?;
         plkk_store::remove_account(store, &mut keyring, actor, &username, now())
     })
 }
@@ -364,7 +297,7 @@ pub fn nik_decode(nik: String) -> Option<NikFacts> {
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn sync_status(desk: State<'_, Desk>) -> Result<SyncStatus, CommandError> {
-    let mut status = desk.with_open(|open| plkk_sync::sync_status(&open.store))?;
+    let mut status = desk.with_open(plkk_sync::sync_status)?;
     if let Some(online) = desk.engine().and_then(|engine| engine.online()) {
         status.online = Some(online);
     }

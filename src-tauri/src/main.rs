@@ -28,6 +28,8 @@ fn main() {
             commands::setup,
             commands::sign_in,
             commands::unlock_pin,
+            commands::recover,
+            commands::account_password,
             commands::lock,
             commands::sign_out,
             commands::accounts_list,

@@ -13,6 +13,7 @@
 mod accounts;
 mod audit;
 mod db;
+mod desk_session;
 mod drafts;
 mod encrypt;
 mod error;
@@ -45,6 +46,7 @@ pub use audit::{
     unsent_audit, AuditReport,
 };
 pub use db::{DeskAccess, Store};
+pub use desk_session::{DeskSession, SessionInfo, SetUp};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
