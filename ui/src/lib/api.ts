@@ -360,6 +360,7 @@ export const ACCESS_ERROR_CODES = [
   'bad_pin',
   'bad_username',
   'username_taken',
+  'wrong_recovery_key',
 ] as const;
 
 export type AccessErrorCode = (typeof ACCESS_ERROR_CODES)[number];
@@ -456,6 +457,14 @@ export const accountsList = () => call<Account[]>('accounts_list');
 export const accountAdd = (request: AccountRequest) => call<Account>('account_add', { ...request });
 
 export const accountRemove = (username: string) => call<null>('account_remove', { username });
+
+/** "Lupa kata sandi?": an administrator's new password with the recovery key; signs them in. */
+export const recover = (username: string, recoveryKey: string, newPassword: string) =>
+  call<Account>('recover', { username, recoveryKey, newPassword });
+
+/** One's own new password (with the current one), or an administrator's reset of another's. */
+export const accountPassword = (username: string, current: string | null, password: string) =>
+  call<null>('account_password', { username, current, password });
 
 export const accountSetPin = (username: string, pin: string | null) => call<null>('account_set_pin', { username, pin });
 
