@@ -6,7 +6,7 @@
 use plkk_domain::{Action, AuditEntry, JsonObject, NikFacts, Role};
 use plkk_store::{
     Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Language, ListQuery, NewAccount,
-    PasswordChange, QuarantinedEntry, Saved, SessionInfo, SetUp, StoreError,
+    QuarantinedEntry, Saved, SessionInfo, SetUp, StoreError,
 };
 use plkk_sync::{EnrollOptions, Enrolled, SyncStatus, SyncSummary};
 use tauri::State;
@@ -103,22 +103,7 @@ pub fn account_password(
     current: Option<String>,
     password: String,
 ) -> Result<(), CommandError> {
-    let change = PasswordChange {
-        username: &username,
-        current: current.as_deref(),
-        new: &password,
-    };
-    desk.with_session(|store, actor| {
-        let mut keyring = plkk_vault::Keyring::load(&desk.settings.data_dir)?;
-        plkk_store::change_password(
-            store,
-            &mut keyring,
-            actor,
-            &change,
-            desk.settings.kdf,
-            now(),
-        )
-    })
+    desk.step(|session| session.change_password(&username, current.as_deref(), &password, now()))
 }
 
 #[tauri::command(async)]
@@ -144,19 +129,13 @@ pub fn account_add(
         password: &password,
         pin: pin.as_deref().filter(|pin| !pin.is_empty()),
     };
-    desk.with_session(|store, actor| {
-        let mut keyring = plkk_vault::Keyring::load(&desk.settings.data_dir)?;
-        plkk_store::add_account(store, &mut keyring, actor, &new, desk.settings.kdf, now())
-    })
+    desk.step(|session| session.add_account(&new, now()))
 }
 
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn account_remove(desk: State<'_, Desk>, username: String) -> Result<(), CommandError> {
-    desk.with_session(|store, actor| {
-        let mut keyring = plkk_vault::Keyring::load(&desk.settings.data_dir)?;
-        plkk_store::remove_account(store, &mut keyring, actor, &username, now())
-    })
+    desk.step(|session| session.remove_account(&username, now()))
 }
 
 #[tauri::command(async)]
@@ -167,16 +146,7 @@ pub fn account_set_pin(
     pin: Option<String>,
 ) -> Result<(), CommandError> {
     let pin = pin.filter(|pin| !pin.is_empty());
-    desk.with_session(|store, actor| {
-        plkk_store::set_pin(
-            store,
-            actor,
-            &username,
-            pin.as_deref(),
-            desk.settings.kdf,
-            now(),
-        )
-    })
+    desk.step(|session| session.set_pin(&username, pin.as_deref(), now()))
 }
 
 #[tauri::command(async)]

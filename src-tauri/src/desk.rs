@@ -44,14 +44,16 @@ impl Desk {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs a step of the session (setup, sign-in, unlock, lock, sign-out), then starts the sync
-    /// engine if the step opened the database.
+    /// Runs a step of the session (setup, sign-in, unlock, lock, sign-out, an account change),
+    /// audits a role refusal, then starts the sync engine if the step opened the database.
     pub fn step<T>(
         &self,
         step: impl FnOnce(&mut DeskSession) -> Result<T, StoreError>,
     ) -> Result<T, CommandError> {
         let mut session = self.session();
-        let answer = step(&mut session)?;
+        let answer = step(&mut session)
+            .map_err(CommandError::store)
+            .map_err(|error| audit_refusal(&session, error))?;
         if let Some((_, access)) = session.open() {
             let mut engine = self.engine_slot();
             if engine.is_none() {

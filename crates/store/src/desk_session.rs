@@ -211,6 +211,61 @@ impl DeskSession {
         Ok(())
     }
 
+    /// Changes a password for the signed-in person: their own (with `current`), or another
+    /// account's as an administrator ([`crate::change_password`]).
+    pub fn change_password(
+        &mut self,
+        username: &str,
+        current: Option<&str>,
+        new: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), StoreError> {
+        let mut keyring = crate::session::load_keyring(&self.data_dir)?;
+        let kdf = self.kdf;
+        let (store, actor) = self.signed_in()?;
+        let change = crate::PasswordChange {
+            username,
+            current,
+            new,
+        };
+        crate::change_password(store, &mut keyring, actor, &change, kdf, now)
+    }
+
+    /// Adds an account (administrators; [`crate::add_account`]).
+    pub fn add_account(
+        &mut self,
+        new: &NewAccount<'_>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Account, StoreError> {
+        let mut keyring = crate::session::load_keyring(&self.data_dir)?;
+        let kdf = self.kdf;
+        let (store, actor) = self.signed_in()?;
+        crate::add_account(store, &mut keyring, actor, new, kdf, now)
+    }
+
+    /// Removes an account (administrators; [`crate::remove_account`]).
+    pub fn remove_account(
+        &mut self,
+        username: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), StoreError> {
+        let mut keyring = crate::session::load_keyring(&self.data_dir)?;
+        let (store, actor) = self.signed_in()?;
+        crate::remove_account(store, &mut keyring, actor, username, now)
+    }
+
+    /// Sets or clears a PIN: one's own, or another's as an administrator ([`crate::set_pin`]).
+    pub fn set_pin(
+        &mut self,
+        username: &str,
+        pin: Option<&str>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), StoreError> {
+        let kdf = self.kdf;
+        let (store, actor) = self.signed_in()?;
+        crate::set_pin(store, actor, username, pin, kdf, now)
+    }
+
     /// The signed-in person's account.
     pub fn account(&self) -> Result<Account, StoreError> {
         let (Some((store, _)), Some(actor)) = (&self.open, &self.actor) else {
