@@ -26,6 +26,7 @@ pub struct Actor {
 
 /// An account as an administrator (or the lock screen) sees it. No secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     pub username: String,
     pub display_name: String,

@@ -39,6 +39,7 @@ pub struct DeskSession {
 /// What setup hands the window: the recovery key to show once, the first administrator (signed
 /// in), and how many records of an older unencrypted database were encrypted.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetUp {
     pub recovery_key: String,
     pub user: Account,
@@ -47,6 +48,7 @@ pub struct SetUp {
 
 /// Where the window stands, for its first screen and after each sign-in or lock.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionInfo {
     pub data_dir: String,
     pub language: Language,
@@ -55,6 +57,7 @@ pub struct SessionInfo {
     /// The desk clock's UTC offset, `+07:00`.
     pub utc_offset: String,
     /// "setup", "sign_in" or "open".
+    #[cfg_attr(feature = "ts", ts(type = "\"setup\" | \"sign_in\" | \"open\""))]
     pub phase: &'static str,
     pub user: Option<Account>,
     pub locked: bool,
