@@ -44,3 +44,10 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::Object(_) => "an object",
     }
 }
+
+/// The text of the file at `path` (a certificate, say); a file that cannot be read is refused as
+/// input (exit 2), naming it.
+pub fn read_text(path: &Path) -> Result<String, crate::report::CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))
+}

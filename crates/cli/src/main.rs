@@ -170,21 +170,11 @@ fn signed_in(
             name,
             ca,
         } => {
-            let ca_cert_pem = ca
-                .map(|path| {
-                    std::fs::read_to_string(&path).map_err(|error| {
-                        report::CliError::BadInput(format!(
-                            "cannot read {}: {error}",
-                            path.display()
-                        ))
-                    })
-                })
-                .transpose()?;
             let options = plkk_sync::EnrollOptions {
                 branch_url: branch,
                 code,
                 device_name: name.unwrap_or_else(|| format!("{} desk", actor.username)),
-                ca_cert_pem,
+                ca_cert_pem: ca.as_deref().map(input::read_text).transpose()?,
             };
             let enrolled = runtime()?.block_on(plkk_sync::enroll(access, actor, options))?;
             report::enrolled(&enrolled);
