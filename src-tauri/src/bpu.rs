@@ -4,9 +4,8 @@
 //! registered NIK.
 
 use chrono::{Datelike, NaiveDate};
-use plkk_domain::{Contribution, Issue, JsonObject, Occupation, Quote};
-use plkk_store::{BpuView, KnownParticipant, Saved};
-use serde::Serialize;
+use plkk_domain::{Contribution, JsonObject, Occupation, Quote};
+use plkk_store::{BpuCheck, BpuView, KnownParticipant, Saved};
 use tauri::State;
 
 use crate::desk::{now, CommandError, Desk};
@@ -19,22 +18,9 @@ pub fn bpu_register(desk: State<'_, Desk>, fields: JsonObject) -> Result<Saved, 
     Ok(saved)
 }
 
-/// A form's issues by the save's rules, and its contribution once every field is valid.
-#[derive(Debug, Serialize)]
-pub struct BpuCheck {
-    issues: Vec<Issue>,
-    contribution: Option<Contribution>,
-}
-
 #[tauri::command(async)]
 pub fn bpu_check(desk: State<'_, Desk>, fields: JsonObject) -> Result<BpuCheck, CommandError> {
-    desk.with_session(|store, actor| {
-        let (issues, contribution) = plkk_store::bpu_check(store, actor, &fields, now())?;
-        Ok::<_, plkk_store::StoreError>(BpuCheck {
-            issues,
-            contribution,
-        })
-    })
+    desk.with_session(|store, actor| plkk_store::bpu_check(store, actor, &fields, now()))
 }
 
 /// The contribution of what is typed so far (income, JHT, months, occupation, start date).

@@ -8,8 +8,9 @@ use plkk_domain::{Occupation, Quote, PERIODS};
 use plkk_store::{Actor, BpuView, Store};
 
 use crate::args::BpuCommand;
-use crate::input::{self, BadInput};
+use crate::input;
 use crate::report;
+use crate::report::CliError::BadInput;
 
 /// `plkk bpu quote`'s arguments as given.
 #[derive(Debug)]

@@ -52,6 +52,7 @@ pub const MAX_INCOME: u64 = 1_000_000_000_000;
 
 /// Who brought the person in and pays (the employer of a domestic helper, say).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OnBehalfOf {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +61,7 @@ pub struct OnBehalfOf {
 
 /// One registration, valid by every rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BpuRegistration {
     pub id: Uuid,
     pub nik: String,

@@ -76,6 +76,7 @@ impl std::error::Error for TariffError {}
 /// period, each with the discount in force in that month; `regular_monthly_total` is a month
 /// without discount, and `discount_percent` the first month's discount (0 when none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Contribution {
     pub jkk: u64,
     pub jkm: u64,

@@ -190,6 +190,7 @@ pub struct BpuPayload {
 /// Where a registration stands at the branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BpuStatus {
     /// Waiting for an officer's decision (diajukan).

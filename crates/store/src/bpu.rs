@@ -24,6 +24,7 @@ use crate::{outbox, reference, Saved, Store, StoreError, SyncState};
 /// One registration as the list and `plkk bpu show --json` give it: the record's fields, the
 /// contribution, where it stands at the branch and on its way there.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BpuView {
     #[serde(flatten)]
     pub registration: BpuRegistration,
@@ -46,11 +47,23 @@ pub struct BpuView {
 /// What a desk knows of a NIK as a BPU participant, for the intake form: the KPJ and segment
 /// BPU once a registration was confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KnownParticipant {
     pub registration_id: Uuid,
     pub full_name: String,
     pub kpj: String,
+    /// Always `BPU`.
+    #[cfg_attr(feature = "ts", ts(type = "\"BPU\""))]
     pub segment: &'static str,
+}
+
+/// A registration form as typed, by the save's rules: every issue (errors, warnings, a NIK
+/// known before), and the contribution once every field is valid.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BpuCheck {
+    pub issues: Vec<Issue>,
+    pub contribution: Option<Contribution>,
 }
 
 /// Validates a registration, computes its contribution with the tariff in force on its start
@@ -136,7 +149,7 @@ pub fn bpu_check(
     actor: &Actor,
     input: &JsonObject,
     now: DateTime<FixedOffset>,
-) -> Result<(Vec<Issue>, Option<Contribution>), StoreError> {
+) -> Result<BpuCheck, StoreError> {
     require(actor, Action::RegisterBpu)?;
     match plkk_domain::validate_bpu(input, Uuid::nil(), now.date_naive()) {
         Ok(checked) => {
@@ -146,7 +159,10 @@ pub fn bpu_check(
                 registration.contribution(&reference::tariff_on(&tariffs, registration.starts_on));
             let mut issues = checked.warnings;
             issues.extend(nik_known(&store.conn, &registration.nik, registration.id)?);
-            Ok((issues, Some(contribution)))
+            Ok(BpuCheck {
+                issues,
+                contribution: Some(contribution),
+            })
         }
         Err(rejected) => {
             let mut issues: Vec<Issue> = rejected
@@ -163,7 +179,10 @@ pub fn bpu_check(
             if let Some(nik) = nik.filter(complete) {
                 issues.extend(nik_known(&store.conn, nik, Uuid::nil())?);
             }
-            Ok((issues, None))
+            Ok(BpuCheck {
+                issues,
+                contribution: None,
+            })
         }
     }
 }

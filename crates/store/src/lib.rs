@@ -15,6 +15,7 @@ mod accounts;
 mod audit;
 mod bpu;
 mod db;
+mod desk_session;
 mod drafts;
 mod encrypt;
 mod error;
@@ -25,6 +26,7 @@ mod migrate;
 mod normalise;
 mod notes;
 mod outbox;
+mod passwords;
 mod paths;
 mod projection;
 mod reference;
@@ -47,17 +49,21 @@ pub use audit::{
     unsent_audit, AuditReport,
 };
 pub use bpu::{
-    bpu_check, bpu_count_in_month, known_participant, list_bpu, register_bpu, show_bpu, BpuView,
-    KnownParticipant,
+    bpu_check, bpu_count_in_month, known_participant, list_bpu, register_bpu, show_bpu, BpuCheck,
+    BpuView, KnownParticipant,
 };
 pub use db::{DeskAccess, Store};
+pub use desk_session::{DeskSession, SessionInfo, SetUp};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
 pub use outbox::SyncState;
-pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use passwords::{change_password, recover, PasswordChange};
+pub use paths::{
+    create_log_dir, default_data_dir, download_dir, log_dir, DATABASE_FILE_NAME, LOG_DIR_NAME,
+};
 pub use reference::{import_reference, quote, tariffs_in, MAX_TARIFF_BYTES};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
