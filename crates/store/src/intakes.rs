@@ -9,10 +9,13 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
-use crate::error::{parse_id, refused};
+use crate::access::{require, Actor};
+use crate::audit;
+use crate::error::{intake_not_found, parse_id, refused};
 use crate::outbox;
+use crate::projection::current_case;
+use crate::rows::immediate;
+use crate::rows::parse_time;
 use crate::search::{self, SearchPlan};
 use crate::views::{CaseDetail, CaseListItem, Revision, Saved};
 use crate::{notes, projection, Store, StoreError};
@@ -316,54 +319,6 @@ pub fn show_case(
     })
 }
 
-/// The current state of one case, from the `cases` projection.
-pub(crate) struct CurrentCase {
-    pub(crate) seq: i64,
-    pub(crate) intake: Intake,
-    pub(crate) warnings: Vec<Issue>,
-    pub(crate) closed: bool,
-    pub(crate) outcome: Option<String>,
-}
-
-pub(crate) fn current_case(
-    conn: &Connection,
-    intake_id: Uuid,
-) -> Result<Option<CurrentCase>, StoreError> {
-    let row: Option<(i64, String, String, bool, Option<String>)> = conn
-        .query_row(
-            "SELECT intake_seq, record, warnings, closed, outcome FROM cases WHERE intake_id = ?1",
-            [intake_id.to_string()],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    row.map(|(seq, record, warnings, closed, outcome)| {
-        Ok(CurrentCase {
-            seq,
-            intake: serde_json::from_str(&record)?,
-            warnings: serde_json::from_str(&warnings)?,
-            closed,
-            outcome,
-        })
-    })
-    .transpose()
-}
-
-pub(crate) fn intake_not_found(field: &str, intake_id: Uuid) -> StoreError {
-    refused(
-        field,
-        "not_found",
-        format!("{field}: no case with id {intake_id} on this desk"),
-    )
-}
-
 fn case_row(row: &rusqlite::Row) -> rusqlite::Result<(String, String, bool)> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
 }
@@ -425,9 +380,4 @@ fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreE
         });
     }
     Ok(revisions)
-}
-
-/// Reads a timestamp the store itself wrote (RFC 3339).
-pub(crate) fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, StoreError> {
-    Ok(serde_json::from_value(json!(text))?)
 }

@@ -10,6 +10,7 @@
 //!
 //! Callers pass the clock (`now`) and the actor in; the store makes ids (UUIDv7).
 
+mod access;
 mod accounts;
 mod audit;
 mod db;
@@ -25,6 +26,7 @@ mod notes;
 mod outbox;
 mod paths;
 mod projection;
+mod rows;
 mod search;
 mod session;
 mod settings;
@@ -35,9 +37,9 @@ mod sync_push;
 mod sync_settings;
 mod views;
 
+pub use access::{require, Actor};
 pub use accounts::{
-    account, add_account, list_accounts, remove_account, require, set_pin, staff_names, Account,
-    Actor, NewAccount,
+    account, add_account, list_accounts, remove_account, set_pin, staff_names, Account, NewAccount,
 };
 pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,

@@ -8,11 +8,12 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
+use crate::access::{require, Actor};
 use crate::audit;
+use crate::error::intake_not_found;
 use crate::error::{parse_id, refused};
-use crate::intakes::{current_case, intake_not_found};
 use crate::outbox;
+use crate::projection::current_case;
 use crate::views::{NoteView, Saved};
 use crate::{projection, Store, StoreError};
 

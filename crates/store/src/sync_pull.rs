@@ -14,7 +14,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::intakes::{current_case, parse_time};
+use crate::projection::current_case;
+use crate::rows::parse_time;
 use crate::sync_settings::write_cursor;
 use crate::{projection, Store, StoreError};
 
@@ -397,7 +398,7 @@ pub(crate) fn conflicts_of_case(
     rows.into_iter()
         .map(|(id, author, written_at, reason, this_desk, fields)| {
             Ok(ConflictView {
-                correction_id: crate::sync_push::stored_id(&id)?,
+                correction_id: crate::rows::stored_id(&id)?,
                 author,
                 written_at: parse_time(&written_at)?,
                 reason,
@@ -417,7 +418,7 @@ pub fn list_conflicts(store: &Store) -> Result<Vec<(Uuid, ConflictView)>, StoreE
         .collect::<rusqlite::Result<_>>()?;
     let mut all = Vec::new();
     for id in ids {
-        let intake_id = crate::sync_push::stored_id(&id)?;
+        let intake_id = crate::rows::stored_id(&id)?;
         for conflict in conflicts_of_case(&store.conn, intake_id)? {
             all.push((intake_id, conflict));
         }

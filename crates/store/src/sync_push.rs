@@ -14,10 +14,11 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
+use crate::access::{require, Actor};
 use crate::audit;
 use crate::error::{parse_id, refused};
-use crate::intakes::{current_case, parse_time};
+use crate::projection::current_case;
+use crate::rows::{parse_kind, parse_time, parse_utc, stored_id};
 use crate::{Store, StoreError, SyncState};
 
 /// An outbox entry waiting for delivery (pending, or sent without a receipt).
@@ -384,10 +385,7 @@ pub(crate) fn quarantined(
                 .map(serde_json::from_str)
                 .transpose()?
                 .unwrap_or_default(),
-            rejected_at: received_at
-                .as_deref()
-                .map(crate::sync_settings::parse_utc)
-                .transpose()?,
+            rejected_at: received_at.as_deref().map(parse_utc).transpose()?,
             waiting_entries: waiting,
         });
     }
@@ -466,15 +464,6 @@ pub fn resend(
     )?;
     tx.commit()?;
     Ok(())
-}
-
-pub(crate) fn parse_kind(text: &str) -> Result<EntryKind, StoreError> {
-    EntryKind::parse(text)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown outbox kind {text:?}")))
-}
-
-pub(crate) fn stored_id(text: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("stored id {text:?}")))
 }
 
 #[cfg(test)]
