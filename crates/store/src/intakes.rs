@@ -311,9 +311,9 @@ pub fn show_case(
         outcome,
         revisions: revisions(&store.conn, intake_id)?,
         notes,
-        branch_status: crate::sync_pull::branch_status(&store.conn, intake_id)?,
-        conflicts: crate::sync_pull::conflicts_of_case(&store.conn, intake_id)?,
-        quarantine: crate::sync_push::quarantined(&store.conn, Some(intake_id))?,
+        branch_status: crate::case_status::branch_status(&store.conn, intake_id)?,
+        conflicts: crate::conflicts::conflicts_of_case(&store.conn, intake_id)?,
+        quarantine: crate::outbox::quarantined(&store.conn, Some(intake_id))?,
         warnings: current.warnings,
         intake: current.intake,
     })
@@ -336,7 +336,7 @@ fn list_item(
         sync_state: outbox::case_state(conn, intake.id)?,
         closed,
         warning_count: warnings.len(),
-        branch_status: crate::sync_pull::branch_status(conn, intake.id)?,
+        branch_status: crate::case_status::branch_status(conn, intake.id)?,
         intake,
     })
 }
