@@ -1,6 +1,6 @@
-//! Staff accounts and their roles (who may do what is checked in `access.rs`). Accounts are deactivated, never deleted (records keep
-//! naming their authors); removing one also removes its key wrap, so its password no longer opens
-//! the database.
+//! Staff accounts and their roles (who may do what is checked in `access.rs`). Accounts are
+//! deactivated, never deleted (records keep naming their authors); removing one also removes its
+//! key wrap, so its password no longer opens the database.
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::limits;

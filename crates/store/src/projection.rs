@@ -2,7 +2,8 @@
 //! KPJ indexed for prefix search), `case_search` (the full-text index of names and employers,
 //! in the normal form of `normalise.rs`) and `employers` (those offered while typing, `suggest.rs`).
 //! They are rewritten from the append-only records inside the same transaction that writes a
-//! record, so they never disagree with them.
+//! record, so they never disagree with them. `current_case` is the one read of a case's current
+//! values (and whether it is closed) for every module that acts on a case.
 
 use plkk_domain::{Intake, Issue, PlaceType};
 use rusqlite::{params, Connection, OptionalExtension};

@@ -2,7 +2,7 @@
 //! has seen (`employer_offers`, with the NPP, segment, workplace accident location and contact
 //! person of the latest case naming them) and the patient fields of a returning patient's latest case
 //! (`returning_patient`). The `employers` table is a projection of the cases, written with them
-//! (`remember_employer`). Offers are only offers: the window fills a field with one when the
+//! (`projection::remember_employer`). Offers are only offers: the window fills a field with one when the
 //! person takes it.
 
 use chrono::{DateTime, FixedOffset};
