@@ -52,6 +52,18 @@ impl EntryKind {
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }
+
+    /// The waiting rule, stated once: an entry of this kind is about a case whose intake must
+    /// reach the branch first (a note, a correction), so it waits for its intake. A desk never
+    /// sends it before its intake is confirmed or placed earlier in the same request, and holds
+    /// it back while its intake is in quarantine; the branch refuses it with `intake_id`
+    /// `not_found` when it lacks the intake.
+    pub fn waits_for_intake(self) -> bool {
+        match self {
+            EntryKind::Intake => false,
+            EntryKind::IntakeCorrection | EntryKind::Note => true,
+        }
+    }
 }
 
 macro_rules! text_record {

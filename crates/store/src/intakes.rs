@@ -2,9 +2,6 @@
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::{Action, AuditAction, FieldChange, Intake, Issue, JsonObject, Outcome};
-use plkk_protocol::{
-    CorrectionPayload, FieldChange as WireChange, IntakePayload, IntakeRecord, Payload,
-};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
@@ -18,7 +15,7 @@ use crate::rows::immediate;
 use crate::rows::parse_time;
 use crate::search::{self, SearchPlan};
 use crate::views::{CaseDetail, CaseListItem, Revision, Saved};
-use crate::{notes, projection, Store, StoreError};
+use crate::{notes, payloads, projection, Store, StoreError};
 
 /// Validates and saves a new intake with its outbox entry, in one transaction.
 pub fn admit_intake(
@@ -58,11 +55,7 @@ pub fn admit_intake(
     )?;
     let intake_seq = tx.last_insert_rowid();
     projection::write_case(&tx, intake_seq, &intake, &checked.warnings)?;
-    let payload = Payload::Intake(IntakePayload {
-        intake: IntakeRecord::of(&intake),
-        author: author.to_owned(),
-        written_at: now,
-    });
+    let payload = payloads::intake(&intake, author, now);
     outbox::enqueue(&tx, intake.id, intake.id, &payload, now)?;
     let subject = intake.id.to_string();
     audit::append(
@@ -125,15 +118,15 @@ pub fn correct_intake(
         ],
     )?;
     projection::write_case(&tx, current.seq, &corrected, &checked.warnings)?;
-    let payload = Payload::IntakeCorrection(CorrectionPayload {
-        id: correction_id,
+    let payload = payloads::correction(
+        correction_id,
         intake_id,
         revision,
-        changes: field_changes.iter().map(WireChange::of).collect(),
-        reason: reason.trim().to_owned(),
-        author: author.to_owned(),
-        written_at: now,
-    });
+        &field_changes,
+        reason.trim(),
+        author,
+        now,
+    );
     outbox::enqueue(&tx, correction_id, intake_id, &payload, now)?;
     let fields: Vec<&str> = field_changes
         .iter()

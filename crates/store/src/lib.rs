@@ -27,6 +27,7 @@ mod normalise;
 mod notes;
 mod outbox;
 mod paths;
+mod payloads;
 mod projection;
 mod rows;
 mod search;

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "access",
             "audit",
+            "payloads",
             "outbox",
             "conflicts",
             "case_status",

@@ -6,6 +6,10 @@
 mod push;
 mod quarantine;
 
+use std::sync::LazyLock;
+
+use plkk_protocol::EntryKind;
+
 pub use push::{
     mark_sent, mark_unsent, push_candidates, quarantine_undeliverable, state_for_outcome,
     store_receipts, OutboxEntry, ReceiptTally,
@@ -22,6 +26,24 @@ use plkk_protocol::Payload;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// `EntryKind::waits_for_intake` in SQL, over the outbox row named `entry`: true when the entry
+/// is of a kind that waits for its intake and that intake's entry here is in quarantine
+/// (rejected). Every statement that holds back, counts or releases waiting entries uses it.
+fn waits_for_rejected_intake(entry: &str) -> String {
+    let waiting_kinds: Vec<String> = EntryKind::ALL
+        .into_iter()
+        .filter(|kind| kind.waits_for_intake())
+        .map(|kind| format!("'{}'", kind.as_str()))
+        .collect();
+    format!(
+        "({entry}.kind IN ({kinds}) AND EXISTS (SELECT 1 FROM outbox AS intake
+             WHERE intake.kind = '{intake}' AND intake.intake_id = {entry}.intake_id
+               AND intake.state = 'rejected'))",
+        kinds = waiting_kinds.join(", "),
+        intake = EntryKind::Intake.as_str(),
+    )
+}
 
 /// Where a record stands on its way to the branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,14 +204,14 @@ pub fn sync_counts(store: &Store) -> Result<SyncCounts, StoreError> {
             SyncState::Conflict => counts.conflict = count,
         }
     }
-    counts.waiting = store.conn.query_row(
-        "SELECT count(*) FROM outbox AS entry JOIN outbox AS intake
-             ON intake.intake_id = entry.intake_id AND intake.kind = 'intake'
-         WHERE entry.state IN ('pending', 'sent') AND entry.kind != 'intake'
-           AND intake.state = 'rejected'",
-        [],
-        |row| row.get(0),
-    )?;
+    static WAITING: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT count(*) FROM outbox AS entry
+             WHERE entry.state IN ('pending', 'sent') AND {}",
+            waits_for_rejected_intake("entry")
+        )
+    });
+    counts.waiting = store.conn.query_row(&WAITING, [], |row| row.get(0))?;
     let oldest: Option<String> = store
         .conn
         .query_row(

@@ -7,11 +7,14 @@
 //! with the receipt it gave the first time.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use plkk_protocol::{CorrectionPayload, EntryKind, FieldConflict, FieldIssue, Outcome, Receipt};
+use plkk_protocol::{EntryKind, FieldConflict, FieldIssue, Outcome, Receipt};
+use std::sync::LazyLock;
+
 use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::waits_for_rejected_intake;
 use crate::rows::{parse_kind, stored_id};
 use crate::{Store, StoreError, SyncState};
 
@@ -40,16 +43,21 @@ pub fn push_candidates(
     limit: usize,
 ) -> Result<Vec<OutboxEntry>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut statement = store.conn.prepare_cached(
-        "SELECT entry.seq, entry.id, entry.kind, entry.record_id, entry.intake_id, entry.payload,
-                entry.state, intake.state
-         FROM outbox AS entry
-         LEFT JOIN outbox AS intake ON intake.intake_id = entry.intake_id AND intake.kind = 'intake'
-         WHERE entry.state IN ('pending', 'sent') AND entry.seq > ?1
-           AND entry.folded_into IS NULL
-           AND (entry.kind = 'intake' OR intake.state IS NULL OR intake.state != 'rejected')
-         ORDER BY entry.seq LIMIT ?2",
-    )?;
+    static CANDIDATES: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT entry.seq, entry.id, entry.kind, entry.record_id, entry.intake_id,
+                    entry.payload, entry.state, case_intake.state
+             FROM outbox AS entry
+             LEFT JOIN outbox AS case_intake
+                 ON case_intake.intake_id = entry.intake_id AND case_intake.kind = '{intake}'
+             WHERE entry.state IN ('pending', 'sent') AND entry.seq > ?1
+               AND entry.folded_into IS NULL AND NOT {waits}
+             ORDER BY entry.seq LIMIT ?2",
+            intake = EntryKind::Intake.as_str(),
+            waits = waits_for_rejected_intake("entry"),
+        )
+    });
+    let mut statement = store.conn.prepare_cached(&CANDIDATES)?;
     let rows = statement.query_map(params![after_seq, limit], |row| {
         Ok((
             row.get::<_, i64>(0)?,
@@ -232,19 +240,19 @@ pub fn store_receipts(store: &mut Store, receipts: &[Receipt]) -> Result<Receipt
 /// back to waiting for its intake instead of into quarantine, and follows it once the intake is
 /// corrected and resent. Returns how many entries went back.
 fn wait_for_refused_intakes(conn: &Connection) -> Result<u64, StoreError> {
-    let moved = conn
-        .prepare_cached(
+    static BACK_TO_WAITING: LazyLock<String> = LazyLock::new(|| {
+        format!(
             "UPDATE outbox AS waiting
              SET state = 'pending', issues = NULL, receipt = NULL, received_at = NULL
-             WHERE waiting.state = 'rejected' AND waiting.kind != 'intake'
+             WHERE waiting.state = 'rejected'
                AND json_array_length(waiting.issues) = 1
                AND json_extract(waiting.issues, '$[0].field') = 'intake_id'
                AND json_extract(waiting.issues, '$[0].rule') = 'not_found'
-               AND EXISTS (SELECT 1 FROM outbox AS intake
-                           WHERE intake.kind = 'intake' AND intake.intake_id = waiting.intake_id
-                             AND intake.state = 'rejected')",
-        )?
-        .execute([])?;
+               AND {}",
+            waits_for_rejected_intake("waiting")
+        )
+    });
+    let moved = conn.prepare_cached(&BACK_TO_WAITING)?.execute([])?;
     Ok(moved as u64)
 }
 
@@ -259,7 +267,7 @@ fn keep_own_conflict(
         [entry_id.to_string()],
         |row| row.get(0),
     )?;
-    let correction: CorrectionPayload = serde_json::from_str(&payload)?;
+    let correction = crate::payloads::stored_correction(&payload)?;
     crate::conflicts::keep_conflict(conn, &correction, None, true, fields)
 }
 

@@ -1,6 +1,8 @@
 //! The quarantine: entries the branch rejected (or the desk could not deliver), listed with the
 //! reasons, and their resend by a person.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::{Action, AuditAction};
 use plkk_protocol::{EntryKind, FieldIssue};
@@ -9,12 +11,13 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::waits_for_rejected_intake;
 use crate::access::{require, Actor};
 use crate::audit;
 use crate::error::{parse_id, refused};
 use crate::projection::current_case;
 use crate::rows::{parse_kind, parse_utc, stored_id};
-use crate::{Store, StoreError};
+use crate::{payloads, Store, StoreError};
 
 /// A rejected entry in quarantine, with the branch's reasons.
 #[derive(Debug, Clone, Serialize)]
@@ -42,16 +45,22 @@ pub(crate) fn quarantined(
     conn: &Connection,
     intake_id: Option<Uuid>,
 ) -> Result<Vec<QuarantinedEntry>, StoreError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT entry.id, entry.kind, entry.record_id, entry.intake_id, entry.issues,
-                entry.received_at, json_extract(cases.record, '$.full_name'),
-                (SELECT count(*) FROM outbox AS other
-                 WHERE entry.kind = 'intake' AND other.intake_id = entry.intake_id
-                   AND other.kind != 'intake' AND other.state IN ('pending', 'sent'))
-         FROM outbox AS entry LEFT JOIN cases ON cases.intake_id = entry.intake_id
-         WHERE entry.state = 'rejected' AND (?1 IS NULL OR entry.intake_id = ?1)
-         ORDER BY entry.seq",
-    )?;
+    // A rejected intake holds back the entries of its case that wait for it.
+    static QUARANTINED: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT entry.id, entry.kind, entry.record_id, entry.intake_id, entry.issues,
+                    entry.received_at, json_extract(cases.record, '$.full_name'),
+                    (SELECT count(*) FROM outbox AS other
+                     WHERE entry.kind = '{intake}' AND other.intake_id = entry.intake_id
+                       AND other.state IN ('pending', 'sent') AND {waits})
+             FROM outbox AS entry LEFT JOIN cases ON cases.intake_id = entry.intake_id
+             WHERE entry.state = 'rejected' AND (?1 IS NULL OR entry.intake_id = ?1)
+             ORDER BY entry.seq",
+            intake = EntryKind::Intake.as_str(),
+            waits = waits_for_rejected_intake("other"),
+        )
+    });
+    let mut statement = conn.prepare_cached(&QUARANTINED)?;
     let rows = statement.query_map([intake_id.map(|id| id.to_string())], |row| {
         Ok((
             row.get::<_, String>(0)?,
@@ -122,24 +131,27 @@ pub fn resend(
         ));
     }
     let mut new_payload = payload;
-    if kind == "intake" {
+    let kind = parse_kind(&kind)?;
+    if kind == EntryKind::Intake {
         let intake_uuid = stored_id(&intake_id)?;
         let current = current_case(&tx, intake_uuid)?.ok_or_else(|| {
             StoreError::Corrupt(format!("outbox entry {entry_id} names a missing case"))
         })?;
-        let mut rebuilt: serde_json::Value = serde_json::from_str(&new_payload)?;
-        rebuilt["intake"] = json!(current.intake);
-        new_payload = rebuilt.to_string();
+        new_payload = payloads::resent_intake(&new_payload, &current.intake)?.to_json();
         tx.execute(
             "UPDATE outbox SET folded_into = ?1, state = 'pending'
-             WHERE intake_id = ?2 AND kind = 'intake_correction'
+             WHERE intake_id = ?2 AND kind = ?3
                AND state IN ('pending', 'sent', 'rejected')",
-            params![entry_id.to_string(), intake_id],
+            params![
+                entry_id.to_string(),
+                intake_id,
+                EntryKind::IntakeCorrection.as_str()
+            ],
         )?;
         tx.execute(
             "UPDATE outbox SET state = 'pending', issues = NULL
-             WHERE intake_id = ?1 AND kind = 'note' AND state = 'rejected'",
-            [&intake_id],
+             WHERE intake_id = ?1 AND kind = ?2 AND state = 'rejected'",
+            [intake_id.as_str(), EntryKind::Note.as_str()],
         )?;
     }
     tx.execute(
@@ -153,7 +165,7 @@ pub fn resend(
         &actor.username,
         AuditAction::Resend,
         Some(&intake_id),
-        json!({ "entry": entry_id, "kind": kind }),
+        json!({ "entry": entry_id, "kind": kind.as_str() }),
     )?;
     tx.commit()?;
     Ok(())
