@@ -12,13 +12,12 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
-use plkk_domain::{Intake, Issue, JsonObject, Note, Severity};
+use plkk_domain::{Intake, Issue, Note, Severity};
 use plkk_protocol::{
     ChangeBody, CorrectionPayload, FieldConflict, FieldIssue, IntakePayload, NotePayload, Outcome,
     Payload, PushEntry, Receipt,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::changes;
@@ -265,64 +264,38 @@ fn apply_correction(
     let Some(current) = current_intake(tx, entry.intake_id)? else {
         return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
     };
-    let fields = current.to_fields();
-    let value_of = |field: &str| fields.get(field).and_then(Value::as_str).map(str::to_owned);
-    let conflicts: Vec<FieldConflict> = payload
-        .changes
-        .iter()
-        .filter_map(|change| {
-            let branch = value_of(&change.field);
-            (branch != change.from && branch != change.to).then(|| FieldConflict {
-                field: change.field.clone(),
-                base: change.from.clone(),
-                branch,
-                desk: change.to.clone(),
-            })
+    let changes = payload.domain_changes();
+    let conflicts: Vec<FieldConflict> = plkk_domain::conflicting_fields(&current, &changes)
+        .into_iter()
+        .map(|conflict| FieldConflict {
+            field: conflict.field,
+            base: conflict.from,
+            branch: conflict.current,
+            desk: conflict.to,
         })
         .collect();
     let clock = clocks.for_record(payload.written_at);
-    if !conflicts.is_empty() {
-        // Kept for a person to resolve only if it would pass as a correction of the branch's
-        // current values: what is stored and sent to every desk is a valid correction.
-        let wanted: JsonObject = payload
-            .changes
-            .iter()
-            .map(|change| {
-                let to = change.to.clone().map_or(Value::Null, Value::String);
-                (change.field.clone(), to)
-            })
-            .collect();
-        if let Err(rejection) =
-            plkk_domain::correct_intake(&current, &wanted, &payload.reason, clock)
-        {
-            let mut issues = rejection.errors;
-            issues.extend(rejection.warnings);
-            return Ok(rejected(entry, now, issues));
-        }
-        return store_conflict(tx, device, entry, payload, conflicts, clocks);
-    }
-    // Fields already at the desk's value (the same change made elsewhere) are not changes.
-    let mut changes = JsonObject::new();
-    for change in &payload.changes {
-        if value_of(&change.field) != change.to {
-            let to = change.to.clone().map_or(Value::Null, Value::String);
-            changes.insert(change.field.clone(), to);
-        }
-    }
-    let (corrected, applied_changes, warnings) = if changes.is_empty() {
-        (None, Vec::new(), Vec::new())
-    } else {
-        match plkk_domain::correct_intake(&current, &changes, &payload.reason, clock) {
-            Ok(checked) => {
-                let (intake, field_changes) = checked.record;
-                (Some(intake), field_changes, checked.warnings)
-            }
+    // With conflicts it is kept for a person to resolve only if it would pass as a correction of
+    // the branch's current values: what is stored and sent to every desk is a valid correction.
+    let applied_now =
+        match plkk_domain::apply_correction(&current, &changes, &payload.reason, clock) {
+            Ok(checked) => checked,
             Err(rejection) => {
                 let mut issues = rejection.errors;
                 issues.extend(rejection.warnings);
                 return Ok(rejected(entry, now, issues));
             }
+        };
+    if !conflicts.is_empty() {
+        return store_conflict(tx, device, entry, payload, conflicts, clocks);
+    }
+    let (corrected, applied_changes, warnings) = match applied_now {
+        Some(checked) => {
+            let (intake, field_changes) = checked.record;
+            (Some(intake), field_changes, checked.warnings)
         }
+        // Every field already holds the desk's value (the same change made elsewhere).
+        None => (None, Vec::new(), Vec::new()),
     };
     let receipt = applied(entry, now, &warnings, tx)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;

@@ -13,6 +13,9 @@ use crate::intake::{validate_intake, Intake, INTAKE_FIELDS};
 use crate::issue::{Checked, Issue, Issues, Rejected};
 use crate::limits;
 
+/// A corrected intake with the changes that made it, as `correct_intake` returns it.
+pub type Corrected = Checked<(Intake, Vec<FieldChange>)>;
+
 /// One field changed by a correction, as text (`to_fields` form); None is "absent".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
@@ -184,6 +187,69 @@ fn check_change(
             found.extend(limits::refusal_of(&place(name), limit, value));
         }
     }
+}
+
+/// A field that a correction made elsewhere changes and that changed meanwhile: its current
+/// value is neither the one the correction saw (`from`) nor the one it wants (`to`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictingField {
+    /// The intake field.
+    pub field: String,
+    /// What the correction saw (its `from`).
+    pub from: Option<String>,
+    /// The field's current value.
+    pub current: Option<String>,
+    /// What the correction wants (its `to`).
+    pub to: Option<String>,
+}
+
+/// The changes of a correction made elsewhere (another desk, or this desk before a pull) that
+/// conflict with `current`, in the correction's order. None: the correction can be applied with
+/// [`apply_correction`]. The branch keeps a correction with conflicts for a person to resolve.
+pub fn conflicting_fields(current: &Intake, changes: &[FieldChange]) -> Vec<ConflictingField> {
+    let fields = current.to_fields();
+    changes
+        .iter()
+        .filter_map(|change| {
+            let now = text_of(&fields, &change.field);
+            (now != change.from && now != change.to).then(|| ConflictingField {
+                field: change.field.clone(),
+                from: change.from.clone(),
+                current: now,
+                to: change.to.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Applies a correction made elsewhere (its `to` values) over `current` by the rules of
+/// [`correct_intake`]: the corrected intake passes every intake rule, judged at `now`. Changes
+/// whose field already holds its `to` value (the same change made here too) are left out;
+/// `Ok(None)` when none is left. Used by the branch when a push brings a correction and by a
+/// desk when a pull brings another desk's, so both hold the same values.
+pub fn apply_correction(
+    current: &Intake,
+    changes: &[FieldChange],
+    reason: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<Option<Corrected>, Rejected> {
+    let fields = current.to_fields();
+    let remaining: JsonObject = changes
+        .iter()
+        .filter(|change| text_of(&fields, &change.field) != change.to)
+        .map(|change| {
+            let to = change.to.clone().map_or(Value::Null, Value::String);
+            (change.field.clone(), to)
+        })
+        .collect();
+    if remaining.is_empty() {
+        return Ok(None);
+    }
+    correct_intake(current, &remaining, reason, now).map(Some)
+}
+
+fn text_of(fields: &JsonObject, field: &str) -> Option<String> {
+    fields.get(field).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// `null`, `""` and whitespace-only clear a field (as they mean "absent" on input).
@@ -512,6 +578,75 @@ mod tests {
             json!({"full_name": "Siti R"}),
             &"x".repeat(501),
             "rejected: E reason too_long",
+        );
+    }
+
+    fn change(field: &str, from: Option<&str>, to: Option<&str>) -> FieldChange {
+        FieldChange {
+            field: field.to_owned(),
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+        }
+    }
+
+    /// Applies `changes` (made elsewhere) to the sample: "conflicts: field=from/current/to" when
+    /// some conflict, else the applied changes as "field: from -> to", "nothing" or the issues.
+    fn check_elsewhere(changes: &[FieldChange], expected: &str) {
+        let current = valid_sample();
+        let conflicts = conflicting_fields(&current, changes);
+        let actual = if !conflicts.is_empty() {
+            let shown: Vec<String> = conflicts
+                .iter()
+                .map(|c| {
+                    let show = |text: &Option<String>| text.clone().unwrap_or("-".to_owned());
+                    format!(
+                        "{}={}/{}/{}",
+                        c.field,
+                        show(&c.from),
+                        show(&c.current),
+                        show(&c.to)
+                    )
+                })
+                .collect();
+            format!("conflicts: {}", shown.join(", "))
+        } else {
+            match apply_correction(&current, changes, WHY, now()) {
+                Ok(None) => "nothing".to_owned(),
+                Ok(Some(checked)) => checked
+                    .record
+                    .1
+                    .iter()
+                    .map(|c| format!("{}: {:?} -> {:?}", c.field, c.from, c.to))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Err(rejected) => format!(
+                    "rejected: {}",
+                    summary(&rejected.errors, &rejected.warnings)
+                ),
+            }
+        };
+        assert_eq!(actual, expected, "{changes:?}");
+    }
+
+    #[test]
+    fn a_correction_made_elsewhere_applies_conflicts_or_is_already_there() {
+        let name = |from: &str, to: &str| change("full_name", Some(from), Some(to));
+        check_elsewhere(
+            &[name("Siti Rahmawati", "Siti Rahmawati Putri")],
+            r#"full_name: Some("Siti Rahmawati") -> Some("Siti Rahmawati Putri")"#,
+        );
+        check_elsewhere(&[name("Siti Rahmawat", "Siti Rahmawati")], "nothing");
+        check_elsewhere(
+            &[name("Siti Rahmawat", "Siti R")],
+            "conflicts: full_name=Siti Rahmawat/Siti Rahmawati/Siti R",
+        );
+        check_elsewhere(
+            &[change("employer_npp", Some("12345678"), None)],
+            r#"employer_npp: Some("12345678") -> None"#,
+        );
+        check_elsewhere(
+            &[change("nik", Some("3216055708900003"), Some("123"))],
+            "rejected: E nik nik_format",
         );
     }
 }

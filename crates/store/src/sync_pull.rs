@@ -6,9 +6,7 @@
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::limits;
 use plkk_domain::{Intake, Issue, Note};
-use plkk_protocol::{
-    Change, ChangeBody, CorrectionPayload, EntryKind, IntakePayload, Payload, PushEntry,
-};
+use plkk_protocol::{Change, ChangeBody, EntryKind, IntakePayload, Payload, PushEntry};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
@@ -190,9 +188,19 @@ fn store_pulled_record(
                 correction.author,
                 correction.written_at.to_rfc3339(),
             ])?;
-            // The branch applied it: its `to` values are the case's current values there.
-            if let Some(corrected) = merge_changes(&current.intake, correction) {
-                projection::write_case(conn, current.seq, &corrected, &current.warnings)?;
+            // The branch applied it: its `to` values are the case's current values there. Judged
+            // as at the branch, against the later of its desk's clock and this one.
+            let clock = correction
+                .written_at
+                .max(now)
+                .with_timezone(correction.written_at.offset());
+            if let Ok(Some(checked)) = plkk_domain::apply_correction(
+                &current.intake,
+                &correction.domain_changes(),
+                &correction.reason,
+                clock,
+            ) {
+                projection::write_case(conn, current.seq, &checked.record.0, &current.warnings)?;
             }
             Ok(true)
         }
@@ -273,20 +281,4 @@ fn pulled_intake(
             .ok()
             .map(|intake| (intake, Vec::new())),
     }
-}
-
-/// The intake with the correction's `to` values.
-fn merge_changes(intake: &Intake, correction: &CorrectionPayload) -> Option<Intake> {
-    let mut value = serde_json::to_value(intake).ok()?;
-    let object = value.as_object_mut()?;
-    for change in &correction.changes {
-        if change.field == "id" {
-            continue;
-        }
-        match &change.to {
-            Some(to) => object.insert(change.field.clone(), serde_json::Value::String(to.clone())),
-            None => object.remove(&change.field),
-        };
-    }
-    serde_json::from_value(value).ok()
 }
