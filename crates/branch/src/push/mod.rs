@@ -6,23 +6,32 @@
 //! `author`, a correction's `reason` and values) is held to `plkk_domain::limits` before anything
 //! is stored.
 //!
+//! One module per kind it applies: `intake.rs`, `correction.rs`, `note.rs`; here the batch, the
+//! repeat of an entry stored before, receipts, and the entry row and clinic change every kind
+//! writes.
+//!
 //! Rules that depend on "now" are judged against the desk's own clock ([`Clocks`]), never the
 //! branch's: a desk whose clock runs fast admits a patient "now" by its clock, and that admission
 //! is valid. The desk's clock and its measured offset are kept with each stored entry.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
-use plkk_domain::{Intake, Issue, Note, Severity};
-use plkk_protocol::{
-    ChangeBody, CorrectionPayload, FieldConflict, FieldIssue, IntakePayload, NotePayload, Outcome,
-    Payload, PushEntry, Receipt,
-};
+use plkk_domain::{Intake, Issue, Severity};
+use plkk_protocol::{ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use crate::changes;
 use crate::db::time_text;
 use crate::BranchError;
+
+mod correction;
+mod intake;
+mod note;
+
+use correction::apply_correction;
+use intake::apply_intake;
+use note::apply_note;
 
 /// The device a request comes from, as authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,275 +170,8 @@ fn earlier_receipt(
     Ok(Some(receipt))
 }
 
-fn apply_intake(
-    tx: &Transaction,
-    device: Device,
-    entry: &PushEntry,
-    payload: &IntakePayload,
-    clocks: Clocks,
-) -> Result<Receipt, PushError> {
-    let now = clocks.branch;
-    if entry.record_id != entry.intake_id {
-        return Ok(rejected(
-            entry,
-            now,
-            mismatch("record_id", "an intake's record_id must be its intake_id"),
-        ));
-    }
-    if let Some(given) = &payload.intake.id {
-        if *given != entry.record_id.to_string() {
-            return Ok(rejected(
-                entry,
-                now,
-                mismatch("id", "the intake's id must be the entry's record_id"),
-            ));
-        }
-    }
-    let envelope = author_issues(&payload.author);
-    if !envelope.is_empty() {
-        return Ok(rejected(entry, now, envelope));
-    }
-    let clock = clocks.for_record(payload.written_at);
-    let fields = payload.intake.to_object();
-    let checked = match plkk_domain::validate_intake(&fields, entry.record_id, clock) {
-        Ok(checked) => checked,
-        Err(rejection) => {
-            let mut issues = rejection.errors;
-            issues.extend(rejection.warnings);
-            return Ok(rejected(entry, now, issues));
-        }
-    };
-    let receipt = applied(entry, now, &checked.warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
-    let record = serde_json::to_string(&checked.record)?;
-    let warnings = serde_json::to_string(&checked.warnings)?;
-    tx.prepare_cached(
-        "INSERT INTO intakes (id, clinic_id, entry_seq, record, warnings, author, written_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        entry.record_id.to_string(),
-        device.clinic_id,
-        seq,
-        record,
-        warnings,
-        payload.author.trim(),
-        payload.written_at.to_rfc3339(),
-    ])?;
-    tx.prepare_cached(
-        "INSERT INTO cases (intake_id, clinic_id, record, warnings, status, status_changed_at)
-         VALUES (?1, ?2, ?3, ?4, 'received', ?5)",
-    )?
-    .execute(params![
-        entry.record_id.to_string(),
-        device.clinic_id,
-        record,
-        warnings,
-        time_text(now),
-    ])?;
-    emit_record(tx, device, entry, now)?;
-    let received = ChangeBody::CaseStatus {
-        status: plkk_protocol::CaseStatus::Received,
-        reason: None,
-        reference: None,
-        changed_at: now,
-    };
-    changes::emit(tx, device.clinic_id, entry.intake_id, &received, now)?;
-    Ok(receipt)
-}
-
-fn apply_correction(
-    tx: &Transaction,
-    device: Device,
-    entry: &PushEntry,
-    payload: &CorrectionPayload,
-    clocks: Clocks,
-) -> Result<Receipt, PushError> {
-    let now = clocks.branch;
-    if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
-        return Ok(rejected(
-            entry,
-            now,
-            mismatch(
-                "id",
-                "the correction's id and intake_id must be the entry's record_id and intake_id",
-            ),
-        ));
-    }
-    let shape =
-        plkk_domain::check_correction(&payload.domain_changes(), &payload.reason, &payload.author);
-    if let Err(rejection) = shape {
-        return Ok(rejected(entry, now, rejection.errors));
-    }
-    let Some(current) = current_intake(tx, entry.intake_id)? else {
-        return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
-    };
-    let changes = payload.domain_changes();
-    let conflicts: Vec<FieldConflict> = plkk_domain::conflicting_fields(&current, &changes)
-        .into_iter()
-        .map(|conflict| FieldConflict {
-            field: conflict.field,
-            base: conflict.from,
-            branch: conflict.current,
-            desk: conflict.to,
-        })
-        .collect();
-    let clock = clocks.for_record(payload.written_at);
-    // With conflicts it is kept for a person to resolve only if it would pass as a correction of
-    // the branch's current values: what is stored and sent to every desk is a valid correction.
-    let applied_now =
-        match plkk_domain::apply_correction(&current, &changes, &payload.reason, clock) {
-            Ok(checked) => checked,
-            Err(rejection) => {
-                let mut issues = rejection.errors;
-                issues.extend(rejection.warnings);
-                return Ok(rejected(entry, now, issues));
-            }
-        };
-    if !conflicts.is_empty() {
-        return store_conflict(tx, device, entry, payload, conflicts, clocks);
-    }
-    let (corrected, applied_changes, warnings) = match applied_now {
-        Some(checked) => {
-            let (intake, field_changes) = checked.record;
-            (Some(intake), field_changes, checked.warnings)
-        }
-        // Every field already holds the desk's value (the same change made elsewhere).
-        None => (None, Vec::new(), Vec::new()),
-    };
-    let receipt = applied(entry, now, &warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
-    tx.prepare_cached(
-        "INSERT INTO corrections (id, intake_id, entry_seq, changes, reason, author, written_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        payload.id.to_string(),
-        payload.intake_id.to_string(),
-        seq,
-        serde_json::to_string(&applied_changes)?,
-        payload.reason.trim(),
-        payload.author.trim(),
-        payload.written_at.to_rfc3339(),
-    ])?;
-    if let Some(intake) = corrected {
-        tx.prepare_cached("UPDATE cases SET record = ?2, warnings = ?3 WHERE intake_id = ?1")?
-            .execute(params![
-                intake.id.to_string(),
-                serde_json::to_string(&intake)?,
-                serde_json::to_string(&warnings)?,
-            ])?;
-    }
-    emit_record(tx, device, entry, now)?;
-    Ok(receipt)
-}
-
-fn store_conflict(
-    tx: &Transaction,
-    device: Device,
-    entry: &PushEntry,
-    payload: &CorrectionPayload,
-    conflicts: Vec<FieldConflict>,
-    clocks: Clocks,
-) -> Result<Receipt, PushError> {
-    let now = clocks.branch;
-    let receipt = Receipt {
-        entry_id: entry.entry_id,
-        outcome: Outcome::Conflict,
-        receipt: Some(next_entry_seq(tx)?),
-        received_at: now,
-        issues: Vec::new(),
-        conflicts,
-    };
-    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
-    tx.prepare_cached(
-        "INSERT INTO conflicts (correction_id, intake_id, entry_seq, device_id, correction, fields, detected_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        payload.id.to_string(),
-        payload.intake_id.to_string(),
-        seq,
-        device.id.to_string(),
-        serde_json::to_string(payload)?,
-        serde_json::to_string(&receipt.conflicts)?,
-        time_text(now),
-    ])?;
-    let body = ChangeBody::Conflict {
-        origin_device: device.id,
-        correction: payload.clone(),
-        conflicts: receipt.conflicts.clone(),
-    };
-    changes::emit(tx, device.clinic_id, entry.intake_id, &body, now)?;
-    Ok(receipt)
-}
-
-fn apply_note(
-    tx: &Transaction,
-    device: Device,
-    entry: &PushEntry,
-    payload: &NotePayload,
-    clocks: Clocks,
-) -> Result<Receipt, PushError> {
-    let now = clocks.branch;
-    let mut issues = author_issues(&payload.author);
-    if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
-        issues.extend(mismatch(
-            "id",
-            "the note's id and intake_id must be the entry's record_id and intake_id",
-        ));
-    }
-    if !issues.is_empty() {
-        return Ok(rejected(entry, now, issues));
-    }
-    let Some(current) = current_intake(tx, entry.intake_id)? else {
-        return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
-    };
-    let input = payload.to_input();
-    let checked = match plkk_domain::validate_note(&input, entry.record_id, current.case_category) {
-        Ok(checked) => checked,
-        Err(rejection) => {
-            let mut issues = rejection.errors;
-            issues.extend(rejection.warnings);
-            return Ok(rejected(entry, now, issues));
-        }
-    };
-    let draft = checked.record;
-    if let Some(corrected) = draft.fields.corrects {
-        if note_case(tx, corrected)? != Some(entry.intake_id) {
-            let message = format!("corrects: no note {corrected} on this case at the branch");
-            return Ok(rejected(
-                entry,
-                now,
-                vec![error_issue("corrects", "not_found", message)],
-            ));
-        }
-    }
-    let note = Note {
-        id: entry.record_id,
-        intake_id: entry.intake_id,
-        written_at: payload.written_at,
-        author: payload.author.trim().to_owned(),
-        fields: draft.fields,
-    };
-    let receipt = applied(entry, now, &checked.warnings, tx)?;
-    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
-    tx.prepare_cached(
-        "INSERT INTO notes (id, intake_id, entry_seq, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        note.id.to_string(),
-        note.intake_id.to_string(),
-        seq,
-        serde_json::to_string(&note)?,
-        serde_json::to_string(&checked.warnings)?,
-    ])?;
-    emit_record(tx, device, entry, now)?;
-    Ok(receipt)
-}
-
 /// `author` is required and at most `limits::USERNAME` characters.
-fn author_issues(author: &str) -> Vec<Issue> {
+pub(super) fn author_issues(author: &str) -> Vec<Issue> {
     let author = author.trim();
     if author.is_empty() {
         return vec![error_issue(
@@ -443,7 +185,7 @@ fn author_issues(author: &str) -> Vec<Issue> {
         .collect()
 }
 
-fn applied(
+pub(super) fn applied(
     entry: &PushEntry,
     now: DateTime<Utc>,
     warnings: &[Issue],
@@ -459,7 +201,7 @@ fn applied(
     })
 }
 
-fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>) -> Receipt {
+pub(super) fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>) -> Receipt {
     Receipt {
         entry_id: entry.entry_id,
         outcome: Outcome::Rejected,
@@ -471,13 +213,13 @@ fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>) -> Receip
 }
 
 /// The receipt number the next stored entry gets (inside the batch's write transaction).
-fn next_entry_seq(tx: &Transaction) -> rusqlite::Result<i64> {
+pub(super) fn next_entry_seq(tx: &Transaction) -> rusqlite::Result<i64> {
     tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM entries", [], |row| {
         row.get(0)
     })
 }
 
-fn store_entry(
+pub(super) fn store_entry(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
@@ -511,7 +253,7 @@ fn store_entry(
     Ok(tx.last_insert_rowid())
 }
 
-fn emit_record(
+pub(super) fn emit_record(
     tx: &Transaction,
     device: Device,
     entry: &PushEntry,
@@ -526,7 +268,7 @@ fn emit_record(
 }
 
 /// The clinic a case belongs to, if the branch has the case.
-fn case_clinic(conn: &Connection, intake_id: Uuid) -> rusqlite::Result<Option<i64>> {
+pub(super) fn case_clinic(conn: &Connection, intake_id: Uuid) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT clinic_id FROM cases WHERE intake_id = ?1")?
         .query_row([intake_id.to_string()], |row| row.get(0))
         .optional()
@@ -544,7 +286,7 @@ pub(crate) fn current_intake(
     Ok(record.map(|text| serde_json::from_str(&text)).transpose()?)
 }
 
-fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>> {
+pub(super) fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>> {
     let intake_id: Option<String> = conn
         .prepare_cached("SELECT intake_id FROM notes WHERE id = ?1")?
         .query_row([note_id.to_string()], |row| row.get(0))
@@ -552,7 +294,7 @@ fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>>
     Ok(intake_id.and_then(|text| Uuid::parse_str(&text).ok()))
 }
 
-fn error_issue(field: &str, rule: &str, message: String) -> Issue {
+pub(super) fn error_issue(field: &str, rule: &str, message: String) -> Issue {
     Issue {
         field: field.to_owned(),
         rule: rule.to_owned(),
@@ -562,7 +304,7 @@ fn error_issue(field: &str, rule: &str, message: String) -> Issue {
     }
 }
 
-fn mismatch(field: &str, why: &str) -> Vec<Issue> {
+pub(super) fn mismatch(field: &str, why: &str) -> Vec<Issue> {
     vec![error_issue(
         field,
         "intake_mismatch",
@@ -570,7 +312,7 @@ fn mismatch(field: &str, why: &str) -> Vec<Issue> {
     )]
 }
 
-fn intake_missing(intake_id: Uuid) -> Vec<Issue> {
+pub(super) fn intake_missing(intake_id: Uuid) -> Vec<Issue> {
     vec![error_issue(
         "intake_id",
         "not_found",
