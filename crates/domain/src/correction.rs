@@ -19,8 +19,11 @@ pub type Corrected = Checked<(Intake, Vec<FieldChange>)>;
 /// One field changed by a correction, as text (`to_fields` form); None is "absent".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
+    /// The intake field.
     pub field: String,
+    /// Its text before (None: absent).
     pub from: Option<String>,
+    /// Its text after (None: cleared).
     pub to: Option<String>,
 }
 

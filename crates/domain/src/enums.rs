@@ -17,7 +17,7 @@ macro_rules! choice_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant,)+
+            $(#[doc = concat!("Written `", $text, "`.")] #[serde(rename = $text)] $variant,)+
         }
 
         impl $name {

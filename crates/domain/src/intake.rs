@@ -18,38 +18,62 @@ use crate::nik::{check_nik_against_record, check_nik_format};
 /// One admitted case, valid by every intake rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Intake {
+    /// The record id (UUID v7), chosen at admission; never changes.
     pub id: Uuid,
+    /// The patient's 16-digit NIK (Nomor Induk Kependudukan), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nik: Option<String>,
+    /// Another identity document, when there is no NIK.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_document: Option<String>,
+    /// The BPJS Ketenagakerjaan membership number (KPJ, 11 digits), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kpj: Option<String>,
+    /// The patient's full name.
     pub full_name: String,
+    /// The patient's sex.
     pub sex: Sex,
+    /// The patient's date of birth.
     pub birth_date: NaiveDate,
+    /// The patient's phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The patient's address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The patient's occupation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupation: Option<String>,
+    /// The membership segment (PU, BPU, ...).
     pub segment: Segment,
+    /// The employer's name (required for a wage earner, PU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employer_name: Option<String>,
+    /// The employer's registration number at BPJS Ketenagakerjaan (NPP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employer_npp: Option<String>,
+    /// When the accident happened, with its UTC offset.
     pub accident_at: DateTime<FixedOffset>,
+    /// When the patient was admitted at the clinic, with its UTC offset.
     pub admitted_at: DateTime<FixedOffset>,
+    /// Work accident or occupational disease.
     pub case_category: CaseCategory,
+    /// Where the accident happened: workplace, on the way, ...
     pub place_type: PlaceType,
+    /// The accident's place, as told.
     pub accident_location: String,
+    /// How the accident happened, as told.
     pub chronology: String,
+    /// The injury as found at admission.
     pub injury: String,
+    /// The police report number (for a traffic accident).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub police_report_number: Option<String>,
+    /// Whom to contact: a relative or the employer.
     pub contact_name: String,
+    /// The contact's phone number.
     pub contact_phone: String,
+    /// The patient's consent to share the data with BPJS Ketenagakerjaan.
     pub consent: Consent,
 }
 

@@ -6,6 +6,8 @@
 //! Invariants: no IO, no clock (`now`/`today` are parameters), no randomness (new ids are
 //! parameters). Issue `rule` codes are stable; the UI translates them.
 
+#![deny(missing_docs)]
+
 mod access;
 mod audit;
 mod correction;

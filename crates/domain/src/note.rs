@@ -17,19 +17,30 @@ use crate::limits;
 /// What the writer of a note gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoteFields {
+    /// What was found and done, as written.
     pub text: String,
+    /// Systolic blood pressure (mmHg).
     pub systolic: Option<u16>,
+    /// Diastolic blood pressure (mmHg).
     pub diastolic: Option<u16>,
+    /// Pulse (beats per minute).
     pub pulse: Option<u16>,
+    /// Respiratory rate (breaths per minute).
     pub resp_rate: Option<u16>,
+    /// Body temperature (degrees Celsius).
     pub temperature_c: Option<f64>,
+    /// Oxygen saturation (percent).
     pub spo2: Option<u8>,
+    /// Pain score (0-10).
     pub pain_score: Option<u8>,
     /// Upper case, e.g. ["S52.5", "W11"].
     #[serde(default)]
     pub icd10: Vec<String>,
+    /// What happens to the patient next (outpatient, inpatient, referred, ...).
     pub disposition: Option<Disposition>,
+    /// Where the patient was referred, for a referral.
     pub referred_to: Option<String>,
+    /// Days unfit to work (STMB, sementara tidak mampu bekerja).
     pub stmb_days: Option<u16>,
     /// A case with an outcome is closed.
     pub outcome: Option<Outcome>,
@@ -40,10 +51,15 @@ pub struct NoteFields {
 /// A stored note: the fields plus what the app sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
+    /// The note's id (UUID v7).
     pub id: Uuid,
+    /// The case (intake) it belongs to.
     pub intake_id: Uuid,
+    /// The writer's clock when it was saved, with its UTC offset.
     pub written_at: DateTime<FixedOffset>,
+    /// The writer's username.
     pub author: String,
+    /// What the writer gave.
     #[serde(flatten)]
     pub fields: NoteFields,
 }
@@ -51,9 +67,11 @@ pub struct Note {
 /// A valid note before the store attaches it to its case, clock and author.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoteDraft {
+    /// The note's id.
     pub id: Uuid,
     /// The case named in the input, if any; the store checks it matches.
     pub intake_id: Option<Uuid>,
+    /// What the writer gave, checked.
     pub fields: NoteFields,
 }
 
