@@ -56,6 +56,14 @@ const NO_IO_ALLOWED: &[(&str, &str)] = &[
     ("cpufeatures", "CPU feature detection for sha2"),
     ("thiserror", "error derive"),
     ("thiserror-impl", "error derive macros (compile time)"),
+    (
+        "ts-rs",
+        "TypeScript declarations of the window's types: the optional `ts` feature, a compile-time \
+         derive switched on only by plkk-tests; its file-writing export is called only by the \
+         ui_bindings test, never by a shipped program",
+    ),
+    ("ts-rs-macros", "ts-rs's derive macros (compile time)"),
+    ("termcolor", "ts-rs-macros' compile-time warnings"),
     ("utoipa", "OpenAPI schema types (data only)"),
     ("utoipa-gen", "OpenAPI derive macros (compile time)"),
     ("proc-macro2", "compile-time macros"),

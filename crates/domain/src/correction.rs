@@ -18,6 +18,7 @@ pub type Corrected = Checked<(Intake, Vec<FieldChange>)>;
 
 /// One field changed by a correction, as text (`to_fields` form); None is "absent".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldChange {
     /// The intake field.
     pub field: String,

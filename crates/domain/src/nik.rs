@@ -12,6 +12,7 @@ use crate::issue::Issues;
 
 /// What a 16-digit NIK says about its holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NikFacts {
     /// Digits 1-2: the province code.
     pub province_code: String,

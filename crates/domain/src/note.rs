@@ -16,6 +16,7 @@ use crate::limits;
 
 /// What the writer of a note gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteFields {
     /// What was found and done, as written.
     pub text: String,
@@ -50,6 +51,7 @@ pub struct NoteFields {
 
 /// A stored note: the fields plus what the app sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Note {
     /// The note's id (UUID v7).
     pub id: Uuid,

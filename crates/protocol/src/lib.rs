@@ -155,12 +155,14 @@ pub enum Outcome {
 /// translates `rule` with `params`, and shows `message` only for a rule it does not know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldIssue {
     /// The field, or a path such as `changes[2].to`.
     pub field: String,
     /// The stable rule code (the desk translates it).
     pub rule: String,
     /// "error" or "warning".
+    #[cfg_attr(feature = "ts", ts(type = "\"error\" | \"warning\""))]
     pub severity: String,
     /// English text, starting with the field name.
     pub message: String,
@@ -210,6 +212,7 @@ pub struct Receipt {
 /// A field a correction changes that changed at the branch meanwhile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldConflict {
     /// The intake field.
     pub field: String,

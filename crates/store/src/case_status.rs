@@ -41,6 +41,7 @@ pub(crate) fn write_status(
 
 /// The branch's answer for a case, as last pulled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BranchStatus {
     pub status: String,
     pub reason: Option<String>,

@@ -44,12 +44,14 @@ pub(crate) fn keep_conflict(
 
 /// A correction kept as a conflict, shown on its case until a person resolves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictView {
     pub correction_id: Uuid,
     pub author: String,
     pub written_at: DateTime<FixedOffset>,
     pub reason: String,
     /// "this_desk" or "other_desk".
+    #[cfg_attr(feature = "ts", ts(type = "\"this_desk\" | \"other_desk\""))]
     pub origin: &'static str,
     pub fields: Vec<FieldConflict>,
 }

@@ -16,6 +16,7 @@ mod audit;
 mod case_status;
 mod conflicts;
 mod db;
+mod desk_session;
 mod drafts;
 mod encrypt;
 mod error;
@@ -26,6 +27,7 @@ mod migrate;
 mod normalise;
 mod notes;
 mod outbox;
+mod passwords;
 mod paths;
 mod payloads;
 mod projection;
@@ -50,6 +52,7 @@ pub use audit::{
 pub use case_status::BranchStatus;
 pub use conflicts::{list_conflicts, ConflictView};
 pub use db::{DeskAccess, Store};
+pub use desk_session::{DeskSession, SessionInfo, SetUp};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
@@ -60,7 +63,10 @@ pub use outbox::{
     state_for_outcome, store_receipts, sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally,
     SyncCounts, SyncState,
 };
-pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use passwords::{change_password, recover, PasswordChange};
+pub use paths::{
+    create_log_dir, default_data_dir, download_dir, log_dir, DATABASE_FILE_NAME, LOG_DIR_NAME,
+};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
     unlock_with_pin, DeskPhase, SetupDone, SignedIn,

@@ -32,6 +32,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "accounts",
             "session",
+            "desk_session",
+            "passwords",
             "settings",
             "intakes",
             "notes",

@@ -48,6 +48,7 @@ fn waits_for_rejected_intake(entry: &str) -> String {
 /// Where a record stands on its way to the branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SyncState {
     Pending,
     Sent,

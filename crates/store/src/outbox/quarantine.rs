@@ -21,6 +21,7 @@ use crate::{payloads, Store, StoreError};
 
 /// A rejected entry in quarantine, with the branch's reasons.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuarantinedEntry {
     pub entry_id: Uuid,
     pub kind: EntryKind,
