@@ -1,37 +1,44 @@
 //! The branch schema's migrations, embedded at compile time from `migrations/branch/` and applied
-//! in order when the database opens. `PRAGMA user_version` records how many have been applied. A
-//! migration may be followed by a step in Rust (`AFTER`) in the same transaction.
+//! by name when the database opens (`plkk-migrate`: a table of applied names; a branch database
+//! from before names, which counted them in `PRAGMA user_version`, is adopted once). A migration
+//! may be followed by a step in Rust (`AFTER`), run by the runner in the migration's transaction
+//! right after its SQL: it runs exactly once, committed together with the migration's name.
 
+use plkk_migrate::{Migration, MigrationFailed, Schema};
 use rusqlite::Connection;
 
 use crate::BranchError;
 
-/// Every migration, oldest first. Append only: never edit or reorder a released one.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../../../migrations/branch/0001_init.sql"),
-    ),
-    (
-        "0002_audit",
-        include_str!("../../../migrations/branch/0002_audit.sql"),
-    ),
-    (
-        "0003_desk_clock",
-        include_str!("../../../migrations/branch/0003_desk_clock.sql"),
-    ),
-    (
-        "0010_console",
-        include_str!("../../../migrations/branch/0010_console.sql"),
-    ),
-    (
-        "0030_bpu",
-        include_str!("../../../migrations/branch/0030_bpu.sql"),
-    ),
+macro_rules! migration {
+    ($name:literal) => {
+        Migration {
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/branch/", $name, ".sql")),
+        }
+    };
+}
+
+/// Every migration, in the order a new database applies them. Append only: never edit, rename or
+/// remove a released one (a name added late still runs on databases that have later ones).
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init"),
+    migration!("0002_audit"),
+    migration!("0003_desk_clock"),
+    migration!("0010_console"),
+    migration!("0030_bpu"),
 ];
 
+/// The order branch databases counted migrations in `user_version` before names were recorded.
+/// Never changes.
+const COUNTED: &[&str] = &["0001_init", "0002_audit", "0003_desk_clock", "0010_console"];
+
+const SCHEMA: Schema = Schema {
+    migrations: MIGRATIONS,
+    counted: COUNTED,
+};
+
 /// A change SQL cannot make, run in the migration's transaction right after its SQL.
-type After = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;
+type After = fn(&Connection) -> rusqlite::Result<()>;
 
 /// What follows a migration's SQL, by migration name.
 const AFTER: &[(&str, After)] = &[("0030_bpu", widen_kinds)];
@@ -41,7 +48,7 @@ const AFTER: &[(&str, After)] = &[("0030_bpu", widen_kinds)];
 /// stored rows already satisfy the wider list, and the schema version is bumped so every
 /// connection reloads it). A rebuild is not possible: the inbox's triggers and the foreign keys
 /// of intakes, corrections and notes name `entries`.
-fn widen_kinds(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+fn widen_kinds(tx: &Connection) -> rusqlite::Result<()> {
     let widenings = [
         (
             "entries",
@@ -76,29 +83,22 @@ fn widen_kinds(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
-    let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let migration_error = |source| BranchError::Migration { name, source };
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(migration_error)?;
-        // Another process may have migrated while we waited for the lock.
-        let now_applied: usize = tx
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(migration_error)?;
-        if now_applied > index {
-            continue;
+impl From<MigrationFailed> for BranchError {
+    fn from(failed: MigrationFailed) -> BranchError {
+        BranchError::Migration {
+            name: failed.name,
+            source: failed.source,
         }
-        tx.execute_batch(sql).map_err(migration_error)?;
-        for (_, after) in AFTER.iter().filter(|(after, _)| after == name) {
-            after(&tx).map_err(migration_error)?;
-        }
-        tx.pragma_update(None, "user_version", index + 1)
-            .map_err(migration_error)?;
-        tx.commit().map_err(migration_error)?;
     }
-    Ok(())
+}
+
+pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
+    plkk_migrate::apply(conn, &SCHEMA, |name, tx| {
+        for (_, after) in AFTER.iter().filter(|(after, _)| *after == name) {
+            after(tx).map_err(|source| MigrationFailed { name, source })?;
+        }
+        Ok::<(), BranchError>(())
+    })
 }
 
 #[cfg(test)]
@@ -107,6 +107,7 @@ mod tests {
 
     #[test]
     fn migrations_apply_from_empty_and_record_their_count() {
+        SCHEMA.check().unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn).unwrap();
         let version: usize = conn
@@ -118,12 +119,48 @@ mod tests {
     }
 
     #[test]
+    fn every_file_in_migrations_branch_is_listed() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/branch");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|name| name.strip_suffix(".sql").map(str::to_owned))
+            .collect();
+        files.sort();
+        let mut listed: Vec<&str> = MIGRATIONS.iter().map(|migration| migration.name).collect();
+        listed.sort();
+        assert_eq!(
+            files, listed,
+            "a migration file that is not listed never runs"
+        );
+    }
+
+    #[test]
+    fn a_branch_database_that_counted_its_migrations_is_adopted() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..3] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        apply(&mut conn).expect("0001 to 0003 do not run again");
+        let names = plkk_migrate::applied_names(&conn).unwrap();
+        assert_eq!(names[..COUNTED.len()], *COUNTED);
+        assert_eq!(
+            names[COUNTED.len()..],
+            ["0030_bpu"],
+            "then what came after names"
+        );
+    }
+
+    #[test]
     fn an_older_branch_takes_the_bpu_kinds_and_still_refuses_others() {
         let mut conn = Connection::open_in_memory().unwrap();
-        for (_, sql) in &MIGRATIONS[..4] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.pragma_update(None, "user_version", 4).unwrap();
+        // A branch database of main before Daftar BPU: its four migrations applied by name.
+        let before_bpu = Schema {
+            migrations: &MIGRATIONS[..4],
+            counted: COUNTED,
+        };
+        plkk_migrate::apply(&mut conn, &before_bpu, |_, _| Ok::<(), MigrationFailed>(())).unwrap();
         conn.execute_batch(
             "INSERT INTO clinics (id, code, name, created_at) VALUES (1, 'K', 'Klinik', 'x');
              INSERT INTO changes (clinic_id, intake_id, kind, body, created_at)
@@ -159,5 +196,10 @@ mod tests {
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))
             .unwrap();
         assert_eq!(check, "ok");
+        // The widening runs once, with 0030_bpu's name: opening again does not run it (a second
+        // run would find no narrow list to replace and fail).
+        apply(&mut conn).expect("0030_bpu and its widening are not run twice");
+        let names = plkk_migrate::applied_names(&conn).unwrap();
+        assert_eq!(names.iter().filter(|name| *name == "0030_bpu").count(), 1);
     }
 }

@@ -54,7 +54,9 @@ pub const MAX_INCOME: u64 = 1_000_000_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OnBehalfOf {
+    /// Their name, as typed.
     pub name: String,
+    /// Their Indonesian phone number, as typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
@@ -63,27 +65,45 @@ pub struct OnBehalfOf {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BpuRegistration {
+    /// UUIDv7 made on the desk.
     pub id: Uuid,
+    /// The person's NIK (16 digits; the NIK rules of DOMAIN.md).
     pub nik: String,
+    /// As on the KTP.
     pub full_name: String,
+    /// As for an intake.
     pub sex: Sex,
+    /// As for an intake; an age outside [`BPU_AGE`] warns.
     pub birth_date: NaiveDate,
+    /// An Indonesian number the branch calls back.
     pub phone: String,
+    /// Where the person lives.
     pub address: String,
+    /// One of the reference list (`domestic_worker`, `farmer`, ...).
     pub occupation: Occupation,
+    /// The occupation in words, required for `other`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupation_detail: Option<String>,
     /// Whole Rupiah a month.
     pub declared_income: u64,
+    /// Always `jkk` and `jkm`, `jht` if chosen.
     pub programmes: Vec<Programme>,
+    /// Months paid at once: one of [`PERIODS`].
     pub period_months: u32,
+    /// First day of cover: not before the day it is saved, at most [`LATEST_START`] ahead.
     pub starts_on: NaiveDate,
+    /// The JKM beneficiary's name.
     pub heir_name: String,
+    /// The beneficiary's relation to the person.
     pub heir_relation: HeirRelation,
+    /// The beneficiary's Indonesian phone number, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heir_phone: Option<String>,
+    /// Who brought the person in and pays, if not the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<OnBehalfOf>,
+    /// The person agreed to be registered and to share the data with BPJS Ketenagakerjaan
+    /// (always true in a valid registration).
     pub consent: bool,
 }
 
@@ -439,5 +459,4 @@ fn read_consent(input: &Input, issues: &mut Issues) -> Option<bool> {
 }
 
 #[cfg(test)]
-#[path = "bpu_tests.rs"]
 mod tests;

@@ -1,10 +1,13 @@
 //! The record contract of PLKK Desk: the intake (a work-accident case as admitted at the desk),
 //! the treatment note and the BPU registration with its contribution tariff, their closed value
-//! lists, and every rule DOMAIN.md and issue 11 state on them. Validation turns an untyped JSON object (from a form, the CLI or sync) into a typed record
-//! plus warnings, or into every error at once.
+//! lists, and every rule DOMAIN.md and issue 11 state on them. Validation turns an untyped JSON
+//! object (from a form, the CLI or sync) into a typed record plus warnings, or into every error
+//! at once.
 //!
 //! Invariants: no IO, no clock (`now`/`today` are parameters), no randomness (new ids are
 //! parameters). Issue `rule` codes are stable; the UI translates them.
+
+#![deny(missing_docs)]
 
 mod access;
 mod audit;
@@ -28,7 +31,10 @@ pub use audit::{
 pub use bpu::{
     check_contribution, validate_bpu, BpuRegistration, OnBehalfOf, BPU_AGE, BPU_FIELDS, PERIODS,
 };
-pub use correction::{check_correction, correct_intake, FieldChange};
+pub use correction::{
+    apply_correction, check_correction, conflicting_fields, correct_intake, ConflictingField,
+    Corrected, FieldChange,
+};
 pub use enums::{
     CaseCategory, Consent, Disposition, HeirRelation, Occupation, Outcome, PlaceType, Programme,
     Segment, Sex,

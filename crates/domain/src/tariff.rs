@@ -26,12 +26,17 @@ pub struct Tariff {
     pub valid_from: NaiveDate,
     /// The regulation it follows.
     pub source: String,
+    /// JKK, percent of the income band's figure a month.
     pub jkk_percent: u32,
+    /// The least JKK a month, whole Rupiah.
     pub jkk_minimum: u64,
+    /// JKM a month, whole Rupiah, whatever the income.
     pub jkm_monthly: u64,
+    /// JHT, percent of the income band's figure a month.
     pub jht_percent: u32,
     /// Income bands, ascending by `up_to`.
     pub bands: Vec<Band>,
+    /// Discounts for some occupations over some months (none when the file lists none).
     #[serde(default)]
     pub discounts: Vec<Discount>,
 }
@@ -40,7 +45,9 @@ pub struct Tariff {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
+    /// The band's highest declared income, whole Rupiah a month (inclusive).
     pub up_to: u64,
+    /// The income the band counts as, whole Rupiah a month.
     pub figure: u64,
     /// False when no public source confirmed this row.
     pub confirmed: bool,
@@ -51,11 +58,17 @@ pub struct Band {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Discount {
+    /// What the discount is called (and the regulation that grants it).
     pub name: String,
+    /// The occupations it is for.
     pub occupations: Vec<Occupation>,
+    /// The first coverage month it applies to starts on or after this day.
     pub from: NaiveDate,
+    /// The last coverage month it applies to starts on or before this day.
     pub to: NaiveDate,
+    /// Percent off JKK and JKM.
     pub percent: u32,
+    /// False when no public source confirmed it.
     pub confirmed: bool,
 }
 
@@ -78,14 +91,22 @@ impl std::error::Error for TariffError {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Contribution {
+    /// JKK of the first month, whole Rupiah.
     pub jkk: u64,
+    /// JKM of the first month, whole Rupiah.
     pub jkm: u64,
+    /// JHT of the first month, whole Rupiah (0 without JHT).
     pub jht: u64,
+    /// The first month's total, whole Rupiah.
     pub monthly_total: u64,
+    /// Every month of the period, whole Rupiah.
     pub period_total: u64,
+    /// The [`Tariff::version`] it was computed with.
     pub tariff_version: String,
+    /// A month without discount, whole Rupiah.
     #[serde(default)]
     pub regular_monthly_total: u64,
+    /// The first month's discount, percent (0 when none).
     #[serde(default)]
     pub discount_percent: u32,
 }
@@ -95,6 +116,7 @@ pub struct Contribution {
 pub struct Quote {
     /// Declared monthly income, whole Rupiah.
     pub income: u64,
+    /// JHT chosen too.
     pub jht: bool,
     /// 1, 3, 6 or 12 (not checked here: the registration's rule).
     pub months: u32,

@@ -18,8 +18,10 @@ use crate::payload::Number;
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OnBehalfOfRecord {
+    /// Their name, as typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Their phone number, as typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
@@ -30,24 +32,34 @@ pub struct OnBehalfOfRecord {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BpuRecord {
+    /// The registration's `id`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The registration's `nik`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nik: Option<String>,
+    /// The registration's `full_name`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
+    /// The registration's `sex`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<String>,
+    /// The registration's `birth_date`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
+    /// The registration's `phone`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The registration's `address`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The registration's `occupation`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupation: Option<String>,
+    /// The registration's `occupation_detail`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupation_detail: Option<String>,
+    /// `declared_income`: whole Rupiah a month, a number (or digits as text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<u64>))]
     pub declared_income: Option<Number>,
@@ -58,19 +70,26 @@ pub struct BpuRecord {
         deserialize_with = "programmes"
     )]
     pub programmes: Option<Vec<String>>,
+    /// `period_months`: 1, 3, 6 or 12, a number (or digits as text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<u32>))]
     pub period_months: Option<Number>,
+    /// The registration's `starts_on`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts_on: Option<String>,
+    /// The registration's `heir_name`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heir_name: Option<String>,
+    /// The registration's `heir_relation`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heir_relation: Option<String>,
+    /// The registration's `heir_phone`, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heir_phone: Option<String>,
+    /// `on_behalf_of`: who brought the person in and pays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<OnBehalfOfRecord>,
+    /// `consent`: must be `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<bool>,
 }
@@ -133,19 +152,28 @@ impl BpuRecord {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BpuContribution {
+    /// JKK of the first month, whole Rupiah.
     pub jkk: u64,
+    /// JKM of the first month, whole Rupiah.
     pub jkm: u64,
+    /// JHT of the first month, whole Rupiah (0 without JHT).
     pub jht: u64,
+    /// The first month's total, whole Rupiah.
     pub monthly_total: u64,
+    /// Every month of the period, whole Rupiah.
     pub period_total: u64,
+    /// The tariff version it was computed with.
     pub tariff_version: String,
+    /// A month without discount, whole Rupiah.
     #[serde(default)]
     pub regular_monthly_total: u64,
+    /// The first month's discount, percent (0 when none).
     #[serde(default)]
     pub discount_percent: u32,
 }
 
 impl BpuContribution {
+    /// The contribution as it travels.
     pub fn of(contribution: &Contribution) -> BpuContribution {
         BpuContribution {
             jkk: contribution.jkk,
@@ -159,6 +187,7 @@ impl BpuContribution {
         }
     }
 
+    /// The domain's contribution, to compare with the one recomputed.
     pub fn to_domain(&self) -> Contribution {
         Contribution {
             jkk: self.jkk,
@@ -179,7 +208,9 @@ impl BpuContribution {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BpuPayload {
+    /// The record as typed.
     pub registration: BpuRecord,
+    /// The contribution the desk computed.
     pub contribution: BpuContribution,
     /// The username of who registered the person.
     pub author: String,
@@ -202,12 +233,14 @@ pub enum BpuStatus {
 }
 
 impl BpuStatus {
+    /// Every status.
     pub const ALL: [BpuStatus; 3] = [
         BpuStatus::Submitted,
         BpuStatus::Registered,
         BpuStatus::Rejected,
     ];
 
+    /// The status's one spelling: `submitted`, `registered`, `rejected`.
     pub fn as_str(self) -> &'static str {
         match self {
             BpuStatus::Submitted => "submitted",
@@ -216,6 +249,7 @@ impl BpuStatus {
         }
     }
 
+    /// The status spelled `text` (exactly).
     pub fn parse(text: &str) -> Option<BpuStatus> {
         BpuStatus::ALL
             .into_iter()
@@ -230,12 +264,19 @@ impl BpuStatus {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BpuDecision {
+    /// The registration decided on.
     pub registration_id: Uuid,
+    /// The person's NIK.
     pub nik: String,
+    /// The person's name.
     pub full_name: String,
+    /// `registered` or `rejected`.
     pub status: BpuStatus,
+    /// The membership number assigned, when registered.
     pub kpj: Option<String>,
+    /// Why, when rejected.
     pub reason: Option<String>,
+    /// When the officer decided (the branch's clock).
     pub decided_at: DateTime<Utc>,
 }
 
@@ -245,8 +286,11 @@ pub struct BpuDecision {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceFile {
+    /// What the file is: `bpu_tariff`.
     pub name: String,
+    /// The version the file states.
     pub version: String,
+    /// The file itself.
     pub text: String,
 }
 

@@ -10,8 +10,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::{
-    BpuDecision, BpuPayload, CaseStatus, Change, CorrectionPayload, FieldConflict, IntakePayload,
-    NotePayload, PushEntry, ReferenceFile,
+    BpuDecision, BpuPayload, CaseStatus, Change, CorrectionPayload, EntryKind, FieldConflict,
+    IntakePayload, NotePayload, PushEntry, ReferenceFile,
 };
 use plkk_domain::limits;
 
@@ -43,12 +43,15 @@ impl PartialSchema for PushEntry {
         };
         schema(json!({
             "description": "One outbox entry: `payload` is the record of `kind`. Applied at most once per entry_id.",
-            "oneOf": [
-                variant("intake", "IntakePayload"),
-                variant("intake_correction", "CorrectionPayload"),
-                variant("note", "NotePayload"),
-                variant("bpu_registration", "BpuPayload"),
-            ],
+            "oneOf": EntryKind::ALL
+                .into_iter()
+                .map(|kind| variant(kind.as_str(), match kind {
+                    EntryKind::Intake => "IntakePayload",
+                    EntryKind::IntakeCorrection => "CorrectionPayload",
+                    EntryKind::Note => "NotePayload",
+                    EntryKind::BpuRegistration => "BpuPayload",
+                }))
+                .collect::<Vec<_>>(),
         }))
     }
 }

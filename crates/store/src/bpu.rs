@@ -8,18 +8,18 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use plkk_domain::{
     Action, AuditAction, BpuRegistration, Contribution, Issue, JsonObject, Severity,
 };
-use plkk_protocol::{BpuContribution, BpuPayload, BpuRecord, BpuStatus, Payload};
+use plkk_protocol::BpuStatus;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::{parse_id, refused};
-use crate::intakes::parse_time;
-use crate::sync_push::QuarantinedEntry;
-use crate::{outbox, reference, Saved, Store, StoreError, SyncState};
+use crate::outbox::{self, QuarantinedEntry};
+use crate::rows::{immediate, parse_time};
+use crate::{payloads, reference, Saved, Store, StoreError, SyncState};
 
 /// One registration as the list and `plkk bpu show --json` give it: the record's fields, the
 /// contribution, where it stands at the branch and on its way there.
@@ -120,12 +120,7 @@ pub fn register_bpu(
         author,
         now.to_rfc3339(),
     ])?;
-    let payload = Payload::BpuRegistration(BpuPayload {
-        registration: BpuRecord::of(&registration),
-        contribution: BpuContribution::of(&contribution),
-        author: author.to_owned(),
-        written_at: now,
-    });
+    let payload = payloads::bpu_registration(&registration, &contribution, author, now);
     outbox::enqueue(&tx, registration.id, registration.id, &payload, now)?;
     audit::append(
         &tx,
@@ -369,7 +364,7 @@ fn view(conn: &Connection, id: &Uuid) -> Result<BpuView, StoreError> {
         warnings: serde_json::from_str(&warnings)?,
         author,
         written_at: parse_time(&written_at)?,
-        quarantine: crate::sync_push::quarantined(conn, Some(*id))?,
+        quarantine: outbox::quarantined(conn, Some(*id))?,
     })
 }
 

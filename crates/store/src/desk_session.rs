@@ -22,7 +22,8 @@ use plkk_domain::AuditAction;
 use plkk_vault::KdfParams;
 use serde::Serialize;
 
-use crate::accounts::{Account, Actor, NewAccount};
+use crate::access::Actor;
+use crate::accounts::{Account, NewAccount};
 use crate::settings::Language;
 use crate::{DeskAccess, Store, StoreError};
 

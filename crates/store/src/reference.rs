@@ -13,9 +13,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use plkk_domain::{Action, AuditAction, Contribution, Quote, Tariff};
 use serde_json::json;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::refused;
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 /// The largest tariff file taken, in bytes.

@@ -30,8 +30,77 @@ decision_reason: string | null, decided_at: string | null, sync_state: SyncState
 /**
  * The branch's refusal of the entry itself (a rule, a tampered contribution), if any.
  */
-quarantine: Array<QuarantinedEntry>, id: string, nik: string, full_name: string, sex: Sex, birth_date: string, phone: string, address: string, occupation: Occupation, occupation_detail?: string | null, 
+quarantine: Array<QuarantinedEntry>, 
+/**
+ * UUIDv7 made on the desk.
+ */
+id: string, 
+/**
+ * The person's NIK (16 digits; the NIK rules of DOMAIN.md).
+ */
+nik: string, 
+/**
+ * As on the KTP.
+ */
+full_name: string, 
+/**
+ * As for an intake.
+ */
+sex: Sex, 
+/**
+ * As for an intake; an age outside [`BPU_AGE`] warns.
+ */
+birth_date: string, 
+/**
+ * An Indonesian number the branch calls back.
+ */
+phone: string, 
+/**
+ * Where the person lives.
+ */
+address: string, 
+/**
+ * One of the reference list (`domestic_worker`, `farmer`, ...).
+ */
+occupation: Occupation, 
+/**
+ * The occupation in words, required for `other`.
+ */
+occupation_detail?: string | null, 
 /**
  * Whole Rupiah a month.
  */
-declared_income: number, programmes: Array<Programme>, period_months: number, starts_on: string, heir_name: string, heir_relation: HeirRelation, heir_phone?: string | null, on_behalf_of?: OnBehalfOf | null, consent: boolean, };
+declared_income: number, 
+/**
+ * Always `jkk` and `jkm`, `jht` if chosen.
+ */
+programmes: Array<Programme>, 
+/**
+ * Months paid at once: one of [`PERIODS`].
+ */
+period_months: number, 
+/**
+ * First day of cover: not before the day it is saved, at most [`LATEST_START`] ahead.
+ */
+starts_on: string, 
+/**
+ * The JKM beneficiary's name.
+ */
+heir_name: string, 
+/**
+ * The beneficiary's relation to the person.
+ */
+heir_relation: HeirRelation, 
+/**
+ * The beneficiary's Indonesian phone number, if given.
+ */
+heir_phone?: string | null, 
+/**
+ * Who brought the person in and pays, if not the person.
+ */
+on_behalf_of?: OnBehalfOf | null, 
+/**
+ * The person agreed to be registered and to share the data with BPJS Ketenagakerjaan
+ * (always true in a valid registration).
+ */
+consent: boolean, };

@@ -6,4 +6,36 @@
  * period, each with the discount in force in that month; `regular_monthly_total` is a month
  * without discount, and `discount_percent` the first month's discount (0 when none).
  */
-export type Contribution = { jkk: number, jkm: number, jht: number, monthly_total: number, period_total: number, tariff_version: string, regular_monthly_total: number, discount_percent: number, };
+export type Contribution = { 
+/**
+ * JKK of the first month, whole Rupiah.
+ */
+jkk: number, 
+/**
+ * JKM of the first month, whole Rupiah.
+ */
+jkm: number, 
+/**
+ * JHT of the first month, whole Rupiah (0 without JHT).
+ */
+jht: number, 
+/**
+ * The first month's total, whole Rupiah.
+ */
+monthly_total: number, 
+/**
+ * Every month of the period, whole Rupiah.
+ */
+period_total: number, 
+/**
+ * The [`Tariff::version`] it was computed with.
+ */
+tariff_version: string, 
+/**
+ * A month without discount, whole Rupiah.
+ */
+regular_monthly_total: number, 
+/**
+ * The first month's discount, percent (0 when none).
+ */
+discount_percent: number, };

@@ -3,4 +3,12 @@
 /**
  * Who brought the person in and pays (the employer of a domestic helper, say).
  */
-export type OnBehalfOf = { name: string, phone?: string | null, };
+export type OnBehalfOf = { 
+/**
+ * Their name, as typed.
+ */
+name: string, 
+/**
+ * Their Indonesian phone number, as typed.
+ */
+phone?: string | null, };

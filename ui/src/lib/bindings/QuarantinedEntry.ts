@@ -7,7 +7,7 @@ import type { FieldIssue } from "./FieldIssue";
  */
 export type QuarantinedEntry = { entry_id: string, kind: EntryKind, record_id: string, intake_id: string, 
 /**
- * The patient's name on the case, to find it.
+ * The patient's name on the case (the person's, for a BPU registration), to find it.
  */
 full_name: string | null, issues: Array<FieldIssue>, rejected_at: string | null, 
 /**
