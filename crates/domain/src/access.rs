@@ -35,7 +35,9 @@ impl Role {
             View | SyncNow | Print => true,
             Admit | CorrectIntake => matches!(self, Role::Receptionist | Role::Admin),
             AddNote => matches!(self, Role::Nurse | Role::Admin),
-            ManageAccounts | Enroll | Export | ReadAudit | ChangeSettings => self == Role::Admin,
+            ManageAccounts | Enroll | Export | ReadAudit | ChangeSettings | Backup => {
+                self == Role::Admin
+            }
         }
     }
 }
@@ -66,10 +68,12 @@ pub enum Action {
     ReadAudit,
     /// Change the desk's settings (idle lock time).
     ChangeSettings,
+    /// Back the desk up, or restore it from a backup.
+    Backup,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::View,
         Action::SyncNow,
         Action::Print,
@@ -81,6 +85,7 @@ impl Action {
         Action::Export,
         Action::ReadAudit,
         Action::ChangeSettings,
+        Action::Backup,
     ];
 
     /// What the action is, for a refusal a receptionist can read ("... may not add treatment notes").
@@ -97,6 +102,7 @@ impl Action {
             Action::Export => "export cases",
             Action::ReadAudit => "read the audit log",
             Action::ChangeSettings => "change the desk's settings",
+            Action::Backup => "back up or restore the desk",
         }
     }
 
@@ -113,6 +119,7 @@ impl Action {
             Action::Export => "export",
             Action::ReadAudit => "read_audit",
             Action::ChangeSettings => "change_settings",
+            Action::Backup => "backup",
         }
     }
 }

@@ -57,6 +57,12 @@ pub enum AuditAction {
     Refused,
     /// A record the branch refused, put back in the queue.
     Resend,
+    /// A backup of the desk was written (detail: the file and its record counts).
+    Backup,
+    /// The desk was restored from a backup (detail: when the backup was made).
+    Restore,
+    /// Everything the desk holds about one person was written out for them (UU 27/2022).
+    PatientReport,
 }
 
 impl AuditAction {
@@ -82,6 +88,9 @@ impl AuditAction {
             AuditAction::DatabaseEncrypted => "database_encrypted",
             AuditAction::Refused => "refused",
             AuditAction::Resend => "resend",
+            AuditAction::Backup => "backup",
+            AuditAction::Restore => "restore",
+            AuditAction::PatientReport => "patient_report",
         }
     }
 }

@@ -173,6 +173,14 @@ pub enum StoreError {
     /// Stored data the desk cannot read back (it did not write it that way).
     #[error("stored data is not what the desk wrote: {0}")]
     Corrupt(String),
+    /// A backup that cannot be restored: not a desk backup, a file that does not match its
+    /// checksum, counts or an audit chain that disagree with its manifest. Nothing was changed.
+    #[error("the backup {path} cannot be restored: {reason}; nothing was changed")]
+    BackupDamaged { path: String, reason: String },
+    /// The desk holds records the backup does not: restoring would lose them (the message
+    /// names them). Nothing was changed.
+    #[error("{0}")]
+    RestoreRefused(String),
 }
 
 impl StoreError {
@@ -199,7 +207,8 @@ impl StoreError {
 
     /// A stable snake_case code for the window and scripts: "invalid", "not_found",
     /// "forbidden", "wrong_credentials", "locked_out", "wrong_pin", "not_set_up",
-    /// "already_set_up", a [`StorageProblem`] code, or "store" for anything else.
+    /// "already_set_up", "backup_damaged", "restore_refused", a [`StorageProblem`] code, or
+    /// "store" for anything else.
     pub fn code(&self) -> &'static str {
         if let Some(problem) = self.storage_problem() {
             return problem.code();
@@ -217,6 +226,8 @@ impl StoreError {
             StoreError::AlreadySetUp | StoreError::Vault(VaultError::AlreadySetUp(_)) => {
                 "already_set_up"
             }
+            StoreError::BackupDamaged { .. } => "backup_damaged",
+            StoreError::RestoreRefused(_) => "restore_refused",
             _ => "store",
         }
     }
@@ -224,7 +235,9 @@ impl StoreError {
     /// What the error means for the person who met it.
     pub fn kind(&self) -> ErrorKind {
         match self.code() {
-            "invalid" | "not_found" | "already_set_up" => ErrorKind::Input,
+            "invalid" | "not_found" | "already_set_up" | "backup_damaged" | "restore_refused" => {
+                ErrorKind::Input
+            }
             "forbidden" => ErrorKind::Forbidden,
             "wrong_credentials" | "locked_out" | "wrong_pin" => ErrorKind::SignIn,
             _ => ErrorKind::Unusable,

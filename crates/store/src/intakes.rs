@@ -378,7 +378,7 @@ fn list_item(
     })
 }
 
-fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreError> {
+pub(crate) fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreError> {
     let admission = conn.query_row(
         "SELECT author, written_at FROM intakes WHERE id = ?1",
         [intake_id.to_string()],

@@ -9,21 +9,30 @@
 //! the same transaction.
 //!
 //! Callers pass the clock (`now`) and the actor in; the store makes ids (UUIDv7).
+//!
+//! Looking after a desk: `backup` writes one file a desk can be restored from (`restore`),
+//! `health` says what needs attention, and `patient_report` writes everything held about one
+//! person as a PDF (UU 27/2022).
 
 mod accounts;
 mod audit;
+mod backup;
 mod db;
 mod encrypt;
 mod error;
 mod export;
 mod files;
+mod health;
 mod intakes;
 mod migrate;
 mod normalise;
 mod notes;
 mod outbox;
 mod paths;
+mod patient_report;
+mod patient_report_pdf;
 mod projection;
+mod restore;
 mod search;
 mod session;
 mod settings;
@@ -41,13 +50,26 @@ pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
     unsent_audit, AuditReport,
 };
+pub use backup::{
+    backup, backup_file_name, last_backup, AuditHead, BackupDone, Manifest, ManifestFile,
+    RecordCounts, BACKUP_FORMAT, MANIFEST_NAME,
+};
 pub use db::{DeskAccess, Store};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
+pub use health::{
+    health, Health, Problem, BACKUP_LIMIT_DAYS, CLOCK_OFFSET_LIMIT_SECONDS, DISK_FREE_MIN_PERCENT,
+    UNCONFIRMED_LIMIT_HOURS,
+};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
 pub use outbox::SyncState;
 pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use patient_report::{
+    gather as gather_patient_report, patient_report, patient_report_file_name, Access,
+    PatientReport, PatientReportDone, Person, ReportCase,
+};
+pub use restore::{read_manifest, restore, RestoreDone};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
     unlock_with_pin, DeskPhase, SetupDone, SignedIn,
@@ -63,7 +85,7 @@ pub use sync_push::{
     sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally, SyncCounts,
 };
 pub use sync_settings::{
-    enrolment, record_sync_attempt, record_sync_failure, record_sync_success, save_enrolment,
-    sync_cursor, sync_log, Enrolment, SyncLog, SyncLogError,
+    enrolment, record_sync_attempt, record_sync_failure, record_sync_success, replace_enrolment,
+    restored_device, save_enrolment, sync_cursor, sync_log, Enrolment, SyncLog, SyncLogError,
 };
 pub use views::{CaseDetail, CaseListItem, NoteView, Revision, Saved};

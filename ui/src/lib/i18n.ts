@@ -387,6 +387,7 @@ const id = {
   'forbidden.export': 'mengekspor data',
   'forbidden.read_audit': 'membaca log audit',
   'forbidden.change_settings': 'mengubah pengaturan',
+  'forbidden.backup': 'mencadangkan atau memulihkan data meja ini',
   'error.signed_out': 'Belum ada petugas yang masuk. Masuk dulu, lalu coba lagi.',
   'error.locked': 'Layar terkunci. Buka kunci, lalu coba lagi.',
   'error.wrong_credentials': 'Nama pengguna atau kata sandi salah',
@@ -544,6 +545,9 @@ const id = {
   'audit.action.database_encrypted': 'Basis data dienkripsi',
   'audit.action.refused': 'Ditolak (peran tidak diizinkan)',
   'audit.action.resend': 'Dikirim ulang ke kantor cabang',
+  'audit.action.backup': 'Cadangan dibuat',
+  'audit.action.restore': 'Dipulihkan dari cadangan',
+  'audit.action.patient_report': 'Laporan data pasien dibuat',
 };
 
 export type MessageKey = keyof typeof id;
@@ -927,6 +931,7 @@ const en: Dictionary = {
   'forbidden.export': 'export data',
   'forbidden.read_audit': 'read the audit log',
   'forbidden.change_settings': 'change settings',
+  'forbidden.backup': 'back up or restore this desk',
   'error.signed_out': 'Nobody is signed in. Sign in first, then try again.',
   'error.locked': 'The screen is locked. Unlock it, then try again.',
   'error.wrong_credentials': 'Wrong username or password',
@@ -1084,6 +1089,9 @@ const en: Dictionary = {
   'audit.action.database_encrypted': 'Database encrypted',
   'audit.action.refused': 'Refused (role not allowed)',
   'audit.action.resend': 'Sent to the branch again',
+  'audit.action.backup': 'Backup made',
+  'audit.action.restore': 'Restored from a backup',
+  'audit.action.patient_report': 'Patient data report made',
 };
 
 export const dictionaries: Record<Lang, Dictionary> = { id, en };

@@ -9,7 +9,7 @@ describe('can', () => {
     expect(allowed('admit')).toEqual(['receptionist', 'admin']);
     expect(allowed('correct_intake')).toEqual(['receptionist', 'admin']);
     expect(allowed('add_note')).toEqual(['nurse', 'admin']);
-    for (const action of ['manage_accounts', 'enroll', 'export', 'read_audit', 'change_settings'] as const) {
+    for (const action of ['manage_accounts', 'enroll', 'export', 'read_audit', 'change_settings', 'backup'] as const) {
       expect(allowed(action), action).toEqual(['admin']);
     }
   });

@@ -13,7 +13,8 @@ export type Action =
   | 'enroll'
   | 'export'
   | 'read_audit'
-  | 'change_settings';
+  | 'change_settings'
+  | 'backup';
 
 /** Whether `role` may perform `action`; nobody signed in may do nothing. */
 export function can(role: Role | null | undefined, action: Action): boolean {
