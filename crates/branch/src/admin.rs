@@ -13,6 +13,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub use crate::audit::{AuditChainReport, StoredAuditEntry, CHANGED_AFTER_SENT};
+pub use crate::care::{
+    backup, status, AuditBreakSeen, BackupMade, BranchHealth, Problem, SilentDevice,
+    SILENT_DEVICE_HOURS,
+};
 use crate::db::{self, time_text};
 use crate::secrets::{hash_secret, new_enrollment_code, normalize_enrollment_code};
 use crate::{audit, changes, BranchError};

@@ -13,6 +13,7 @@
 
 pub mod admin;
 mod audit;
+mod care;
 mod changes;
 mod config;
 mod connections;

@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_desk_clock",
         include_str!("../../../migrations/branch/0003_desk_clock.sql"),
     ),
+    (
+        "0020_device_care",
+        include_str!("../../../migrations/branch/0020_device_care.sql"),
+    ),
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {

@@ -58,6 +58,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         report::setup(&done);
         return Ok(());
     }
+    if let Command::Restore { file } = &cli.command {
+        // Before any sign-in: the directory may hold no desk yet (see `plkk_store::restore`).
+        let username = auth::username(cli.user)?;
+        let password = auth::secret("PLKK_PASSWORD", &format!("Password for {username}: "))?;
+        let done = plkk_store::restore(&data_dir, file, &username, &password, now)?;
+        report::restored(&done, &data_dir);
+        return Ok(());
+    }
     let SignedIn {
         access,
         mut store,
@@ -91,7 +99,7 @@ fn signed_in(
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> anyhow::Result<()> {
     match command {
-        Command::Setup { .. } => unreachable!("handled above"),
+        Command::Setup { .. } | Command::Restore { .. } => unreachable!("handled above"),
         Command::Intake { command } => match command {
             IntakeCommand::Add { file } => {
                 let fields = input::read_object(file.as_deref())?;
@@ -178,7 +186,17 @@ fn signed_in(
         Command::Status { json } => {
             let status = plkk_store::status(store)?;
             let sync = plkk_sync::sync_status(store)?;
-            report::status(&status, &sync, json)?;
+            let health = plkk_store::health(store, data_dir, now)?;
+            report::status(&status, &sync, &health, json)?;
+        }
+        Command::Backup { output } => {
+            let done = plkk_store::backup(store, actor, &output, now)?;
+            report::backed_up(&done);
+        }
+        Command::PatientReport { nik, output } => {
+            let language = plkk_store::language(data_dir);
+            let done = plkk_store::patient_report(store, actor, &nik, &output, language, now)?;
+            report::patient_report(&done);
         }
     }
     Ok(())

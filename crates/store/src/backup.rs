@@ -220,7 +220,28 @@ fn copy_database(
     }
     {
         let backup = rusqlite::backup::Backup::new(&store.conn, &mut target)?;
-        backup.run_to_completion(-1, std::time::Duration::ZERO, None)?;
+        // -1: every page in one step, under one read transaction of the source.
+        let mut waits = 0;
+        loop {
+            match backup.step(-1)? {
+                rusqlite::backup::StepResult::Done => break,
+                // Another connection holds a lock for a moment (a checkpoint): wait, then again.
+                _ if waits < 200 => {
+                    waits += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                _ => {
+                    return Err(StoreError::Storage {
+                        problem: crate::StorageProblem::Locked,
+                        path: copy.display().to_string(),
+                        source: rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                            None,
+                        ),
+                    })
+                }
+            }
+        }
     }
     // The copy carries the original's WAL flag; one file is what goes into the archive.
     target.pragma_update(None, "journal_mode", "DELETE")?;

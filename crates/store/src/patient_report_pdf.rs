@@ -55,13 +55,18 @@ fn case_section(
         "{} {number} {} {count}: {}",
         words.case, words.of, case.id
     ));
-    for (field, value) in &case.fields {
-        let Some(text) = value.as_str().filter(|text| !text.is_empty()) else {
+    for field in plkk_domain::INTAKE_FIELDS
+        .iter()
+        .filter(|field| **field != "id")
+    {
+        let Some(text) = case
+            .fields
+            .get(*field)
+            .and_then(|value| value.as_str())
+            .filter(|text| !text.is_empty())
+        else {
             continue;
         };
-        if field == "id" {
-            continue;
-        }
         document.field(
             label(field, words.language),
             &value_words(field, text, words.language),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use plkk_protocol::{
     AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody,
-    PushResponse, MAX_ANSWER_BYTES,
+    PushResponse, RestoredRequest, MAX_ANSWER_BYTES,
 };
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
@@ -56,6 +56,15 @@ impl BranchClient {
     pub(crate) async fn enroll(&self, request: &EnrollRequest) -> Result<Enrollment, SyncError> {
         let body = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
         self.post("/enroll", body).await
+    }
+
+    /// Asks for a new identity for a desk restored from a backup (authenticated by the old one).
+    pub(crate) async fn restored(
+        &self,
+        request: &RestoredRequest,
+    ) -> Result<Enrollment, SyncError> {
+        let body = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
+        self.post("/restored", body).await
     }
 
     /// Sends a push body already serialized as JSON. Returns the answer and the request's size on

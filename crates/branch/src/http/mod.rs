@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/push", post(routes::push))
         .route("/changes", get(routes::changes))
         .route("/audit", post(routes::audit))
+        .route("/restored", post(routes::restored))
         .route("/openapi.json", get(routes::openapi_json));
     Router::new()
         .nest(plkk_protocol::API_PREFIX, api)
