@@ -10,6 +10,7 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver
   faketime
+  poppler-utils
 )
 missing=()
 for package in "${packages[@]}"; do

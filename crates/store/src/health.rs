@@ -174,3 +174,74 @@ fn database_bytes(data_dir: &Path) -> u64 {
         .map(|metadata| metadata.len())
         .sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-25T08:00:00+07:00").unwrap()
+    }
+
+    /// A healthy desk: records backed up yesterday, everything confirmed, plenty of disk, the
+    /// clock right.
+    fn healthy() -> Health {
+        Health {
+            app_version: "0.1.0".into(),
+            data_dir: "/data".into(),
+            database_bytes: 1 << 20,
+            disk_free_bytes: Some(50 << 30),
+            disk_total_bytes: Some(100 << 30),
+            records: 10,
+            oldest_unconfirmed_age_seconds: None,
+            last_backup_at: Some(now() - Duration::days(1)),
+            audit_chain: AuditReport {
+                entries: 5,
+                first_break: None,
+            },
+            clock_offset_seconds: Some(2),
+            problems: Vec::new(),
+        }
+    }
+
+    fn check(change: impl FnOnce(&mut Health), expected: &[&str]) {
+        let mut health = healthy();
+        change(&mut health);
+        let codes: Vec<&str> = problems(&health, now()).iter().map(|p| p.code).collect();
+        assert_eq!(codes, expected);
+    }
+
+    #[test]
+    fn each_problem_at_its_threshold() {
+        check(|_| {}, &[]);
+        check(|h| h.disk_free_bytes = Some(5 << 30), &[]);
+        check(
+            |h| h.disk_free_bytes = Some((5 << 30) - 1),
+            &["disk_almost_full"],
+        );
+        check(|h| h.oldest_unconfirmed_age_seconds = Some(24 * 3600), &[]);
+        check(
+            |h| h.oldest_unconfirmed_age_seconds = Some(24 * 3600 + 1),
+            &["unconfirmed_over_24h"],
+        );
+        check(|h| h.last_backup_at = Some(now() - Duration::days(7)), &[]);
+        check(
+            |h| h.last_backup_at = Some(now() - Duration::days(7) - Duration::seconds(1)),
+            &["no_recent_backup"],
+        );
+        check(|h| h.last_backup_at = None, &["no_recent_backup"]);
+        check(|h| (h.last_backup_at, h.records) = (None, 0), &[]);
+        check(|h| h.clock_offset_seconds = Some(-300), &[]);
+        check(|h| h.clock_offset_seconds = Some(301), &["clock_off"]);
+        check(
+            |h| {
+                h.audit_chain.first_break = Some(plkk_domain::ChainBreak {
+                    seq: 3,
+                    kind: plkk_domain::BreakKind::Altered,
+                    message: "changed".into(),
+                })
+            },
+            &["audit_chain_broken"],
+        );
+    }
+}

@@ -98,9 +98,10 @@ fn case_section(
             .iter()
             .map(|change| {
                 format!(
-                    "{}: {} → {}",
+                    "{}: {} {} {}",
                     label(&change.field, words.language),
                     change.from.as_deref().unwrap_or("-"),
+                    words.became,
                     change.to.as_deref().unwrap_or("-")
                 )
             })
@@ -198,6 +199,7 @@ struct Words {
     admitted_by: &'static str,
     correction: &'static str,
     reason: &'static str,
+    became: &'static str,
     note: &'static str,
     corrects: &'static str,
     bpu_heading: &'static str,
@@ -226,6 +228,7 @@ impl Words {
                 admitted_by: "Diterima oleh",
                 correction: "Koreksi",
                 reason: "Alasan",
+                became: "menjadi",
                 note: "Catatan perawatan",
                 corrects: "Mengoreksi catatan",
                 bpu_heading: "Pendaftaran peserta BPU",
@@ -250,6 +253,7 @@ impl Words {
                 admitted_by: "Admitted by",
                 correction: "Correction",
                 reason: "Reason",
+                became: "became",
                 note: "Treatment note",
                 corrects: "Corrects note",
                 bpu_heading: "BPU participant registrations",

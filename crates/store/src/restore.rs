@@ -391,7 +391,12 @@ fn swap(
 /// Unpacks the database and keyring into `into`, checking each against the manifest's size and
 /// SHA-256 while writing. Any other file, a missing one, or a mismatch: damaged.
 fn unpack(backup: &Path, into: &Path) -> Result<Manifest, StoreError> {
-    let unreadable = |error: io::Error| damaged(backup, format!("it cannot be read ({error})"));
+    let unreadable = |error: io::Error| {
+        damaged(
+            backup,
+            format!("it is not a readable desk backup ({error})"),
+        )
+    };
     let mut archive = tar::Archive::new(open_backup(backup)?);
     let mut manifest = None;
     let mut unpacked: Vec<(String, u64, String)> = Vec::new();
