@@ -5,8 +5,8 @@
 
 use plkk_domain::{Action, AuditAction, AuditEntry, JsonObject, NikFacts, Role};
 use plkk_store::{
-    Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Language, ListQuery, NewAccount,
-    QuarantinedEntry, Saved,
+    Account, AuditReport, BackupDone, BackupState, CaseDetail, CaseListItem, ExportDone, Language,
+    ListQuery, NewAccount, PatientReportDone, QuarantinedEntry, Saved,
 };
 use plkk_sync::{EnrollOptions, Enrolled, SyncStatus, SyncSummary};
 use serde::Serialize;
@@ -248,6 +248,40 @@ pub fn export_csv(
     let out_dir = export_dir(&desk.data_dir);
     desk.with_session(|store, actor| {
         plkk_store::export_csv(store, actor, from, to, &out_dir, now())
+    })
+}
+
+/// The folder backups and reports go to unless the administrator picks another: Downloads.
+#[tauri::command(async)]
+pub fn default_folder(desk: State<'_, Desk>) -> String {
+    export_dir(&desk.data_dir).display().to_string()
+}
+
+#[tauri::command(async)]
+pub fn backup_state(desk: State<'_, Desk>) -> Result<BackupState, CommandError> {
+    desk.with_session(|store, _actor| plkk_store::backup_state(store, now()))
+}
+
+/// A backup into `folder` (a USB stick, say), named for the time it was made.
+#[tauri::command(async)]
+pub fn backup_make(desk: State<'_, Desk>, folder: String) -> Result<BackupDone, CommandError> {
+    let at = now();
+    let path = std::path::Path::new(&folder).join(plkk_store::backup_file_name(at));
+    desk.with_session(|store, actor| plkk_store::backup(store, actor, &path, at))
+}
+
+/// Everything held about the person with `nik`, as a PDF in `folder`.
+#[tauri::command(async)]
+pub fn patient_report_make(
+    desk: State<'_, Desk>,
+    nik: String,
+    folder: String,
+) -> Result<PatientReportDone, CommandError> {
+    let at = now();
+    let path = std::path::Path::new(&folder).join(plkk_store::patient_report_file_name(&nik, at));
+    let language = plkk_store::language(&desk.data_dir);
+    desk.with_session(|store, actor| {
+        plkk_store::patient_report(store, actor, &nik, &path, language, at)
     })
 }
 

@@ -13,6 +13,7 @@ fn main() {
     let desk = desk::Desk::new(desk::data_dir_from_environment());
     tauri::Builder::default()
         .manage(desk)
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::set_language,
@@ -27,6 +28,10 @@ fn main() {
             commands::account_set_pin,
             commands::set_idle_lock,
             commands::export_csv,
+            commands::default_folder,
+            commands::backup_state,
+            commands::backup_make,
+            commands::patient_report_make,
             commands::audit_list,
             commands::audit_verify,
             commands::case_printed,

@@ -136,6 +136,7 @@ pub fn backup(
     now: DateTime<FixedOffset>,
 ) -> Result<BackupDone, StoreError> {
     require(actor, Action::Backup)?;
+    crate::files::check_output_folder(output)?;
     if output.exists() {
         return Err(refused(
             "output",
@@ -194,6 +195,38 @@ pub fn backup(
 
 /// The settings key of the last backup's time (RFC 3339).
 pub(crate) const LAST_BACKUP_KEY: &str = "last_backup_at";
+
+/// Whether a desk holding `records` records, last backed up at `last_backup_at`, is due a
+/// backup at `now`: it holds records and none was made in `health::BACKUP_LIMIT_DAYS` days.
+pub fn backup_overdue(
+    records: u64,
+    last_backup_at: Option<DateTime<FixedOffset>>,
+    now: DateTime<FixedOffset>,
+) -> bool {
+    let due = now - chrono::Duration::days(crate::health::BACKUP_LIMIT_DAYS);
+    records > 0 && last_backup_at.is_none_or(|at| at < due)
+}
+
+/// What the home screen needs to remind an administrator of backups.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupState {
+    pub last_backup_at: Option<DateTime<FixedOffset>>,
+    /// Intakes, corrections and notes held.
+    pub records: u64,
+    /// See [`backup_overdue`].
+    pub overdue: bool,
+}
+
+/// The desk's backup state as of `now` (anyone signed in may see it).
+pub fn backup_state(store: &Store, now: DateTime<FixedOffset>) -> Result<BackupState, StoreError> {
+    let records = RecordCounts::of(&store.conn)?.total();
+    let last_backup_at = last_backup(store)?;
+    Ok(BackupState {
+        last_backup_at,
+        records,
+        overdue: backup_overdue(records, last_backup_at, now),
+    })
+}
 
 /// When the last backup of this desk was made (by `backup`, or the backup it was restored from).
 pub fn last_backup(store: &Store) -> Result<Option<DateTime<FixedOffset>>, StoreError> {

@@ -112,3 +112,23 @@ pub(crate) fn ensure_reserve(dir: &Path) -> bool {
 pub(crate) fn release_reserve(dir: &Path) -> bool {
     std::fs::remove_file(dir.join(RESERVE_FILE_NAME)).is_ok()
 }
+
+/// Refuses an output file whose folder does not exist (a USB stick not plugged in, a typo), as
+/// an input error naming the folder.
+pub(crate) fn check_output_folder(output: &Path) -> Result<(), crate::StoreError> {
+    let folder = output
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if folder.is_dir() {
+        return Ok(());
+    }
+    Err(crate::error::refused(
+        "output",
+        "folder_missing",
+        format!(
+            "output: the folder {} does not exist (is the USB stick plugged in?)",
+            folder.display()
+        ),
+    ))
+}

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::audit::{chain_report, AuditReport};
@@ -119,8 +119,7 @@ fn problems(health: &Health, now: DateTime<FixedOffset>) -> Vec<Problem> {
             ),
         });
     }
-    let backup_due = now - Duration::days(BACKUP_LIMIT_DAYS);
-    if health.records > 0 && health.last_backup_at.is_none_or(|at| at < backup_due) {
+    if crate::backup::backup_overdue(health.records, health.last_backup_at, now) {
         found.push(Problem {
             code: "no_recent_backup",
             message: match health.last_backup_at {
@@ -178,6 +177,7 @@ fn database_bytes(data_dir: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     fn now() -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339("2026-11-25T08:00:00+07:00").unwrap()

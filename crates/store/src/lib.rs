@@ -51,8 +51,8 @@ pub use audit::{
     unsent_audit, AuditReport,
 };
 pub use backup::{
-    backup, backup_file_name, last_backup, AuditHead, BackupDone, Manifest, ManifestFile,
-    RecordCounts, BACKUP_FORMAT, MANIFEST_NAME,
+    backup, backup_file_name, backup_overdue, backup_state, last_backup, AuditHead, BackupDone,
+    BackupState, Manifest, ManifestFile, RecordCounts, BACKUP_FORMAT, MANIFEST_NAME,
 };
 pub use db::{DeskAccess, Store};
 pub use error::{ErrorKind, StorageProblem, StoreError};

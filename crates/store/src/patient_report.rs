@@ -97,6 +97,7 @@ pub fn patient_report(
 ) -> Result<PatientReportDone, StoreError> {
     require(actor, Action::Export)?;
     let report = gather(store, actor, nik, now)?;
+    crate::files::check_output_folder(output)?;
     if output.exists() {
         return Err(refused(
             "output",

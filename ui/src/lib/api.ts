@@ -1,6 +1,7 @@
 // The typed boundary to the Rust side. This is the only module that calls `invoke`;
 // its types mirror the Tauri commands of src-tauri (see the internal contract, section 3).
 import { invoke } from '@tauri-apps/api/core';
+import { open as openDialog } from '@tauri-apps/plugin-dialog';
 
 export type Lang = 'id' | 'en';
 export type Severity = 'error' | 'warning';
@@ -78,6 +79,31 @@ export interface ExportResult {
   notes_path: string;
   cases: number;
   notes: number;
+}
+
+/** When the desk was last backed up; `overdue`: it holds records and none was made in 7 days. */
+export interface BackupState {
+  last_backup_at: string | null;
+  records: number;
+  overdue: boolean;
+}
+
+/** A backup written (one tar file: the encrypted database, keyring.json, a manifest). */
+export interface BackupDone {
+  path: string;
+  bytes: number;
+  manifest: {
+    created_at: string;
+    records: { intakes: number; corrections: number; notes: number };
+    audit: { entries: number };
+  };
+}
+
+/** A patient's data report written as a PDF. */
+export interface PatientReportDone {
+  path: string;
+  cases: number;
+  bytes: number;
 }
 
 /** One entry of the desk's audit log (hash-chained). */
@@ -427,6 +453,24 @@ export const setIdleLock = (minutes: number) => call<null>('set_idle_lock', { mi
 
 /** Two CSV files of the cases and notes of a date range (YYYY-MM-DD, inclusive). */
 export const exportCsv = (from: string, to: string) => call<ExportResult>('export_csv', { from, to });
+
+/** Where backups and reports go unless another folder is picked (Downloads). */
+export const defaultFolder = () => call<string>('default_folder');
+
+export const backupState = () => call<BackupState>('backup_state');
+
+/** A backup of the desk into `folder` (administrators; audited). */
+export const makeBackup = (folder: string) => call<BackupDone>('backup_make', { folder });
+
+/** Everything held about the person with `nik`, as a PDF in `folder` (administrators; audited). */
+export const makePatientReport = (nik: string, folder: string) =>
+  call<PatientReportDone>('patient_report_make', { nik, folder });
+
+/** The system's folder picker, opened at `start`; null when the person cancels. */
+export async function pickFolder(start: string): Promise<string | null> {
+  const picked = await openDialog({ directory: true, multiple: false, defaultPath: start || undefined });
+  return typeof picked === 'string' ? picked : null;
+}
 
 /** Newest first. */
 export const auditList = (limit: number) => call<AuditEntry[]>('audit_list', { limit });
