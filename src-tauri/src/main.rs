@@ -10,7 +10,12 @@ mod desk;
 
 fn main() {
     use_webkit_without_compositing();
-    let desk = desk::Desk::new(desk::data_dir_from_environment());
+    let data_dir = desk::data_dir_from_environment();
+    // Held while the app runs: `plkk restore` refuses to replace a desk a window has open.
+    let _in_use = plkk_store::hold_desk(&data_dir)
+        .inspect_err(|error| eprintln!("plkk-desk: {error}"))
+        .ok();
+    let desk = desk::Desk::new(data_dir);
     tauri::Builder::default()
         .manage(desk)
         .plugin(tauri_plugin_dialog::init())

@@ -283,10 +283,16 @@ fn a_desk_holding_records_the_backup_lacks_is_not_overwritten() {
     assert_eq!(code(&by_receptionist), 8);
     assert!(!Path::new("/tmp/never-written.tar").exists());
 
-    // A newer backup of the same desk restores over it; the old files are kept aside.
+    // A newer backup of the same desk restores over it, once no window has the desk open; the
+    // old files are kept aside.
     let newest = desk.data_dir().join("../newest.tar");
     let _ = std::fs::remove_file(&newest);
     backup(desk.data_dir(), &newest);
+    let window = plkk_store::hold_desk(desk.data_dir()).unwrap();
+    let while_open = restore(desk.data_dir(), &newest, ADMIN);
+    assert_eq!(code(&while_open), 2, "{}", text(&while_open.stderr));
+    assert!(text(&while_open.stderr).contains("close the app first"));
+    drop(window);
     let out = restore(desk.data_dir(), &newest, ADMIN);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("replaced-"));

@@ -57,6 +57,7 @@ pub use backup::{
 pub use db::{DeskAccess, Store};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
+pub use files::{hold_desk, DeskInUse};
 pub use health::{
     health, Health, Problem, BACKUP_LIMIT_DAYS, CLOCK_OFFSET_LIMIT_SECONDS, DISK_FREE_MIN_PERCENT,
     UNCONFIRMED_LIMIT_HOURS,

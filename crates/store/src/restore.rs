@@ -14,6 +14,9 @@
 //! (`StoreError::RestoreRefused` names them); otherwise its files are kept aside in
 //! `replaced-YYYYMMDD-HHMMSS/` in the data directory, never deleted.
 //!
+//! Refused while a window has the desk open (`files::hold_desk`): it would go on writing into the
+//! replaced files.
+//!
 //! A restored desk that was enrolled asks the branch for a new device identity at its next sync
 //! (`sync_settings::restored_device`): the branch already holds what the old identity sent after
 //! the backup (records, the audit chain past the backup's end). Under the new identity those
@@ -83,10 +86,8 @@ pub fn restore(
     password: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<RestoreDone, StoreError> {
-    files::create_private_dir(data_dir).map_err(|source| StoreError::DataDir {
-        path: data_dir.display().to_string(),
-        source,
-    })?;
+    // Held until the restore ends: no window may have the desk open meanwhile.
+    let _taken = files::take_desk(data_dir)?;
     let staging = Staging::new(data_dir, "restore")?;
     let manifest = unpack(backup, staging.path())?;
     let current = current_desk(data_dir, username, password, now)?;
