@@ -20,11 +20,13 @@ step() { printf '\n==> %s\n' "$*"; }
 step "UI build"
 (cd ui && npm run build)
 
-step "Release build of plkk and plkk-branch"
-cargo build --release --locked -p plkk -p plkk-branch
+step "Release build of the workspace's programs"
+# One cargo run for all of them (the desk in production mode): shared crates are built once, and
+# `PLKK_PROFILE=release scripts/test.sh` (CI) runs the tests on these same builds.
+cargo build --release --locked --workspace --bins --features plkk-desk/custom-protocol
 
-step "plkk-desk: release build and the Tauri bundler's deb (with plkk in /usr/bin)"
-ui/node_modules/.bin/tauri build --bundles deb --ci -- --locked
+step "plkk-desk: the Tauri bundler's deb (with plkk in /usr/bin)"
+ui/node_modules/.bin/tauri bundle --bundles deb --ci --features custom-protocol
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 arch=$(dpkg --print-architecture)
