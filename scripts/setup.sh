@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything PLKK Desk needs to build, run and test on a fresh Debian/Ubuntu machine:
-# system packages (apt), the UI's npm packages, and tauri-driver. Safe to run again: it skips what
+# system packages (apt; chromium and chromium-driver drive the branch console's browser test),
+# the UI's npm packages, and tauri-driver. Safe to run again: it skips what
 # is already there. Called by run-desk.sh and test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,10 @@ packages=(
   build-essential pkg-config curl ca-certificates libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver
+  # Real key events into the window for plkk-bench --typing.
+  xdotool
   faketime
+  chromium chromium-driver
   poppler-utils
 )
 missing=()

@@ -7,6 +7,7 @@
 
 mod commands;
 mod desk;
+mod form_aids;
 
 fn main() {
     use_webkit_without_compositing();
@@ -53,6 +54,15 @@ fn main() {
             commands::quarantine_list,
             commands::quarantine_resend,
             commands::first_paint,
+            form_aids::intake_check,
+            form_aids::note_check,
+            form_aids::icd10_search,
+            form_aids::employer_offers,
+            form_aids::returning_patient,
+            form_aids::drafts_list,
+            form_aids::draft_save,
+            form_aids::draft_clear,
+            form_aids::staff_names,
         ])
         .run(tauri::generate_context!())
         .expect("the desk window could not start");

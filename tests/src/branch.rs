@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 pub struct TestBranch {
     dir: Option<tempfile::TempDir>,
     data_dir: PathBuf,
+    config: plkk_branch::Config,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
@@ -29,11 +30,27 @@ impl TestBranch {
         branch
     }
 
+    /// A new branch on a temporary data directory and a free loopback port, configured by
+    /// `configure` (a body limit, TLS files).
+    pub fn start_with(configure: impl FnOnce(&mut plkk_branch::Config)) -> TestBranch {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = plkk_branch::Config::for_data_dir(dir.path());
+        configure(&mut config);
+        let mut branch = TestBranch::start_configured(config, "127.0.0.1:0".parse().unwrap());
+        branch.dir = Some(dir);
+        branch
+    }
+
     /// A branch on `data_dir`, listening on `addr`.
     pub fn start_in(data_dir: &Path, addr: SocketAddr) -> TestBranch {
+        TestBranch::start_configured(plkk_branch::Config::for_data_dir(data_dir), addr)
+    }
+
+    fn start_configured(config: plkk_branch::Config, addr: SocketAddr) -> TestBranch {
+        let data_dir = config.data_dir.clone();
+        let kept = config.clone();
         let (ready, bound) = std::sync::mpsc::channel();
         let (stop, stop_requested) = oneshot::channel::<bool>();
-        let config = plkk_branch::Config::for_data_dir(data_dir);
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -61,10 +78,15 @@ impl TestBranch {
             }
         });
         let addr = bound.recv().expect("the branch thread reports its address");
-        wait_until_healthy(addr);
+        if kept.tls.is_none() {
+            wait_until_healthy(addr);
+        } else {
+            wait_until_listening(addr);
+        }
         TestBranch {
             dir: None,
-            data_dir: data_dir.to_owned(),
+            data_dir,
+            config: kept,
             addr,
             stop: Some(stop),
             thread: Some(thread),
@@ -108,10 +130,22 @@ impl TestBranch {
         self.finish(false);
     }
 
-    /// Starts a new server on the same data directory and port.
+    /// The address a desk uses over TLS (the certificate names `localhost`).
+    pub fn https_url(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
+    }
+
+    /// Starts a new server on the same data directory and port, with the same configuration.
     pub fn restart(&mut self) {
+        self.restart_with(|_| {});
+    }
+
+    /// Starts a new server on the same data directory and port, its configuration changed by
+    /// `configure` (e.g. another certificate).
+    pub fn restart_with(&mut self, configure: impl FnOnce(&mut plkk_branch::Config)) {
         self.finish(true);
-        let mut fresh = TestBranch::start_in(&self.data_dir, self.addr);
+        configure(&mut self.config);
+        let mut fresh = TestBranch::start_configured(self.config.clone(), self.addr);
         self.stop = fresh.stop.take();
         self.thread = fresh.thread.take();
     }
@@ -130,6 +164,32 @@ impl Drop for TestBranch {
     fn drop(&mut self) {
         self.finish(true);
     }
+}
+
+/// Waits until a TLS branch accepts connections (its database is opened before it listens).
+fn wait_until_listening(addr: SocketAddr) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the branch on {addr} never listened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A throwaway TLS identity for `localhost`: a self-signed certificate (desks trust it as the
+/// branch's own CA) and its key, as PEM files in `dir`. Returns (certificate file, key file,
+/// certificate PEM).
+pub fn tls_identity(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
+    let identity =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
+    let cert = dir.join(format!("{name}.pem"));
+    let key = dir.join(format!("{name}-key.pem"));
+    let pem = identity.cert.pem();
+    std::fs::write(&cert, &pem).expect("certificate written");
+    std::fs::write(&key, identity.key_pair.serialize_pem()).expect("key written");
+    (cert, key, pem)
 }
 
 /// Waits until the branch answers its health route (its database is open and migrated).

@@ -305,6 +305,12 @@ impl DeskWindow {
                     .await;
                 self.click_element(&button, &format!("{css}[value=\"{value}\"]"))
                     .await;
+                let checked = button.prop("checked").await.ok().flatten();
+                assert_eq!(
+                    checked.as_deref(),
+                    Some("true"),
+                    "clicking the choice {value:?} of `{css}` must choose it"
+                );
                 return;
             }
             ("input", "date" | "datetime-local" | "time" | "month") => {
@@ -314,6 +320,8 @@ impl DeskWindow {
                 self.set_by_script(&element, value).await;
             }
             _ => {
+                // In the middle of the view: at its edge a sticky bar may cover the field.
+                self.scroll_to_middle(&element).await;
                 element
                     .clear()
                     .await
@@ -534,6 +542,54 @@ impl DeskWindow {
         self.wait_for(SIGN_IN_SCREEN, UI_TIMEOUT).await;
     }
 
+    /// Send `keys` (text, or WebDriver key codes such as `TAB`) to the element that has the focus,
+    /// as key events.
+    pub async fn press(&self, keys: &str) {
+        let focused = self
+            .client()
+            .active_element()
+            .await
+            .unwrap_or_else(|error| panic!("find the focused element: {error}"));
+        focused
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|error| panic!("send {keys:?} to the focused element: {error}"));
+    }
+
+    /// The `name` of the focused form field ("" when the focus is on something without one).
+    pub async fn focused_name(&self) -> String {
+        let name = self
+            .script(
+                "return document.activeElement ? (document.activeElement.name || '') : '';",
+                vec![],
+            )
+            .await;
+        name.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Resize the window to `width` x `height` and wait until the page has that viewport; returns
+    /// the viewport's size.
+    pub async fn resize(&self, width: u32, height: u32) -> (u64, u64) {
+        self.client()
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|error| panic!("resize the window to {width}x{height}: {error}"));
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let size = self
+                .script("return [window.innerWidth, window.innerHeight];", vec![])
+                .await;
+            let read = |index: usize| size[index].as_u64().unwrap_or_default();
+            let (inner_width, inner_height) = (read(0), read(1));
+            if (inner_width, inner_height) == (u64::from(width), u64::from(height))
+                || Instant::now() >= deadline
+            {
+                return (inner_width, inner_height);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Call the desk command `command` with `args` (camelCase keys) from the page, as the UI does;
     /// `Err` holds the desk's refusal (`{code, message, issues, wait_seconds}`).
     pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
@@ -684,6 +740,12 @@ impl Drop for DeskWindow {
     }
 }
 
+/// WebDriver key codes for `press`.
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+/// Ctrl+Enter (the modifier is released after it).
+pub const CTRL_ENTER: &str = "\u{E009}\u{E007}\u{E000}";
+
 /// `[data-testid="TESTID"]`.
 pub fn testid_css(testid: &str) -> String {
     format!("[data-testid=\"{testid}\"]")
@@ -703,14 +765,10 @@ fn require_display() {
     }
 }
 
-/// `target/debug/plkk-desk`, next to the `deps/` directory this test binary lives in.
+/// `target/<profile>/plkk-desk`, beside the running test binary's `deps/` directory (or beside
+/// the running benchmark).
 fn app_binary() -> PathBuf {
-    let test_binary = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = test_binary
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary lives in target/<profile>/deps/");
-    let app = profile_dir.join(APP_NAME);
+    let app = crate::bins::profile_dir().join(APP_NAME);
     assert!(
         app.is_file(),
         "{} is missing: build the app first with `(cd ui && npm run build) && cargo build -p plkk-desk`",

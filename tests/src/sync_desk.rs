@@ -68,6 +68,19 @@ impl SyncDesk {
         ids
     }
 
+    /// Admits one intake (as the receptionist); returns its id.
+    pub fn admit(&self, intake: Value) -> String {
+        plkk_store::admit_intake(
+            &mut self.store(),
+            &crate::accounts::RECEPTIONIST.actor(),
+            &object(intake),
+            now(),
+        )
+        .expect("a valid intake")
+        .id
+        .to_string()
+    }
+
     pub fn enroll(&self, branch_url: &str, code: &str) -> plkk_sync::Enrolled {
         self.enroll_trusting(branch_url, code, None)
     }

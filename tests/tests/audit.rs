@@ -181,3 +181,24 @@ fn branch_verify(branch: &TestBranch) -> Output {
         .output()
         .expect("plkk-branch runs")
 }
+
+#[test]
+fn audit_entries_the_branch_refuses_never_hold_back_the_records() {
+    let branch = TestBranch::start();
+    let code = branch.clinic_with_code("PLKK-AUDIT-BAD", "Klinik Audit Rusak");
+    let (desk, _) = busy_desk();
+    desk.enroll(&branch.url(), &code);
+    // An entry no branch accepts (an empty actor), made by someone with the key.
+    let seq = entry_seq(&desk, "admit");
+    tamper(
+        &desk,
+        &format!("UPDATE audit_log SET actor = '' WHERE seq = {seq}"),
+    );
+
+    let refused = desk.sync().expect_err("the audit entries are refused");
+    assert_eq!(refused.code(), "refused", "{refused}");
+    assert!(refused.to_string().contains("actor"), "{refused}");
+    let counts = branch.counts();
+    assert_eq!((counts.intakes, counts.notes), (1, 1), "the records went");
+    assert_eq!(desk.status().unconfirmed, 0, "and were confirmed");
+}

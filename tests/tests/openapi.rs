@@ -221,7 +221,7 @@ fn what_desks_send_and_receive_matches_the_openapi_document() {
         "POST /api/v1/enroll",
         "POST /api/v1/push",
         "GET /api/v1/changes",
-        "POST /api/v1/audit",
+        "GET /api/v1/health",
         "POST /api/v1/restored",
     ] {
         assert!(
@@ -229,6 +229,14 @@ fn what_desks_send_and_receive_matches_the_openapi_document() {
             "{route} was exercised: {seen:#?}"
         );
     }
+    // The desk's audit entries ride with its pushes (POST /audit takes them in full from others).
+    let audit_lines = proxy
+        .exchanges()
+        .iter()
+        .filter_map(|(request, _)| parse(request, true).body)
+        .filter_map(|body| body["audit"]["lines"].as_array().map(Vec::len))
+        .sum::<usize>();
+    assert!(audit_lines > 0, "pushes carried audit lines: {seen:#?}");
     let pulled_kinds: Vec<String> = proxy
         .exchanges()
         .iter()

@@ -475,11 +475,13 @@ fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
         ),
     );
     // What an older desk's index held: the names as typed (migration 0003), which the tokenizer
-    // split at the apostrophe.
+    // split at the apostrophe. The tables of the migrations after 0004 go too, so they can run
+    // again (a migration that creates a table adds it to this list).
     store
         .connection()
         .execute_batch(
-            "DELETE FROM case_search;
+            "DROP TABLE drafts; DROP TABLE employers; DROP TABLE sync_link;
+             DELETE FROM case_search;
              INSERT INTO case_search (rowid, full_name, employer_name)
                  SELECT intake_seq, json_extract(record, '$.full_name'),
                         json_extract(record, '$.employer_name') FROM cases;
@@ -496,7 +498,7 @@ fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
         .connection()
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 4, "migration 0004 ran");
+    assert!(version >= 4, "migration 0004 ran");
     assert_eq!(search(&store, "marufah"), ["Siti Ma'rufah"]);
     assert_eq!(search(&store, "Ma'rufah"), ["Siti Ma'rufah"]);
     assert_eq!(

@@ -1,15 +1,17 @@
-//! The branch administrator's work: clinics, enrolment codes, devices, case status, reading
-//! cases, and checking desks' audit chains. Each call opens its own connection on the data directory, so it works from the CLI
-//! while the server runs (WAL; writers wait for each other).
+//! The branch administrator's work from the command line: clinics, enrolment codes, devices,
+//! case status, reading cases, officer accounts, the inbox and reports, and checking audit
+//! chains. Each call opens its own connection on the data directory, so it works while the server
+//! runs (WAL; writers wait for each other), and calls the same functions the console calls
+//! (`clinics`, `cases`, `officers`, `inbox`, `reports`): one query for both. Acts done here are
+//! written to the officers' audit log with the actor `(cli)`.
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, Utc};
-use plkk_domain::limits;
-use plkk_protocol::{CaseStatus, ChangeBody};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use chrono::{DateTime, Utc};
+use plkk_protocol::CaseStatus;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 pub use crate::audit::{AuditChainReport, StoredAuditEntry, CHANGED_AFTER_SENT};
@@ -17,25 +19,18 @@ pub use crate::care::{
     backup, status, AuditBreakSeen, BackupMade, BranchHealth, Problem, SilentDevice,
     SILENT_DEVICE_HOURS,
 };
-use crate::db::{self, time_text};
-use crate::secrets::{hash_secret, new_enrollment_code, normalize_enrollment_code};
-use crate::{audit, changes, BranchError};
+pub use crate::cases::{case_json, CaseOrigin, CaseRecord, StatusChange};
+pub use crate::clinics::{
+    AuditState, ClinicRow, DeviceRow, DeviceSync, ENROLLMENT_CODE_VALIDITY_HOURS,
+};
+pub use crate::inbox::{InboxFilter, InboxPage, InboxQuery, InboxRow};
+pub use crate::officer_audit::{OfficerAuditEntry, OfficerAuditLog, CLI_ACTOR};
+pub use crate::officers::{NewOfficer, Officer, OfficerRole};
+pub use crate::reports::{MonthRange, ReportRow};
+use crate::{audit, cases, clinics, db, inbox, officer_audit, officers, reports, BranchError};
 
-/// How long an enrolment code can be used after it is issued.
-pub const ENROLLMENT_CODE_VALIDITY_HOURS: i64 = 24;
-/// The exit code of `plkk-branch audit verify` when any device's audit chain has a break.
+/// The exit code of `plkk-branch audit verify` (and `audit officers`) when a chain has a break.
 pub const EXIT_AUDIT_BROKEN: u8 = 5;
-const MAX_CLINIC_CODE: usize = limits::CLINIC_CODE;
-
-/// A device as the administrator sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeviceRow {
-    pub device_id: Uuid,
-    pub clinic_code: String,
-    pub name: String,
-    pub enrolled_at: String,
-    pub revoked_at: Option<String>,
-}
 
 /// How many rows each table holds (tests check exactly-once with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,35 +44,7 @@ pub struct RecordCounts {
 
 /// Adds a clinic. Its code is what `enroll-code --clinic` and `case list --clinic` name.
 pub fn add_clinic(data_dir: &Path, code: &str, name: &str) -> Result<(), BranchError> {
-    let code = code.trim();
-    let name = name.trim();
-    let code_ok = !code.is_empty()
-        && code.len() <= MAX_CLINIC_CODE
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !code_ok {
-        return Err(BranchError::Invalid(format!(
-            "clinic code must be 1-{MAX_CLINIC_CODE} letters, digits, '-', '_' or '.', got {code:?}"
-        )));
-    }
-    if let Some(refusal) = limits::refusal(limits::CLINIC, "clinic_name", name) {
-        return Err(BranchError::Invalid(format!(
-            "clinic name: {}",
-            refusal.message
-        )));
-    }
-    let conn = db::open(data_dir)?;
-    let inserted = conn.execute(
-        "INSERT INTO clinics (code, name, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (code) DO NOTHING",
-        params![code, name, time_text(Utc::now())],
-    )?;
-    if inserted == 0 {
-        return Err(BranchError::Invalid(format!(
-            "a clinic with code {code:?} already exists"
-        )));
-    }
-    Ok(())
+    clinics::add_clinic(&mut db::open(data_dir)?, code, name, CLI_ACTOR, Utc::now())
 }
 
 /// Issues a one-time enrolment code for the clinic, valid 24 hours from `now`. Only its hash is
@@ -87,52 +54,17 @@ pub fn issue_enrollment_code(
     clinic_code: &str,
     now: DateTime<Utc>,
 ) -> Result<String, BranchError> {
-    let conn = db::open(data_dir)?;
-    let clinic_id = clinic_id(&conn, clinic_code)?;
-    let code = new_enrollment_code();
-    let normalized = normalize_enrollment_code(&code).expect("a new code is well formed");
-    conn.execute(
-        "INSERT INTO enrollment_codes (code_hash, clinic_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            hash_secret(&normalized),
-            clinic_id,
-            time_text(now),
-            time_text(now + Duration::hours(ENROLLMENT_CODE_VALIDITY_HOURS)),
-        ],
-    )?;
-    Ok(code)
+    clinics::issue_enrollment_code(&mut db::open(data_dir)?, clinic_code, CLI_ACTOR, now)
 }
 
-/// Every enrolled device, oldest first.
+/// Every enrolled device, oldest first, with its last sync and audit chain state.
 pub fn list_devices(data_dir: &Path) -> Result<Vec<DeviceRow>, BranchError> {
-    let conn = db::open(data_dir)?;
-    let mut statement = conn.prepare(
-        "SELECT d.id, c.code, d.name, d.enrolled_at, d.revoked_at
-         FROM devices d JOIN clinics c ON c.id = d.clinic_id ORDER BY d.enrolled_at, d.id",
-    )?;
-    let rows: Vec<(String, String, String, String, Option<String>)> = statement
-        .query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(|(id, clinic_code, name, enrolled_at, revoked_at)| {
-            Ok(DeviceRow {
-                device_id: Uuid::parse_str(&id)
-                    .map_err(|_| BranchError::Stored(format!("device id {id:?}")))?,
-                clinic_code,
-                name,
-                enrolled_at,
-                revoked_at,
-            })
-        })
-        .collect()
+    clinics::list_devices(&db::open(data_dir)?)
+}
+
+/// Every clinic with its devices; `silent` where no active desk synced within a day of `now`.
+pub fn list_clinics(data_dir: &Path, now: DateTime<Utc>) -> Result<Vec<ClinicRow>, BranchError> {
+    clinics::list_clinics(&db::open(data_dir)?, now)
 }
 
 /// Revokes a device: its token is refused (401 `device_revoked`) from now on. Revoking twice
@@ -142,21 +74,10 @@ pub fn revoke_device(
     device_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), BranchError> {
-    let conn = db::open(data_dir)?;
-    let found = conn.execute(
-        "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
-        params![device_id.to_string(), time_text(now)],
-    )?;
-    if found == 0 {
-        return Err(BranchError::NotFound {
-            what: "device",
-            name: device_id.to_string(),
-        });
-    }
-    Ok(())
+    clinics::revoke_device(&mut db::open(data_dir)?, device_id, CLI_ACTOR, now)
 }
 
-/// Sets the branch's status of a case; the clinic's desks pull it.
+/// Sets the branch's status of a case; the clinic's desks pull it. `not_eligible` needs a reason.
 pub fn set_case_status(
     data_dir: &Path,
     case_id: Uuid,
@@ -165,47 +86,10 @@ pub fn set_case_status(
     reference: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), BranchError> {
-    let clean = |text: Option<&str>| {
-        text.map(str::trim)
-            .filter(|text| !text.is_empty())
-            .map(str::to_owned)
-    };
-    let (reason, reference) = (clean(reason), clean(reference));
-    for (field, text) in [("reason", &reason), ("reference", &reference)] {
-        if let Some(refusal) = text
-            .as_deref()
-            .and_then(|text| limits::refusal(limits::CASE_STATUS, field, text))
-        {
-            return Err(BranchError::Invalid(refusal.message));
-        }
-    }
     let mut conn = db::open(data_dir)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let clinic_id: i64 = tx
-        .query_row(
-            "SELECT clinic_id FROM cases WHERE intake_id = ?1",
-            [case_id.to_string()],
-            |row| row.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| BranchError::NotFound {
-            what: "case",
-            name: case_id.to_string(),
-        })?;
-    tx.execute(
-        "UPDATE cases SET status = ?2, status_reason = ?3, status_reference = ?4, status_changed_at = ?5
-         WHERE intake_id = ?1",
-        params![case_id.to_string(), status.as_str(), reason, reference, time_text(now)],
-    )?;
-    let body = ChangeBody::CaseStatus {
-        status,
-        reason,
-        reference,
-        changed_at: now,
-    };
-    changes::emit(&tx, clinic_id, case_id, &body, now)?;
-    tx.commit()?;
-    Ok(())
+    cases::set_status(
+        &mut conn, case_id, status, reason, reference, CLI_ACTOR, now,
+    )
 }
 
 /// The clinic's cases, oldest first: `id`, the current intake fields, `notes`, `corrections`,
@@ -215,73 +99,104 @@ pub fn set_case_status(
 /// positive when the desk's clock ran fast).
 pub fn list_cases(data_dir: &Path, clinic_code: &str) -> Result<Vec<Value>, BranchError> {
     let conn = db::open(data_dir)?;
-    let clinic_id = clinic_id(&conn, clinic_code)?;
-    let mut statement = conn.prepare(
-        "SELECT c.intake_id, c.record, c.status, c.status_reason, c.status_reference, c.status_changed_at,
-                i.written_at, e.desk_time, e.received_at, e.desk_clock_offset_seconds
-         FROM cases c JOIN intakes i ON i.id = c.intake_id JOIN entries e ON e.seq = i.entry_seq
-         WHERE c.clinic_id = ?1 ORDER BY i.entry_seq",
-    )?;
-    type CaseRow = (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        Value,
-    );
-    let rows: Vec<CaseRow> = statement
-        .query_map([clinic_id], |row| {
-            // How the desk's clock stood against the branch's when the intake arrived.
-            let desk_clock = json!({
-                "written_at": row.get::<_, String>(6)?,
-                "sent_at": row.get::<_, Option<String>>(7)?,
-                "received_at": row.get::<_, String>(8)?,
-                "offset_seconds": row.get::<_, Option<i64>>(9)?,
-            });
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                desk_clock,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut cases = Vec::with_capacity(rows.len());
-    for (
-        intake_id,
-        record,
-        status,
-        status_reason,
-        status_reference,
-        status_changed_at,
-        desk_clock,
-    ) in rows
-    {
-        let intake: plkk_domain::Intake = serde_json::from_str(&record)?;
-        let mut case = intake.to_fields();
-        case.insert("id".to_owned(), json!(intake_id));
-        case.insert("notes".to_owned(), json!(notes_of(&conn, &intake_id)?));
-        case.insert(
-            "corrections".to_owned(),
-            json!(corrections_of(&conn, &intake_id)?),
-        );
-        case.insert(
-            "conflicts".to_owned(),
-            json!(conflicts_of(&conn, &intake_id)?),
-        );
-        case.insert("status".to_owned(), json!(status));
-        case.insert("status_reason".to_owned(), json!(status_reason));
-        case.insert("status_reference".to_owned(), json!(status_reference));
-        case.insert("status_changed_at".to_owned(), json!(status_changed_at));
-        case.insert("desk_clock".to_owned(), desk_clock);
-        cases.push(Value::Object(case));
-    }
-    Ok(cases)
+    let clinic_id = clinics::clinic_id(&conn, clinic_code)?;
+    Ok(cases::list_of_clinic(&conn, clinic_id)?
+        .iter()
+        .map(cases::case_json)
+        .collect())
+}
+
+/// One case with everything recorded about it, and the statuses set on it.
+pub fn show_case(
+    data_dir: &Path,
+    case_id: Uuid,
+) -> Result<(CaseRecord, Vec<StatusChange>), BranchError> {
+    let conn = db::open(data_dir)?;
+    Ok((
+        cases::read(&conn, case_id)?,
+        cases::status_history(&conn, case_id)?,
+    ))
+}
+
+/// The inbox page `query` asks for at `now` (what the console's Kasus masuk shows).
+pub fn inbox(
+    data_dir: &Path,
+    query: &InboxQuery,
+    now: DateTime<Utc>,
+) -> Result<InboxPage, BranchError> {
+    inbox::page(&db::open(data_dir)?, query, now)
+}
+
+/// Per clinic and accident month from `from` to `to` (`YYYY-MM`, both included).
+pub fn report(data_dir: &Path, months: &MonthRange) -> Result<Vec<ReportRow>, BranchError> {
+    reports::monthly(&db::open(data_dir)?, months)
+}
+
+/// Adds an officer account (the password is hashed with argon2id).
+pub fn add_officer(data_dir: &Path, new: NewOfficer) -> Result<Officer, BranchError> {
+    officers::add(&mut db::open(data_dir)?, new, CLI_ACTOR, Utc::now())
+}
+
+/// Every officer account.
+pub fn list_officers(data_dir: &Path, now: DateTime<Utc>) -> Result<Vec<Officer>, BranchError> {
+    officers::list(&db::open(data_dir)?, now)
+}
+
+/// Removes an officer account and ends its open sessions.
+pub fn remove_officer(data_dir: &Path, username: &str) -> Result<(), BranchError> {
+    officers::remove(&mut db::open(data_dir)?, username, CLI_ACTOR, Utc::now())
+}
+
+/// The officers' audit log (the newest `limit` entries, or all) and whether its chain is sound.
+pub fn officer_audit(data_dir: &Path, limit: Option<u32>) -> Result<OfficerAuditLog, BranchError> {
+    officer_audit::read(&db::open(data_dir)?, limit)
+}
+
+/// What `POST /api/v1/push` does for the enrolled, unrevoked device `device_id`, with the
+/// branch's clock at `now` and the desk's at `desk_time` (the request's `desk_time`): for
+/// replaying desks' records and for the benchmarks, which need cases received over months. One
+/// receipt per entry, as the API answers.
+pub fn push_as_device(
+    data_dir: &Path,
+    device_id: Uuid,
+    entries: &[plkk_protocol::PushEntry],
+    now: DateTime<Utc>,
+    desk_time: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Result<Vec<plkk_protocol::Receipt>, BranchError> {
+    let mut conn = db::open(data_dir)?;
+    let found: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT clinic_id, revoked_at FROM devices WHERE id = ?1",
+            [device_id.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let clinic_id = match found {
+        Some((clinic_id, None)) => clinic_id,
+        Some((_, Some(_))) => {
+            return Err(BranchError::Invalid(format!(
+                "device {device_id} is revoked"
+            )))
+        }
+        None => {
+            return Err(BranchError::NotFound {
+                what: "device",
+                name: device_id.to_string(),
+            })
+        }
+    };
+    let device = crate::push::Device {
+        id: device_id,
+        clinic_id,
+    };
+    let clocks = crate::push::Clocks {
+        branch: now,
+        desk: desk_time,
+    };
+    crate::push::apply_batch(&mut conn, device, entries, clocks).map_err(|error| match error {
+        crate::push::PushError::Branch(error) => error,
+        forbidden => BranchError::Invalid(forbidden.to_string()),
+    })
 }
 
 /// Rows in each table of records.
@@ -310,9 +225,16 @@ pub fn verify_audit(
     data_dir: &Path,
     device: Option<Uuid>,
 ) -> Result<Vec<AuditChainReport>, BranchError> {
-    let conn = db::open(data_dir)?;
+    verify_audit_in(&db::open(data_dir)?, device)
+}
+
+/// [`verify_audit`] on an open connection (the console's desk chain check).
+pub(crate) fn verify_audit_in(
+    conn: &Connection,
+    device: Option<Uuid>,
+) -> Result<Vec<AuditChainReport>, BranchError> {
     if let Some(device) = device {
-        device_exists(&conn, device)?;
+        device_exists(conn, device)?;
     }
     let mut statement = conn.prepare(
         "SELECT d.id, c.code, d.name FROM devices d JOIN clinics c ON c.id = d.clinic_id
@@ -327,7 +249,7 @@ pub fn verify_audit(
         .map(|(id, clinic_code, name)| {
             let id = Uuid::parse_str(&id)
                 .map_err(|_| BranchError::Stored(format!("device id {id:?}")))?;
-            audit::chain_report(&conn, id, clinic_code, name)
+            audit::chain_report(conn, id, clinic_code, name)
         })
         .collect()
 }
@@ -350,83 +272,4 @@ fn device_exists(conn: &Connection, device: Uuid) -> Result<(), BranchError> {
         what: "device",
         name: device.to_string(),
     })
-}
-
-fn clinic_id(conn: &Connection, clinic_code: &str) -> Result<i64, BranchError> {
-    conn.query_row(
-        "SELECT id FROM clinics WHERE code = ?1",
-        [clinic_code.trim()],
-        |row| row.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| BranchError::NotFound {
-        what: "clinic",
-        name: clinic_code.trim().to_owned(),
-    })
-}
-
-fn notes_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, BranchError> {
-    let mut statement =
-        conn.prepare_cached("SELECT record FROM notes WHERE intake_id = ?1 ORDER BY entry_seq")?;
-    let rows = statement
-        .query_map([intake_id], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows
-        .iter()
-        .map(|text| serde_json::from_str(text))
-        .collect::<Result<_, _>>()?)
-}
-
-fn corrections_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, BranchError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT id, changes, reason, author, written_at FROM corrections
-         WHERE intake_id = ?1 ORDER BY entry_seq",
-    )?;
-    let rows: Vec<(String, String, String, String, String)> = statement
-        .query_map([intake_id], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(|(id, changes, reason, author, written_at)| {
-            let changes: Value = serde_json::from_str(&changes)?;
-            Ok(json!({"id": id, "changes": changes, "reason": reason, "author": author, "written_at": written_at}))
-        })
-        .collect()
-}
-
-fn conflicts_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, BranchError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT correction_id, device_id, correction, fields, detected_at FROM conflicts
-         WHERE intake_id = ?1 ORDER BY entry_seq",
-    )?;
-    let rows: Vec<(String, String, String, String, String)> = statement
-        .query_map([intake_id], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(
-            |(correction_id, device_id, correction, fields, detected_at)| {
-                let correction: Value = serde_json::from_str(&correction)?;
-                let fields: Value = serde_json::from_str(&fields)?;
-                Ok(json!({
-                    "correction_id": correction_id, "origin_device": device_id,
-                    "correction": correction, "fields": fields, "detected_at": detected_at,
-                }))
-            },
-        )
-        .collect()
 }

@@ -1,5 +1,7 @@
 //! Desks' audit logs at the branch: each device's hash chain, stored exactly once by (device, seq)
-//! and checked link by link as entries arrive. An entry sent again with the same hash is a no-op;
+//! and checked link by link as entries arrive, whether they came in full (`POST /audit`) or
+//! compactly with a push (`unpack` gives back the very entries the desk holds, then the same
+//! checks). An entry sent again with the same hash is a no-op;
 //! with another hash it is not stored and is flagged `changed_after_sent` (the branch keeps what it
 //! got first). A new entry is checked with `plkk_domain::check_link` against its stored
 //! predecessor and its stored successor, so every link is checked once, when the later of its two
@@ -12,7 +14,9 @@
 use chrono::{DateTime, Utc};
 use plkk_domain::limits;
 use plkk_domain::{check_link, AuditEntry, ChainBreak};
-use plkk_protocol::{AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH};
+use plkk_protocol::{
+    AuditBatch, AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
@@ -80,10 +84,34 @@ impl AuditChainReport {
     }
 }
 
+/// Where a push's audit entries are in the request, for the fields its refusals name:
+/// `entries[3].actor` in `POST /audit`, `audit.lines[3].actor` in `POST /push`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    InFull,
+    WithPush,
+}
+
+impl Sent {
+    fn field(self, index: usize, name: &str) -> String {
+        match self {
+            Sent::InFull => format!("entries[{index}].{name}"),
+            Sent::WithPush => format!("audit.lines[{index}].{name}"),
+        }
+    }
+
+    fn list(self) -> &'static str {
+        match self {
+            Sent::InFull => "entries",
+            Sent::WithPush => "audit.lines",
+        }
+    }
+}
+
 /// Checks a push against the wire contract: at most [`MAX_ENTRIES_PER_PUSH`] entries, each with
 /// seq >= 1, an actor and an action, every text within its length (`limits::AUDIT_ENTRY`), and
 /// hashes of 64 lowercase hex digits.
-pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
+pub(crate) fn validate(entries: &[AuditRecord], sent: Sent) -> Result<(), AuditError> {
     let mut issues = Vec::new();
     let mut too_long = Vec::new();
     let mut issue = |field: String, rule: &str, why: &str| {
@@ -97,7 +125,7 @@ pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
     };
     if entries.len() > MAX_ENTRIES_PER_PUSH {
         issue(
-            "entries".to_owned(),
+            sent.list().to_owned(),
             "too_many",
             &format!(
                 "at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
@@ -106,7 +134,7 @@ pub(crate) fn validate(entries: &[AuditRecord]) -> Result<(), AuditError> {
         );
     } else {
         for (index, entry) in entries.iter().enumerate() {
-            let field = |name: &str| format!("entries[{index}].{name}");
+            let field = |name: &str| sent.field(index, name);
             if entry.seq < 1 {
                 issue(field("seq"), "seq_range", "must be 1 or more");
             }
@@ -167,7 +195,47 @@ pub(crate) fn store_audit(
     entries: &[AuditRecord],
     now: DateTime<Utc>,
 ) -> Result<AuditPushResponse, AuditError> {
-    validate(entries)?;
+    validate(entries, Sent::InFull)?;
+    Ok(store_valid(conn, device, entries, now)?)
+}
+
+/// The records a push's compact [`AuditBatch`] stands for, checked like entries sent in full
+/// (nothing is stored here: the push stores them after its records, with [`store_valid`]).
+pub(crate) fn unpack(batch: &AuditBatch) -> Result<Vec<AuditRecord>, AuditError> {
+    let invalid = |field: String, rule: &str, message: String| AuditError::Invalid {
+        issues: vec![FieldIssue {
+            field,
+            rule: rule.to_owned(),
+            severity: "error".to_owned(),
+            message: message.clone(),
+            params: Default::default(),
+        }],
+        message,
+    };
+    if batch.lines.len() > MAX_ENTRIES_PER_PUSH {
+        return Err(invalid(
+            "audit.lines".to_owned(),
+            "too_many",
+            format!(
+                "audit.lines: at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
+                batch.lines.len()
+            ),
+        ));
+    }
+    let records = batch
+        .unpack(record_hash)
+        .map_err(|error| invalid(error.field, "invalid_body", error.message))?;
+    validate(&records, Sent::WithPush)?;
+    Ok(records)
+}
+
+/// Stores entries already checked with [`validate`].
+pub(crate) fn store_valid(
+    conn: &mut Connection,
+    device: Device,
+    entries: &[AuditRecord],
+    now: DateTime<Utc>,
+) -> Result<AuditPushResponse, BranchError> {
     let device_id = device.id.to_string();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut breaks = Vec::new();
@@ -256,6 +324,11 @@ fn to_wire(found: ChainBreak) -> AuditBreak {
         kind: found.kind.as_str().to_owned(),
         message: found.message,
     }
+}
+
+/// The hash a record's content should have (the desk's chain rule, `plkk_domain`).
+fn record_hash(record: &AuditRecord) -> String {
+    to_entry(record).computed_hash()
 }
 
 fn to_entry(record: &AuditRecord) -> AuditEntry {

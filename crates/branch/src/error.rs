@@ -7,6 +7,10 @@ pub enum BranchError {
     /// The administrator's input was refused; the message names the problem.
     #[error("{0}")]
     Invalid(String),
+    /// One field of an officer's or administrator's input was refused: the field, the rule and
+    /// the message (which starts with the field), so a form shows it beside that field.
+    #[error("{}", .0.message)]
+    Refused(plkk_domain::Issue),
     /// Something named does not exist (a clinic code, a device id, a case id).
     #[error("{what} {name} does not exist")]
     NotFound { what: &'static str, name: String },
@@ -56,11 +60,25 @@ pub enum BranchError {
 }
 
 impl BranchError {
+    /// A refusal of `field` by `rule`; `message` should start with the field's name.
+    pub fn refused(field: &str, rule: &str, message: impl Into<String>) -> BranchError {
+        BranchError::Refused(plkk_domain::Issue {
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            severity: plkk_domain::Severity::Error,
+            message: message.into(),
+            params: Default::default(),
+        })
+    }
+
     /// Whether the fault is the caller's input (exit code 2 in the binary).
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            BranchError::Invalid(_) | BranchError::NotFound { .. } | BranchError::Config(_)
+            BranchError::Invalid(_)
+                | BranchError::Refused(_)
+                | BranchError::NotFound { .. }
+                | BranchError::Config(_)
         )
     }
 }

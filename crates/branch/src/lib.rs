@@ -7,6 +7,12 @@
 //! Each desk's audit log (a hash chain) is stored per device (module `audit`): exactly once by
 //! (device, seq), links checked as entries arrive, breaks recorded for `plkk-branch audit verify`.
 //!
+//! The console (module `console`) is a web application for branch officers served by the same
+//! router at `/`: server-rendered pages over the same library functions the administration
+//! commands use (`cases`, `clinics`, `inbox`, `reports`, `officers`), officer accounts and
+//! sessions (`officers`, `sessions`) separate from device tokens, and the officers' audit log
+//! (`officer_audit`).
+//!
 //! Invariants: every record is validated with `plkk-domain` before it is stored; a push batch is
 //! one SQLite transaction committed before its answer is written; a device only ever reads and
 //! writes its own clinic's records; only hashes of tokens and enrolment codes are stored.
@@ -14,22 +20,32 @@
 pub mod admin;
 mod audit;
 mod care;
+mod cases;
 mod changes;
+mod clinics;
 mod config;
 mod connections;
+mod console;
 mod db;
 mod enroll;
 mod error;
 mod http;
+mod inbox;
 mod migrate;
+mod officer_audit;
+mod officers;
 mod push;
+mod reports;
 mod secrets;
 mod server;
+mod sessions;
 
+pub use clinics::SyncReport;
 pub use config::{Config, ConfigFile, TlsFiles, DEFAULT_LISTEN};
 pub use connections::{connection_cap, open_file_limit, RESERVED_FILES};
 pub use db::DATABASE_FILE_NAME;
 pub use error::BranchError;
 pub use http::{openapi_document, router, ApiDoc, ApiError, AppState};
+pub use reports::to_csv as report_csv;
 pub use secrets::{hash_secret, normalize_enrollment_code};
 pub use server::serve;

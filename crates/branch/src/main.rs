@@ -1,6 +1,9 @@
 //! `plkk-branch`: the branch server and its administration. Parses the command line and calls the
-//! library; exit code 2 for bad input (naming the problem), 5 when `audit verify` finds a broken
-//! audit chain, 1 for other failures.
+//! library; exit code 2 for bad input (naming the problem), 5 when `audit verify` or `audit
+//! officers` finds a broken chain, 1 for other failures. The commands over what the console shows
+//! are in `console_commands`.
+
+mod console_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,7 +60,8 @@ enum Command {
     /// Cases and their branch status.
     #[command(subcommand)]
     Case(CaseCommand),
-    /// Desks' audit logs as the branch holds them (one hash chain per device).
+    /// Desks' audit logs as the branch holds them (one hash chain per device), and the
+    /// officers' audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// The branch's health: database size, free disk, devices silent for more than a day, audit
@@ -79,6 +83,21 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Branch officers' accounts for the console.
+    #[command(subcommand)]
+    Officer(console_commands::OfficerCommand),
+    /// Per clinic and accident month: cases, reported within 2×24 h, decided within 30 days
+    /// (CSV on stdout, or --json).
+    Report {
+        /// First accident month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// Last accident month, YYYY-MM.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +113,15 @@ enum AuditCommand {
         #[arg(long)]
         device: Option<String>,
         /// Print the report as JSON ({"sound", "devices": [...]}).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The officers' audit log, oldest first, and whether its hash chain is sound (exit 5 when
+    /// an entry was altered, removed or reordered).
+    Officers {
+        /// Only the newest N entries (the whole chain is still checked).
+        #[arg(long)]
+        limit: Option<u32>,
         #[arg(long)]
         json: bool,
     },
@@ -117,6 +145,11 @@ enum ClinicCommand {
         #[arg(long)]
         name: String,
     },
+    /// List clinics with their desks (marked when none synced for more than a day).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,7 +172,15 @@ enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Set the branch's status of a case.
+    /// One case in full: intake, corrections, notes, conflicts, origin, statuses set.
+    Show {
+        case_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The inbox, newest first, 50 to a page, as the console shows it.
+    Inbox(console_commands::InboxArgs),
+    /// Set the branch's status of a case (not_eligible needs --reason).
     Status {
         case_id: String,
         /// received, eligible, not_eligible, guarantee_issued, concluded_work_accident,
@@ -211,6 +252,20 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
             println!("{}", made.file);
             Ok(())
         }
+        Command::Officer(ref command) => console_commands::officer(&data_dir()?, command),
+        Command::Report {
+            ref from,
+            ref to,
+            json,
+        } => console_commands::report(&data_dir()?, from, to, json),
+        Command::Clinic(ClinicCommand::List { json }) => {
+            console_commands::list_clinics(&data_dir()?, json)
+        }
+        Command::Case(CaseCommand::Show { ref case_id, json }) => {
+            let id = parse_uuid("CASE_ID", case_id)?;
+            console_commands::show_case(&data_dir()?, id, json)
+        }
+        Command::Case(CaseCommand::Inbox(ref args)) => console_commands::inbox(&data_dir()?, args),
         Command::Clinic(ClinicCommand::Add { code, name }) => {
             admin::add_clinic(&data_dir()?, &code, &name)?;
             println!("clinic {code} added");
@@ -232,8 +287,21 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
                         .revoked_at
                         .as_deref()
                         .map_or("active".to_owned(), |at| format!("revoked {at}"));
+                    let synced = device
+                        .last_sync
+                        .as_ref()
+                        .map_or("never".to_owned(), |sync| {
+                            format!(
+                                "{} (waiting {}, clock offset {} s, {})",
+                                sync.at,
+                                sync.waiting.map_or("?".to_owned(), |n| n.to_string()),
+                                sync.clock_offset_seconds
+                                    .map_or("?".to_owned(), |n| n.to_string()),
+                                sync.app_version.as_deref().unwrap_or("?")
+                            )
+                        });
                     println!(
-                        "{}  {}  {}  enrolled {}  {state}",
+                        "{}  {}  {}  enrolled {}  {state}  last sync {synced}",
                         device.device_id, device.clinic_code, device.name, device.enrolled_at
                     );
                 }
@@ -335,6 +403,9 @@ fn audit(data_dir: &std::path::Path, command: &AuditCommand) -> Result<ExitCode,
                 eprintln!("plkk-branch: the audit chain of {broken} device(s) is broken");
                 Ok(ExitCode::from(admin::EXIT_AUDIT_BROKEN))
             }
+        }
+        AuditCommand::Officers { limit, json } => {
+            console_commands::audit_officers(data_dir, *limit, *json)
         }
         AuditCommand::List { device, json } => {
             let device = parse_uuid("--device", device)?;

@@ -20,6 +20,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/branch/0003_desk_clock.sql"),
     ),
     (
+        "0010_console",
+        include_str!("../../../migrations/branch/0010_console.sql"),
+    ),
+    (
         "0020_device_care",
         include_str!("../../../migrations/branch/0020_device_care.sql"),
     ),

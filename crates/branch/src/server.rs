@@ -24,8 +24,9 @@ pub async fn serve(
     let data_dir = config.data_dir.clone();
     let max_body_bytes = config.max_body_bytes;
     let body_timeout = config.body_timeout;
+    let tls = config.tls.is_some();
     let state = tokio::task::spawn_blocking(move || {
-        AppState::open(&data_dir, max_body_bytes, body_timeout)
+        AppState::open(&data_dir, max_body_bytes, body_timeout, tls)
     })
     .await??;
     let app = router(state);

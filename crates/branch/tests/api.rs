@@ -31,6 +31,98 @@ async fn health_answers_with_the_server_time() {
     let health: plkk_protocol::Health = response.json().await.unwrap();
     assert_eq!(health.status, "ok");
     assert!((Utc::now() - health.server_time).num_seconds().abs() < 5);
+    assert_eq!(
+        health.max_body_bytes,
+        Some(LIMIT as u64),
+        "desks size their pushes to it"
+    );
+    branch.stop().await;
+}
+
+/// A desk's audit chain of `length` entries, in the compact form a push carries.
+fn audit_batch(length: i64) -> (Vec<plkk_domain::AuditEntry>, plkk_protocol::AuditBatch) {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T08:00:00+07:00").unwrap();
+    let mut entries: Vec<plkk_domain::AuditEntry> = Vec::new();
+    for index in 0..length {
+        let prev = entries.last().map(|entry| (entry.seq, entry.hash.as_str()));
+        let actor = if index % 2 == 0 { "rina" } else { "sari" };
+        entries.push(plkk_domain::AuditEntry::next(
+            prev,
+            at + Duration::minutes(index),
+            actor,
+            "add_note",
+            Some("0193b0a2-0000-7000-8000-000000000001"),
+            "{}",
+        ));
+    }
+    let records: Vec<plkk_protocol::AuditRecord> = entries
+        .iter()
+        .map(|entry| plkk_protocol::AuditRecord {
+            seq: entry.seq,
+            at: entry.at,
+            actor: entry.actor.clone(),
+            action: entry.action.clone(),
+            subject: entry.subject.clone(),
+            detail: entry.detail.clone(),
+            prev_hash: entry.prev_hash.clone(),
+            hash: entry.hash.clone(),
+        })
+        .collect();
+    let batch = plkk_protocol::AuditBatch::pack(&records, |record| {
+        plkk_domain::AuditEntry {
+            seq: record.seq,
+            at: record.at,
+            actor: record.actor.clone(),
+            action: record.action.clone(),
+            subject: record.subject.clone(),
+            detail: record.detail.clone(),
+            prev_hash: record.prev_hash.clone(),
+            hash: String::new(),
+        }
+        .computed_hash()
+    })
+    .unwrap();
+    (entries, batch)
+}
+
+#[tokio::test]
+async fn audit_entries_ride_with_a_push_compactly_and_are_held_as_sent_in_full() {
+    let branch = Branch::start().await;
+    let desk = branch.enrol("PLKK-AUD").await;
+    let (entries, batch) = audit_batch(4);
+    assert!(
+        batch.lines.iter().all(|line| line.hash.is_none()),
+        "a sound chain sends no hashes"
+    );
+    let post = |body: Value| {
+        branch
+            .client
+            .post(branch.url("/push"))
+            .bearer_auth(&desk.token)
+            .json(&body)
+            .send()
+    };
+    let mut bad = batch.clone();
+    bad.lines[2].actor = 9;
+    let refused = post(json!({"entries": [], "audit": bad})).await.unwrap();
+    let body = error_body(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    assert_eq!(body.issues[0].field, "audit.lines[2].actor", "{body:?}");
+    assert!(admin::list_audit(branch.data_dir(), desk.device_id)
+        .unwrap()
+        .is_empty());
+
+    let answered = post(json!({"entries": [], "audit": batch})).await.unwrap();
+    assert_eq!(answered.status(), StatusCode::OK);
+    let answer: PushResponse = answered.json().await.unwrap();
+    let audit = answer.audit.expect("an audit answer");
+    assert_eq!((audit.acked_seq, audit.breaks.len()), (4, 0));
+    let held = admin::list_audit(branch.data_dir(), desk.device_id).unwrap();
+    let hashes: Vec<&str> = held.iter().map(|entry| entry.hash.as_str()).collect();
+    let sent: Vec<&str> = entries.iter().map(|entry| entry.hash.as_str()).collect();
+    assert_eq!(
+        hashes, sent,
+        "the branch recomputed exactly the desk's hashes"
+    );
     branch.stop().await;
 }
 

@@ -17,6 +17,7 @@ mod issue;
 pub mod limits;
 mod nik;
 mod note;
+mod reference;
 
 pub use access::{Action, Role};
 pub use audit::{
@@ -28,4 +29,5 @@ pub use input::JsonObject;
 pub use intake::{validate_intake, Intake, INTAKE_FIELDS};
 pub use issue::{Checked, Issue, Rejected, Severity};
 pub use nik::{decode_nik, NikFacts};
-pub use note::{validate_note, Note, NoteDraft, NoteFields};
+pub use note::{validate_note, Note, NoteDraft, NoteFields, STAGE_TWO_DEADLINE};
+pub use reference::{region_of_nik, search_icd10, Icd10Entry, Region};

@@ -151,6 +151,16 @@ pub const ACCOUNT: &[TextLimit] = &[
     limit("pin", 6, 6),
 ];
 
+/// A branch officer's account (`plkk-branch officer add`, the console's officers page).
+pub const OFFICER: &[TextLimit] = &[
+    limit("username", 2, USERNAME),
+    limit("display_name", 1, 100),
+    limit("password", 8, 256),
+];
+
+/// What an officer types into the branch console besides records: the inbox's search box.
+pub const CONSOLE: &[TextLimit] = &[limit("q", 1, 100)];
+
 /// What the branch says back: error codes, rule codes, field paths and messages. The branch
 /// keeps its own messages within these (a value it repeats is cut short).
 pub const ANSWER: &[TextLimit] = &[
@@ -176,6 +186,8 @@ pub const TABLES: &[(&str, &[TextLimit])] = &[
     ("clinic", CLINIC),
     ("case status", CASE_STATUS),
     ("account", ACCOUNT),
+    ("officer", OFFICER),
+    ("console", CONSOLE),
     ("branch answers", ANSWER),
 ];
 

@@ -19,6 +19,9 @@ pub struct NikFacts {
     /// None when digits 7-12 are not a real date.
     pub birth_date: Option<NaiveDate>,
     pub serial: String,
+    /// The province and regency names of digits 1-4, when the reference list knows them.
+    pub province: Option<String>,
+    pub regency: Option<String>,
 }
 
 /// For a 16-digit NIK: what it says. Century: 20yy unless that is after `today`, then 19yy.
@@ -29,7 +32,10 @@ pub fn decode_nik(nik: &str, today: NaiveDate) -> Option<NikFacts> {
     if !parts.day_is_valid() || parts.serial == "0000" {
         return None;
     }
+    let region = crate::reference::region_of_nik(nik.trim());
     Some(NikFacts {
+        province: region.as_ref().and_then(|region| region.province.clone()),
+        regency: region.and_then(|region| region.regency),
         province_code: parts.province_code.to_string(),
         regency_code: parts.regency_code.to_string(),
         sex: parts.sex(),

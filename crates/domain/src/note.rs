@@ -4,7 +4,7 @@
 //! DOMAIN.md's note table: text length, plausible vitals, ICD-10 code shape and chapter, and
 //! the referral requirement. Notes are append-only; a correction is a new note with `corrects`.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, TimeDelta};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -76,6 +76,19 @@ const NOTE_INPUT_FIELDS: &[&str] = &[
     "outcome",
     "corrects",
 ];
+
+/// Stage II (3a KK2) is due 2 x 24 hours after the doctor's certificate (3b KK3) of the outcome.
+pub const STAGE_TWO_DEADLINE: TimeDelta = TimeDelta::hours(48);
+
+impl Note {
+    /// When the stage II report (3a KK2) is due: 2 x 24 hours after this note, when it records
+    /// the outcome (the doctor's certificate). None for a note without an outcome.
+    pub fn stage_two_due_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.fields
+            .outcome
+            .map(|_| self.written_at + STAGE_TWO_DEADLINE)
+    }
+}
 
 /// Keys the app fills in itself.
 const SET_BY_APP: &[&str] = &["written_at", "author"];
@@ -160,6 +173,15 @@ fn read_note(
         );
     }
     let stmb_days = whole("stmb_days", STMB_DAYS, issues);
+    if disposition == Some(Disposition::OutpatientWorking) && stmb_days.is_some_and(|days| days > 0)
+    {
+        issues.warning(
+            "stmb_days",
+            "stmb_while_working",
+            "days unable to work given while the disposition says the patient goes on working; \
+             check the disposition or the days",
+        );
+    }
     let outcome = input.choice::<Outcome>("outcome", issues);
     let corrects = input.uuid("corrects", issues);
 
@@ -189,7 +211,7 @@ fn read_note(
 /// `S52.5` (`icd10_format{code}`); for a `work_accident` a code outside injuries (S00-T98) and
 /// external causes (V01-Y98) warns `icd10_chapter{code}`.
 fn read_icd10(input: &Input, case_category: CaseCategory, issues: &mut Issues) -> Vec<String> {
-    let mut words: Vec<&str> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
     match input.raw("icd10") {
         None => {}
         Some(Value::String(text)) if input.fits("icd10", text.trim(), issues) => {
@@ -247,7 +269,7 @@ fn read_icd10(input: &Input, case_category: CaseCategory, issues: &mut Issues) -
         return Vec::new();
     }
     let mut codes: Vec<String> = Vec::new();
-    for code in words.into_iter().map(str::to_uppercase) {
+    for code in words.into_iter().map(|word| word.to_uppercase()) {
         if codes.contains(&code) {
             continue;
         }
@@ -277,9 +299,40 @@ fn read_icd10(input: &Input, case_category: CaseCategory, issues: &mut Issues) -
     codes
 }
 
-fn split_codes(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .filter(|word| !word.is_empty())
+/// The codes of a typed list: separated by commas, semicolons or spaces, where a comma between
+/// a three-character code and one digit is a decimal comma ("S61,0" is S61.0, as Indonesian
+/// keyboards and habits write it; "S61,W31" stays two codes).
+fn split_codes(text: &str) -> impl Iterator<Item = String> + '_ {
+    let mut codes: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| !is_code_separator(c)) {
+        let from_start = &rest[start..];
+        let end = from_start
+            .find(is_code_separator)
+            .unwrap_or(from_start.len());
+        let word = &from_start[..end];
+        let after = &from_start[end..];
+        let decimal = after.strip_prefix(',').and_then(|tail| {
+            let digit = tail.chars().next().filter(char::is_ascii_digit)?;
+            let next = tail[1..].chars().next();
+            (word.len() == 3 && next.is_none_or(is_code_separator)).then_some(digit)
+        });
+        match decimal {
+            Some(digit) => {
+                codes.push(format!("{word}.{digit}"));
+                rest = &after[2..];
+            }
+            None => {
+                codes.push(word.to_owned());
+                rest = after;
+            }
+        }
+    }
+    codes.into_iter()
+}
+
+fn is_code_separator(c: char) -> bool {
+    c == ',' || c == ';' || c.is_whitespace()
 }
 
 /// `^[A-Z][0-9]{2}(\.[0-9])?$`.
@@ -427,6 +480,38 @@ mod tests {
         check(json!({"pain_score": -1}), "E pain_score out_of_range");
         check(json!({"pain_score": 10}), "ok");
         check(json!({"pain_score": 11}), "E pain_score out_of_range");
+    }
+    #[test]
+    fn icd10_decimal_comma() {
+        check(json!({"icd10": "S61,0"}), "ok");
+        check(json!({"icd10": "s61,0, W31"}), "ok");
+        check(json!({"icd10": "S61,W31"}), "ok");
+        check(json!({"icd10": "S61,12"}), "E icd10 icd10_format");
+    }
+    #[test]
+    fn icd10_decimal_comma_reads_as_one_code() {
+        let read = |typed: &str| split_codes(typed).collect::<Vec<_>>();
+        assert_eq!(read("S61,0"), ["S61.0"]);
+        assert_eq!(read("S61,0,W31"), ["S61.0", "W31"]);
+        assert_eq!(read("S61,0 W31;X59"), ["S61.0", "W31", "X59"]);
+        assert_eq!(read("S61, 0"), ["S61", "0"]);
+        assert_eq!(read("S61,W31"), ["S61", "W31"]);
+        assert_eq!(read(" S52.5 ,,"), ["S52.5"]);
+    }
+    #[test]
+    fn stmb_while_working_warns() {
+        check(
+            json!({"disposition": "outpatient_working", "stmb_days": 3}),
+            "ok W stmb_days stmb_while_working",
+        );
+        check(
+            json!({"disposition": "outpatient_working", "stmb_days": 0}),
+            "ok",
+        );
+        check(
+            json!({"disposition": "outpatient_off_work", "stmb_days": 3}),
+            "ok",
+        );
     }
     #[test]
     fn stmb_days_edges() {

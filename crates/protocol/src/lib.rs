@@ -8,13 +8,15 @@
 //! `plkk_domain::limits`. No IO here.
 //!
 //! Routes (all under `/api/v1`):
-//! - `GET  /health` (no auth) → [`Health`]
+//! - `GET  /health` (no auth) → [`Health`] (with the branch's body limit, so desks size their
+//!   pushes to it)
 //! - `POST /enroll` (no auth) [`EnrollRequest`] → [`Enrollment`]; 400/404/410 when the code is
 //!   malformed, unknown, expired or already used
-//! - `POST /push` [`PushRequest`] → [`PushResponse`] (one [`Receipt`] per entry, same order)
+//! - `POST /push` [`PushRequest`] → [`PushResponse`] (one [`Receipt`] per entry, same order; the
+//!   desk's audit entries may ride along as an [`AuditBatch`])
 //! - `GET  /changes?since=CURSOR&limit=N` → [`Changes`]: at most `limit` (1 to
 //!   [`MAX_CHANGES_PER_PULL`]) changes and about [`MAX_CHANGES_PAGE_BYTES`] bytes of JSON
-//! - `POST /audit` [`AuditPushRequest`] → [`AuditPushResponse`]
+//! - `POST /audit` [`AuditPushRequest`] → [`AuditPushResponse`] (audit entries in full)
 //! - `GET  /openapi.json` (no auth) → the OpenAPI document, generated from the code
 //!
 //! Every error is a status code with an [`ErrorBody`]; 401 means the token is missing, unknown or
@@ -22,6 +24,7 @@
 //! body that did not arrive in time, 413 a body over the limit, 422 a body that is JSON but not
 //! of the expected shape (the message and `issues` name the field).
 
+mod audit_batch;
 mod bounded;
 mod changes;
 mod entry;
@@ -34,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+pub use audit_batch::{AuditBatch, AuditLine, UnpackError};
 pub use changes::{Change, ChangeBody, Changes};
 pub use entry::PushEntry;
 pub use payload::{
@@ -54,6 +58,11 @@ pub const DEFAULT_CHANGES_PER_PULL: u32 = 500;
 /// page before it passes this (a page always holds at least one change, and one change of valid
 /// records is far smaller).
 pub const MAX_CHANGES_PAGE_BYTES: usize = 1024 * 1024;
+/// The header in which a desk tells the branch, on every pull, how many of its outbox entries
+/// are not yet confirmed (a count, 0 or more). With its `Date` (the desk's clock) and
+/// `User-Agent` (`plkk-desk/VERSION`) the branch console shows it per desk.
+pub const OUTBOX_WAITING_HEADER: &str = "plkk-outbox-waiting";
+
 /// Largest answer a desk reads from the branch (after gzip decompression); anything larger is an
 /// unexpected answer.
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
@@ -65,6 +74,10 @@ pub struct Health {
     pub status: String,
     pub server_time: DateTime<Utc>,
     pub version: String,
+    /// The largest request body the branch accepts, in bytes, both as sent (gzip) and after
+    /// decompression. Absent from branches older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +119,10 @@ pub struct PushRequest {
     /// At most [`MAX_ENTRIES_PER_PUSH`].
     #[serde(deserialize_with = "bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
     pub entries: Vec<PushEntry>,
+    /// The desk's audit entries that ride along (stored after the entries, in their own
+    /// transaction; an invalid batch refuses the whole request before anything is stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditBatch>,
     /// The desk's clock when it sent the request, with its UTC offset. The branch judges the
     /// rules that depend on "now" (an admission not in the future, a birth date not after today)
     /// against the desk's own clock, never its own, and keeps the difference between the two
@@ -201,6 +218,9 @@ pub struct PushResponse {
     #[serde(deserialize_with = "bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
     pub receipts: Vec<Receipt>,
     pub server_time: DateTime<Utc>,
+    /// The answer to the request's `audit`, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditPushResponse>,
 }
 
 /// The branch's status for a case (DOMAIN.md, "Case status from the branch").

@@ -67,6 +67,19 @@ pub fn require(actor: &Actor, action: Action) -> Result<(), StoreError> {
     }
 }
 
+/// Every account's username and full name (removed ones too: their records still name them), so
+/// screens show who wrote a note or a correction by name. Any signed-in role may read it.
+pub fn staff_names(store: &Store, actor: &Actor) -> Result<Vec<(String, String)>, StoreError> {
+    require(actor, Action::View)?;
+    let mut statement = store
+        .conn
+        .prepare_cached("SELECT username, display_name FROM accounts ORDER BY username")?;
+    let names = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(names)
+}
+
 /// Every field error of a new account at once (nothing is written when there is one).
 pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> {
     let mut errors = Vec::new();

@@ -150,10 +150,11 @@ pub struct DeskInUse {
 /// Holds `data_dir` for a running window (several windows may hold it at once).
 pub fn hold_desk(data_dir: &Path) -> Result<DeskInUse, crate::StoreError> {
     let file = open_lock_file(data_dir)?;
-    file.lock_shared().map_err(|source| crate::StoreError::File {
-        path: data_dir.join(IN_USE_FILE_NAME).display().to_string(),
-        source,
-    })?;
+    file.lock_shared()
+        .map_err(|source| crate::StoreError::File {
+            path: data_dir.join(IN_USE_FILE_NAME).display().to_string(),
+            source,
+        })?;
     Ok(DeskInUse { _file: file })
 }
 
@@ -185,8 +186,10 @@ fn open_lock_file(data_dir: &Path) -> Result<File, crate::StoreError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(&path).map_err(|source| crate::StoreError::File {
-        path: path.display().to_string(),
-        source,
-    })
+    options
+        .open(&path)
+        .map_err(|source| crate::StoreError::File {
+            path: path.display().to_string(),
+            source,
+        })
 }

@@ -292,14 +292,22 @@ pub fn show_case(
         .as_deref()
         .map(|text| serde_json::from_value(json!(text)))
         .transpose()?;
+    let notes = notes::notes_of_case(&store.conn, intake_id)?;
+    // The outcome in force is the newest one no later note corrects (as `cases.outcome`).
+    let stage_two_due_at = notes
+        .iter()
+        .rev()
+        .filter(|view| view.corrected_by.is_empty())
+        .find_map(|view| view.note.stage_two_due_at());
     Ok(CaseDetail {
+        stage_two_due_at: stage_two_due_at.filter(|_| current.closed),
         fields: current.intake.to_fields(),
         report_due_at: current.intake.report_due_at(),
         sync_state: outbox::case_state(&store.conn, intake_id)?,
         closed: current.closed,
         outcome,
         revisions: revisions(&store.conn, intake_id)?,
-        notes: notes::notes_of_case(&store.conn, intake_id)?,
+        notes,
         branch_status: crate::sync_pull::branch_status(&store.conn, intake_id)?,
         conflicts: crate::sync_pull::conflicts_of_case(&store.conn, intake_id)?,
         quarantine: crate::sync_push::quarantined(&store.conn, Some(intake_id))?,

@@ -18,6 +18,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod db;
+mod drafts;
 mod encrypt;
 mod error;
 mod export;
@@ -37,14 +38,15 @@ mod search;
 mod session;
 mod settings;
 mod status;
+mod suggest;
 mod sync_pull;
 mod sync_push;
 mod sync_settings;
 mod views;
 
 pub use accounts::{
-    account, add_account, list_accounts, remove_account, require, set_pin, Account, Actor,
-    NewAccount,
+    account, add_account, list_accounts, remove_account, require, set_pin, staff_names, Account,
+    Actor, NewAccount,
 };
 pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
@@ -55,6 +57,7 @@ pub use backup::{
     BackupState, Manifest, ManifestFile, RecordCounts, BACKUP_FORMAT, MANIFEST_NAME,
 };
 pub use db::{DeskAccess, Store};
+pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
 pub use files::{hold_desk, DeskInUse};
@@ -80,13 +83,18 @@ pub use settings::{
     DEFAULT_IDLE_LOCK_MINUTES,
 };
 pub use status::{status, Status};
+pub use suggest::{
+    employer_offers, returning_patient, EmployerOffer, ReturningPatient, PATIENT_FIELDS,
+};
 pub use sync_pull::{apply_changes, list_conflicts, BranchStatus, ConflictView, PullTally};
 pub use sync_push::{
-    mark_sent, mark_unsent, push_candidates, quarantine, resend, state_for_outcome, store_receipts,
-    sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally, SyncCounts,
+    mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,
+    state_for_outcome, store_receipts, sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally,
+    SyncCounts,
 };
 pub use sync_settings::{
     enrolment, record_sync_attempt, record_sync_failure, record_sync_success, replace_enrolment,
-    restored_device, save_enrolment, sync_cursor, sync_log, Enrolment, SyncLog, SyncLogError,
+    restored_device, save_enrolment, save_sync_link, sync_cursor, sync_link, sync_log, Enrolment,
+    SyncLink, SyncLog, SyncLogError,
 };
 pub use views::{CaseDetail, CaseListItem, NoteView, Revision, Saved};

@@ -25,6 +25,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_search_normal_form",
         include_str!("../../../migrations/desk/0004_search_normal_form.sql"),
     ),
+    (
+        "0007_drafts_employers",
+        include_str!("../../../migrations/desk/0007_drafts_employers.sql"),
+    ),
+    (
+        "0005_sync_link",
+        include_str!("../../../migrations/desk/0005_sync_link.sql"),
+    ),
 ];
 
 /// A rebuild of a projection in Rust, inside the migration's transaction.
@@ -74,5 +82,62 @@ mod tests {
         assert_eq!(version, MIGRATIONS.len());
         // Applying again is a no-op, not an error: every start of the app does it.
         apply(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn an_older_desks_cases_fill_the_employers_offered() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (_, sql) in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        // Only the `cases` projection is read by the backfills (the search index of 0004, the
+        // employers of 0007): no intakes rows behind it here.
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        let case = |seq: i64, record: serde_json::Value| {
+            conn.execute(
+                "INSERT INTO cases (intake_seq, intake_id, record, warnings, admitted_at, admitted_at_utc)
+                 VALUES (?1, ?2, ?3, '[]', '2025-06-10T09:00:00+07:00', '2025-06-10T02:00:00')",
+                rusqlite::params![seq, format!("case-{seq}"), record.to_string()],
+            )
+            .unwrap();
+        };
+        case(
+            1,
+            serde_json::json!({"full_name": "Siti", "employer_name": "PT Maju Jaya", "employer_npp": "12345678", "segment": "PU",
+            "place_type": "workplace", "accident_location": "Gudang", "contact_name": "Budi"}),
+        );
+        case(
+            2,
+            serde_json::json!({"full_name": "Ani", "employer_name": "pt maju jaya ", "segment": "PU", "place_type": "traffic",
+            "accident_location": "Jl. Raya", "contact_name": "Harun", "contact_phone": "081311112222"}),
+        );
+        case(
+            3,
+            serde_json::json!({"full_name": "Dewi", "segment": "BPU"}),
+        );
+        apply(&mut conn).unwrap();
+        let row: (String, Option<String>, Option<String>, Option<String>, i64) = conn
+            .query_row(
+                "SELECT name, npp, location, contact_name, uses FROM employers WHERE name_key = 'pt maju jaya'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                "pt maju jaya".to_owned(),
+                Some("12345678".to_owned()),
+                Some("Gudang".to_owned()),
+                Some("Harun".to_owned()),
+                2
+            ),
+            "the latest name and contact, an NPP and workplace kept from an earlier case"
+        );
+        let employers: i64 = conn
+            .query_row("SELECT count(*) FROM employers", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(employers, 1, "a case without an employer adds none");
     }
 }

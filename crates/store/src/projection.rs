@@ -1,7 +1,8 @@
 //! The derived tables: `cases` (current values of each intake, open or closed, with its NIK and
-//! KPJ indexed for prefix search) and `case_search` (the full-text index of names and employers,
-//! in the normal form of `normalise.rs`). They are rewritten from the append-only records inside
-//! the same transaction that writes a record, so they never disagree with them.
+//! KPJ indexed for prefix search), `case_search` (the full-text index of names and employers,
+//! in the normal form of `normalise.rs`) and `employers` (those offered while typing, `suggest.rs`).
+//! They are rewritten from the append-only records inside the same transaction that writes a
+//! record, so they never disagree with them.
 
 use plkk_domain::{Intake, Issue};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -47,6 +48,7 @@ pub(crate) fn write_case(
         &intake.full_name,
         intake.employer_name.as_deref(),
     )?;
+    crate::suggest::remember_employer(conn, intake_seq, intake)?;
     Ok(())
 }
 

@@ -131,6 +131,29 @@ pub fn mark_unsent(store: &mut Store, entry_ids: &[Uuid]) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Puts an entry in quarantine that the desk cannot deliver (larger than the branch accepts in
+/// one request), without sending it; `issues` say why. Like an entry the branch rejected, it
+/// holds back only its own case, and `resend` queues it again. Returns whether it was waiting.
+pub fn quarantine_undeliverable(
+    store: &mut Store,
+    entry_id: Uuid,
+    issues: &[FieldIssue],
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = store
+        .conn
+        .prepare_cached(
+            "UPDATE outbox SET state = 'rejected', issues = ?2, received_at = ?3, receipt = NULL
+             WHERE id = ?1 AND state IN ('pending', 'sent') AND folded_into IS NULL",
+        )?
+        .execute(params![
+            entry_id.to_string(),
+            serde_json::to_string(issues)?,
+            now.to_rfc3339()
+        ])?;
+    Ok(changed == 1)
+}
+
 /// The sync state an entry takes for the branch's answer.
 pub fn state_for_outcome(outcome: Outcome) -> SyncState {
     match outcome {

@@ -1,5 +1,7 @@
 //! What the sync keeps between runs: the desk's enrolment at a branch (address, device id, token,
-//! clinic), the pull cursor, and how the last attempts went (for the status bar and the watchdog).
+//! clinic), the pull cursor, how the last attempts went (for the status bar and the watchdog), and
+//! what it learned of the line to the branch ([`SyncLink`]: push size, rate, the branch's body
+//! limit).
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -92,6 +94,7 @@ pub fn save_enrolment(store: &mut Store, enrolment: &Enrolment) -> Result<(), St
     });
     if !same_place {
         tx.execute("DELETE FROM sync_cursor", [])?;
+        tx.execute("DELETE FROM sync_link", [])?;
     }
     // A new enrolment is a new identity already: a restore needs no other.
     crate::settings::remove_setting(&tx, RESTORED_KEY)?;
@@ -161,6 +164,58 @@ pub fn replace_enrolment(store: &mut Store, replacement: &Enrolment) -> Result<(
     tx.execute("DELETE FROM audit_sync", [])?;
     crate::settings::remove_setting(&tx, RESTORED_KEY)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// What the sync learned of the line to the branch; the sync's `plan` decides with it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SyncLink {
+    /// JSON bytes the next push may carry (records and audit entries together).
+    pub batch_bytes: u64,
+    /// JSON bytes per second that recent pushes achieved (smoothed).
+    pub bytes_per_second: Option<f64>,
+    /// The branch's largest accepted request body in bytes, as the branch said.
+    pub branch_max_body: Option<u64>,
+}
+
+/// The line as last seen; `None` before the first push (or after enrolling elsewhere).
+pub fn sync_link(store: &Store) -> Result<Option<SyncLink>, StoreError> {
+    Ok(store
+        .conn
+        .query_row(
+            "SELECT batch_bytes, bytes_per_second, branch_max_body FROM sync_link WHERE id = 1",
+            [],
+            |row| {
+                Ok(SyncLink {
+                    batch_bytes: row.get(0)?,
+                    bytes_per_second: row.get(1)?,
+                    branch_max_body: row.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn save_sync_link(
+    store: &Store,
+    link: &SyncLink,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    store
+        .conn
+        .prepare_cached(
+            "INSERT INTO sync_link (id, batch_bytes, bytes_per_second, branch_max_body, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET batch_bytes = excluded.batch_bytes,
+                 bytes_per_second = excluded.bytes_per_second,
+                 branch_max_body = excluded.branch_max_body, updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            link.batch_bytes,
+            link.bytes_per_second,
+            link.branch_max_body,
+            now.to_rfc3339()
+        ])?;
     Ok(())
 }
 

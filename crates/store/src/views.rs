@@ -65,6 +65,9 @@ pub struct CaseDetail {
     pub sync_state: SyncState,
     pub closed: bool,
     pub outcome: Option<Outcome>,
+    /// When the stage II report (3a KK2) is due: 2 x 24 hours after the note that recorded the
+    /// case's outcome (the doctor's certificate); none while the case is open.
+    pub stage_two_due_at: Option<DateTime<FixedOffset>>,
     /// Oldest first.
     pub revisions: Vec<Revision>,
     /// Oldest first.

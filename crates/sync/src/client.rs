@@ -2,15 +2,23 @@
 //! decompressed by reqwest), no redirects (a captive portal's redirect is an unexpected answer, and
 //! a redirect could lead to plain http), and every answer checked for being the JSON expected:
 //! an HTML page with status 200 is `unexpected_response`, never a success.
+//!
+//! Made for a rural line (800 ms round trips at 64 kbit/s, or 1.5 s at 16 kbit/s, with cuts): TCP
+//! and TLS must connect within 8 s; each request has its own timeout, sized by the caller to what
+//! it carries (`plan::Link`); idle pooled connections send TCP keep-alives after 10 s (every 3 s,
+//! given up after 3 unanswered), so a line that died under a waiting answer is noticed in about
+//! 20 s instead of TCP's minutes. A transport failure is classified by the error's type, not its
+//! text: only a `rustls::Error` (a certificate or handshake the desk refused) is `tls`; a
+//! connection closed, reset, refused or timed out is `branch_unreachable`.
 
 use std::io::Write;
 use std::time::Duration;
 
 use plkk_protocol::{
-    AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody,
-    PushResponse, RestoredRequest, MAX_ANSWER_BYTES,
+    Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushResponse, RestoredRequest,
+    MAX_ANSWER_BYTES, OUTBOX_WAITING_HEADER,
 };
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, DATE};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -19,6 +27,20 @@ use crate::SyncError;
 
 /// Bodies smaller than this are sent as they are: gzip would not pay for itself.
 const GZIP_FROM_BYTES: usize = 1024;
+/// TCP connect and TLS handshake together: two round trips of up to 1.5 s, with a lost packet or
+/// two (the kernel resends a SYN after 1 s, 3 s, 7 s).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+/// A request without a timeout of its own (enrolment, health).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Idle time before the first TCP keep-alive probe, the time between probes, and how many may go
+/// unanswered.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(3);
+const KEEPALIVE_PROBES: u32 = 3;
+/// Pooled connections idle longer than this are not reused: below the branch's own wait for the
+/// next request (`header_timeout_seconds`, 20 s by default), and a NAT on a rural line forgets
+/// idle connections too.
+const POOL_IDLE: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone)]
 pub(crate) struct BranchClient {
@@ -35,8 +57,12 @@ impl BranchClient {
     ) -> Result<BranchClient, SyncError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(DEFAULT_TIMEOUT)
+            .tcp_keepalive(KEEPALIVE_IDLE)
+            .tcp_keepalive_interval(KEEPALIVE_INTERVAL)
+            .tcp_keepalive_retries(KEEPALIVE_PROBES)
+            .pool_idle_timeout(POOL_IDLE)
             .user_agent(concat!("plkk-desk/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = ca_cert_pem {
             let certificate = reqwest::Certificate::from_pem(pem.as_bytes())
@@ -53,6 +79,11 @@ impl BranchClient {
         })
     }
 
+    /// The branch's address, for messages.
+    pub(crate) fn url(&self) -> &str {
+        self.address.as_str()
+    }
+
     pub(crate) async fn enroll(&self, request: &EnrollRequest) -> Result<Enrollment, SyncError> {
         let body = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
         self.post("/enroll", body).await
@@ -67,32 +98,46 @@ impl BranchClient {
         self.post("/restored", body).await
     }
 
-    /// Sends a push body already serialized as JSON. Returns the answer and the request's size on
-    /// the wire (after gzip).
-    pub(crate) async fn push(&self, json: Vec<u8>) -> Result<(PushResponse, usize), SyncError> {
+    /// The branch's health, with its body limit when it says.
+    pub(crate) async fn health(&self) -> Result<Health, SyncError> {
+        let response = self
+            .http
+            .get(self.address.api("/health"))
+            .send()
+            .await
+            .map_err(|error| self.transport(error))?;
+        self.answer(response).await
+    }
+
+    /// Sends a push body already serialized as JSON, giving up after `timeout`. Returns the answer
+    /// and the request's size on the wire (after gzip).
+    pub(crate) async fn push(
+        &self,
+        json: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<(PushResponse, usize), SyncError> {
         let (body, gzipped) = encode(json);
         let size = body.len();
-        let answer = self.send_post("/push", body, gzipped).await?;
+        let answer = self.send_post("/push", body, gzipped, timeout).await?;
         Ok((answer, size))
     }
 
-    /// Sends audit entries in order; the answer says how far the branch holds the chain.
-    pub(crate) async fn push_audit(
+    /// One page of the clinic's changes, giving up after `timeout`.
+    pub(crate) async fn changes(
         &self,
-        request: &AuditPushRequest,
-    ) -> Result<AuditPushResponse, SyncError> {
-        let json = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
-        let (body, gzipped) = encode(json);
-        self.send_post("/audit", body, gzipped).await
-    }
-
-    pub(crate) async fn changes(&self, since: i64, limit: u32) -> Result<Changes, SyncError> {
+        since: i64,
+        limit: u32,
+        waiting: u64,
+        timeout: Duration,
+    ) -> Result<Changes, SyncError> {
         let url = format!(
             "{}?since={since}&limit={limit}",
             self.address.api("/changes")
         );
         let response = self
             .authorized(self.http.get(&url))
+            .header(OUTBOX_WAITING_HEADER, waiting)
+            .timeout(timeout)
             .send()
             .await
             .map_err(|error| self.transport(error))?;
@@ -101,7 +146,7 @@ impl BranchClient {
 
     async fn post<T: DeserializeOwned>(&self, route: &str, json: Vec<u8>) -> Result<T, SyncError> {
         let (body, gzipped) = encode(json);
-        self.send_post(route, body, gzipped).await
+        self.send_post(route, body, gzipped, DEFAULT_TIMEOUT).await
     }
 
     async fn send_post<T: DeserializeOwned>(
@@ -109,9 +154,11 @@ impl BranchClient {
         route: &str,
         body: Vec<u8>,
         gzipped: bool,
+        timeout: Duration,
     ) -> Result<T, SyncError> {
         let mut request = self
             .authorized(self.http.post(self.address.api(route)))
+            .timeout(timeout)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if gzipped {
             request = request.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -124,7 +171,12 @@ impl BranchClient {
         self.answer(response).await
     }
 
+    /// Adds the token, and the desk's clock as the `Date` header (the branch shows the offset).
     fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let date = chrono::Utc::now()
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        let request = request.header(DATE, date);
         match &self.token {
             Some(token) => request.header(AUTHORIZATION, format!("Bearer {token}")),
             None => request,
@@ -188,6 +240,14 @@ impl BranchClient {
             };
         }
         let Some(body) = body else {
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                // A proxy in front of the branch may refuse a body with a page of its own.
+                return SyncError::Refused {
+                    status: status.as_u16(),
+                    code: "body_too_large".to_owned(),
+                    message: excerpt(bytes),
+                };
+            }
             return self.unexpected(format!("status {status}: {}", excerpt(bytes)));
         };
         match (status, body.error.as_str()) {
@@ -214,7 +274,7 @@ impl BranchClient {
         if error.is_decode() {
             return self.unexpected(format!("the answer cannot be decoded: {error}"));
         }
-        if mentions_tls(&error) {
+        if refused_by_tls(&error) {
             return SyncError::Tls { url, source: error };
         }
         SyncError::BranchUnreachable { url, source: error }
@@ -243,14 +303,25 @@ fn encode(json: Vec<u8>) -> (Vec<u8>, bool) {
     }
 }
 
-fn mentions_tls(error: &reqwest::Error) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(error);
-    while let Some(current) = source {
-        let text = current.to_string().to_ascii_lowercase();
-        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+/// Whether the TLS layer refused the branch (an untrusted or wrong certificate, a failed
+/// handshake): a `rustls::Error` somewhere in the error's chain. rustls hands its errors to the
+/// HTTP stack inside an `io::Error` (sometimes wrapped in another), whose `source()` skips what it
+/// wraps, so the walk goes into what an `io::Error` holds. A connection closed mid-exchange without
+/// TLS close_notify is an `io::Error` of kind `UnexpectedEof` with no rustls error in it: a broken
+/// line, not a certificate problem.
+fn refused_by_tls(error: &reqwest::Error) -> bool {
+    let mut link: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = link {
+        if current.is::<rustls::Error>() {
             return true;
         }
-        source = current.source();
+        link = match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
     }
     false
 }

@@ -1,28 +1,22 @@
-//! One sync cycle: push every deliverable outbox entry in bounded batches (marked `sent` before
-//! each request, receipts stored in one transaction after it), then pull the clinic's changes page
-//! by page (each page stored with its cursor in one transaction), then deliver the audit log's new
-//! entries in order. Also enrolment.
+//! One sync cycle: push every deliverable outbox entry with the audit log's new entries riding
+//! along (`push`: requests sized to the line, marked `sent` before each request, receipts stored in
+//! one transaction after it), then pull the clinic's changes page by page (each page stored with its
+//! cursor in one transaction). Also enrolment.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction};
-use plkk_protocol::{
-    AuditPushRequest, AuditRecord, EnrollRequest, Payload, PushEntry, PushRequest, RestoredRequest,
-};
-use plkk_store::{Actor, DeskAccess, Enrolment, OutboxEntry};
+use plkk_protocol::{EnrollRequest, RestoredRequest};
+use plkk_store::{Actor, DeskAccess, Enrolment};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::address::BranchAddress;
 use crate::client::BranchClient;
 use crate::desk_db::DeskDb;
-use crate::plan::{plan_batch, BatchLimits, Candidate};
+use crate::plan::Link;
 use crate::SyncError;
 
-/// How many outbox rows are read to plan one batch.
-const CANDIDATES_PER_PAGE: usize = 1000;
-/// Changes asked for per pull request.
-const CHANGES_PER_PULL: u32 = 500;
 /// A branch clock further off than this is reported (`clock_skew`).
 pub const CLOCK_SKEW_WARNING_SECONDS: i64 = 300;
 
@@ -74,6 +68,14 @@ pub struct SyncSummary {
     pub in_conflict: u64,
     /// Request bytes of the pushes on the wire (after gzip).
     pub bytes_pushed: u64,
+    /// Push requests sent (including those that failed).
+    pub push_requests: u64,
+    /// JSON bytes of the records in the pushes the branch answered, before gzip.
+    pub record_json_bytes: u64,
+    /// JSON bytes of the audit entries in those pushes, before gzip.
+    pub audit_json_bytes: u64,
+    /// Audit entries delivered with the pushes.
+    pub audit_sent: u64,
     /// The branch's clock minus the desk's.
     pub clock_offset_seconds: Option<i64>,
     /// Breaks the branch reported in this desk's audit chain during the cycle.
@@ -171,9 +173,16 @@ async fn push_and_pull(db: &DeskDb, enrolment: &Enrolment) -> Result<SyncSummary
         Some(enrolment.token.clone()),
     )?;
     let mut summary = SyncSummary::default();
-    push(db, &client, &mut summary).await?;
-    pull(db, &client, enrolment.device_id, &mut summary).await?;
-    push_audit(db, &client, &mut summary).await?;
+    let mut link = db
+        .call(|store| plkk_store::sync_link(store))
+        .await?
+        .map(Link::from)
+        .unwrap_or_default();
+    let audit_refused = crate::push::push_all(db, &client, &mut link, &mut summary).await?;
+    pull(db, &client, &link, enrolment.device_id, &mut summary).await?;
+    if let Some(refusal) = audit_refused {
+        return Err(refusal);
+    }
     let counts = db.call(|store| plkk_store::sync_counts(store)).await?;
     summary.pending = counts.pending + counts.sent;
     summary.quarantined = counts.rejected;
@@ -213,99 +222,23 @@ async fn take_new_identity(db: &DeskDb, enrolment: &Enrolment) -> Result<Enrolme
     Ok(replacement)
 }
 
-async fn push(
-    db: &DeskDb,
-    client: &BranchClient,
-    summary: &mut SyncSummary,
-) -> Result<(), SyncError> {
-    let mut after_seq = 0;
-    loop {
-        let entries = db
-            .call(move |store| plkk_store::push_candidates(store, after_seq, CANDIDATES_PER_PAGE))
-            .await?;
-        if entries.is_empty() {
-            return Ok(());
-        }
-        let candidates: Vec<Candidate> = entries.iter().map(Candidate::of).collect();
-        let plan = plan_batch(&candidates, BatchLimits::default());
-        after_seq = plan
-            .considered_through
-            .unwrap_or_else(|| entries.last().map_or(after_seq, |entry| entry.seq));
-        if plan.selected.is_empty() {
-            continue;
-        }
-        let batch: Vec<&OutboxEntry> = plan.selected.iter().map(|&index| &entries[index]).collect();
-        let body = push_body(&batch)?;
-        let ids: Vec<Uuid> = batch.iter().map(|entry| entry.entry_id).collect();
-        let marked = now();
-        let newly_sent = db
-            .call(move |store| plkk_store::mark_sent(store, &ids, marked))
-            .await?;
-        summary.sent += batch.len() as u64;
-        let (answer, bytes) = match client.push(body).await {
-            Ok(answered) => answered,
-            Err(error) if error.never_reached_branch() => {
-                db.call(move |store| plkk_store::mark_unsent(store, &newly_sent))
-                    .await?;
-                return Err(error);
-            }
-            Err(error) => return Err(error),
-        };
-        summary.bytes_pushed += bytes as u64;
-        summary.clock_offset_seconds = Some(offset_from(answer.server_time));
-        let batch_ids: std::collections::HashSet<Uuid> =
-            batch.iter().map(|entry| entry.entry_id).collect();
-        let receipts: Vec<_> = answer
-            .receipts
-            .into_iter()
-            .filter(|receipt| batch_ids.contains(&receipt.entry_id))
-            .collect();
-        let tally = db
-            .call(move |store| plkk_store::store_receipts(store, &receipts))
-            .await?;
-        summary.confirmed += tally.confirmed;
-        summary.rejected += tally.rejected;
-        summary.conflicts += tally.conflicts;
-    }
-}
-
-/// The push request's JSON, from the stored payloads read back into their types (so what leaves
-/// the desk is what the branch's parser accepts).
-fn push_body(batch: &[&OutboxEntry]) -> Result<Vec<u8>, SyncError> {
-    let mut entries = Vec::with_capacity(batch.len());
-    for entry in batch {
-        let payload = Payload::from_json(entry.kind, &entry.payload).map_err(|error| {
-            SyncError::Store(plkk_store::StoreError::Corrupt(format!(
-                "outbox entry {} payload: {error}",
-                entry.entry_id
-            )))
-        })?;
-        entries.push(PushEntry {
-            entry_id: entry.entry_id,
-            device_seq: entry.seq,
-            record_id: entry.record_id,
-            intake_id: entry.intake_id,
-            payload,
-        });
-    }
-    let request = PushRequest {
-        entries,
-        // The desk's clock: the branch judges "now" rules against it.
-        desk_time: Some(now()),
-    };
-    serde_json::to_vec(&request)
-        .map_err(|error| SyncError::Store(plkk_store::StoreError::Json(error)))
-}
-
 async fn pull(
     db: &DeskDb,
     client: &BranchClient,
+    link: &Link,
     device_id: Uuid,
     summary: &mut SyncSummary,
 ) -> Result<(), SyncError> {
     let mut cursor = db.call(|store| plkk_store::sync_cursor(store)).await?;
+    // What is still unconfirmed after the push: the branch console shows it per desk.
+    let waiting = db
+        .call(|store| plkk_store::sync_counts(store))
+        .await?
+        .unconfirmed();
+    let rows = link.pull_rows();
+    let timeout = link.timeout_for(rows as usize * 1024);
     loop {
-        let page = client.changes(cursor, CHANGES_PER_PULL).await?;
+        let page = client.changes(cursor, rows, waiting, timeout).await?;
         summary.clock_offset_seconds = Some(offset_from(page.server_time));
         let next_cursor = page.next_cursor.max(cursor);
         let changes = page.changes;
@@ -329,55 +262,10 @@ async fn pull(
     }
 }
 
-/// Sends the audit entries the branch does not hold, oldest first, until it holds them all.
-async fn push_audit(
-    db: &DeskDb,
-    client: &BranchClient,
-    summary: &mut SyncSummary,
-) -> Result<(), SyncError> {
-    loop {
-        let entries = db
-            .call(|store| plkk_store::unsent_audit(store, plkk_protocol::MAX_ENTRIES_PER_PUSH))
-            .await?;
-        let Some(last) = entries.last().map(|entry| entry.seq) else {
-            return Ok(());
-        };
-        let request = AuditPushRequest {
-            entries: entries.into_iter().map(audit_record).collect(),
-        };
-        let answer = client.push_audit(&request).await?;
-        for found in &answer.breaks {
-            tracing::warn!(seq = found.seq, kind = %found.kind, "the branch found a break in this desk's audit log: {}", found.message);
-        }
-        summary.audit_breaks += answer.breaks.len() as u64;
-        let acked = answer.acked_seq;
-        db.call(move |store| plkk_store::mark_audit_acked(store, acked))
-            .await?;
-        if acked < last {
-            // The branch is missing an earlier entry it cannot get from this desk (removed here):
-            // it has flagged the break; trying again now would send the same entries.
-            return Ok(());
-        }
-    }
-}
-
-fn audit_record(entry: plkk_domain::AuditEntry) -> AuditRecord {
-    AuditRecord {
-        seq: entry.seq,
-        at: entry.at,
-        actor: entry.actor,
-        action: entry.action,
-        subject: entry.subject,
-        detail: entry.detail,
-        prev_hash: entry.prev_hash,
-        hash: entry.hash,
-    }
-}
-
-fn now() -> DateTime<FixedOffset> {
+pub(crate) fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
 
-fn offset_from(server_time: DateTime<Utc>) -> i64 {
+pub(crate) fn offset_from(server_time: DateTime<Utc>) -> i64 {
     (server_time - Utc::now()).num_seconds()
 }

@@ -1,12 +1,13 @@
 //! The background sync engine (tokio). It runs a cycle on start, when woken after a local write,
-//! on demand, and on a timer: every minute after a success, after a failure with exponential
-//! backoff (2 s, 4 s … capped at 5 minutes, ±20 % jitter). It opens its own store on the data
-//! directory with the key of the signed-in session (it keeps running while the screen is locked).
-//! It stops when every handle is dropped.
+//! on demand, and on a timer: every minute after a success; after a failure every second for the
+//! first two minutes the line is down (rural lines drop for seconds to a minute), then a quarter
+//! of the outage so far, capped at 5 minutes, ±20 % jitter (`plan::retry_delay`). It opens its own
+//! store on the data directory with the key of the signed-in session (it keeps running while the
+//! screen is locked). It stops when every handle is dropped.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use plkk_store::DeskAccess;
 use rand::Rng;
@@ -85,14 +86,13 @@ async fn run(
     online: Arc<AtomicU8>,
     mut requests: mpsc::UnboundedReceiver<Reply>,
 ) {
-    let mut open_failures = 0;
+    let open_failing_since = Instant::now();
     let db = loop {
         match DeskDb::open(&access).await {
             Ok(db) => break db,
             Err(error) => {
-                open_failures += 1;
                 tracing::error!(%error, "the sync engine cannot open the desk's data");
-                let delay = retry_delay(open_failures, jitter());
+                let delay = retry_delay(open_failing_since.elapsed(), true, jitter());
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     request = requests.recv() => match request {
@@ -103,7 +103,8 @@ async fn run(
             }
         }
     };
-    let mut failures: u32 = 0;
+    // When the current run of failures began.
+    let mut failing_since: Option<Instant> = None;
     let mut delay = Duration::ZERO;
     loop {
         let mut waiting: Vec<Reply> = Vec::new();
@@ -121,7 +122,7 @@ async fn run(
         let result = run_cycle(&db).await;
         delay = match &result {
             Ok(summary) => {
-                failures = 0;
+                failing_since = None;
                 online.store(ONLINE, Ordering::Relaxed);
                 if summary.pending > 0 && summary.confirmed > 0 {
                     // Progress but more to do (written meanwhile): go on soon.
@@ -135,14 +136,10 @@ async fn run(
                 SUCCESS_INTERVAL
             }
             Err(error) => {
-                failures = failures.saturating_add(1);
-                let state = if error.reached_branch() {
-                    ONLINE
-                } else {
-                    OFFLINE
-                };
-                online.store(state, Ordering::Relaxed);
-                retry_delay(failures, jitter())
+                let since = *failing_since.get_or_insert_with(Instant::now);
+                let answered = error.reached_branch();
+                online.store(if answered { ONLINE } else { OFFLINE }, Ordering::Relaxed);
+                retry_delay(since.elapsed(), answered, jitter())
             }
         };
         answer_all(waiting, result);

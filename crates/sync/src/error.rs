@@ -62,17 +62,45 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// A stable snake_case code for the UI and scripts.
     /// Whether the request certainly never reached the branch (no connection could be made, or the
-    /// TLS handshake failed), so nothing it carried can have been applied there.
+    /// TLS handshake failed), so nothing it carried can have been applied there. A connection that
+    /// broke after it was made may have carried the request whole: not this.
     pub fn never_reached_branch(&self) -> bool {
         match self {
-            SyncError::BranchUnreachable { source, .. } => source.is_connect(),
-            SyncError::Tls { .. } => true,
+            SyncError::BranchUnreachable { source, .. } | SyncError::Tls { source, .. } => {
+                source.is_connect()
+            }
             _ => false,
         }
     }
 
+    /// Whether the branch refused the request as larger than it accepts (413).
+    pub fn too_large(&self) -> bool {
+        matches!(self, SyncError::Refused { status: 413, .. })
+    }
+
+    /// Whether the branch refused the request's body as malformed or of the wrong shape (400, 422):
+    /// nothing of it was stored.
+    pub fn refused_body(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Refused {
+                status: 400 | 422,
+                ..
+            }
+        )
+    }
+
+    /// Whether the failure says the line (or the branch behind it) could not carry the request:
+    /// transport failures and 5xx answers, not the branch's refusals.
+    pub fn line_failed(&self) -> bool {
+        matches!(
+            self,
+            SyncError::BranchUnreachable { .. } | SyncError::ServerError { .. }
+        )
+    }
+
+    /// A stable snake_case code for the UI and scripts.
     pub fn code(&self) -> &'static str {
         match self {
             SyncError::NotEnrolled => "not_enrolled",

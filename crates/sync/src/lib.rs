@@ -4,9 +4,10 @@
 //! (on start, after local writes, on a timer with capped exponential backoff and jitter, on
 //! demand). The promises it keeps are in DESIGN.md, "Promises of the sync".
 //!
-//! Map: `plan` holds the pure decisions (batch selection, retry schedule, watchdog), `cycle` does
-//! one push-and-pull, `client` speaks HTTP, `address` refuses plain http off loopback, `engine`
-//! runs cycles in the background, `status` summarises for the status bar.
+//! Map: `plan` holds the pure decisions (batch selection, the line's push size and timeouts, retry
+//! schedule, watchdog), `cycle` does one push-and-pull, `push` the push with the audit log riding
+//! along, `client` speaks HTTP, `address` refuses plain http off loopback, `engine` runs cycles in
+//! the background, `status` summarises for the status bar.
 
 mod address;
 mod client;
@@ -15,6 +16,7 @@ mod desk_db;
 mod engine;
 mod error;
 pub mod plan;
+mod push;
 mod status;
 
 pub use address::BranchAddress;
@@ -23,4 +25,5 @@ pub use cycle::{
 };
 pub use engine::{Engine, EngineHandle};
 pub use error::SyncError;
+pub use push::TOO_LARGE_RULE;
 pub use status::{sync_status, sync_status_at, SyncStatus};

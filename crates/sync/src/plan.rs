@@ -1,5 +1,6 @@
 //! The pure decisions of the sync, apart from doing them: which outbox entries go in the next
-//! batch, when to try again after a failure, and when pending work counts as stalled.
+//! batch, how large a push the line carries ([`Link`], measured in bytes and seconds), how long a
+//! push may take, when to try again after a failure, and when pending work counts as stalled.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -8,25 +9,13 @@ use chrono::{DateTime, FixedOffset};
 use plkk_store::{OutboxEntry, SyncState};
 use uuid::Uuid;
 
-/// Bounds of one push.
+/// Bounds of one push's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchLimits {
     pub max_entries: usize,
     /// Bytes of JSON before gzip.
     pub max_bytes: usize,
 }
-
-impl Default for BatchLimits {
-    fn default() -> Self {
-        BatchLimits {
-            max_entries: plkk_protocol::MAX_ENTRIES_PER_PUSH,
-            max_bytes: 1024 * 1024,
-        }
-    }
-}
-
-/// The JSON around an entry's payload (ids, kind, sequence), counted against `max_bytes`.
-pub const ENTRY_ENVELOPE_BYTES: usize = 200;
 
 /// What the planner needs to know of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,13 +29,14 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    pub fn of(entry: &OutboxEntry) -> Candidate {
+    /// The entry, taking `bytes` of the request as written.
+    pub fn of(entry: &OutboxEntry, bytes: usize) -> Candidate {
         Candidate {
             seq: entry.seq,
             intake_id: entry.intake_id,
             is_intake: entry.kind == plkk_protocol::EntryKind::Intake,
             intake_state: entry.intake_state,
-            bytes: entry.payload.len() + ENTRY_ENVELOPE_BYTES,
+            bytes,
         }
     }
 }
@@ -99,24 +89,159 @@ pub fn plan_batch(candidates: &[Candidate], limits: BatchLimits) -> BatchPlan {
 
 /// How long to wait after a successful cycle before the next one (when nothing wakes it sooner).
 pub const SUCCESS_INTERVAL: Duration = Duration::from_secs(60);
-/// The first retry after a failure; each further failure doubles it.
-pub const FIRST_RETRY: Duration = Duration::from_secs(2);
+/// The wait between attempts while an outage of the line is young: rural lines drop for seconds to
+/// a minute, and an attempt that cannot connect costs a few packets, so the desk keeps trying (each
+/// attempt itself waits up to 8 s to connect, its SYN resent by the kernel after 1, 3 and 7 s).
+pub const QUICK_RETRY: Duration = Duration::from_secs(1);
+/// How long quick retries last into an outage of the line.
+pub const QUICK_RETRY_FOR: Duration = Duration::from_secs(120);
 /// The longest wait between attempts.
 pub const MAX_RETRY: Duration = Duration::from_secs(300);
 /// Pending work with no attempt for this long is reported as stalled.
 pub const STALL_AFTER: Duration = Duration::from_secs(600);
 
-/// The wait before the next attempt after `consecutive_failures` (≥ 1) failures in a row:
-/// 2 s, 4 s, 8 s … capped at 5 minutes, spread by ±20 % with `jitter` in [-1, 1] so a clinic's
-/// desks do not all retry at the same moment.
-pub fn retry_delay(consecutive_failures: u32, jitter: f64) -> Duration {
-    let exponent = consecutive_failures.saturating_sub(1).min(16);
-    let base = FIRST_RETRY
-        .saturating_mul(1u32 << exponent)
-        .min(MAX_RETRY)
-        .as_secs_f64();
-    let spread = base * (1.0 + 0.2 * jitter.clamp(-1.0, 1.0));
+/// The wait before the next attempt, `outage` after the first failure in a row. While the line is
+/// down (`branch_answered` false) and the outage is under [`QUICK_RETRY_FOR`]: [`QUICK_RETRY`], so a
+/// line that comes back is used within seconds. Otherwise a quarter of the outage so far (a line
+/// back after an outage of T is noticed within T/4), at least [`QUICK_RETRY`] and at most
+/// [`MAX_RETRY`]; a branch that answers with an error is never retried quickly. Spread by ±20 %
+/// with `jitter` in [-1, 1] so a clinic's desks do not all retry at the same moment.
+pub fn retry_delay(outage: Duration, branch_answered: bool, jitter: f64) -> Duration {
+    let base = if !branch_answered && outage < QUICK_RETRY_FOR {
+        QUICK_RETRY
+    } else {
+        (outage / 4).clamp(QUICK_RETRY, MAX_RETRY)
+    };
+    let spread = base.as_secs_f64() * (1.0 + 0.2 * jitter.clamp(-1.0, 1.0));
     Duration::from_secs_f64(spread.min(MAX_RETRY.as_secs_f64()))
+}
+
+/// JSON bytes of the first push on a line the desk knows nothing of: about 6 s on a 64 kbit/s line
+/// after gzip, 1 s at 384 kbit/s.
+pub const FIRST_BATCH_BYTES: usize = 48 * 1024;
+/// The smallest budget a push shrinks to (an entry larger than it still goes alone).
+pub const MIN_BATCH_BYTES: usize = 2 * 1024;
+/// The largest budget a push grows to.
+pub const MAX_BATCH_BYTES: usize = 1024 * 1024;
+/// How long one push should take: long enough that the round trip is a small part of it, short
+/// enough that a cut costs little to resend.
+pub const TARGET_PUSH: Duration = Duration::from_secs(5);
+/// The rate assumed before any push was measured: a 16 kbit/s 2G line carries about this much
+/// JSON per second (2 KB/s, gzip shrinking the desk's JSON about fourfold).
+pub const UNMEASURED_BYTES_PER_SECOND: f64 = 8192.0;
+/// The part of a push's timeout that does not depend on its size: a few round trips of 1.5 s with a
+/// lost packet or two, the branch's work, the answer (connecting has its own timeout).
+pub const PUSH_TIMEOUT_BASE: Duration = Duration::from_secs(6);
+
+/// What the desk knows of the line to the branch, adjusted after every push and kept between
+/// cycles: the next push's size in JSON bytes (records and audit entries), the rate pushes achieve,
+/// and the branch's body limit. Pushes shrink after a failed or slow attempt and grow after quick
+/// ones, so a line that drops every few seconds still carries something each time it is up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    pub batch_bytes: usize,
+    /// JSON bytes per second that recent pushes achieved (smoothed).
+    pub bytes_per_second: Option<f64>,
+    /// The largest request body the branch accepts (bytes), as it said.
+    pub branch_limit: Option<usize>,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Link {
+            batch_bytes: FIRST_BATCH_BYTES,
+            bytes_per_second: None,
+            branch_limit: None,
+        }
+    }
+}
+
+impl Link {
+    /// The JSON bytes the next push may carry: the budget, within the branch's limit.
+    pub fn request_bytes(&self) -> usize {
+        match self.branch_limit {
+            Some(limit) => self.batch_bytes.min(limit),
+            None => self.batch_bytes,
+        }
+    }
+
+    /// After a push of `json_bytes` answered in `elapsed`: slower than [`TARGET_PUSH`] shrinks the
+    /// budget to what would have taken that long; quicker grows it (at most doubling) when the
+    /// push used most of it. The rate is what pushes of a fair size achieved.
+    pub fn after_success(&mut self, json_bytes: usize, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64().max(0.001);
+        let target = TARGET_PUSH.as_secs_f64();
+        let fits_in_target = (json_bytes as f64 * target / seconds) as usize;
+        let used_most = json_bytes * 2 >= self.batch_bytes;
+        if seconds > target {
+            self.batch_bytes = fits_in_target;
+        } else if used_most {
+            self.batch_bytes = fits_in_target.clamp(self.batch_bytes, self.batch_bytes * 2);
+        }
+        self.batch_bytes = self.batch_bytes.clamp(MIN_BATCH_BYTES, MAX_BATCH_BYTES);
+        if used_most || seconds > target {
+            let sample = json_bytes as f64 / seconds;
+            self.bytes_per_second = Some(match self.bytes_per_second {
+                Some(rate) => (rate + sample) / 2.0,
+                None => sample,
+            });
+        }
+    }
+
+    /// After a push of `json_bytes` that failed on the way (cut, timeout, refused as too large):
+    /// the next one carries half of it.
+    pub fn after_failure(&mut self, json_bytes: usize) {
+        self.batch_bytes = (json_bytes / 2).clamp(MIN_BATCH_BYTES, MAX_BATCH_BYTES);
+    }
+
+    /// How long an exchange of `json_bytes` (a push, or a pull page) may take before the desk gives
+    /// up on it: the fixed part and twice its transfer at the measured rate (or the 2G rate before
+    /// any measure), at most [`MAX_RETRY`]. A push stalled by a cut is abandoned, so a line that
+    /// came back is used on a fresh connection instead of waiting for TCP's retransmission backoff
+    /// (after a 20 s cut, TCP may resend only 30 s after it began).
+    pub fn timeout_for(&self, json_bytes: usize) -> Duration {
+        let rate = self
+            .bytes_per_second
+            .unwrap_or(UNMEASURED_BYTES_PER_SECOND)
+            .max(256.0);
+        let transfer = Duration::from_secs_f64((2.0 * json_bytes as f64 / rate).min(3600.0));
+        (PUSH_TIMEOUT_BASE + transfer).min(MAX_RETRY)
+    }
+}
+
+impl Link {
+    /// Changes to ask for in one pull: about what one push carries, at 1 KiB a change.
+    pub fn pull_rows(&self) -> u32 {
+        let rows = self.request_bytes() / 1024;
+        u32::try_from(rows.clamp(PULL_ROWS_MIN, PULL_ROWS_MAX)).unwrap_or(500)
+    }
+}
+
+/// Rows of one pull, at least and at most.
+const PULL_ROWS_MIN: usize = 50;
+const PULL_ROWS_MAX: usize = 500;
+
+impl From<plkk_store::SyncLink> for Link {
+    fn from(stored: plkk_store::SyncLink) -> Self {
+        let size = |bytes: u64| usize::try_from(bytes).unwrap_or(usize::MAX);
+        Link {
+            batch_bytes: size(stored.batch_bytes).clamp(MIN_BATCH_BYTES, MAX_BATCH_BYTES),
+            bytes_per_second: stored
+                .bytes_per_second
+                .filter(|rate| rate.is_finite() && *rate > 0.0),
+            branch_limit: stored.branch_max_body.map(size),
+        }
+    }
+}
+
+impl From<Link> for plkk_store::SyncLink {
+    fn from(link: Link) -> Self {
+        plkk_store::SyncLink {
+            batch_bytes: link.batch_bytes as u64,
+            bytes_per_second: link.bytes_per_second,
+            branch_max_body: link.branch_limit.map(|limit| limit as u64),
+        }
+    }
 }
 
 /// Whether work has been waiting with nothing attempted for longer than [`STALL_AFTER`]: since
@@ -216,29 +341,91 @@ mod tests {
         assert_eq!(plan.considered_through, Some(1), "next page starts at I2");
     }
 
-    fn check_delay(failures: u32, jitter: f64, expected_secs: f64) {
-        let delay = retry_delay(failures, jitter).as_secs_f64();
+    fn check_delay(outage_secs: u64, answered: bool, jitter: f64, expected_secs: f64) {
+        let delay = retry_delay(Duration::from_secs(outage_secs), answered, jitter).as_secs_f64();
         assert!(
             (delay - expected_secs).abs() < 1e-6,
-            "after {failures} failures with jitter {jitter}: {delay} s, expected {expected_secs} s"
+            "{outage_secs} s into an outage (branch answered: {answered}), jitter {jitter}: {delay} s, expected {expected_secs} s"
         );
     }
 
     #[test]
-    fn retries_back_off_exponentially_with_jitter_and_a_cap() {
-        check_delay(1, 0.0, 2.0);
-        check_delay(2, 0.0, 4.0);
-        check_delay(3, 0.0, 8.0);
-        check_delay(8, 0.0, 256.0);
-        check_delay(9, 0.0, 300.0);
-        check_delay(1000, 0.0, 300.0);
-        check_delay(1, 1.0, 2.4);
-        check_delay(1, -1.0, 1.6);
-        check_delay(3, 0.5, 8.8);
-        check_delay(3, 7.0, 9.6);
-        check_delay(20, 1.0, 300.0);
-        check_delay(20, -1.0, 240.0);
-        check_delay(0, 0.0, 2.0);
+    fn retries_are_quick_while_the_line_is_briefly_down_then_back_off_with_a_cap() {
+        check_delay(0, false, 0.0, 1.0);
+        check_delay(60, false, 0.0, 1.0);
+        check_delay(119, false, 0.0, 1.0);
+        check_delay(120, false, 0.0, 30.0);
+        check_delay(600, false, 0.0, 150.0);
+        check_delay(1200, false, 0.0, 300.0);
+        check_delay(100_000, false, 0.0, 300.0);
+        check_delay(0, true, 0.0, 1.0);
+        check_delay(60, true, 0.0, 15.0);
+        check_delay(60, false, 1.0, 1.2);
+        check_delay(60, false, -1.0, 0.8);
+        check_delay(60, false, 7.0, 1.2);
+        check_delay(2000, false, 1.0, 300.0);
+        check_delay(2000, false, -1.0, 240.0);
+    }
+
+    fn pushed(link: &mut Link, kib: usize, seconds: f64) {
+        link.after_success(kib * 1024, Duration::from_secs_f64(seconds));
+    }
+
+    #[test]
+    fn pushes_grow_after_quick_ones_and_shrink_after_slow_or_failed_ones() {
+        let mut link = Link::default();
+        assert_eq!(link.request_bytes(), 48 * 1024);
+        pushed(&mut link, 48, 0.5);
+        assert_eq!(link.batch_bytes, 96 * 1024, "quick: at most double");
+        pushed(&mut link, 96, 4.0);
+        assert_eq!(link.batch_bytes, 120 * 1024, "towards 5 s");
+        pushed(&mut link, 3, 0.2);
+        assert_eq!(
+            link.batch_bytes,
+            120 * 1024,
+            "a small push says little of the line"
+        );
+        pushed(&mut link, 120, 10.0);
+        assert_eq!(link.batch_bytes, 60 * 1024, "slow: what would take 5 s");
+        link.after_failure(60 * 1024);
+        assert_eq!(link.batch_bytes, 30 * 1024);
+        for _ in 0..20 {
+            link.after_failure(link.batch_bytes);
+        }
+        assert_eq!(link.batch_bytes, MIN_BATCH_BYTES, "never below the floor");
+        for _ in 0..20 {
+            let bytes = link.batch_bytes;
+            link.after_success(bytes, Duration::from_millis(10));
+        }
+        assert_eq!(link.batch_bytes, MAX_BATCH_BYTES, "never above the ceiling");
+    }
+
+    #[test]
+    fn the_branch_limit_bounds_every_request() {
+        let mut link = Link {
+            branch_limit: Some(65_536),
+            ..Link::default()
+        };
+        pushed(&mut link, 48, 0.1);
+        assert_eq!(link.request_bytes(), 65_536);
+        link.batch_bytes = 4096;
+        assert_eq!(link.request_bytes(), 4096);
+    }
+
+    #[test]
+    fn a_push_may_take_its_transfer_at_the_measured_rate_twice_over() {
+        let link = Link::default();
+        assert_eq!(
+            link.timeout_for(40_960),
+            Duration::from_secs(16),
+            "2G rate assumed"
+        );
+        let measured = Link {
+            bytes_per_second: Some(20_480.0),
+            ..Link::default()
+        };
+        assert_eq!(measured.timeout_for(102_400), Duration::from_secs(16));
+        assert_eq!(measured.timeout_for(1 << 30), MAX_RETRY);
     }
 
     fn at(minutes: i64) -> DateTime<FixedOffset> {

@@ -230,6 +230,8 @@ export interface CaseDetail {
   sync_state: SyncState;
   closed: boolean;
   outcome: string | null;
+  /** 2 × 24 h after the note that closed the case (stage II, 3a KK2); null while open. */
+  stage_two_due_at?: string | null;
   /** Oldest first. */
   revisions: Revision[];
   /** Oldest first. */
@@ -246,6 +248,40 @@ export interface NikFacts {
   sex: 'male' | 'female';
   birth_date: string | null;
   serial: string;
+  /** Names of digits 1-2 and 1-4, when the desk's reference list knows them. */
+  province: string | null;
+  regency: string | null;
+}
+
+/** An ICD-10 category with its title (injuries and external causes). */
+export interface Icd10Entry {
+  code: string;
+  title: string;
+}
+
+/** An employer this desk has seen, as its latest case gave it. */
+export interface EmployerOffer {
+  employer_name: string;
+  employer_npp: string | null;
+  segment: string;
+  accident_location: string | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  uses: number;
+}
+
+/** The patient fields of a returning patient's latest case. */
+export interface ReturningPatient {
+  case_id: string;
+  admitted_at: string;
+  fields: Record<string, string>;
+}
+
+/** A half-typed form kept for the signed-in person. */
+export interface Draft {
+  form: string;
+  values: Record<string, string>;
+  updated_at: string;
 }
 
 /** The branch a desk is enrolled to. */
@@ -498,6 +534,29 @@ export const correctIntake = (id: string, reason: string, changes: Record<string
   call<Saved>('intake_correct', { id, reason, changes });
 
 export const decodeNik = (nik: string) => call<NikFacts | null>('nik_decode', { nik });
+
+/** The intake form's errors and warnings by the save's rules, without saving. */
+export const intakeCheck = (fields: Record<string, string>) => call<Issue[]>('intake_check', { fields });
+
+/** The note form's errors and warnings for a case of `caseCategory`, without saving. */
+export const noteCheck = (fields: Record<string, string | string[]>, caseCategory: string) =>
+  call<Issue[]>('note_check', { fields, caseCategory });
+
+export const icd10Search = (query: string) => call<Icd10Entry[]>('icd10_search', { query });
+
+export const employerOffers = (typed: string) => call<EmployerOffer[]>('employer_offers', { typed });
+
+/** The patient fields of the latest case with this NIK (audited as opening that case). */
+export const returningPatient = (nik: string) => call<ReturningPatient | null>('returning_patient', { nik });
+
+export const draftsList = () => call<Draft[]>('drafts_list');
+
+export const draftSave = (form: string, values: Record<string, string>) => call<null>('draft_save', { form, values });
+
+export const draftClear = (form: string) => call<null>('draft_clear', { form });
+
+/** [username, full name] of every account. */
+export const staffNames = () => call<[string, string][]>('staff_names');
 
 /** Tells the shell the first screen is drawn (logged, and timed by plkk-bench). */
 export const reportFirstPaint = () => call<null>('first_paint');

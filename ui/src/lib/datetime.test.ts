@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  byUrgency,
   dueState,
   elapsed,
   instant,
@@ -10,6 +11,7 @@ import {
   roughDuration,
   sameInstant,
   toLocalInput,
+  urgencyOf,
   zoneName,
 } from './datetime';
 
@@ -116,5 +118,36 @@ describe('elapsed', () => {
 
   it('rounds down', () => {
     expect(elapsed(accident, at + 3 * HOUR + 59 * MINUTE)).toEqual({ unit: 'hour', count: 3 });
+  });
+});
+
+describe('urgency and the order of the case list', () => {
+  const now = Date.UTC(2026, 10, 30, 3, 0); // 10.00 WIB
+  const row = (id: string, dueAt: string, extra: Partial<{ closed: boolean; sync_state: string; admitted_at: string }> = {}) => ({
+    id,
+    report_due_at: dueAt,
+    admitted_at: extra.admitted_at ?? '2026-11-29T08:00:00+07:00',
+    closed: extra.closed ?? false,
+    sync_state: extra.sync_state ?? 'pending',
+  });
+
+  const check = (dueAt: string, expected: string) =>
+    it(`${dueAt} -> ${expected}`, () => expect(urgencyOf(dueAt, now)).toBe(expected));
+  check('2026-11-30T09:59:00+07:00', 'overdue');
+  check('2026-11-30T10:00:00+07:00', 'overdue');
+  check('2026-11-30T21:59:00+07:00', 'soon');
+  check('2026-11-30T22:00:00+07:00', 'calm');
+  check('2026-12-02T08:00:00+07:00', 'calm');
+
+  it('puts overdue first, then the least time left, then what is already at the branch', () => {
+    const ordered = byUrgency([
+      row('calm', '2026-12-02T08:00:00+07:00'),
+      row('sent', '2026-11-30T08:00:00+07:00', { sync_state: 'confirmed' }),
+      row('soon', '2026-11-30T15:00:00+07:00'),
+      row('overdue', '2026-11-30T09:00:00+07:00'),
+      row('closed', '2026-11-30T09:30:00+07:00', { closed: true, admitted_at: '2026-11-30T09:00:00+07:00' }),
+      row('overdue-most', '2026-11-29T09:00:00+07:00'),
+    ]);
+    expect(ordered.map((item) => item.id)).toEqual(['overdue-most', 'overdue', 'soon', 'calm', 'closed', 'sent']);
   });
 });

@@ -106,6 +106,37 @@ export function dueState(dueAt: string, now: number): DueState | null {
   return { overdue: due <= now, span: roughDuration(due - now) };
 }
 
+/** How pressing a deadline is: overdue, soon (less than 12 hours left) or calm. */
+export type Urgency = 'overdue' | 'soon' | 'calm';
+
+/** Under this much time left a deadline is shown as soon (amber). */
+export const SOON_MS = 12 * 60 * MINUTE;
+
+/** The urgency of a deadline at `now`; null when the deadline is unreadable. */
+export function urgencyOf(dueAt: string, now: number): Urgency | null {
+  const due = instant(dueAt);
+  if (due === null) return null;
+  if (due <= now) return 'overdue';
+  return due - now < SOON_MS ? 'soon' : 'calm';
+}
+
+/** Cases in the order a receptionist must act on them: open cases not yet reported first, by
+ *  their deadline (overdue first, then least time left); then the reported ones and closed ones,
+ *  newest admission first. */
+export function byUrgency<T extends { report_due_at: string; admitted_at: string; closed: boolean; sync_state: string }>(
+  cases: readonly T[],
+): T[] {
+  const reported = (item: T) => item.closed || item.sync_state === 'sent' || item.sync_state === 'confirmed';
+  const time = (text: string) => instant(text) ?? 0;
+  return [...cases].sort((a, b) => {
+    const waitingA = !reported(a);
+    const waitingB = !reported(b);
+    if (waitingA !== waitingB) return waitingA ? -1 : 1;
+    if (waitingA) return time(a.report_due_at) - time(b.report_due_at);
+    return time(b.admitted_at) - time(a.admitted_at);
+  });
+}
+
 /** Time since an instant, or null for under a minute ("just now") or an unreadable timestamp. */
 export function elapsed(since: string, now: number): Duration | null {
   const start = instant(since);

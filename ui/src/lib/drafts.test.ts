@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { INTAKE_DRAFT, createDrafts, noteDraftKey } from './drafts';
+import { describe, expect, it, vi } from 'vitest';
+import { INTAKE_DRAFT, PERSIST_DELAY_MS, createDrafts, noteDraftKey } from './drafts';
 
 describe('drafts', () => {
   it('keeps each person their own draft', () => {
@@ -66,5 +66,54 @@ describe('drafts', () => {
     drafts.setRoute('', '#/new');
     expect(drafts.get('', INTAKE_DRAFT)).toBeUndefined();
     expect(drafts.route('')).toBeUndefined();
+  });
+});
+
+describe('drafts kept on the desk', () => {
+  function fakeDesk(kept: { form: string; values: Record<string, string> }[] = []) {
+    const calls: string[] = [];
+    return {
+      calls,
+      storage: {
+        list: async () => kept,
+        save: async (form: string, values: Record<string, string>) => calls.push(`save ${form} ${JSON.stringify(values)}`),
+        clear: async (form: string) => calls.push(`clear ${form}`),
+      },
+    };
+  }
+
+  it('writes a draft once typing pauses, with the last values only', async () => {
+    vi.useFakeTimers();
+    const desk = fakeDesk();
+    const drafts = createDrafts(desk.storage);
+    drafts.set('siti', INTAKE_DRAFT, { full_name: 'B' });
+    drafts.set('siti', INTAKE_DRAFT, { full_name: 'Budi' });
+    expect(desk.calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(PERSIST_DELAY_MS);
+    expect(desk.calls).toEqual(['save intake {"full_name":"Budi"}']);
+    vi.useRealTimers();
+  });
+
+  it('a save clears the kept draft and cancels one waiting to be written', async () => {
+    vi.useFakeTimers();
+    const desk = fakeDesk();
+    const drafts = createDrafts(desk.storage);
+    drafts.set('siti', INTAKE_DRAFT, { full_name: 'Budi' });
+    drafts.clear('siti', INTAKE_DRAFT);
+    await vi.advanceTimersByTimeAsync(PERSIST_DELAY_MS * 2);
+    expect(desk.calls).toEqual(['clear intake']);
+    vi.useRealTimers();
+  });
+
+  it('restores the drafts kept on the desk after a restart; what is in memory wins', async () => {
+    const desk = fakeDesk([
+      { form: INTAKE_DRAFT, values: { full_name: 'Budi' } },
+      { form: noteDraftKey('case-1'), values: { text: 'nyeri' } },
+    ]);
+    const drafts = createDrafts(desk.storage);
+    drafts.set('ani', noteDraftKey('case-1'), { text: 'nyeri lengan' });
+    await drafts.restore('ani');
+    expect(drafts.get('ani', INTAKE_DRAFT)).toEqual({ full_name: 'Budi' });
+    expect(drafts.get('ani', noteDraftKey('case-1'))).toEqual({ text: 'nyeri lengan' });
   });
 });

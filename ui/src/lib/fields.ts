@@ -36,6 +36,14 @@ export interface FieldSpec {
   wide?: boolean;
 }
 
+/** Something the desk offers for a field (taken with ↓ and Enter, or a click): what it knows
+ *  already, never written into a field the person has not reached. */
+export interface Offer {
+  label: string;
+  detail?: string;
+  take: () => void;
+}
+
 export interface FieldGroup {
   key: 'patient' | 'employer' | 'accident' | 'contact' | 'consent';
   fields: FieldSpec[];
@@ -50,7 +58,7 @@ export const INTAKE_GROUPS: FieldGroup[] = [
       { name: 'identity_document', kind: 'text', hint: 'hint.identity_document' },
       { name: 'full_name', kind: 'text', required: true },
       { name: 'sex', kind: 'select', options: 'sex', required: true },
-      { name: 'birth_date', kind: 'date', required: true },
+      { name: 'birth_date', kind: 'date', required: true, hint: 'hint.date' },
       { name: 'phone', kind: 'tel', inputmode: 'tel' },
       { name: 'occupation', kind: 'text', hint: 'hint.occupation' },
       { name: 'address', kind: 'text', wide: true },
@@ -59,18 +67,19 @@ export const INTAKE_GROUPS: FieldGroup[] = [
   {
     key: 'employer',
     fields: [
-      { name: 'segment', kind: 'select', options: 'segment', required: true },
+      // The employer first: picking one this desk has seen fills its NPP and segment.
       { name: 'employer_name', kind: 'text', hint: 'hint.employer_name' },
       { name: 'employer_npp', kind: 'text' },
+      { name: 'segment', kind: 'select', options: 'segment', required: true, wide: true },
     ],
   },
   {
     key: 'accident',
     fields: [
-      { name: 'accident_at', kind: 'datetime', required: true },
-      { name: 'admitted_at', kind: 'datetime', required: true },
-      { name: 'case_category', kind: 'select', options: 'case_category', required: true },
-      { name: 'place_type', kind: 'select', options: 'place_type', required: true },
+      { name: 'accident_at', kind: 'datetime', required: true, hint: 'hint.datetime' },
+      { name: 'admitted_at', kind: 'datetime', required: true, hint: 'hint.admitted_at' },
+      { name: 'case_category', kind: 'select', options: 'case_category', required: true, wide: true },
+      { name: 'place_type', kind: 'select', options: 'place_type', required: true, wide: true },
       { name: 'accident_location', kind: 'text', required: true, wide: true },
       { name: 'chronology', kind: 'textarea', required: true, hint: 'hint.chronology', wide: true },
       { name: 'injury', kind: 'text', required: true, wide: true },
@@ -106,10 +115,10 @@ export const NOTE_VITALS: FieldSpec[] = [
 
 export const NOTE_DETAILS: FieldSpec[] = [
   { name: 'icd10', kind: 'text', hint: 'hint.icd10' },
-  { name: 'disposition', kind: 'select', options: 'disposition' },
+  { name: 'disposition', kind: 'select', options: 'disposition', wide: true },
   { name: 'referred_to', kind: 'text', hint: 'hint.referred_to' },
   { name: 'stmb_days', kind: 'number', inputmode: 'numeric' },
-  { name: 'outcome', kind: 'select', options: 'outcome', hint: 'hint.outcome' },
+  { name: 'outcome', kind: 'select', options: 'outcome', hint: 'hint.outcome', wide: true },
 ];
 
 /** Every note field the form edits, in form order. */

@@ -96,15 +96,15 @@ describe('notes', () => {
     expect(values).toMatchObject({ text: note.text, systolic: '120', temperature_c: '36.5', icd10: 'S61.0, W31', pulse: '', corrects: 'n1' });
   });
 
-  it('sends filled fields, ICD-10 as a list, and a decimal comma as a point', () => {
-    const values = { ...noteFormValues(note), temperature_c: '37,8', icd10: ' s61.0,W31  T14 ' };
+  it('sends filled fields, ICD-10 as typed (the desk reads the list), and a decimal comma as a point', () => {
+    const values = { ...noteFormValues(note), temperature_c: '37,8', icd10: ' s61,0,W31  T14 ' };
     expect(notePayload(values)).toEqual({
       text: note.text,
       systolic: '120',
       diastolic: '80',
       temperature_c: '37.8',
       pain_score: '3',
-      icd10: ['s61.0', 'W31', 'T14'],
+      icd10: 's61,0,W31  T14',
       disposition: 'outpatient_off_work',
       stmb_days: '2',
       corrects: 'n1',

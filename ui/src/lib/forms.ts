@@ -52,14 +52,14 @@ export function changedFields(current: Record<string, string>, values: FormValue
 /** Decimal fields accept a decimal comma ("36,5"), as typed on Indonesian keyboards. */
 const DECIMAL_FIELDS: ReadonlySet<string> = new Set(['temperature_c']);
 
-/** A new note: filled fields only; ICD-10 codes as a list; `corrects` when it corrects a note. */
-export function notePayload(values: FormValues): Record<string, string | string[]> {
-  const payload: Record<string, string | string[]> = {};
+/** A new note: filled fields only; `corrects` when it corrects a note. ICD-10 codes go as typed:
+ *  the desk splits the list and reads a decimal comma ("S61,0") as S61.0. */
+export function notePayload(values: FormValues): Record<string, string> {
+  const payload: Record<string, string> = {};
   for (const field of [...NOTE_FIELDS, 'corrects']) {
     const value = (values[field] ?? '').trim();
     if (value === '') continue;
-    if (field === 'icd10') payload.icd10 = value.split(/[\s,;]+/).filter((code) => code !== '');
-    else payload[field] = DECIMAL_FIELDS.has(field) ? value.replace(',', '.') : value;
+    payload[field] = DECIMAL_FIELDS.has(field) ? value.replace(',', '.') : value;
   }
   return payload;
 }

@@ -56,6 +56,11 @@ describe('issueText', () => {
     expect(issueText('id', issue('nik_day'))).toBe('Tanggal lahir di NIK harus 01–31, atau 41–71 untuk perempuan');
   });
 
+  it('explains a record the desk cannot deliver because the branch accepts less', () => {
+    expect(issueText('id', issue('too_large_for_branch', undefined, 'record'))).toContain('terlalu besar');
+    expect(issueText('en', issue('too_large_for_branch', undefined, 'record'))).toContain('too large');
+  });
+
   it('shows enum values in params as their labels', () => {
     expect(issueText('id', issue('choice', { allowed: 'male, female' }, 'sex'))).toBe('Pilih salah satu: Laki-laki, Perempuan');
     expect(issueText('en', issue('required_for_category', { category: 'occupational_disease' }, 'occupation'))).toBe(

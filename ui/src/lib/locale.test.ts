@@ -10,16 +10,24 @@ describe('time left before the stage I report', () => {
   const due = '2026-11-26T08:30:00+07:00';
   const dueMs = instant(due)!;
 
-  it('counts down', () => {
-    expect(id.due(due, dueMs - 45.5 * HOUR)).toEqual({ overdue: false, text: 'sisa 45 jam' });
-    expect(en.due(due, dueMs - 45.5 * HOUR)).toEqual({ overdue: false, text: '45 hours left' });
-    expect(en.due(due, dueMs - 1.5 * HOUR)).toEqual({ overdue: false, text: '1 hour left' });
+  it('counts down, amber under 12 hours', () => {
+    expect(id.due(due, dueMs - 45.5 * HOUR)).toEqual({ overdue: false, urgency: 'calm', text: 'sisa 45 jam' });
+    expect(en.due(due, dueMs - 45.5 * HOUR)).toEqual({ overdue: false, urgency: 'calm', text: '45 hours left' });
+    expect(id.due(due, dueMs - 12 * HOUR).urgency).toBe('calm');
+    expect(id.due(due, dueMs - 11.9 * HOUR)).toEqual({ overdue: false, urgency: 'soon', text: 'sisa 11 jam' });
+    expect(en.due(due, dueMs - 1.5 * HOUR)).toEqual({ overdue: false, urgency: 'soon', text: '1 hour left' });
     expect(id.due(due, dueMs - 20 * 60_000).text).toBe('sisa 20 menit');
   });
 
   it('says how late an overdue report is', () => {
-    expect(id.due(due, dueMs + 2 * HOUR)).toEqual({ overdue: true, text: 'terlambat 2 jam' });
-    expect(en.due(due, dueMs + 80 * HOUR)).toEqual({ overdue: true, text: '3 days overdue' });
+    expect(id.due(due, dueMs + 2 * HOUR)).toEqual({ overdue: true, urgency: 'overdue', text: 'terlambat 2 jam' });
+    expect(en.due(due, dueMs + 80 * HOUR)).toEqual({ overdue: true, urgency: 'overdue', text: '3 days overdue' });
+  });
+
+  it('writes measurements the way the language does', () => {
+    expect(id.number(36.8)).toBe('36,8');
+    expect(en.number(36.8)).toBe('36.8');
+    expect(id.number(120)).toBe('120');
   });
 });
 

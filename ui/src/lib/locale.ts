@@ -2,7 +2,7 @@
 // offset combined into one `Locale`, available as the `$loc` store.
 import { derived, writable } from 'svelte/store';
 import type { Issue, Lang } from './api';
-import { dueState, elapsed, instant, offsetMinutes, zoneName, type Duration } from './datetime';
+import { dueState, elapsed, instant, offsetMinutes, urgencyOf, zoneName, type Duration, type Urgency } from './datetime';
 import { DATETIME_FIELDS, ENUMS } from './fields';
 import { choiceLabel, fieldLabel, issueText, lang, translate, type MessageKey, type Params } from './i18n';
 
@@ -17,8 +17,10 @@ export interface Locale {
   dateTime(text: string): string;
   /** "3 jam lalu". */
   ago(since: string, now: number): string;
-  /** "sisa 45 jam" / "terlambat 2 jam". */
-  due(dueAt: string, now: number): { overdue: boolean; text: string };
+  /** "sisa 45 jam" / "terlambat 2 jam"; `urgency` colours it (under 12 h left: soon). */
+  due(dueAt: string, now: number): { overdue: boolean; urgency: Urgency; text: string };
+  /** A measurement as written in the language: 36,8 in Indonesian, 36.8 in English. */
+  number(value: number): string;
 }
 
 export function makeLocale(language: Lang, offset: string): Locale {
@@ -39,6 +41,7 @@ export function makeLocale(language: Lang, offset: string): Locale {
     timeZone: 'UTC',
   });
   const shift = (offsetMinutes(offset) ?? 0) * 60_000;
+  const numberFormat = new Intl.NumberFormat(intlLocale, { maximumFractionDigits: 2, useGrouping: false });
   const t = (key: MessageKey, params?: Params) => translate(language, key, params);
   const duration = (span: Duration) =>
     span.count === 1 ? t(`duration.${span.unit}_one`) : t(`duration.${span.unit}`, { n: span.count });
@@ -70,10 +73,11 @@ export function makeLocale(language: Lang, offset: string): Locale {
     },
     due(dueAt, now) {
       const state = dueState(dueAt, now);
-      if (!state) return { overdue: false, text: dueAt };
+      if (!state) return { overdue: false, urgency: 'calm', text: dueAt };
       const text = t(state.overdue ? 'due.overdue' : 'due.left', { duration: duration(state.span) });
-      return { overdue: state.overdue, text };
+      return { overdue: state.overdue, urgency: urgencyOf(dueAt, now) ?? 'calm', text };
     },
+    number: (value) => numberFormat.format(value),
   };
 }
 

@@ -78,7 +78,7 @@ describe('statusBarText', () => {
     expect(text.queue).not.toContain('Semua terkirim');
     expect(text.connectionText).toBe('Sambungan belum diperiksa');
     expect(text.lastSuccess).toBeNull();
-    expect(text.error).toBe('Belum terdaftar ke kantor cabang — buka Pengaturan');
+    expect(text.error).toBe('Belum terdaftar ke kantor cabang: belum ada yang dikirim — buka Pengaturan');
   });
 
   it('counts unconfirmed records with the age of the oldest', () => {
@@ -145,7 +145,7 @@ describe('statusBarText', () => {
 describe('syncErrorText', () => {
   it('has plain words for every engine error code', () => {
     const expected: Record<string, string> = {
-      not_enrolled: 'Belum terdaftar ke kantor cabang — buka Pengaturan',
+      not_enrolled: 'Belum terdaftar ke kantor cabang: belum ada yang dikirim — buka Pengaturan',
       device_revoked: 'Perangkat dicabut oleh kantor cabang — hubungi admin cabang',
       unexpected_response: 'Jawaban tidak dikenal (mungkin jaringan Wi-Fi meminta login)',
     };
@@ -156,6 +156,16 @@ describe('syncErrorText', () => {
       expect(syncErrorText('id', { code, message: 'x' })).not.toContain('x');
       expect(syncErrorText('en', { code, message: 'x' })).not.toBe(syncErrorText('id', { code, message: 'x' }));
     }
+  });
+
+  it('tells a broken connection from a certificate problem by the code, whatever the message says', () => {
+    // A connection closed without TLS close_notify: the desk classifies it branch_unreachable.
+    const dropped = { code: 'branch_unreachable', message: 'peer closed connection without sending TLS close_notify' };
+    expect(syncErrorText('id', dropped)).toContain('tidak dapat dihubungi');
+    expect(syncErrorText('id', dropped)).not.toContain('sertifikat');
+    expect(syncErrorText('en', dropped)).not.toContain('certificate');
+    const untrusted = { code: 'tls', message: 'invalid peer certificate: UnknownIssuer' };
+    expect(syncErrorText('id', untrusted)).toContain('sertifikat');
   });
 
   it('falls back to the engine message for an unknown code', () => {

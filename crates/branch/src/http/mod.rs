@@ -1,6 +1,7 @@
 //! The HTTP API v1: routes, the middleware stack (gzip both ways, body limits, panics caught,
 //! request tracing) and the state the handlers share (one database connection behind a lock,
-//! used from blocking threads).
+//! used from blocking threads). The same router serves the officers' console (module `console`)
+//! at every path outside `/api/v1`.
 
 mod error;
 mod extract;
@@ -25,9 +26,11 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub(crate) use error::ErrorChain;
 pub use extract::{ApiJson, AuthDevice};
 pub use openapi::{document as openapi_document, ApiDoc};
 
+use crate::console::{self, ConsoleSettings};
 use crate::BranchError;
 
 /// What every handler shares.
@@ -37,20 +40,28 @@ pub struct AppState {
     max_body_bytes: usize,
     /// How long a request body may take to arrive in full.
     body_timeout: Duration,
+    /// The console's settings (its own connections on the same data directory).
+    pub(crate) console: Arc<ConsoleSettings>,
 }
 
 impl AppState {
-    /// Opens (and migrates) the database in `data_dir`.
+    /// Opens (and migrates) the database in `data_dir`. `tls`: served over TLS (the console's
+    /// cookies are then `Secure`).
     pub fn open(
         data_dir: &std::path::Path,
         max_body_bytes: usize,
         body_timeout: Duration,
+        tls: bool,
     ) -> Result<AppState, BranchError> {
         let conn = crate::db::open(data_dir)?;
         Ok(AppState {
             db: Arc::new(Mutex::new(conn)),
             max_body_bytes,
             body_timeout,
+            console: Arc::new(ConsoleSettings {
+                data_dir: data_dir.to_owned(),
+                secure_cookies: tls,
+            }),
         })
     }
 
@@ -73,7 +84,7 @@ impl AppState {
     }
 }
 
-/// The API with its middleware.
+/// The API and the console with their middleware.
 pub fn router(state: AppState) -> Router {
     let limit = state.max_body_bytes;
     let api = Router::new()
@@ -83,28 +94,41 @@ pub fn router(state: AppState) -> Router {
         .route("/changes", get(routes::changes))
         .route("/audit", post(routes::audit))
         .route("/restored", post(routes::restored))
-        .route("/openapi.json", get(routes::openapi_json));
+        .route("/openapi.json", get(routes::openapi_json))
+        .fallback(routes::not_found);
     Router::new()
         .nest(plkk_protocol::API_PREFIX, api)
-        .fallback(routes::not_found)
+        .merge(console::routes())
         .with_state(state)
         // Innermost first: the limit on the decompressed body (read by the extractor), the
         // decompression, the limit on the body as sent, JSON for bare errors, gzip answers.
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestDecompressionLayer::new().gzip(true))
         .layer(RequestBodyLimitLayer::new(limit))
-        .layer(middleware::map_response_with_state(limit, json_errors))
+        .layer(middleware::from_fn_with_state(limit, api_json_errors))
         .layer(CompressionLayer::new().gzip(true))
         .layer(CatchPanicLayer::custom(panic_answer))
         .layer(TraceLayer::new_for_http())
 }
 
+/// [`json_errors`] for the API's paths; the console answers its errors with pages.
+async fn api_json_errors(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let is_api = request.uri().path().starts_with(plkk_protocol::API_PREFIX);
+    let response = next.run(request).await;
+    if is_api {
+        json_errors(limit, response)
+    } else {
+        response
+    }
+}
+
 /// Gives every bare error answer of the HTTP stack (413 from the body limit, 405, 415 for an
 /// unknown Content-Encoding) an `ErrorBody` JSON like the handlers' own.
-async fn json_errors(
-    axum::extract::State(limit): axum::extract::State<usize>,
-    response: Response,
-) -> Response {
+fn json_errors(limit: usize, response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()

@@ -70,6 +70,8 @@ fn add_limits(document: &mut Value) {
         ("FieldChange", limits::CORRECTION),
         ("FieldConflict", limits::CORRECTION),
         ("AuditRecord", limits::AUDIT_ENTRY),
+        ("AuditLine", limits::AUDIT_ENTRY),
+        ("AuditBatch", limits::AUDIT_ENTRY),
         ("EnrollRequest", limits::ENROLMENT),
         ("FieldIssue", limits::ANSWER),
         ("ErrorBody", limits::ANSWER),
@@ -123,6 +125,18 @@ fn add_limits(document: &mut Value) {
         json!({"maxLength": limits::CHOICE}),
     );
     set(&mut schemas["AuditRecord"], "seq", json!({"minimum": 1}));
+    set(
+        &mut schemas["AuditBatch"],
+        "first_seq",
+        json!({"minimum": 1}),
+    );
+    set(&mut schemas["AuditLine"], "seq", json!({"minimum": 1}));
+    let actor = limits::find(limits::AUDIT_ENTRY, "actor").expect("an actor limit");
+    set(
+        &mut schemas["AuditBatch"],
+        "actors",
+        json!({"items": {"type": "string", "minLength": actor.min, "maxLength": actor.max}}),
+    );
     for (schema, field, max) in [
         (
             "PushRequest",
@@ -139,6 +153,8 @@ fn add_limits(document: &mut Value) {
             "entries",
             plkk_protocol::MAX_ENTRIES_PER_PUSH,
         ),
+        ("AuditBatch", "actors", plkk_protocol::MAX_ENTRIES_PER_PUSH),
+        ("AuditBatch", "lines", plkk_protocol::MAX_ENTRIES_PER_PUSH),
         ("CorrectionPayload", "changes", limits::CORRECTION_CHANGES),
     ] {
         set(&mut schemas[schema], field, json!({"maxItems": max}));

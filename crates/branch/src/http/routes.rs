@@ -3,6 +3,8 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::header::{DATE, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::Json;
 use chrono::Utc;
 use plkk_protocol::{
@@ -15,8 +17,10 @@ use serde::Deserialize;
 use super::{ApiError, ApiJson, AppState, AuthDevice};
 use crate::audit::{self, AuditError};
 use crate::changes;
+use crate::clinics::{self, SyncReport};
 use crate::enroll::{self, EnrollError};
 use crate::push::{self, PushError};
+use plkk_protocol::OUTBOX_WAITING_HEADER;
 
 /// Query of `GET /changes`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -32,12 +36,13 @@ pub(crate) struct ChangesQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/health", tag = "branch",
-    responses((status = 200, description = "The server answers", body = Health)))]
-pub(crate) async fn health() -> Json<Health> {
+    responses((status = 200, description = "The server answers, with its body limit", body = Health)))]
+pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok".to_owned(),
         server_time: Utc::now(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        max_body_bytes: u64::try_from(state.max_body_bytes).ok(),
     })
 }
 
@@ -102,31 +107,43 @@ pub(crate) async fn restored(
 #[utoipa::path(post, path = "/api/v1/push", tag = "branch", request_body = PushRequest,
     security(("device_token" = [])),
     responses(
-        (status = 200, description = "One receipt per entry, in order; the batch is durable", body = PushResponse),
+        (status = 200, description = "One receipt per entry, in order, and the audit answer when audit entries came along; the batch is durable", body = PushResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "An entry concerns another clinic's case; nothing stored", body = ErrorBody),
         (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
-        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 413, description = "Body over the limit (GET /health says the limit)", body = ErrorBody),
         (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries); nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
+        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries or audit lines), or audit lines that break the audit rules; nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
 pub(crate) async fn push(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422).
+    // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422). The audit
+    // lines are checked before anything is stored, so bad ones refuse the whole push.
+    let audit_records = match &request.audit {
+        Some(batch) => Some(audit::unpack(batch).map_err(audit_refusal)?),
+        None => None,
+    };
     let clocks = push::Clocks {
         branch: Utc::now(),
         desk: request.desk_time,
     };
     let result = state
-        .with_db(move |conn| push::apply_batch(conn, device, &request.entries, clocks))
+        .with_db(move |conn| {
+            let receipts = push::apply_batch(conn, device, &request.entries, clocks)?;
+            let audit = audit_records
+                .map(|records| audit::store_valid(conn, device, &records, clocks.branch))
+                .transpose()?;
+            Ok::<_, PushError>((receipts, audit))
+        })
         .await?;
     match result {
-        Ok(receipts) => Ok(Json(PushResponse {
+        Ok((receipts, audit)) => Ok(Json(PushResponse {
             receipts,
             server_time: Utc::now(),
+            audit,
         })),
         Err(PushError::Forbidden { entry_id }) => {
             tracing::warn!(device = %device.id, %entry_id, "push refused: another clinic's case");
@@ -157,16 +174,22 @@ pub(crate) async fn audit(
     let result = state
         .with_db(move |conn| audit::store_audit(conn, device, &request.entries, now))
         .await?;
-    match result {
-        Ok(answer) => Ok(Json(answer)),
-        Err(AuditError::Invalid { message, issues }) => {
-            Err(ApiError::InvalidBody { message, issues })
-        }
-        Err(AuditError::Branch(error)) => Err(ApiError::Internal(error)),
+    result.map(Json).map_err(audit_refusal)
+}
+
+fn audit_refusal(error: AuditError) -> ApiError {
+    match error {
+        AuditError::Invalid { message, issues } => ApiError::InvalidBody { message, issues },
+        AuditError::Branch(error) => ApiError::Internal(error),
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/changes", tag = "branch", params(ChangesQuery),
+#[utoipa::path(get, path = "/api/v1/changes", tag = "branch",
+    params(
+        ChangesQuery,
+        ("plkk-outbox-waiting" = Option<u64>, Header, description = "The desk's outbox entries not yet confirmed, for the branch console"),
+        ("date" = Option<String>, Header, description = "The desk's clock (HTTP date); the console shows the offset from the branch's"),
+        ("user-agent" = Option<String>, Header, description = "plkk-desk/VERSION: the console shows the version")),
     security(("device_token" = [])),
     responses(
         (status = 200, description = "The clinic's changes after the cursor", body = Changes),
@@ -175,6 +198,7 @@ pub(crate) async fn audit(
 pub(crate) async fn changes(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
+    headers: HeaderMap,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<Changes>, ApiError> {
     let Query(query) = query.map_err(|rejection| ApiError::InvalidBody {
@@ -203,9 +227,23 @@ pub(crate) async fn changes(
             });
         }
     }
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+    };
+    // What the desk says about itself: shown on the console's clinics page.
+    let report = SyncReport::from_headers(
+        header(DATE.as_str()),
+        header(USER_AGENT.as_str()),
+        header(OUTBOX_WAITING_HEADER),
+    );
     let now = Utc::now();
     let changes = state
-        .with_db(move |conn| changes::read(conn, device.clinic_id, device.id, since, limit, now))
+        .with_db(move |conn| {
+            clinics::record_sync(conn, device.id, &report, now)?;
+            changes::read(conn, device.clinic_id, device.id, since, limit, now)
+        })
         .await??;
     Ok(Json(changes))
 }

@@ -8,11 +8,17 @@
 //! - search latency (p50, p95) over 100,000 and 1,000,000 synthetic intakes in encrypted desks;
 //! - with `--sync` (only that): backlog sync throughput, bytes on the wire and memory, and branch
 //!   ingest with 50 desks at once (`sync.rs`);
+//! - with `--inbox` (only that): the branch console's inbox at 100,000 cases (`--inbox-cases N`),
+//!   median and p95 per filter and search (`inbox.rs`);
+//! - with `--line` (only that): a day's work synced over an emulated rural line and a 2G-like one,
+//!   uncut and with cuts, and the upload's make-up per record (`line.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
-//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`.
+//!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
+//! - with `--typing` (only that): keystrokes, tab stops and seconds of an admission and a
+//!   treatment note typed into the real window at a newcomer's pace (`typing/`).
 //!
 //! Usage: `cargo run --release -p plkk-tests --bin plkk-bench -- [--sizes 100000,1000000]
-//! [--saves 500] [--dir DIR] [--window] [--sync]`. DIR (default: a folder under `target/`) must be
+//! [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing]`. DIR (default: a folder under `target/`) must be
 //! on the disk a clinic would use, not a RAM disk.
 
 use std::path::{Path, PathBuf};
@@ -23,7 +29,10 @@ use plkk_store::{Actor, ListQuery, Store};
 use plkk_tests::accounts::{self, RECEPTIONIST};
 use plkk_tests::samples::{self, Seeded};
 
+mod inbox;
+mod line;
 mod sync;
+mod typing;
 mod window;
 
 struct Options {
@@ -32,6 +41,10 @@ struct Options {
     dir: PathBuf,
     window: bool,
     sync: bool,
+    inbox: bool,
+    inbox_cases: u64,
+    line: bool,
+    typing: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,6 +56,15 @@ fn main() -> anyhow::Result<()> {
     println!("plkk-bench: working in {}", options.dir.display());
     if options.sync {
         return sync::backlog_and_ingest(&options.dir);
+    }
+    if options.inbox {
+        return inbox::inbox_latency(&options.dir, options.inbox_cases);
+    }
+    if options.line {
+        return line::day_over_a_line(&options.dir);
+    }
+    if options.typing {
+        return typing::typing();
     }
     save_latency(&options)?;
     sign_in_time(&options)?;
@@ -58,7 +80,8 @@ fn main() -> anyhow::Result<()> {
 const USAGE: &str = "\
 plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
-Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync]
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing]
+       plkk-bench --inbox [--inbox-cases 100000] [--dir DIR]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
   --saves N     intake saves to time (encrypted desk, durable), next to bare SQLite transactions
@@ -66,6 +89,12 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
                 disk, not a RAM disk
   --window      also time the desktop app's start and memory (needs a display: xvfb-run)
   --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
+  --inbox       only the branch console's inbox: median and p95 per filter (library and HTTP)
+  --inbox-cases N  cases at the branch for --inbox (default 100000; the filled branch is kept in DIR)
+  --line        only a day's work over an emulated 64 kbit/s line and a 2G-like one, uncut and
+                with 4 cuts (about 15 minutes), and the upload's make-up per record
+  --typing      only the typing figures: an admission and a treatment note typed into the real
+                window with real key events at a newcomer's pace (needs xvfb-run and xdotool)
   --help        this text
 
 Every run also times signing in with the desk's real argon2id cost.
@@ -80,6 +109,10 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         dir: plkk_tests::bins::profile_dir().join("bench-data"),
         window: false,
         sync: false,
+        inbox: false,
+        inbox_cases: 100_000,
+        line: false,
+        typing: false,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -99,6 +132,10 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--dir" => options.dir = PathBuf::from(value()?),
             "--window" => options.window = true,
             "--sync" => options.sync = true,
+            "--inbox" => options.inbox = true,
+            "--inbox-cases" => options.inbox_cases = value()?.parse()?,
+            "--line" => options.line = true,
+            "--typing" => options.typing = true,
             "--help" | "-h" => return Ok(None),
             other => anyhow::bail!("unknown option {other} (see --help)"),
         }

@@ -29,7 +29,7 @@ enum Branch {
         addr: SocketAddr,
         data_dir: PathBuf,
     },
-    InProcess(TestBranch),
+    InProcess(Box<TestBranch>),
 }
 
 impl Branch {
@@ -37,10 +37,10 @@ impl Branch {
         let binary = plkk_tests::bins::profile_dir().join("plkk-branch");
         std::fs::create_dir_all(dir)?;
         if !binary.exists() {
-            return Ok(Branch::InProcess(TestBranch::start_in(
+            return Ok(Branch::InProcess(Box::new(TestBranch::start_in(
                 dir,
                 "127.0.0.1:0".parse()?,
-            )));
+            ))));
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -117,7 +117,7 @@ fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
 
 /// Sets an encrypted desk up in `dir` and fills its outbox (durability per row is not what is
 /// measured here): intakes by the receptionist, notes by the nurse.
-fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<(DeskAccess, u64)> {
+pub(crate) fn capture(dir: &Path, intakes: u64, seed: u64) -> anyhow::Result<(DeskAccess, u64)> {
     let access = accounts::set_up_desk(dir).access;
     let mut store = access.open()?;
     let (receptionist, nurse) = (RECEPTIONIST.actor(), NURSE.actor());

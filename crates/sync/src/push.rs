@@ -1,0 +1,467 @@
+//! Pushing the outbox with the audit log riding along. Each request is sized to the line
+//! ([`Link`]: JSON bytes, adjusted after every request and saved at once, so the next cycle or the
+//! next `plkk sync` starts from it) and to the branch's body limit (asked with `GET /health` when
+//! not known, and again when the branch refuses a request as too large). Records go first, planned
+//! by `plan_batch`; the desk's audit entries fill the room left, in compact form
+//! (`plkk_protocol::AuditBatch`). Entries are marked `sent` before a request and their receipts
+//! stored after it. A record that cannot go even alone under the branch's limit is put in
+//! quarantine with a reason naming its size and the limit, and the others flow.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use chrono::Utc;
+use plkk_protocol::{
+    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, MAX_ENTRIES_PER_PUSH,
+};
+use plkk_store::OutboxEntry;
+use uuid::Uuid;
+
+use crate::client::BranchClient;
+use crate::cycle::{now, offset_from, SyncSummary};
+use crate::desk_db::DeskDb;
+use crate::plan::{plan_batch, BatchLimits, Candidate, Link};
+use crate::SyncError;
+
+/// How many outbox rows are read to plan one request.
+const CANDIDATES_PER_PAGE: usize = 1000;
+/// `{"entries":[` … `],"desk_time":"…"` … `}` around the entries (the desk's clock is at most
+/// 35 characters of RFC 3339 with its quotes: `"2026-11-30T08:15:00.123456789+07:00"` is 37).
+const WRAPPER_BYTES: usize = 15 + 14 + 40;
+/// The rule code of a record larger than the branch accepts in one request.
+pub const TOO_LARGE_RULE: &str = "too_large_for_branch";
+
+/// Pushes everything deliverable and every audit entry the branch lacks. When the branch refuses
+/// the audit entries (422: nothing stored), the records still go, without them; that refusal is
+/// returned for the cycle to report once it has pulled.
+pub(crate) async fn push_all(
+    db: &DeskDb,
+    client: &BranchClient,
+    link: &mut Link,
+    summary: &mut SyncSummary,
+) -> Result<Option<SyncError>, SyncError> {
+    let mut state = PushState {
+        after_seq: 0,
+        audit_open: true,
+        limit_asked: false,
+        audit_refused: None,
+    };
+    if link.branch_limit.is_none() {
+        ask_limit(client, link, &mut state).await?;
+    }
+    loop {
+        let Some(request) = next_request(db, client, link, &mut state).await? else {
+            return Ok(state.audit_refused);
+        };
+        send(db, client, link, &mut state, request, summary).await?;
+    }
+}
+
+/// Where the push stands within a cycle.
+struct PushState {
+    /// Outbox entries up to this seq were planned (sent, or held back) in this cycle.
+    after_seq: i64,
+    /// False once the branch says it lacks audit entries this desk no longer has.
+    audit_open: bool,
+    /// The branch was asked its limit in this cycle.
+    limit_asked: bool,
+    /// The branch refused a push for its audit entries.
+    audit_refused: Option<SyncError>,
+}
+
+/// One request, ready to go.
+struct Request {
+    json: Vec<u8>,
+    entry_ids: Vec<Uuid>,
+    /// The seq of the last outbox entry planned for it (sent or held back).
+    considered_through: Option<i64>,
+    record_bytes: usize,
+    audit_bytes: usize,
+    /// The seq of the last audit entry in it.
+    audit_through: Option<i64>,
+    audit_lines: usize,
+}
+
+async fn ask_limit(
+    client: &BranchClient,
+    link: &mut Link,
+    state: &mut PushState,
+) -> Result<(), SyncError> {
+    let health = client.health().await?;
+    state.limit_asked = true;
+    link.branch_limit = health
+        .max_body_bytes
+        .map(|limit| usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(())
+}
+
+/// Plans the next request: the records that fit, then audit entries in the room left. `None`
+/// when there is nothing left to send.
+async fn next_request(
+    db: &DeskDb,
+    client: &BranchClient,
+    link: &mut Link,
+    state: &mut PushState,
+) -> Result<Option<Request>, SyncError> {
+    let (entries, pieces, considered_through) = loop {
+        let budget = link.request_bytes();
+        let after_seq = state.after_seq;
+        let page = db
+            .call(move |store| plkk_store::push_candidates(store, after_seq, CANDIDATES_PER_PAGE))
+            .await?;
+        if page.is_empty() {
+            break (Vec::new(), Vec::new(), None);
+        }
+        let pieces = page.iter().map(entry_json).collect::<Result<Vec<_>, _>>()?;
+        let candidates: Vec<Candidate> = page
+            .iter()
+            .zip(&pieces)
+            .map(|(entry, piece)| Candidate::of(entry, piece.len() + 1))
+            .collect();
+        let plan = plan_batch(
+            &candidates,
+            BatchLimits {
+                max_entries: MAX_ENTRIES_PER_PUSH,
+                max_bytes: budget.saturating_sub(WRAPPER_BYTES),
+            },
+        );
+        let Some(&first) = plan.selected.first() else {
+            state.after_seq = plan
+                .considered_through
+                .unwrap_or_else(|| page.last().map_or(after_seq, |entry| entry.seq));
+            continue;
+        };
+        let alone = WRAPPER_BYTES + pieces[first].len();
+        if let Some(limit) = link.branch_limit.filter(|&limit| alone > limit) {
+            if !state.limit_asked {
+                // The limit may have been raised since it was learned: ask before refusing.
+                ask_limit(client, link, state).await?;
+                continue;
+            }
+            quarantine_too_large(db, &page[first], alone, Some(limit)).await?;
+            continue;
+        }
+        let mut selected = Vec::new();
+        let mut selected_pieces = Vec::new();
+        let mut pieces = pieces.into_iter().map(Some).collect::<Vec<_>>();
+        for index in plan.selected {
+            selected_pieces.push(pieces[index].take().unwrap_or_default());
+            selected.push(page[index].entry_id);
+        }
+        break (selected, selected_pieces, plan.considered_through);
+    };
+    let record_bytes: usize = pieces.iter().map(|piece| piece.len() + 1).sum();
+    let room = link
+        .request_bytes()
+        .saturating_sub(WRAPPER_BYTES + record_bytes);
+    let audit = if state.audit_open {
+        audit_batch(db, room, entries.is_empty()).await?
+    } else {
+        None
+    };
+    if entries.is_empty() && audit.is_none() {
+        return Ok(None);
+    }
+    let mut json = Vec::with_capacity(WRAPPER_BYTES + record_bytes + room);
+    json.extend_from_slice(b"{\"entries\":[");
+    for (index, piece) in pieces.iter().enumerate() {
+        if index > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(piece);
+    }
+    json.push(b']');
+    // The desk's clock when it sends: the branch judges "now" rules against it.
+    json.extend_from_slice(b",\"desk_time\":");
+    json.extend_from_slice(&serde_json::to_vec(&now()).map_err(corrupt)?);
+    let mut audit_bytes = 0;
+    let mut audit_through = None;
+    let mut audit_lines = 0;
+    if let Some((batch, last_seq)) = audit {
+        let audit_json = serde_json::to_vec(&batch).map_err(corrupt)?;
+        audit_bytes = audit_json.len();
+        audit_through = Some(last_seq);
+        audit_lines = batch.lines.len();
+        json.extend_from_slice(b",\"audit\":");
+        json.extend_from_slice(&audit_json);
+    }
+    json.push(b'}');
+    Ok(Some(Request {
+        json,
+        entry_ids: entries,
+        considered_through,
+        record_bytes,
+        audit_bytes,
+        audit_through,
+        audit_lines,
+    }))
+}
+
+/// The audit entries the branch lacks that fit in `room` bytes (at least one when `alone`: the
+/// request carries nothing else), in compact form, with the seq of the last one.
+async fn audit_batch(
+    db: &DeskDb,
+    room: usize,
+    alone: bool,
+) -> Result<Option<(AuditBatch, i64)>, SyncError> {
+    let entries = db
+        .call(|store| plkk_store::unsent_audit(store, MAX_ENTRIES_PER_PUSH))
+        .await?;
+    let records: Vec<AuditRecord> = entries.into_iter().map(audit_record).collect();
+    let Some(full) = AuditBatch::pack(&records, record_hash) else {
+        return Ok(None);
+    };
+    let header = serde_json::to_vec(&AuditBatch {
+        lines: Vec::new(),
+        ..full.clone()
+    })
+    .map_err(corrupt)?
+    .len()
+        + ",\"audit\":".len();
+    let mut used = header;
+    let mut fitting = 0;
+    for line in &full.lines {
+        let line_bytes = serde_json::to_vec(line).map_err(corrupt)?.len() + 1;
+        if used + line_bytes > room {
+            break;
+        }
+        used += line_bytes;
+        fitting += 1;
+    }
+    if fitting == 0 && alone {
+        fitting = 1;
+    }
+    if fitting == 0 {
+        return Ok(None);
+    }
+    let records = &records[..fitting];
+    let last_seq = records[fitting - 1].seq;
+    Ok(AuditBatch::pack(records, record_hash).map(|batch| (batch, last_seq)))
+}
+
+/// Sends one request and stores what came back; adjusts and saves the link either way.
+async fn send(
+    db: &DeskDb,
+    client: &BranchClient,
+    link: &mut Link,
+    state: &mut PushState,
+    mut request: Request,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
+    let json_bytes = request.json.len();
+    let ids = request.entry_ids.clone();
+    let marked = now();
+    let newly_sent = db
+        .call(move |store| plkk_store::mark_sent(store, &ids, marked))
+        .await?;
+    summary.sent += request.entry_ids.len() as u64;
+    summary.push_requests += 1;
+    let started = Instant::now();
+    let result = client
+        .push(
+            std::mem::take(&mut request.json),
+            link.timeout_for(json_bytes),
+        )
+        .await;
+    let elapsed = started.elapsed();
+    let (answer, wire_bytes) = match result {
+        Ok(answered) => answered,
+        Err(error) => {
+            let audit_refused = request.audit_through.is_some() && error.refused_body();
+            if error.never_reached_branch() || error.too_large() || audit_refused {
+                db.call(move |store| plkk_store::mark_unsent(store, &newly_sent))
+                    .await?;
+            }
+            if error.too_large() {
+                return refused_as_too_large(db, client, link, state, &request, json_bytes).await;
+            }
+            if audit_refused {
+                // Nothing was stored: send the records again without the audit entries.
+                tracing::warn!(%error, "the branch refused this desk's audit entries");
+                state.audit_open = false;
+                state.audit_refused = Some(error);
+                return Ok(());
+            }
+            if error.line_failed() {
+                link.after_failure(json_bytes);
+                save_link(db, link).await?;
+            }
+            return Err(error);
+        }
+    };
+    link.after_success(json_bytes, elapsed);
+    save_link(db, link).await?;
+    summary.bytes_pushed += wire_bytes as u64;
+    summary.record_json_bytes += request.record_bytes as u64;
+    summary.audit_json_bytes += request.audit_bytes as u64;
+    summary.clock_offset_seconds = Some(offset_from(answer.server_time));
+    if let Some(through) = request.considered_through {
+        state.after_seq = through;
+    }
+    let batch_ids: HashSet<Uuid> = request.entry_ids.iter().copied().collect();
+    let receipts: Vec<_> = answer
+        .receipts
+        .into_iter()
+        .filter(|receipt| batch_ids.contains(&receipt.entry_id))
+        .collect();
+    let tally = db
+        .call(move |store| plkk_store::store_receipts(store, &receipts))
+        .await?;
+    summary.confirmed += tally.confirmed;
+    summary.rejected += tally.rejected;
+    summary.conflicts += tally.conflicts;
+    if let (Some(audit), Some(through)) = (answer.audit, request.audit_through) {
+        summary.audit_sent += request.audit_lines as u64;
+        for found in &audit.breaks {
+            tracing::warn!(seq = found.seq, kind = %found.kind, "the branch found a break in this desk's audit log: {}", found.message);
+        }
+        summary.audit_breaks += audit.breaks.len() as u64;
+        let acked = audit.acked_seq;
+        db.call(move |store| plkk_store::mark_audit_acked(store, acked))
+            .await?;
+        if acked < through {
+            // The branch lacks an earlier entry it cannot get from this desk (removed here): it
+            // has flagged the break; sending again now would send the same entries.
+            state.audit_open = false;
+        }
+    } else if request.audit_through.is_some() {
+        return Err(SyncError::UnexpectedResponse {
+            url: client.url().to_owned(),
+            what: "a push with audit entries was answered without an audit answer".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The branch refused a request as too large (413; nothing of it was stored): ask its limit, send
+/// less next time, and put a record that was alone in the request in quarantine.
+async fn refused_as_too_large(
+    db: &DeskDb,
+    client: &BranchClient,
+    link: &mut Link,
+    state: &mut PushState,
+    request: &Request,
+    json_bytes: usize,
+) -> Result<(), SyncError> {
+    ask_limit(client, link, state).await?;
+    link.after_failure(json_bytes);
+    save_link(db, link).await?;
+    let alone = request.entry_ids.len() == 1 && request.audit_through.is_none();
+    if alone {
+        let entry_id = request.entry_ids[0];
+        let issues = vec![too_large_issue(json_bytes, link.branch_limit)];
+        let quarantined = db
+            .call(move |store| {
+                plkk_store::quarantine_undeliverable(store, entry_id, &issues, Utc::now())
+            })
+            .await?;
+        tracing::warn!(%entry_id, json_bytes, quarantined, "the branch refused a record alone as too large");
+        return Ok(());
+    }
+    if request.entry_ids.is_empty() && request.audit_lines <= 1 {
+        // One audit entry larger than the branch accepts: it cannot be delivered this way.
+        state.audit_open = false;
+        tracing::warn!(
+            json_bytes,
+            "the branch refused one audit entry as too large"
+        );
+    }
+    Ok(())
+}
+
+async fn quarantine_too_large(
+    db: &DeskDb,
+    entry: &OutboxEntry,
+    request_bytes: usize,
+    limit: Option<usize>,
+) -> Result<(), SyncError> {
+    let entry_id = entry.entry_id;
+    let issues = vec![too_large_issue(request_bytes, limit)];
+    tracing::warn!(%entry_id, request_bytes, ?limit, "a record is larger than the branch accepts");
+    db.call(move |store| {
+        plkk_store::quarantine_undeliverable(store, entry_id, &issues, Utc::now())
+    })
+    .await?;
+    Ok(())
+}
+
+/// Why a record waits in quarantine when it cannot go even alone: its size and the branch's limit.
+fn too_large_issue(request_bytes: usize, limit: Option<usize>) -> FieldIssue {
+    let message = match limit {
+        Some(limit) => format!(
+            "record: {request_bytes} bytes, larger than the {limit} bytes the branch accepts in one request; shorten its longest text (e.g. the chronology) or ask the branch to raise max_body_bytes, then send it again"
+        ),
+        None => format!(
+            "record: {request_bytes} bytes, refused by the branch as too large even alone; shorten its longest text (e.g. the chronology), then send it again"
+        ),
+    };
+    let mut params = std::collections::BTreeMap::new();
+    params.insert("size".to_owned(), request_bytes.to_string());
+    if let Some(limit) = limit {
+        params.insert("max_bytes".to_owned(), limit.to_string());
+    }
+    FieldIssue {
+        field: "record".to_owned(),
+        rule: TOO_LARGE_RULE.to_owned(),
+        severity: "error".to_owned(),
+        message,
+        params,
+    }
+}
+
+async fn save_link(db: &DeskDb, link: &Link) -> Result<(), SyncError> {
+    let stored = plkk_store::SyncLink::from(*link);
+    db.call(move |store| plkk_store::save_sync_link(store, &stored, now()))
+        .await
+}
+
+/// One entry of the push request's `entries`, its stored payload read back into its type (so
+/// what leaves the desk is what the branch's parser accepts).
+fn entry_json(entry: &OutboxEntry) -> Result<Vec<u8>, SyncError> {
+    let payload = Payload::from_json(entry.kind, &entry.payload).map_err(|error| {
+        SyncError::Store(plkk_store::StoreError::Corrupt(format!(
+            "outbox entry {} payload: {error}",
+            entry.entry_id
+        )))
+    })?;
+    serde_json::to_vec(&PushEntry {
+        entry_id: entry.entry_id,
+        device_seq: entry.seq,
+        record_id: entry.record_id,
+        intake_id: entry.intake_id,
+        payload,
+    })
+    .map_err(corrupt)
+}
+
+fn audit_record(entry: plkk_domain::AuditEntry) -> AuditRecord {
+    AuditRecord {
+        seq: entry.seq,
+        at: entry.at,
+        actor: entry.actor,
+        action: entry.action,
+        subject: entry.subject,
+        detail: entry.detail,
+        prev_hash: entry.prev_hash,
+        hash: entry.hash,
+    }
+}
+
+/// The hash an audit record's content should have (the chain rule of `plkk_domain`).
+fn record_hash(record: &AuditRecord) -> String {
+    plkk_domain::AuditEntry {
+        seq: record.seq,
+        at: record.at,
+        actor: record.actor.clone(),
+        action: record.action.clone(),
+        subject: record.subject.clone(),
+        detail: record.detail.clone(),
+        prev_hash: record.prev_hash.clone(),
+        hash: String::new(),
+    }
+    .computed_hash()
+}
+
+fn corrupt(error: serde_json::Error) -> SyncError {
+    SyncError::Store(plkk_store::StoreError::Json(error))
+}

@@ -1,0 +1,241 @@
+//! The sync over a bad line and against a branch with a small body limit, with a real branch
+//! (over TLS where the line matters) and `plkk sync` as a process where its exit code is the
+//! interface:
+//!
+//! - a connection closed with a plain FIN after the push went up whole is "cannot reach the
+//!   branch" (exit 3), not a certificate problem, and leaves the entries `sent`; a certificate the
+//!   desk does not trust is `tls`;
+//! - a branch whose `max_body_bytes` is below the desk's batch gets every record exactly once, and
+//!   a record that cannot go even alone waits in quarantine with a reason naming its size and the
+//!   limit while the rest flow;
+//! - a line that drops every few kilobytes still converges, each push after a cut smaller.
+//!
+//! Build the binaries first: `cargo build --workspace --bins`.
+
+use std::path::Path;
+use std::process::Output;
+
+use plkk_tests::accounts::ADMIN;
+use plkk_tests::bins;
+use plkk_tests::branch::{tls_identity, TestBranch};
+use plkk_tests::line::{Line, LineSpec};
+use plkk_tests::samples::{self, Seeded};
+use plkk_tests::sync_desk::SyncDesk;
+use serde_json::{json, Value};
+
+/// A line that only relays (fast, no loss): the tests shape it with faults of their own.
+const CLEAN: LineSpec = LineSpec {
+    bytes_per_second: 4_000_000.0,
+    round_trip: std::time::Duration::from_millis(2),
+    loss: 0.0,
+};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn plkk_sync(desk: &SyncDesk) -> Output {
+    bins::run_plkk(desk.data_dir(), &["sync"], "")
+}
+
+fn status_json(desk: &SyncDesk) -> Value {
+    let output = bins::run_plkk(desk.data_dir(), &["status", "--json"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("status JSON")
+}
+
+/// An intake whose chronology is `chars` characters of varied text.
+fn long_intake(random: &mut Seeded, index: u64, chars: usize) -> Value {
+    let mut intake = samples::synthetic_intake(random, index);
+    let words = [
+        "pekerja", "terjatuh", "dari", "tangga", "gudang", "lantai", "licin", "tangan", "kanan",
+        "terkilir", "mesin", "pemotong", "shift", "malam", "rekan", "membawa", "klinik",
+    ];
+    let mut chronology = String::new();
+    while chronology.len() < chars {
+        chronology.push_str(random.pick(&words));
+        chronology.push(' ');
+    }
+    chronology.truncate(chars);
+    intake["chronology"] = json!(chronology.trim_end());
+    intake
+}
+
+fn enroll_cli(desk: &SyncDesk, url: &str, code: &str, ca: Option<&Path>) -> Output {
+    let mut args = vec!["enroll", "--branch", url, "--code", code];
+    let ca_text;
+    if let Some(ca) = ca {
+        ca_text = ca.display().to_string();
+        args.extend(["--ca", ca_text.as_str()]);
+    }
+    bins::run_plkk_as(desk.data_dir(), ADMIN, &args, "")
+}
+
+#[test]
+fn a_connection_closed_after_the_push_went_up_is_unreachable_not_a_certificate_problem() {
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key, _) = tls_identity(certs.path(), "branch");
+    let mut branch = TestBranch::start_with(|config| config.set_tls(Some(cert.clone()), Some(key)));
+    let code = branch.clinic_with_code("PLKK-FIN", "Klinik Putus");
+    let line = Line::start(branch.addr(), CLEAN, 1);
+    let desk = SyncDesk::new();
+    let url = format!("https://localhost:{}", line.port());
+    let enrolled = enroll_cli(&desk, &url, &code, Some(&cert));
+    assert_eq!(
+        enrolled.status.code(),
+        Some(0),
+        "{}",
+        text(&enrolled.stderr)
+    );
+    desk.capture(5, 2, 11);
+
+    // The health request and the push share one connection; the push is far over 1 KiB.
+    line.hang_up_after_request(1024);
+    let cut = plkk_sync(&desk);
+    let stderr = text(&cut.stderr);
+    assert_eq!(
+        cut.status.code(),
+        Some(3),
+        "cannot reach the branch: {stderr}"
+    );
+    assert!(stderr.contains("cannot reach the branch"), "{stderr}");
+    assert!(
+        !stderr.contains("secure connection (TLS)"),
+        "not a certificate problem: {stderr}"
+    );
+    assert_eq!(branch.counts().entries, 15, "the branch applied the push");
+    let status = status_json(&desk);
+    assert_eq!(status["sync"]["sent"], 15, "entries stay sent: {status}");
+    assert_eq!(
+        status["sync"]["pending"], 0,
+        "none back to pending: {status}"
+    );
+    assert_eq!(status["sync"]["last_error"]["code"], "branch_unreachable");
+
+    let again = plkk_sync(&desk);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(
+        branch.counts().entries,
+        15,
+        "the resend applied nothing twice"
+    );
+
+    // A certificate the desk does not trust is a TLS problem, and nothing leaves the desk.
+    let (other_cert, other_key, _) = tls_identity(certs.path(), "impostor");
+    branch.restart_with(|config| config.set_tls(Some(other_cert), Some(other_key)));
+    desk.capture(1, 0, 12);
+    let untrusted = plkk_sync(&desk);
+    let stderr = text(&untrusted.stderr);
+    assert_eq!(untrusted.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("secure connection (TLS)"), "{stderr}");
+    let status = status_json(&desk);
+    assert_eq!(status["sync"]["last_error"]["code"], "tls");
+    assert_eq!(status["sync"]["sent"], 0, "{status}");
+    assert_eq!(status["sync"]["pending"], 1, "{status}");
+}
+
+#[test]
+fn a_branch_body_limit_below_the_batch_is_learned_and_every_record_arrives_once() {
+    let branch = TestBranch::start_with(|config| config.max_body_bytes = 65_536);
+    let code = branch.clinic_with_code("PLKK-64K", "Klinik Batas");
+    let desk = SyncDesk::new();
+    desk.enroll(&branch.url(), &code);
+    let mut random = Seeded::new(21);
+    for index in 0..120 {
+        desk.admit(long_intake(&mut random, 21_000 + index, 3000));
+    }
+
+    let synced = plkk_sync(&desk);
+    assert_eq!(synced.status.code(), Some(0), "{}", text(&synced.stderr));
+    let counts = branch.counts();
+    assert_eq!((counts.intakes, counts.entries), (120, 120), "each once");
+    let status = status_json(&desk);
+    assert_eq!(status["sync"]["unconfirmed"], 0, "{status}");
+    let link = plkk_store::sync_link(&desk.store())
+        .unwrap()
+        .expect("the line is kept");
+    assert_eq!(link.branch_max_body, Some(65_536), "the limit was learned");
+}
+
+#[test]
+fn a_record_larger_than_the_branch_accepts_waits_in_quarantine_and_the_rest_flow() {
+    let branch = TestBranch::start_with(|config| config.max_body_bytes = 4096);
+    let code = branch.clinic_with_code("PLKK-4K", "Klinik Kecil");
+    let desk = SyncDesk::new();
+    desk.enroll(&branch.url(), &code);
+    let mut random = Seeded::new(22);
+    let small = desk.capture(3, 1, 22);
+    let large = desk.admit(long_intake(&mut random, 22_500, 4000));
+    let later = desk.capture(2, 1, 23);
+
+    let synced = plkk_sync(&desk);
+    assert_eq!(
+        synced.status.code(),
+        Some(5),
+        "a record in quarantine: {}",
+        text(&synced.stderr)
+    );
+    let counts = branch.counts();
+    assert_eq!(counts.intakes, 5, "every other intake arrived");
+    assert_eq!(counts.notes, 5);
+    let quarantined = plkk_store::quarantine(&desk.store(), &ADMIN.actor()).unwrap();
+    assert_eq!(quarantined.len(), 1, "{quarantined:?}");
+    let entry = &quarantined[0];
+    assert_eq!(entry.intake_id.to_string(), large);
+    let reason = &entry.issues[0];
+    assert_eq!(reason.rule, plkk_sync::TOO_LARGE_RULE);
+    assert_eq!(reason.field, "record");
+    let size: usize = reason
+        .message
+        .split_whitespace()
+        .nth(1)
+        .and_then(|word| word.parse().ok())
+        .unwrap_or_else(|| panic!("the size is named: {}", reason.message));
+    assert!(size > 4096, "{}", reason.message);
+    assert!(reason.message.contains("4096 bytes"), "{}", reason.message);
+    assert!(!small.is_empty() && !later.is_empty());
+}
+
+#[test]
+fn a_line_that_drops_every_few_kilobytes_still_converges_with_smaller_pushes() {
+    let branch = TestBranch::start();
+    let code = branch.clinic_with_code("PLKK-DROP", "Klinik Putus Sambung");
+    let line = Line::start(branch.addr(), CLEAN, 2);
+    let desk = SyncDesk::new();
+    desk.enroll(&format!("http://{}", line.addr()), &code);
+    // A day's work: 60 intakes with 3 notes each.
+    desk.capture(60, 3, 31);
+    let first_push = plkk_sync::plan::FIRST_BATCH_BYTES;
+
+    // Far less than the first push carries, gzipped, ever goes up before the line drops.
+    line.drop_every(6 * 1024);
+    let mut attempts = 0;
+    let mut shrunk = None;
+    loop {
+        attempts += 1;
+        assert!(attempts <= 60, "converges: {:?}", desk.status());
+        match desk.sync() {
+            Ok(summary) if summary.pending == 0 => break,
+            Ok(_) => {}
+            Err(error) => assert_eq!(error.code(), "branch_unreachable", "{error}"),
+        }
+        let link = plkk_store::sync_link(&desk.store()).unwrap();
+        if shrunk.is_none() {
+            shrunk = link.map(|link| link.batch_bytes);
+        }
+    }
+    let shrunk = shrunk.expect("the line is kept") as usize;
+    assert!(
+        shrunk < first_push,
+        "a cut push makes the next one smaller: {shrunk} after {first_push}"
+    );
+    assert!(
+        attempts > 2,
+        "the line did cut pushes ({attempts} attempts)"
+    );
+    let counts = branch.counts();
+    assert_eq!(counts.intakes, 60, "exactly once");
+    assert_eq!(counts.notes, 180, "exactly once");
+    assert_eq!(counts.entries, desk.entries());
+    assert_eq!(desk.status().unconfirmed, 0);
+}
