@@ -8,7 +8,8 @@
 #     user and owner-only data directory exist;
 #   - the branch starts with its unit's exact ExecStart line, as its user; `plkk --version` runs;
 #     a desk set up, enrolled and synced against it gets its case confirmed, and the branch holds it;
-#     `plkk backup`, `plkk status` (exit 0) and `plkk-branch status` work on the installed programs.
+#     `plkk backup`, `plkk status` and `plkk-branch status` work on the installed programs and find
+#     no problem (exit 0; exit 10 accepted only for a nearly full disk of this machine).
 # Runs as root (debootstrap, chroot). Prints "packages: N passed, N failed"; exits 1 on a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -147,9 +148,24 @@ EOF
     as_branch case list --clinic PLKK-PKG --json | grep -q '"Siti Rahmawati"'
 }
 check "a desk enrols, admits a case and syncs it to the installed branch" desk_syncs
-desk_healthy() { desk backup --output /root/backup.tar && desk status; }
-check "plkk backup, then plkk status exits 0" desk_healthy
-check "plkk-branch status exits 0" as_branch status
+# `plkk status` and `plkk-branch status` exit 10 when something needs attention. The clean root
+# lives on this machine's disk, so a nearly full build disk is a true finding about the machine,
+# not about the packages: that one problem (and only it) is accepted, and said.
+healthy() {
+  local answer status=0
+  answer=$("$@" --json) || status=$?
+  [ "$status" -eq 0 ] && return 0
+  [ "$status" -eq 10 ] || { echo "$answer"; echo "exit status $status"; return 1; }
+  echo "$answer" | python3 -c '
+import json, sys
+codes = sorted({problem["code"] for problem in json.load(sys.stdin)["problems"]})
+print("problems:", codes)
+sys.exit(0 if codes == ["disk_almost_full"] else 1)'
+  echo "note: this machine's disk has less than 5 % free; status said so (exit 10)"
+}
+desk_healthy() { desk backup --output /root/backup.tar && healthy desk status; }
+check "plkk backup, then plkk status reports no problem (but this machine's disk)" desk_healthy
+check "plkk-branch status reports no problem (but this machine's disk)" healthy as_branch status
 
 echo "packages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
