@@ -20,8 +20,9 @@ use crate::admin::verify_audit;
 use crate::db::{self, parse_time, time_text};
 use crate::{BranchError, DATABASE_FILE_NAME};
 
-/// A device not heard from for longer than this is a problem.
-pub const SILENT_DEVICE_HOURS: i64 = 24;
+/// A device not heard from for this many hours is a problem: the console's limit for a silent
+/// clinic (`clinics::SILENT_AFTER`), one owner for both.
+pub const SILENT_DEVICE_HOURS: i64 = crate::clinics::SILENT_AFTER.num_hours();
 /// Less free disk than this share (in percent) is a problem.
 pub const DISK_FREE_MIN_PERCENT: u64 = 5;
 
