@@ -8,15 +8,22 @@
 mod commands;
 mod desk;
 mod form_aids;
+mod logging;
 
 fn main() {
     use_webkit_without_compositing();
-    let data_dir = desk::data_dir_from_environment();
+    let settings = desk::Settings::from_environment();
+    logging::install(&settings.data_dir, settings.log_filter.as_deref());
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        data_dir = %settings.data_dir.display(),
+        "plkk-desk starting"
+    );
     // Held while the app runs: `plkk restore` refuses to replace a desk a window has open.
-    let _in_use = plkk_store::hold_desk(&data_dir)
-        .inspect_err(|error| eprintln!("plkk-desk: {error}"))
+    let _in_use = plkk_store::hold_desk(&settings.data_dir)
+        .inspect_err(|error| tracing::warn!(%error, "the desk is not held against a restore"))
         .ok();
-    let desk = desk::Desk::new(data_dir);
+    let desk = desk::Desk::new(settings);
     tauri::Builder::default()
         .manage(desk)
         .plugin(tauri_plugin_dialog::init())
@@ -26,6 +33,8 @@ fn main() {
             commands::setup,
             commands::sign_in,
             commands::unlock_pin,
+            commands::recover,
+            commands::account_password,
             commands::lock,
             commands::sign_out,
             commands::accounts_list,

@@ -175,13 +175,38 @@ impl ConsoleBrowser {
             .unwrap_or_else(|error| panic!("choose {value} in {name}: {error}"));
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css` and waits for the page it leads to: every button
+    /// and link of the console loads a new page (it is server-rendered, without scripts), and
+    /// reading the old page meanwhile finds elements that vanish under the reader.
     pub async fn click(&self, css: &str) {
-        self.find(css)
+        let element = self.find(css).await;
+        self.client()
+            .execute("window.plkkLeaving = true; return null;", vec![])
             .await
+            .unwrap_or_else(|error| panic!("mark the page before clicking `{css}`: {error}"));
+        element
             .click()
             .await
             .unwrap_or_else(|error| panic!("click `{css}`: {error}"));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            // While the next page loads the script may fail; that only means "not yet".
+            let arrived = self
+                .client()
+                .execute(
+                    "return window.plkkLeaving !== true && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            if matches!(arrived, Ok(Value::Bool(true))) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clicking `{css}` did not lead to a new page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The text of the first element matching `css`.

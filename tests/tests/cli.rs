@@ -56,14 +56,16 @@ impl Desk {
         last_line(&self.ok(&["intake", "add"], &intake.to_string()))
     }
 
+    fn status(&self) -> Value {
+        bins::plkk_status(self.dir.path())
+    }
+
     fn intake_count(&self) -> u64 {
-        self.json(&["status", "--json"])["intakes"]
-            .as_u64()
-            .unwrap()
+        self.status()["intakes"].as_u64().unwrap()
     }
 
     fn note_count(&self) -> u64 {
-        self.json(&["status", "--json"])["notes"].as_u64().unwrap()
+        self.status()["notes"].as_u64().unwrap()
     }
 }
 
@@ -129,7 +131,7 @@ fn add_list_search_show_note_and_correct_round_trip() {
     assert_eq!(case["revisions"][1]["reason"], "salah nama perusahaan");
     assert_eq!(case["revisions"][1]["changes"][0]["from"], "PT Maju Jaya");
 
-    let status = desk.json(&["status", "--json"]);
+    let status = desk.status();
     assert_eq!(status["intakes"], 1);
     assert_eq!(status["open_cases"], 1);
     assert_eq!(status["notes"], 2);
@@ -564,4 +566,18 @@ fn a_set_up_desk_whose_database_cannot_be_opened_exits_1_with_a_clear_message() 
         stderr(&setup)
     );
     assert_eq!(std::fs::read_to_string(&database).unwrap(), damaged);
+}
+
+#[test]
+fn status_names_the_folder_of_the_desks_log_files() {
+    let desk = Desk::new();
+    let logs = desk.dir.path().join(plkk_store::LOG_DIR_NAME);
+    let status = desk.json(&["status", "--json"]);
+    assert_eq!(status["log_dir"], logs.display().to_string());
+    let text = desk.ok(&["status"], "");
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("logs") && line.ends_with(&logs.display().to_string())),
+        "{text}"
+    );
 }

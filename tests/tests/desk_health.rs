@@ -84,6 +84,7 @@ fn a_healthy_desk_exits_0_with_every_field_a_support_person_reads() {
         "confirmed",
         "last_sync_at",
         "sync",
+        "log_dir",
     ] {
         assert!(value.get(field).is_some(), "{field} in {value:#}");
     }
@@ -91,6 +92,8 @@ fn a_healthy_desk_exits_0_with_every_field_a_support_person_reads() {
     assert_eq!(value["sync"]["unconfirmed"], 0);
     assert_eq!(value["app_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(value["data_dir"], desk.data_dir().display().to_string());
+    let logs = desk.data_dir().join(plkk_store::LOG_DIR_NAME);
+    assert_eq!(value["log_dir"], logs.display().to_string());
     assert!(value["database_bytes"].as_u64().unwrap() > 0);
     assert!(value["disk_free_bytes"].as_u64().unwrap() > 0);
     assert!(value["last_backup_at"].is_string());
@@ -103,6 +106,7 @@ fn a_healthy_desk_exits_0_with_every_field_a_support_person_reads() {
     for line in [
         "version",
         "data folder",
+        "logs ",
         "disk free",
         "last backup",
         "audit log    intact",

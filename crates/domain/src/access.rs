@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A staff account's role at the clinic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     Receptionist,
     Nurse,

@@ -13,6 +13,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// One entry of the audit log, as stored on the desk and sent to the branch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     /// 1, 2, 3 ... on one desk, without gaps.
     pub seq: i64,
@@ -140,6 +141,7 @@ impl AuditEntry {
 /// Why a chain is broken at an entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum BreakKind {
     /// The entry's content does not match its hash: it was modified.
     Altered,
@@ -162,6 +164,7 @@ impl BreakKind {
 
 /// The first bad entry of a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChainBreak {
     /// The sequence number stored on the bad entry.
     pub seq: i64,

@@ -15,6 +15,7 @@ use crate::limits;
 
 /// One field changed by a correction, as text (`to_fields` form); None is "absent".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldChange {
     pub field: String,
     pub from: Option<String>,

@@ -17,6 +17,7 @@ use crate::nik::{check_nik_against_record, check_nik_format};
 
 /// One admitted case, valid by every intake rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Intake {
     pub id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// An error blocks saving; a warning is shown and saved with the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Severity {
     Error,
     Warning,
@@ -18,6 +19,7 @@ pub enum Severity {
 
 /// One finding on one field of an input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issue {
     /// Contract field name ("nik", "accident_at", "systolic", "reason", ...).
     pub field: String,

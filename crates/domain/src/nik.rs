@@ -12,6 +12,7 @@ use crate::issue::Issues;
 
 /// What a 16-digit NIK says about its holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NikFacts {
     pub province_code: String,
     pub regency_code: String,

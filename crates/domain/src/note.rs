@@ -16,6 +16,7 @@ use crate::limits;
 
 /// What the writer of a note gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteFields {
     pub text: String,
     pub systolic: Option<u16>,
@@ -39,6 +40,7 @@ pub struct NoteFields {
 
 /// A stored note: the fields plus what the app sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Note {
     pub id: Uuid,
     pub intake_id: Uuid,

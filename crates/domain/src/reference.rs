@@ -11,6 +11,7 @@ const REGENCIES: &str = include_str!("../data/regencies.tsv");
 
 /// One ICD-10 code with its title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Icd10Entry {
     pub code: String,
     pub title: String,

@@ -153,10 +153,12 @@ pub enum Outcome {
 /// translates `rule` with `params`, and shows `message` only for a rule it does not know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldIssue {
     pub field: String,
     pub rule: String,
     /// "error" or "warning".
+    #[cfg_attr(feature = "ts", ts(type = "\"error\" | \"warning\""))]
     pub severity: String,
     /// English text, starting with the field name.
     pub message: String,
@@ -202,6 +204,7 @@ pub struct Receipt {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldConflict {
     pub field: String,
     /// What the desk thought the value was (its `from`).

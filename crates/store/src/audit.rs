@@ -137,6 +137,7 @@ pub fn audit_list(
 
 /// What `plkk audit verify` answers: how many entries were checked and the first bad one.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditReport {
     pub entries: usize,
     pub first_break: Option<ChainBreak>,

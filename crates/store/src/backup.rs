@@ -38,6 +38,7 @@ pub(crate) const KEYRING_NAME: &str = plkk_vault::KEYRING_FILE_NAME;
 
 /// What a backup holds, written first in the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Manifest {
     /// [`BACKUP_FORMAT`].
     pub format: u32,
@@ -57,6 +58,7 @@ pub struct Manifest {
 
 /// Records in a desk (its own and those pulled from the clinic's other desks).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordCounts {
     pub intakes: u64,
     pub corrections: u64,
@@ -84,6 +86,7 @@ impl RecordCounts {
 
 /// The audit log's length and its last entry's hash when the copy was taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditHead {
     pub entries: u64,
     pub last_hash: Option<String>,
@@ -105,6 +108,7 @@ impl AuditHead {
 
 /// One file of a backup: its name inside the tar, size in bytes, SHA-256 (hex).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ManifestFile {
     pub name: String,
     pub bytes: u64,
@@ -113,6 +117,7 @@ pub struct ManifestFile {
 
 /// What `backup` wrote.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BackupDone {
     pub path: PathBuf,
     /// Size of the backup file in bytes.
@@ -209,6 +214,7 @@ pub fn backup_overdue(
 
 /// What the home screen needs to remind an administrator of backups.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BackupState {
     pub last_backup_at: Option<DateTime<FixedOffset>>,
     /// Intakes, corrections and notes held.

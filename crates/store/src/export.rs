@@ -41,6 +41,7 @@ const NOTE_COLUMNS: &[&str] = &[
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportDone {
     pub cases_path: PathBuf,
     pub notes_path: PathBuf,

@@ -18,6 +18,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod db;
+mod desk_session;
 mod drafts;
 mod encrypt;
 mod error;
@@ -29,6 +30,7 @@ mod migrate;
 mod normalise;
 mod notes;
 mod outbox;
+mod passwords;
 mod paths;
 mod patient_report;
 mod patient_report_pdf;
@@ -57,6 +59,7 @@ pub use backup::{
     BackupState, Manifest, ManifestFile, RecordCounts, BACKUP_FORMAT, MANIFEST_NAME,
 };
 pub use db::{DeskAccess, Store};
+pub use desk_session::{DeskSession, SessionInfo, SetUp};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
@@ -68,7 +71,10 @@ pub use health::{
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
 pub use outbox::SyncState;
-pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use passwords::{change_password, recover, PasswordChange};
+pub use paths::{
+    create_log_dir, default_data_dir, download_dir, log_dir, DATABASE_FILE_NAME, LOG_DIR_NAME,
+};
 pub use patient_report::{
     gather as gather_patient_report, patient_report, patient_report_file_name, Access,
     PatientReport, PatientReportDone, Person, ReportCase,

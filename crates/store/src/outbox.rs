@@ -10,6 +10,7 @@ use uuid::Uuid;
 /// Where a record stands on its way to the branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SyncState {
     Pending,
     Sent,

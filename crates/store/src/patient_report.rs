@@ -71,6 +71,7 @@ pub struct Access {
 
 /// What `patient_report` wrote.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PatientReportDone {
     pub path: PathBuf,
     pub cases: usize,

@@ -100,7 +100,7 @@ pub fn setup(
     let access = DeskAccess::new(data_dir, key);
     let store = access.open()?;
     let tx = immediate(&store.conn)?;
-    insert_account(&tx, &admin, admin.username, now)?;
+    insert_account(&tx, &admin, admin.username, params, now)?;
     if let Some(records) = encrypted {
         audit::append(
             &tx,
@@ -280,7 +280,7 @@ fn active_actor(store: &Store, username: &str) -> Result<Actor, StoreError> {
 /// A username as typed at sign-in, cut short when it is longer than any username can be: the cut
 /// text ends in "…", so it never names a real account, and the failure it causes is counted and
 /// audited under a name of bounded length.
-fn typed_username(username: &str) -> String {
+pub(crate) fn typed_username(username: &str) -> String {
     limits::clip(username, limits::USERNAME + 1)
 }
 

@@ -24,6 +24,7 @@ pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
 /// The language of the desk's screens: Indonesian unless someone switched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Language {
     #[default]
     Id,

@@ -18,6 +18,7 @@ use crate::{Store, StoreError};
 
 /// An employer this desk has seen, as its latest case gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EmployerOffer {
     pub employer_name: String,
     pub employer_npp: Option<String>,
@@ -49,10 +50,12 @@ pub const PATIENT_FIELDS: &[&str] = &[
 
 /// The patient fields of a returning patient's latest case.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReturningPatient {
     pub case_id: Uuid,
     pub admitted_at: DateTime<FixedOffset>,
     /// Only the fields of `PATIENT_FIELDS` that the case has.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
     pub fields: JsonObject,
 }
 

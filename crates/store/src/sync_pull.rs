@@ -332,6 +332,7 @@ pub(crate) fn keep_conflict(
 
 /// The branch's answer for a case, as last pulled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BranchStatus {
     pub status: String,
     pub reason: Option<String>,
@@ -364,12 +365,14 @@ pub(crate) fn branch_status(
 
 /// A correction kept as a conflict, shown on its case until a person resolves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictView {
     pub correction_id: Uuid,
     pub author: String,
     pub written_at: DateTime<FixedOffset>,
     pub reason: String,
     /// "this_desk" or "other_desk".
+    #[cfg_attr(feature = "ts", ts(type = "\"this_desk\" | \"other_desk\""))]
     pub origin: &'static str,
     pub fields: Vec<FieldConflict>,
 }

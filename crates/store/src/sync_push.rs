@@ -324,6 +324,7 @@ pub fn sync_counts(store: &Store) -> Result<SyncCounts, StoreError> {
 
 /// A rejected entry in quarantine, with the branch's reasons.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuarantinedEntry {
     pub entry_id: Uuid,
     pub kind: EntryKind,

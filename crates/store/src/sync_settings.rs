@@ -253,6 +253,7 @@ pub struct SyncLog {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncLogError {
     pub code: String,
     pub message: String,
