@@ -198,17 +198,21 @@ pub fn backup(
     })
 }
 
+/// A desk holding records with no backup for longer than this (in days) is due one: the home
+/// screen reminds an administrator and `plkk status` names it as a problem.
+pub const BACKUP_LIMIT_DAYS: i64 = 7;
+
 /// The settings key of the last backup's time (RFC 3339).
 pub(crate) const LAST_BACKUP_KEY: &str = "last_backup_at";
 
 /// Whether a desk holding `records` records, last backed up at `last_backup_at`, is due a
-/// backup at `now`: it holds records and none was made in `health::BACKUP_LIMIT_DAYS` days.
+/// backup at `now`: it holds records and none was made in [`BACKUP_LIMIT_DAYS`] days.
 pub fn backup_overdue(
     records: u64,
     last_backup_at: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
 ) -> bool {
-    let due = now - chrono::Duration::days(crate::health::BACKUP_LIMIT_DAYS);
+    let due = now - chrono::Duration::days(BACKUP_LIMIT_DAYS);
     records > 0 && last_backup_at.is_none_or(|at| at < due)
 }
 

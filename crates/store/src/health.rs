@@ -17,13 +17,11 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::audit::{chain_report, AuditReport};
-use crate::backup::RecordCounts;
+use crate::backup::{RecordCounts, BACKUP_LIMIT_DAYS};
 use crate::{Store, StoreError, DATABASE_FILE_NAME};
 
 /// A record unconfirmed for longer than this is a problem.
 pub const UNCONFIRMED_LIMIT_HOURS: i64 = 24;
-/// A desk with records and no backup for longer than this is a problem.
-pub const BACKUP_LIMIT_DAYS: i64 = 7;
 /// Less free disk than this share (in percent) is a problem.
 pub const DISK_FREE_MIN_PERCENT: u64 = 5;
 /// A clock further than this from the branch's (in seconds) is a problem.

@@ -33,7 +33,6 @@ mod outbox;
 mod passwords;
 mod paths;
 mod patient_report;
-mod patient_report_pdf;
 mod projection;
 mod restore;
 mod search;
@@ -56,7 +55,8 @@ pub use audit::{
 };
 pub use backup::{
     backup, backup_file_name, backup_overdue, backup_state, last_backup, AuditHead, BackupDone,
-    BackupState, Manifest, ManifestFile, RecordCounts, BACKUP_FORMAT, MANIFEST_NAME,
+    BackupState, Manifest, ManifestFile, RecordCounts, BACKUP_FORMAT, BACKUP_LIMIT_DAYS,
+    MANIFEST_NAME,
 };
 pub use db::{DeskAccess, Store};
 pub use desk_session::{DeskSession, SessionInfo, SetUp};
@@ -65,7 +65,7 @@ pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
 pub use files::{hold_desk, DeskInUse};
 pub use health::{
-    health, Health, Problem, BACKUP_LIMIT_DAYS, CLOCK_OFFSET_LIMIT_SECONDS, DISK_FREE_MIN_PERCENT,
+    health, Health, Problem, CLOCK_OFFSET_LIMIT_SECONDS, DISK_FREE_MIN_PERCENT,
     UNCONFIRMED_LIMIT_HOURS,
 };
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};

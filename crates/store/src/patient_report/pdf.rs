@@ -1,10 +1,10 @@
 //! The patient report as a PDF (through `plkk-pdf`), in Indonesian or English: the words and the
-//! order of the report; `patient_report.rs` gathers what goes in.
+//! order of the report; the module above gathers what goes in.
 
 use chrono::{DateTime, FixedOffset};
 use plkk_pdf::Document;
 
-use crate::patient_report::{Access, PatientReport, Person, ReportCase};
+use super::{Access, PatientReport, Person, ReportCase};
 use crate::Language;
 
 /// The PDF file's bytes.

@@ -1,10 +1,12 @@
 //! The patient's right of access (UU 27/2022): everything the desk holds about one person, found
-//! by NIK, written as a PDF (`patient_report_pdf.rs` lays it out) so the clinic can answer an
+//! by NIK, written as a PDF (`pdf.rs` lays it out) so the clinic can answer an
 //! access request within 3×24 hours. The report holds each case with the NIK (now, when
 //! admitted, or in a correction): its current values, every correction, every treatment note,
 //! the branch's status, the documents and BPU registrations held (this version holds none, and
 //! says so), and who viewed, printed or exported it according to the audit log (username and
 //! name). Administrators only; the report itself is audited (`patient_report`).
+
+mod pdf;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -109,7 +111,7 @@ pub fn patient_report(
             ),
         ));
     }
-    let bytes = crate::patient_report_pdf::render(&report, language);
+    let bytes = pdf::render(&report, language);
     let written = files::create_private(output).and_then(|mut file| {
         file.write_all(&bytes)?;
         file.sync_all()
