@@ -1,54 +1,51 @@
 //! The branch schema's migrations, embedded at compile time from `migrations/branch/` and applied
-//! in order when the database opens. `PRAGMA user_version` records how many have been applied.
+//! by name when the database opens (`plkk-migrate`: a table of applied names; a branch database
+//! from before names, which counted them in `PRAGMA user_version`, is adopted once).
 
+use plkk_migrate::{Migration, MigrationFailed, Schema};
 use rusqlite::Connection;
 
 use crate::BranchError;
 
-/// Every migration, oldest first. Append only: never edit or reorder a released one.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../../../migrations/branch/0001_init.sql"),
-    ),
-    (
-        "0002_audit",
-        include_str!("../../../migrations/branch/0002_audit.sql"),
-    ),
-    (
-        "0003_desk_clock",
-        include_str!("../../../migrations/branch/0003_desk_clock.sql"),
-    ),
-    (
-        "0010_console",
-        include_str!("../../../migrations/branch/0010_console.sql"),
-    ),
-    (
-        "0020_device_care",
-        include_str!("../../../migrations/branch/0020_device_care.sql"),
-    ),
+macro_rules! migration {
+    ($name:literal) => {
+        Migration {
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/branch/", $name, ".sql")),
+        }
+    };
+}
+
+/// Every migration, in the order a new database applies them. Append only: never edit, rename or
+/// remove a released one (a name added late still runs on databases that have later ones).
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init"),
+    migration!("0002_audit"),
+    migration!("0003_desk_clock"),
+    migration!("0010_console"),
+    migration!("0020_device_care"),
 ];
 
-pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
-    let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let migration_error = |source| BranchError::Migration { name, source };
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(migration_error)?;
-        // Another process may have migrated while we waited for the lock.
-        let now_applied: usize = tx
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(migration_error)?;
-        if now_applied > index {
-            continue;
+/// The order branch databases counted migrations in `user_version` before names were recorded.
+/// Never changes.
+const COUNTED: &[&str] = &["0001_init", "0002_audit", "0003_desk_clock", "0010_console"];
+
+const SCHEMA: Schema = Schema {
+    migrations: MIGRATIONS,
+    counted: COUNTED,
+};
+
+impl From<MigrationFailed> for BranchError {
+    fn from(failed: MigrationFailed) -> BranchError {
+        BranchError::Migration {
+            name: failed.name,
+            source: failed.source,
         }
-        tx.execute_batch(sql).map_err(migration_error)?;
-        tx.pragma_update(None, "user_version", index + 1)
-            .map_err(migration_error)?;
-        tx.commit().map_err(migration_error)?;
     }
-    Ok(())
+}
+
+pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
+    plkk_migrate::apply(conn, &SCHEMA, |_, _| Ok::<(), BranchError>(()))
 }
 
 #[cfg(test)]
@@ -57,6 +54,7 @@ mod tests {
 
     #[test]
     fn migrations_apply_from_empty_and_record_their_count() {
+        SCHEMA.check().unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn).unwrap();
         let version: usize = conn
@@ -65,5 +63,58 @@ mod tests {
         assert_eq!(version, MIGRATIONS.len());
         // Every start of the server and every admin command opens the database: a no-op then.
         apply(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn every_file_in_migrations_branch_is_listed() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/branch");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|name| name.strip_suffix(".sql").map(str::to_owned))
+            .collect();
+        files.sort();
+        let mut listed: Vec<&str> = MIGRATIONS.iter().map(|migration| migration.name).collect();
+        listed.sort();
+        assert_eq!(
+            files, listed,
+            "a migration file that is not listed never runs"
+        );
+    }
+
+    #[test]
+    fn a_branch_database_that_counted_its_migrations_is_adopted() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..3] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        apply(&mut conn).expect("0001 to 0003 do not run again");
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|migration| migration.name).collect();
+        assert_eq!(
+            plkk_migrate::applied_names(&conn).unwrap(),
+            listed,
+            "the three counted are adopted, the rest run in list order"
+        );
+    }
+
+    #[test]
+    fn a_branch_that_counted_every_migration_of_its_day_gets_the_later_ones() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for name in COUNTED {
+            let migration = MIGRATIONS.iter().find(|m| m.name == *name).unwrap();
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", COUNTED.len())
+            .unwrap();
+        apply(&mut conn).expect("no counted migration runs again");
+        let names = plkk_migrate::applied_names(&conn).unwrap();
+        assert_eq!(&names[..COUNTED.len()], COUNTED);
+        assert_eq!(&names[COUNTED.len()..], ["0020_device_care"]);
+        // 0020_device_care's columns and table are there.
+        conn.prepare("SELECT last_seen_at, replaced_by FROM devices")
+            .expect("devices has last_seen_at and replaced_by");
+        conn.prepare("SELECT made_at, file, bytes FROM backups")
+            .expect("the backups table exists");
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use plkk_domain::AuditEntry;
 use plkk_domain::Issue;
-use plkk_protocol::{EntryKind, FieldIssue};
+use plkk_protocol::FieldIssue;
 use plkk_store::{
     Account, AuditReport, BackupDone, CaseDetail, CaseListItem, ErrorKind, ExportDone, Health,
     PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status, StoreError,
@@ -56,7 +56,7 @@ pub fn case_detail(case: &CaseDetail, json: bool) -> anyhow::Result<()> {
     for entry in &case.quarantine {
         println!(
             "refused by the branch: {} {} (entry {}; `plkk quarantine resend {}` once corrected)",
-            kind_name(entry.kind),
+            entry.kind.as_str(),
             entry.record_id,
             entry.entry_id,
             entry.entry_id
@@ -436,7 +436,7 @@ pub fn quarantine(entries: &[QuarantinedEntry], json: bool) -> anyhow::Result<()
         println!(
             "{}  {:<17}  record {}  case {} ({})  refused {}",
             entry.entry_id,
-            kind_name(entry.kind),
+            entry.kind.as_str(),
             entry.record_id,
             entry.intake_id,
             entry.full_name.as_deref().unwrap_or("-"),
@@ -477,14 +477,6 @@ fn print_reasons(issues: &[FieldIssue], indent: &str) {
                 format!(" {}", params.join(" "))
             }
         );
-    }
-}
-
-fn kind_name(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::Intake => "intake",
-        EntryKind::IntakeCorrection => "intake_correction",
-        EntryKind::Note => "note",
     }
 }
 

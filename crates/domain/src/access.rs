@@ -9,14 +9,19 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
+    /// A receptionist: admits patients and corrects intakes.
     Receptionist,
+    /// A nurse: writes treatment notes, and admits.
     Nurse,
+    /// An administrator: manages accounts, settings and the audit log.
     Admin,
 }
 
 impl Role {
+    /// Every role.
     pub const ALL: [Role; 3] = [Role::Receptionist, Role::Nurse, Role::Admin];
 
+    /// The role's name as stored and shown: `receptionist`, `nurse`, `admin`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Receptionist => "receptionist",
@@ -25,6 +30,7 @@ impl Role {
         }
     }
 
+    /// The role named `text` (exactly).
     pub fn parse(text: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|role| role.as_str() == text)
     }
@@ -74,6 +80,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action.
     pub const ALL: [Action; 12] = [
         Action::View,
         Action::SyncNow,
@@ -107,6 +114,7 @@ impl Action {
         }
     }
 
+    /// The action's name in the audit log and in refusals (`admit`, `export`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::View => "view",

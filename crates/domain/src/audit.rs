@@ -37,24 +37,43 @@ pub struct AuditEntry {
 /// Things the audit log records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
+    /// The desk was set up (first administrator and recovery key).
     Setup,
+    /// Someone signed in.
     SignIn,
+    /// A sign-in failed (the name typed is kept, cut to its length).
     SignInFailed,
+    /// Someone signed out.
     SignOut,
+    /// The screen was locked.
     Lock,
+    /// The screen was unlocked with a PIN or password.
     Unlock,
+    /// A case was opened (its details shown).
     OpenCase,
+    /// An intake was admitted.
     Admit,
+    /// An intake was corrected.
     CorrectIntake,
+    /// A treatment note was added.
     AddNote,
+    /// Records were exported to CSV.
     Export,
+    /// A case was printed.
     Print,
+    /// An account was added.
     AccountAdded,
+    /// An account was removed (deactivated).
     AccountRemoved,
+    /// An account's PIN or role changed.
     AccountChanged,
+    /// The desk was enrolled with a branch.
     Enroll,
+    /// A setting changed.
     SettingsChanged,
+    /// An older plain database was encrypted.
     DatabaseEncrypted,
+    /// An act was refused for the person's role.
     Refused,
     /// A record the branch refused, put back in the queue.
     Resend,
@@ -67,6 +86,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// The action's name in the log (`sign_in`, `admit`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::Setup => "setup",
@@ -153,6 +173,7 @@ pub enum BreakKind {
 }
 
 impl BreakKind {
+    /// The kind's name: `altered`, `missing`, `broken_link`.
     pub fn as_str(&self) -> &'static str {
         match self {
             BreakKind::Altered => "altered",
@@ -168,6 +189,7 @@ impl BreakKind {
 pub struct ChainBreak {
     /// The sequence number stored on the bad entry.
     pub seq: i64,
+    /// What is wrong with it.
     pub kind: BreakKind,
     /// For people: which entry and what is wrong.
     pub message: String,

@@ -1,8 +1,6 @@
-//! Staff accounts and what each may do. An `Actor` (the signed-in person) is passed to every store
-//! call that reads or writes records; `require` refuses by the role matrix of `plkk_domain::Role`
-//! before anything is read or written. Accounts are deactivated, never deleted (records keep
-//! naming their authors); removing one also removes its key wrap, so its password no longer opens
-//! the database.
+//! Staff accounts and their roles (who may do what is checked in `access.rs`). Accounts are
+//! deactivated, never deleted (records keep naming their authors); removing one also removes its
+//! key wrap, so its password no longer opens the database.
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::limits;
@@ -12,17 +10,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::{field_error, refused};
+use crate::rows::immediate;
 use crate::{Store, StoreError};
-
-/// Who is acting: the signed-in person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Actor {
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-}
 
 /// An account as an administrator (or the lock screen) sees it. No secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,18 +46,6 @@ pub struct NewAccount<'a> {
     pub role: Role,
     pub password: &'a str,
     pub pin: Option<&'a str>,
-}
-
-/// Refuses `action` unless `actor`'s role permits it.
-pub fn require(actor: &Actor, action: Action) -> Result<(), StoreError> {
-    if actor.role.permits(action) {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden {
-            role: actor.role,
-            action,
-        })
-    }
 }
 
 /// Every account's username and full name (removed ones too: their records still name them), so

@@ -6,10 +6,11 @@
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction, AuditEntry, ChainBreak};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::accounts::{require, Actor};
+use crate::access::{require, Actor};
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 /// Appends one entry after the last one. Call inside a write transaction. `actor` and `subject`
@@ -111,11 +112,6 @@ pub fn record_refusal(
     )?;
     tx.commit()?;
     Ok(())
-}
-
-/// A write transaction on a shared connection (for acts that only append to the audit log).
-pub(crate) fn immediate(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
-    Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
 }
 
 /// The newest `limit` entries, newest first (administrators only).

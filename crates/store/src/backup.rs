@@ -24,9 +24,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::refused;
+use crate::rows::immediate;
 use crate::{files, Store, StoreError, DATABASE_FILE_NAME};
 
 /// The manifest's name inside a backup.
@@ -241,7 +242,7 @@ pub fn backup_state(store: &Store, now: DateTime<FixedOffset>) -> Result<BackupS
 /// When the last backup of this desk was made (by `backup`, or the backup it was restored from).
 pub fn last_backup(store: &Store) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
     crate::settings::read_setting(&store.conn, LAST_BACKUP_KEY)?
-        .map(|text| crate::intakes::parse_time(&text))
+        .map(|text| crate::rows::parse_time(&text))
         .transpose()
 }
 

@@ -25,7 +25,8 @@ use plkk_domain::AuditAction;
 use plkk_vault::KdfParams;
 use serde::Serialize;
 
-use crate::accounts::{Account, Actor, NewAccount};
+use crate::access::Actor;
+use crate::accounts::{Account, NewAccount};
 use crate::backup::BackupDone;
 use crate::patient_report::PatientReportDone;
 use crate::settings::Language;

@@ -9,7 +9,7 @@ use plkk_domain::JsonObject;
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::accounts::Actor;
+use crate::access::Actor;
 use crate::error::refused;
 use crate::{Store, StoreError};
 

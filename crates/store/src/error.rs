@@ -398,3 +398,12 @@ pub(crate) fn parse_id(field: &str, text: &str) -> Result<uuid::Uuid, StoreError
         )
     })
 }
+
+/// The refusal for a case id this desk does not have.
+pub(crate) fn intake_not_found(field: &str, intake_id: uuid::Uuid) -> StoreError {
+    refused(
+        field,
+        "not_found",
+        format!("{field}: no case with id {intake_id} on this desk"),
+    )
+}

@@ -16,9 +16,10 @@ use plkk_domain::{Action, AuditAction, Intake, Note, INTAKE_FIELDS};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::refused;
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 /// Columns of the notes file after the note's own id, case, time and author.

@@ -14,9 +14,12 @@
 //! `health` says what needs attention, and `patient_report` writes everything held about one
 //! person as a PDF (UU 27/2022).
 
+mod access;
 mod accounts;
 mod audit;
 mod backup;
+mod case_status;
+mod conflicts;
 mod db;
 mod desk_session;
 mod drafts;
@@ -33,21 +36,22 @@ mod outbox;
 mod passwords;
 mod paths;
 mod patient_report;
+mod payloads;
 mod projection;
 mod restore;
+mod rows;
 mod search;
 mod session;
 mod settings;
 mod status;
 mod suggest;
 mod sync_pull;
-mod sync_push;
 mod sync_settings;
 mod views;
 
+pub use access::{require, Actor};
 pub use accounts::{
-    account, add_account, list_accounts, remove_account, require, set_pin, staff_names, Account,
-    Actor, NewAccount,
+    account, add_account, list_accounts, remove_account, set_pin, staff_names, Account, NewAccount,
 };
 pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
@@ -58,6 +62,8 @@ pub use backup::{
     BackupState, Manifest, ManifestFile, RecordCounts, BACKUP_FORMAT, BACKUP_LIMIT_DAYS,
     MANIFEST_NAME,
 };
+pub use case_status::BranchStatus;
+pub use conflicts::{list_conflicts, ConflictView};
 pub use db::{DeskAccess, Store};
 pub use desk_session::{DeskSession, SessionInfo, SetUp};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
@@ -70,7 +76,11 @@ pub use health::{
 };
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
-pub use outbox::SyncState;
+pub use outbox::{
+    mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,
+    state_for_outcome, store_receipts, sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally,
+    SyncCounts, SyncState,
+};
 pub use passwords::{change_password, recover, PasswordChange};
 pub use paths::{
     create_log_dir, default_data_dir, download_dir, log_dir, DATABASE_FILE_NAME, LOG_DIR_NAME,
@@ -92,12 +102,7 @@ pub use status::{status, Status};
 pub use suggest::{
     employer_offers, returning_patient, EmployerOffer, ReturningPatient, PATIENT_FIELDS,
 };
-pub use sync_pull::{apply_changes, list_conflicts, BranchStatus, ConflictView, PullTally};
-pub use sync_push::{
-    mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,
-    state_for_outcome, store_receipts, sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally,
-    SyncCounts,
-};
+pub use sync_pull::{apply_changes, PullTally};
 pub use sync_settings::{
     enrolment, record_sync_attempt, record_sync_failure, record_sync_success, replace_enrolment,
     restored_device, save_enrolment, save_sync_link, sync_cursor, sync_link, sync_log, Enrolment,

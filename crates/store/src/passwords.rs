@@ -14,10 +14,12 @@ use plkk_domain::{Action, AuditAction, Role};
 use plkk_vault::{KdfParams, Keyring, VaultError};
 use serde_json::json;
 
-use crate::accounts::{self, password_refusal, require, store_key, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::accounts::{self, password_refusal, store_key};
+use crate::audit;
 use crate::encrypt::finish_interrupted_encryption;
 use crate::error::refused;
+use crate::rows::immediate;
 use crate::session::{load_keyring, record_failures, typed_username};
 use crate::{DeskAccess, Store, StoreError};
 

@@ -36,12 +36,13 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::require;
-use crate::audit::{self, immediate};
+use crate::access::require;
+use crate::audit;
 use crate::backup::{
     AuditHead, Manifest, RecordCounts, Staging, BACKUP_FORMAT, KEYRING_NAME, LAST_BACKUP_KEY,
     MANIFEST_NAME,
 };
+use crate::rows::immediate;
 use crate::session::{load_keyring, sign_in, SignedIn};
 use crate::{files, StorageProblem, Store, StoreError, DATABASE_FILE_NAME};
 

@@ -12,11 +12,13 @@ use plkk_domain::{AuditAction, Role};
 use plkk_vault::{DataKey, KdfParams, Keyring, SignInError};
 use serde_json::json;
 
-use crate::accounts::{self, check_new_account, insert_account, Account, Actor, NewAccount};
-use crate::audit::{self, immediate};
+use crate::access::Actor;
+use crate::accounts::{self, check_new_account, insert_account, Account, NewAccount};
+use crate::audit;
 use crate::encrypt::{
     encrypt_plain_database, finish_interrupted_encryption, plain_database_records,
 };
+use crate::rows::immediate;
 use crate::{DeskAccess, Store, StoreError, DATABASE_FILE_NAME};
 
 /// Where a data directory stands before anyone signs in.

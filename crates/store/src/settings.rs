@@ -11,9 +11,10 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::refused;
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 const PREFERENCES_FILE_NAME: &str = "preferences.json";

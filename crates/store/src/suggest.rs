@@ -2,18 +2,20 @@
 //! has seen (`employer_offers`, with the NPP, segment, workplace accident location and contact
 //! person of the latest case naming them) and the patient fields of a returning patient's latest case
 //! (`returning_patient`). The `employers` table is a projection of the cases, written with them
-//! (`remember_employer`). Offers are only offers: the window fills a field with one when the
+//! (`projection::remember_employer`). Offers are only offers: the window fills a field with one when the
 //! person takes it.
 
 use chrono::{DateTime, FixedOffset};
-use plkk_domain::{Action, AuditAction, Intake, JsonObject, PlaceType};
-use rusqlite::{params, Connection};
+use plkk_domain::{Action, AuditAction, Intake, JsonObject};
+use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
+use crate::projection::name_key;
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 /// An employer this desk has seen, as its latest case gave it.
@@ -57,50 +59,6 @@ pub struct ReturningPatient {
     /// Only the fields of `PATIENT_FIELDS` that the case has.
     #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
     pub fields: JsonObject,
-}
-
-/// How a typed employer name is matched: trimmed, ASCII lower case.
-fn name_key(name: &str) -> String {
-    name.trim().to_ascii_lowercase()
-}
-
-/// Keeps the employer of a case written just now (admission, correction, pulled record) among
-/// those offered. Called inside the transaction that writes the case projection.
-pub(crate) fn remember_employer(
-    conn: &Connection,
-    intake_seq: i64,
-    intake: &Intake,
-) -> Result<(), StoreError> {
-    let Some(name) = intake.employer_name.as_deref() else {
-        return Ok(());
-    };
-    let location =
-        (intake.place_type == PlaceType::Workplace).then_some(intake.accident_location.as_str());
-    conn.prepare_cached(
-        "INSERT INTO employers
-             (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
-         ON CONFLICT (name_key) DO UPDATE SET
-             name = excluded.name,
-             npp = coalesce(excluded.npp, employers.npp),
-             segment = excluded.segment,
-             location = coalesce(excluded.location, employers.location),
-             contact_name = excluded.contact_name,
-             contact_phone = excluded.contact_phone,
-             uses = employers.uses + 1,
-             last_seq = max(employers.last_seq, excluded.last_seq)",
-    )?
-    .execute(params![
-        name_key(name),
-        name.trim(),
-        intake.employer_npp,
-        intake.segment.to_string(),
-        location,
-        intake.contact_name,
-        intake.contact_phone,
-        intake_seq,
-    ])?;
-    Ok(())
 }
 
 /// Employers this desk has seen whose name has a word starting with what was typed (at least

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::rows::{parse_time, parse_utc};
 use crate::{Store, StoreError};
 
 /// The desk's enrolment at a branch. The token is a bearer secret: it is never serialized.
@@ -141,7 +142,7 @@ pub(crate) fn mark_restored(
 /// desk its new identity (`replace_enrolment`).
 pub fn restored_device(store: &Store) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
     crate::settings::read_setting(&store.conn, RESTORED_KEY)?
-        .map(|text| crate::intakes::parse_time(&text))
+        .map(|text| crate::rows::parse_time(&text))
         .transpose()
 }
 
@@ -287,10 +288,7 @@ pub fn sync_log(store: &Store) -> Result<SyncLog, StoreError> {
     let Some((attempt, success, code, message, offset)) = row else {
         return Ok(SyncLog::default());
     };
-    let parse = |text: Option<String>| {
-        text.map(|text| crate::intakes::parse_time(&text))
-            .transpose()
-    };
+    let parse = |text: Option<String>| text.map(|text| parse_time(&text)).transpose();
     Ok(SyncLog {
         last_attempt_at: parse(attempt)?,
         last_success_at: parse(success)?,
@@ -345,10 +343,6 @@ pub fn record_sync_failure(
         params![now.to_rfc3339(), code, message],
     )?;
     Ok(())
-}
-
-pub(crate) fn parse_utc(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    Ok(crate::intakes::parse_time(text)?.with_timezone(&Utc))
 }
 
 #[cfg(test)]

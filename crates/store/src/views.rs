@@ -6,9 +6,9 @@ use plkk_domain::{FieldChange, Intake, Issue, JsonObject, Note, Outcome};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::sync_pull::{BranchStatus, ConflictView};
-use crate::sync_push::QuarantinedEntry;
-use crate::SyncState;
+use crate::case_status::BranchStatus;
+use crate::conflicts::ConflictView;
+use crate::outbox::{QuarantinedEntry, SyncState};
 
 /// A record that was just written, with the warnings saved alongside it.
 #[derive(Debug, Clone, Serialize)]

@@ -18,11 +18,13 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
+use crate::case_status::BranchStatus;
 use crate::error::refused;
-use crate::intakes::{current_case, revisions};
-use crate::sync_pull::BranchStatus;
+use crate::intakes::revisions;
+use crate::projection::current_case;
+use crate::rows::immediate;
 use crate::views::{NoteView, Revision};
 use crate::{files, Language, Store, StoreError};
 
@@ -180,7 +182,7 @@ pub fn gather(
             fields: current.intake.to_fields(),
             revisions: revisions(conn, id)?,
             notes: crate::notes::notes_of_case(conn, id)?,
-            branch_status: crate::sync_pull::branch_status(conn, id)?,
+            branch_status: crate::case_status::branch_status(conn, id)?,
         });
     }
     if cases.is_empty() {

@@ -22,4 +22,100 @@ sync_state: SyncState, closed: boolean, warning_count: number,
 /**
  * The branch's status for the case, once pulled.
  */
-branch_status: BranchStatus | null, id: string, nik?: string | null, identity_document?: string | null, kpj?: string | null, full_name: string, sex: Sex, birth_date: string, phone?: string | null, address?: string | null, occupation?: string | null, segment: Segment, employer_name?: string | null, employer_npp?: string | null, accident_at: string, admitted_at: string, case_category: CaseCategory, place_type: PlaceType, accident_location: string, chronology: string, injury: string, police_report_number?: string | null, contact_name: string, contact_phone: string, consent: Consent, };
+branch_status: BranchStatus | null, 
+/**
+ * The record id (UUID v7), chosen at admission; never changes.
+ */
+id: string, 
+/**
+ * The patient's 16-digit NIK (Nomor Induk Kependudukan), when known.
+ */
+nik?: string | null, 
+/**
+ * Another identity document, when there is no NIK.
+ */
+identity_document?: string | null, 
+/**
+ * The BPJS Ketenagakerjaan membership number (KPJ, 11 digits), when known.
+ */
+kpj?: string | null, 
+/**
+ * The patient's full name.
+ */
+full_name: string, 
+/**
+ * The patient's sex.
+ */
+sex: Sex, 
+/**
+ * The patient's date of birth.
+ */
+birth_date: string, 
+/**
+ * The patient's phone number.
+ */
+phone?: string | null, 
+/**
+ * The patient's address.
+ */
+address?: string | null, 
+/**
+ * The patient's occupation.
+ */
+occupation?: string | null, 
+/**
+ * The membership segment (PU, BPU, ...).
+ */
+segment: Segment, 
+/**
+ * The employer's name (required for a wage earner, PU).
+ */
+employer_name?: string | null, 
+/**
+ * The employer's registration number at BPJS Ketenagakerjaan (NPP).
+ */
+employer_npp?: string | null, 
+/**
+ * When the accident happened, with its UTC offset.
+ */
+accident_at: string, 
+/**
+ * When the patient was admitted at the clinic, with its UTC offset.
+ */
+admitted_at: string, 
+/**
+ * Work accident or occupational disease.
+ */
+case_category: CaseCategory, 
+/**
+ * Where the accident happened: workplace, on the way, ...
+ */
+place_type: PlaceType, 
+/**
+ * The accident's place, as told.
+ */
+accident_location: string, 
+/**
+ * How the accident happened, as told.
+ */
+chronology: string, 
+/**
+ * The injury as found at admission.
+ */
+injury: string, 
+/**
+ * The police report number (for a traffic accident).
+ */
+police_report_number?: string | null, 
+/**
+ * Whom to contact: a relative or the employer.
+ */
+contact_name: string, 
+/**
+ * The contact's phone number.
+ */
+contact_phone: string, 
+/**
+ * The patient's consent to share the data with BPJS Ketenagakerjaan.
+ */
+consent: Consent, };

@@ -8,7 +8,11 @@ export type ChainBreak = {
 /**
  * The sequence number stored on the bad entry.
  */
-seq: number, kind: BreakKind, 
+seq: number, 
+/**
+ * What is wrong with it.
+ */
+kind: BreakKind, 
 /**
  * For people: which entry and what is wrong.
  */

@@ -3,4 +3,16 @@
 /**
  * One field changed by a correction, as text (`to_fields` form); None is "absent".
  */
-export type FieldChange = { field: string, from: string | null, to: string | null, };
+export type FieldChange = { 
+/**
+ * The intake field.
+ */
+field: string, 
+/**
+ * Its text before (None: absent).
+ */
+from: string | null, 
+/**
+ * Its text after (None: cleared).
+ */
+to: string | null, };

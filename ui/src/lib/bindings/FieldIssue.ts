@@ -4,7 +4,15 @@
  * A field-level reason, as `plkk-domain` reports it (its `Issue`, every part kept: the desk
  * translates `rule` with `params`, and shows `message` only for a rule it does not know).
  */
-export type FieldIssue = { field: string, rule: string, 
+export type FieldIssue = { 
+/**
+ * The field, or a path such as `changes[2].to`.
+ */
+field: string, 
+/**
+ * The stable rule code (the desk translates it).
+ */
+rule: string, 
 /**
  * "error" or "warning".
  */

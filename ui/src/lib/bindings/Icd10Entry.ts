@@ -3,4 +3,12 @@
 /**
  * One ICD-10 code with its title.
  */
-export type Icd10Entry = { code: string, title: string, };
+export type Icd10Entry = { 
+/**
+ * The ICD-10 code, e.g. `S52.5`.
+ */
+code: string, 
+/**
+ * Its title.
+ */
+title: string, };

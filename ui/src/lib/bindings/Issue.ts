@@ -12,7 +12,11 @@ field: string,
 /**
  * Stable snake_case rule code (CONTRACT.md section 2).
  */
-rule: string, severity: Severity, 
+rule: string, 
+/**
+ * Error or warning.
+ */
+severity: Severity, 
 /**
  * English sentence starting with the field name, e.g.
  * "nik: day of birth (digits 7-8) must be 01-31, or 41-71 for women (got 35)".

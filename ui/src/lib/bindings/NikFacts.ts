@@ -4,12 +4,32 @@ import type { Sex } from "./Sex";
 /**
  * What a 16-digit NIK says about its holder.
  */
-export type NikFacts = { province_code: string, regency_code: string, sex: Sex, 
+export type NikFacts = { 
+/**
+ * Digits 1-2: the province code.
+ */
+province_code: string, 
+/**
+ * Digits 3-4: the regency (kabupaten/kota) code within the province.
+ */
+regency_code: string, 
+/**
+ * From the day of birth (digits 7-8), to which 40 is added for a woman.
+ */
+sex: Sex, 
 /**
  * None when digits 7-12 are not a real date.
  */
-birth_date: string | null, serial: string, 
+birth_date: string | null, 
+/**
+ * Digits 13-16: the serial number.
+ */
+serial: string, 
 /**
  * The province and regency names of digits 1-4, when the reference list knows them.
  */
-province: string | null, regency: string | null, };
+province: string | null, 
+/**
+ * The regency's name (see `province`).
+ */
+regency: string | null, };

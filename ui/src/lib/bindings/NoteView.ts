@@ -11,11 +11,71 @@ export type NoteView = {
 /**
  * Ids of the later notes that correct this one.
  */
-corrected_by: Array<string>, warnings: Array<Issue>, sync_state: SyncState, id: string, intake_id: string, written_at: string, author: string, text: string, systolic: number | null, diastolic: number | null, pulse: number | null, resp_rate: number | null, temperature_c: number | null, spo2: number | null, pain_score: number | null, 
+corrected_by: Array<string>, warnings: Array<Issue>, sync_state: SyncState, 
+/**
+ * The note's id (UUID v7).
+ */
+id: string, 
+/**
+ * The case (intake) it belongs to.
+ */
+intake_id: string, 
+/**
+ * The writer's clock when it was saved, with its UTC offset.
+ */
+written_at: string, 
+/**
+ * The writer's username.
+ */
+author: string, 
+/**
+ * What was found and done, as written.
+ */
+text: string, 
+/**
+ * Systolic blood pressure (mmHg).
+ */
+systolic: number | null, 
+/**
+ * Diastolic blood pressure (mmHg).
+ */
+diastolic: number | null, 
+/**
+ * Pulse (beats per minute).
+ */
+pulse: number | null, 
+/**
+ * Respiratory rate (breaths per minute).
+ */
+resp_rate: number | null, 
+/**
+ * Body temperature (degrees Celsius).
+ */
+temperature_c: number | null, 
+/**
+ * Oxygen saturation (percent).
+ */
+spo2: number | null, 
+/**
+ * Pain score (0-10).
+ */
+pain_score: number | null, 
 /**
  * Upper case, e.g. ["S52.5", "W11"].
  */
-icd10: Array<string>, disposition: Disposition | null, referred_to: string | null, stmb_days: number | null, 
+icd10: Array<string>, 
+/**
+ * What happens to the patient next (outpatient, inpatient, referred, ...).
+ */
+disposition: Disposition | null, 
+/**
+ * Where the patient was referred, for a referral.
+ */
+referred_to: string | null, 
+/**
+ * Days unfit to work (STMB, sementara tidak mampu bekerja).
+ */
+stmb_days: number | null, 
 /**
  * A case with an outcome is closed.
  */
