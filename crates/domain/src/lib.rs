@@ -16,6 +16,7 @@ mod intake;
 mod issue;
 pub mod limits;
 mod nik;
+pub mod normalise;
 mod note;
 mod reference;
 mod spreadsheet;

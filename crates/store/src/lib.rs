@@ -20,7 +20,6 @@ mod export;
 mod files;
 mod intakes;
 mod migrate;
-mod normalise;
 mod notes;
 mod outbox;
 mod paths;

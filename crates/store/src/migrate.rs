@@ -33,14 +33,23 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_sync_link",
         include_str!("../../../migrations/desk/0005_sync_link.sql"),
     ),
+    (
+        "0015_employers_normal_form",
+        include_str!("../../../migrations/desk/0015_employers_normal_form.sql"),
+    ),
 ];
 
 /// A rebuild of a projection in Rust, inside the migration's transaction.
 type Rebuild = fn(&Connection) -> Result<(), StoreError>;
 
 /// Rebuilds that follow a migration's SQL, by migration name.
-const REBUILDS: &[(&str, Rebuild)] =
-    &[("0004_search_normal_form", crate::projection::reindex_search)];
+const REBUILDS: &[(&str, Rebuild)] = &[
+    ("0004_search_normal_form", crate::projection::reindex_search),
+    (
+        "0015_employers_normal_form",
+        crate::suggest::rekey_employers,
+    ),
+];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -116,6 +125,11 @@ mod tests {
             3,
             serde_json::json!({"full_name": "Dewi", "segment": "BPU"}),
         );
+        case(
+            4,
+            serde_json::json!({"full_name": "Rina", "employer_name": "PT. Maju-Jaya", "segment": "PU",
+            "place_type": "traffic", "accident_location": "Tol", "contact_name": "Harun"}),
+        );
         apply(&mut conn).unwrap();
         let row: (String, Option<String>, Option<String>, Option<String>, i64) = conn
             .query_row(
@@ -127,13 +141,15 @@ mod tests {
         assert_eq!(
             row,
             (
-                "pt maju jaya".to_owned(),
+                "PT. Maju-Jaya".to_owned(),
                 Some("12345678".to_owned()),
                 Some("Gudang".to_owned()),
                 Some("Harun".to_owned()),
-                2
+                3
             ),
-            "the latest name and contact, an NPP and workplace kept from an earlier case"
+            "the latest name and contact, an NPP and workplace kept from an earlier case; \
+             \"PT. Maju-Jaya\" (its own row until 0015 keyed names in the search normal form) \
+             merged with \"PT Maju Jaya\""
         );
         let employers: i64 = conn
             .query_row("SELECT count(*) FROM employers", [], |row| row.get(0))

@@ -1,14 +1,15 @@
 //! The derived tables: `cases` (current values of each intake, open or closed, with its NIK and
 //! KPJ indexed for prefix search), `case_search` (the full-text index of names and employers,
-//! in the normal form of `normalise.rs`) and `employers` (those offered while typing, `suggest.rs`).
+//! in the normal form of `plkk_domain::normalise`) and `employers` (those offered while typing,
+//! `suggest.rs`, keyed by the same normal form).
 //! They are rewritten from the append-only records inside the same transaction that writes a
 //! record, so they never disagree with them.
 
-use plkk_domain::{Intake, Issue};
+use plkk_domain::{normalise, Intake, Issue};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use crate::{normalise, StoreError};
+use crate::StoreError;
 
 /// Writes the current values of the case `intake_seq` and re-indexes it for search.
 pub(crate) fn write_case(

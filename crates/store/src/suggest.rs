@@ -6,7 +6,7 @@
 //! person takes it.
 
 use chrono::{DateTime, FixedOffset};
-use plkk_domain::{Action, AuditAction, Intake, JsonObject, PlaceType};
+use plkk_domain::{normalise, Action, AuditAction, Intake, JsonObject, PlaceType};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 use serde_json::json;
@@ -56,10 +56,27 @@ pub struct ReturningPatient {
     pub fields: JsonObject,
 }
 
-/// How a typed employer name is matched: trimmed, ASCII lower case.
+/// How a typed employer name is matched: its words in the search normal form
+/// (`plkk_domain::normalise`: no case, accents or apostrophes; other punctuation splits words),
+/// so `jaya` finds "PT. Maju-Jaya" as the case search does.
 fn name_key(name: &str) -> String {
-    name.trim().to_ascii_lowercase()
+    normalise::index_text(name)
 }
+
+/// Adds one case's (or one older row's) employer to the offers: the latest case's values win,
+/// an NPP or workplace location given earlier is kept, uses add up.
+const UPSERT_EMPLOYER: &str = "INSERT INTO employers
+         (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (name_key) DO UPDATE SET
+         name = excluded.name,
+         npp = coalesce(excluded.npp, employers.npp),
+         segment = excluded.segment,
+         location = coalesce(excluded.location, employers.location),
+         contact_name = excluded.contact_name,
+         contact_phone = excluded.contact_phone,
+         uses = employers.uses + excluded.uses,
+         last_seq = max(employers.last_seq, excluded.last_seq)";
 
 /// Keeps the employer of a case written just now (admission, correction, pulled record) among
 /// those offered. Called inside the transaction that writes the case projection.
@@ -73,21 +90,7 @@ pub(crate) fn remember_employer(
     };
     let location =
         (intake.place_type == PlaceType::Workplace).then_some(intake.accident_location.as_str());
-    conn.prepare_cached(
-        "INSERT INTO employers
-             (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
-         ON CONFLICT (name_key) DO UPDATE SET
-             name = excluded.name,
-             npp = coalesce(excluded.npp, employers.npp),
-             segment = excluded.segment,
-             location = coalesce(excluded.location, employers.location),
-             contact_name = excluded.contact_name,
-             contact_phone = excluded.contact_phone,
-             uses = employers.uses + 1,
-             last_seq = max(employers.last_seq, excluded.last_seq)",
-    )?
-    .execute(params![
+    conn.prepare_cached(UPSERT_EMPLOYER)?.execute(params![
         name_key(name),
         name.trim(),
         intake.employer_npp,
@@ -95,8 +98,59 @@ pub(crate) fn remember_employer(
         location,
         intake.contact_name,
         intake.contact_phone,
+        1,
         intake_seq,
     ])?;
+    Ok(())
+}
+
+/// Keys the employers already offered anew after the key's normal form changed (migration
+/// `0015_employers_normal_form`): rows whose names now share a key ("PT Maju Jaya" and
+/// "PT. Maju-Jaya") become one, the latest one's values first, their uses added up.
+pub(crate) fn rekey_employers(conn: &Connection) -> Result<(), StoreError> {
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+        i64,
+    );
+    let rows: Vec<Row> = conn
+        .prepare(
+            "SELECT name, npp, segment, location, contact_name, contact_phone, uses, last_seq
+             FROM employers ORDER BY last_seq",
+        )?
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM employers", [])?;
+    let mut upsert = conn.prepare(UPSERT_EMPLOYER)?;
+    for (name, npp, segment, location, contact_name, contact_phone, uses, last_seq) in rows {
+        upsert.execute(params![
+            name_key(&name),
+            name,
+            npp,
+            segment,
+            location,
+            contact_name,
+            contact_phone,
+            uses,
+            last_seq,
+        ])?;
+    }
     Ok(())
 }
 
@@ -186,8 +240,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn typed_names_are_matched_without_case_or_surrounding_spaces() {
+    fn typed_names_are_matched_in_the_search_normal_form() {
         assert_eq!(name_key("  PT Maju Jaya "), "pt maju jaya");
         assert_eq!(name_key("CV SINAR"), "cv sinar");
+        assert_eq!(name_key("PT. Maju-Jaya"), "pt maju jaya");
+        assert_eq!(name_key("Toko Ma’ruf"), "toko maruf");
+        assert_eq!(name_key("Café Sénang"), "cafe senang");
     }
 }
