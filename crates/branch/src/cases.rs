@@ -190,8 +190,8 @@ pub(crate) fn status_history(
 }
 
 /// Sets the branch's status of a case: checked (a reason for `not_eligible`, a reference for
-/// `guarantee_issued` (issue 12, item 3); `reason` and
-/// `reference` within their lengths), stored, sent to the clinic's desks through the changes
+/// `guarantee_issued` (issue 12, item 3), each refused as `required` naming its field; `reason`
+/// and `reference` within their lengths), stored, sent to the clinic's desks through the changes
 /// feed and recorded in the officers' audit log, all in one transaction.
 pub(crate) fn set_status(
     conn: &mut Connection,

@@ -1332,3 +1332,66 @@ async fn a_clinic_name_that_starts_a_formula_is_neutralised_in_the_report_csv() 
     }
     branch.stop().await;
 }
+
+#[tokio::test]
+async fn the_inbox_search_reads_names_and_numbers_as_the_desk_does() {
+    fast_hashing();
+    let branch = Branch::start().await;
+    let mut desk = branch.enrol("PLKK-A").await;
+    let aminah = Uuid::now_v7();
+    branch.push_ok(&mut desk, vec![intake_entry(aminah)]).await;
+    let rufah = Uuid::now_v7();
+    let mut fields = intake_fields(rufah);
+    fields["full_name"] = json!("Siti Ma'rufah");
+    fields["nik"] = json!("3275014501900002");
+    branch
+        .push_ok(&mut desk, vec![intake_entry_with(rufah, fields)])
+        .await;
+    add_officer(&branch, "lihat", OfficerRole::Viewer);
+    let http = client();
+    let base = root(&branch);
+    let session = sign_in(&http, &base, "lihat").await;
+    let ids_in = |html: &str| {
+        [rufah, aminah]
+            .into_iter()
+            .filter(|id| html.contains(&format!("href=\"/cases/{id}\"")))
+            .collect::<Vec<_>>()
+    };
+    for (typed, expected) in [
+        ("marufah", vec![rufah]),
+        ("ma'rufah", vec![rufah]),
+        ("MA’RUFAH", vec![rufah]),
+        ("siti ma'ru", vec![rufah]),
+        ("siti", vec![rufah, aminah]),
+        ("3275 0145 0190 0002", vec![rufah]),
+        ("3275-0145-0190-0002", vec![rufah]),
+        ("3216-0145", vec![aminah]),
+        ("o'neil", vec![]),
+    ] {
+        let page = http
+            .get(format!("{base}/"))
+            .query(&[("q", typed)])
+            .header(COOKIE, session.header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{typed:?}");
+        let html = page.text().await.unwrap();
+        assert_eq!(ids_in(&html), expected, "console, typed {typed:?}");
+        let listed = cli(
+            branch.data_dir(),
+            &["case", "inbox", "--q", typed, "--json"],
+            None,
+        );
+        assert!(listed.status.success(), "{typed:?}");
+        let page: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let ids: Vec<Uuid> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["id"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "plkk-branch case inbox --q {typed:?}");
+    }
+    branch.stop().await;
+}
