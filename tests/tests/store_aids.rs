@@ -214,6 +214,11 @@ fn a_returning_patients_fields_are_copied_from_the_latest_case_and_the_reading_i
         ("open_case", Some(latest.as_str())),
         "reading an earlier case's fields is recorded as opening it"
     );
+    let typed_in_groups =
+        plkk_store::returning_patient(&store, &receptionist(), "3216 0557-0890 0003", now())
+            .unwrap()
+            .expect("a NIK typed in groups is the same NIK");
+    assert_eq!(typed_in_groups.case_id.to_string(), latest);
     assert!(
         plkk_store::returning_patient(&store, &receptionist(), "3216055708909999", now())
             .unwrap()

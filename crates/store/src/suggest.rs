@@ -193,7 +193,8 @@ pub fn employer_offers(
     Ok(offers)
 }
 
-/// The patient fields of the latest case with this NIK, to copy into a new admission of the same
+/// The patient fields of the latest case with this NIK (read like the search box reads one:
+/// `3216 0557 0890 0003` is `3216055708900003`), to copy into a new admission of the same
 /// person. Reading them is recorded in the audit log as opening that case. None when this desk
 /// has no case with the NIK.
 pub fn returning_patient(
@@ -206,7 +207,9 @@ pub fn returning_patient(
     let record: Option<String> = store
         .conn
         .prepare_cached("SELECT record FROM cases WHERE nik = ?1 ORDER BY intake_seq DESC LIMIT 1")?
-        .query_map([nik.trim()], |row| row.get(0))?
+        .query_map([normalise::identity_key(nik).unwrap_or_default()], |row| {
+            row.get(0)
+        })?
         .next()
         .transpose()?;
     let Some(record) = record else {
