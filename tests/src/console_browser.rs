@@ -206,6 +206,36 @@ impl ConsoleBrowser {
         }
     }
 
+    /// Waits until the page's address has the query parameter `name` = `value` (a submitted GET
+    /// form has navigated), then until the page shows `count` elements matching `css`; returns
+    /// them (the assertion names what was found when the wait ends).
+    pub async fn wait_for_results(
+        &self,
+        name: &str,
+        value: &str,
+        css: &str,
+        count: usize,
+    ) -> Vec<Element> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let url = self.client().current_url().await.expect("the current URL");
+            let submitted = url
+                .query_pairs()
+                .any(|(key, found)| key == name && found == value);
+            if submitted {
+                let found = self.find_all(css).await;
+                if found.len() == count || Instant::now() >= deadline {
+                    return found;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still at {url}, expected {name}={value}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The page's HTML now.
     pub async fn source(&self) -> String {
         self.client().source().await.expect("the page source")
