@@ -19,6 +19,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust: build the programs the tests run"
 cargo build --workspace --bins --locked
 
+step "UI types: generated from the Rust types (ts-rs) must match ui/src/lib/bindings"
+cargo test -p plkk-tests --locked --test ui_bindings
+
 step "Rust: all tests (end-to-end ones drive the real window on a virtual display)"
 log=$(mktemp)
 set +e

@@ -1,67 +1,70 @@
-//! The app's state: whether the desk is set up, the database once someone signed in (with its
-//! sync engine, which keeps running while the screen is locked), who is signed in and whether the
-//! screen is locked. Commands reach the store only through `with_session`, which refuses while
-//! nobody is signed in or the screen is locked; what each role may do is checked by the store.
+//! The app's Tauri-facing state: the settings read at start, the desk's session
+//! (`plkk_store::DeskSession`, which owns sign-in, unlock, lock and sign-out and their rules) and
+//! the sync engine started once the database is open (it keeps running while the screen is
+//! locked). Commands reach records only through `with_session`, which the session refuses while
+//! nobody is signed in or the screen is locked; what each role may do is checked by the store, and
+//! a role refusal is written to the audit log here.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, FixedOffset};
-use plkk_store::{Actor, DeskAccess, Store, StoreError};
+use plkk_store::{Actor, DeskAccess, DeskSession, Store, StoreError};
 use plkk_sync::{Engine, EngineHandle, SyncError};
-use plkk_vault::SignInError;
+use plkk_vault::KdfParams;
 use serde::Serialize;
 
 /// The desk as the window sees it.
 #[derive(Debug)]
 pub struct Desk {
-    pub data_dir: PathBuf,
-    state: Mutex<DeskState>,
-}
-
-#[derive(Debug, Default)]
-pub struct DeskState {
-    /// The database, open since the first sign-in (or setup) of this run.
-    pub open: Option<OpenDesk>,
-    /// Who is signed in.
-    pub session: Option<Actor>,
-    /// The screen is locked: the session's user (or another) must sign in again.
-    pub locked: bool,
-}
-
-#[derive(Debug)]
-pub struct OpenDesk {
-    pub store: Store,
-    pub access: DeskAccess,
-    pub engine: EngineHandle,
+    pub settings: Settings,
+    session: Mutex<DeskSession>,
+    engine: Mutex<Option<EngineHandle>>,
 }
 
 impl Desk {
-    pub fn new(data_dir: PathBuf) -> Desk {
+    pub fn new(settings: Settings) -> Desk {
+        let session = DeskSession::new(settings.data_dir.clone(), settings.kdf);
         Desk {
-            data_dir,
-            state: Mutex::new(DeskState::default()),
+            settings,
+            session: Mutex::new(session),
+            engine: Mutex::new(None),
         }
     }
 
-    pub fn state(&self) -> MutexGuard<'_, DeskState> {
-        self.state
+    pub fn session(&self) -> MutexGuard<'_, DeskSession> {
+        self.session
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Keeps a freshly opened database and starts its sync engine.
-    pub fn opened(&self, state: &mut DeskState, store: Store, access: DeskAccess) {
-        let runtime = tauri::async_runtime::handle();
-        let engine = Engine::spawn(access.clone(), runtime.inner());
-        state.open = Some(OpenDesk {
-            store,
-            access,
-            engine,
-        });
+    fn engine_slot(&self) -> MutexGuard<'_, Option<EngineHandle>> {
+        self.engine
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `action` for the signed-in person on the open store.
+    /// Runs a step of the session (setup, sign-in, unlock, lock, sign-out, an account change),
+    /// audits a role refusal, then starts the sync engine if the step opened the database.
+    pub fn step<T>(
+        &self,
+        step: impl FnOnce(&mut DeskSession) -> Result<T, StoreError>,
+    ) -> Result<T, CommandError> {
+        let mut session = self.session();
+        let answer = step(&mut session)
+            .map_err(CommandError::store)
+            .map_err(|error| audit_refusal(&session, error))?;
+        if let Some((_, access)) = session.open() {
+            let mut engine = self.engine_slot();
+            if engine.is_none() {
+                let runtime = tauri::async_runtime::handle();
+                *engine = Some(Engine::spawn(access.clone(), runtime.inner()));
+            }
+        }
+        Ok(answer)
+    }
+
+    /// Runs `action` for the signed-in person on the open store; a role refusal is audited.
     pub fn with_session<T, E>(
         &self,
         action: impl FnOnce(&mut Store, &Actor) -> Result<T, E>,
@@ -69,60 +72,40 @@ impl Desk {
     where
         CommandError: From<E>,
     {
-        let mut state = self.state();
-        let state = &mut *state;
-        let (Some(open), Some(actor)) = (state.open.as_mut(), state.session.as_ref()) else {
-            return Err(CommandError::plain("signed_out", "nobody is signed in"));
-        };
-        if state.locked {
-            return Err(CommandError::plain("locked", "the screen is locked"));
-        }
-        action(&mut open.store, actor)
-            .map_err(CommandError::from)
-            .map_err(|error| audit_refusal(&open.store, actor, error))
+        let mut session = self.session();
+        let (store, actor) = session.signed_in().map_err(CommandError::store)?;
+        let answer = action(store, actor).map_err(CommandError::from);
+        answer.map_err(|error| audit_refusal(&session, error))
     }
 
     /// Records a role refusal met outside `with_session` (by a call that opens its own
     /// connection, like enrolment) in the audit log, and gives the error back.
     pub fn refused(&self, error: CommandError) -> CommandError {
-        let state = self.state();
-        match (state.open.as_ref(), state.session.as_ref()) {
-            (Some(open), Some(actor)) => audit_refusal(&open.store, actor, error),
-            _ => error,
-        }
+        audit_refusal(&self.session(), error)
     }
 
     /// Runs `action` on the open store whoever is signed in (figures without patient data).
     pub fn with_open<T, E>(
         &self,
-        action: impl FnOnce(&mut OpenDesk) -> Result<T, E>,
+        action: impl FnOnce(&Store) -> Result<T, E>,
     ) -> Result<T, CommandError>
     where
         CommandError: From<E>,
     {
-        match self.state().open.as_mut() {
-            Some(open) => action(open).map_err(CommandError::from),
-            None => Err(CommandError::plain("signed_out", "nobody is signed in")),
+        match self.session().open() {
+            Some((store, _)) => action(store).map_err(CommandError::from),
+            None => Err(CommandError::store(StoreError::SignedOut)),
         }
     }
 
     /// The sync engine, once the database is open.
     pub fn engine(&self) -> Option<EngineHandle> {
-        self.state().open.as_ref().map(|open| open.engine.clone())
+        self.engine_slot().clone()
     }
 
     /// What the sync needs, for the signed-in person (refused while locked or signed out).
     pub fn session_access(&self) -> Result<(DeskAccess, Actor), CommandError> {
-        self.with_session(|store, actor| {
-            let _ = store;
-            Ok::<_, StoreError>(actor.clone())
-        })
-        .and_then(|actor| {
-            let access = self.state().open.as_ref().map(|open| open.access.clone());
-            access
-                .map(|access| (access, actor))
-                .ok_or_else(|| CommandError::plain("signed_out", "nobody is signed in"))
-        })
+        Ok(self.session().signed_in_access()?)
     }
 
     /// Tells the engine there is new work (after a local write).
@@ -133,32 +116,50 @@ impl Desk {
     }
 }
 
-/// Where exports go: the user's Downloads folder, else `exports` in the data directory.
-pub fn export_dir(data_dir: &Path) -> PathBuf {
-    dirs_download().unwrap_or_else(|| data_dir.join("exports"))
+/// What the app reads from its command line and environment, read once at start (the only place
+/// the app reads `PLKK_*` variables).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--data-dir DIR`, else `PLKK_DATA_DIR`, else the platform's app-data folder (as `plkk`).
+    pub data_dir: PathBuf,
+    /// Where exports go: `PLKK_EXPORT_DIR`, else the user's Downloads folder, else `exports` in
+    /// the data directory.
+    pub export_dir: PathBuf,
+    /// The cost of new key wraps and PIN hashes: `PLKK_KDF=fast` for tests and demos only.
+    pub kdf: KdfParams,
+    /// `PLKK_LOG`: the log filter, if set (see `logging`).
+    pub log_filter: Option<String>,
 }
 
-fn dirs_download() -> Option<PathBuf> {
-    std::env::var_os("PLKK_EXPORT_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .or_else(plkk_store::download_dir)
-}
-
-/// `--data-dir DIR`, else `PLKK_DATA_DIR`, else the platform's app-data folder (as `plkk`).
-pub fn data_dir_from_environment() -> PathBuf {
-    let mut arguments = std::env::args_os().skip(1);
-    while let Some(argument) = arguments.next() {
-        if argument == "--data-dir" {
-            if let Some(dir) = arguments.next() {
-                return PathBuf::from(dir);
+impl Settings {
+    pub fn from_environment() -> Settings {
+        let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        };
+        let mut data_dir = path("PLKK_DATA_DIR");
+        let mut arguments = std::env::args_os().skip(1);
+        while let Some(argument) = arguments.next() {
+            if argument == "--data-dir" {
+                if let Some(dir) = arguments.next() {
+                    data_dir = Some(PathBuf::from(dir));
+                    break;
+                }
             }
         }
+        let data_dir = data_dir.unwrap_or_else(plkk_store::default_data_dir);
+        let export_dir = path("PLKK_EXPORT_DIR")
+            .or_else(plkk_store::download_dir)
+            .unwrap_or_else(|| data_dir.join("exports"));
+        Settings {
+            export_dir,
+            kdf: KdfParams::from_setting(variable("PLKK_KDF").as_deref()),
+            log_filter: variable("PLKK_LOG"),
+            data_dir,
+        }
     }
-    std::env::var_os("PLKK_DATA_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(plkk_store::default_data_dir)
 }
 
 /// The desk's clock, with its local UTC offset.
@@ -167,11 +168,11 @@ pub fn now() -> DateTime<FixedOffset> {
 }
 
 /// Writes the audit entry of a role refusal (every refusal the window meets passes here).
-fn audit_refusal(store: &Store, actor: &Actor, error: CommandError) -> CommandError {
+fn audit_refusal(session: &DeskSession, error: CommandError) -> CommandError {
     if let Some((role, action)) = error.refusal {
         let refusal = StoreError::Forbidden { role, action };
-        if let Err(failure) = plkk_store::record_refusal(store, actor, &refusal, now()) {
-            eprintln!("plkk-desk: the refusal could not be written to the audit log: {failure}");
+        if let Err(failure) = session.record_refusal(&refusal, now()) {
+            tracing::warn!("the refusal could not be written to the audit log: {failure}");
         }
     }
     error
@@ -192,6 +193,11 @@ pub struct CommandError {
 }
 
 impl CommandError {
+    /// The store's error as the window receives it.
+    pub fn store(error: StoreError) -> CommandError {
+        error.into()
+    }
+
     pub fn plain(code: &'static str, message: &str) -> CommandError {
         CommandError {
             code,
@@ -207,33 +213,23 @@ impl From<SyncError> for CommandError {
     fn from(error: SyncError) -> Self {
         match error {
             SyncError::Store(store) => store.into(),
-            other => CommandError::plain(other.code(), &other.to_string()),
+            other => {
+                tracing::info!(code = other.code(), "failed");
+                CommandError::plain(other.code(), &other.to_string())
+            }
         }
     }
 }
 
 impl From<StoreError> for CommandError {
     fn from(error: StoreError) -> Self {
-        let message = error.to_string();
-        let seconds = |wait: Option<std::time::Duration>| wait.map(|wait| wait.as_secs().max(1));
-        let mut answer = CommandError::plain(error.code(), &message);
-        match &error {
-            StoreError::Invalid(rejected) => {
-                answer.issues = rejected
-                    .errors
-                    .iter()
-                    .chain(&rejected.warnings)
-                    .cloned()
-                    .collect();
-            }
-            StoreError::SignIn(SignInError::WrongCredentials { wait, .. })
-            | StoreError::WrongPin { wait, .. } => answer.wait_seconds = seconds(*wait),
-            StoreError::SignIn(SignInError::LockedOut { wait, .. }) => {
-                answer.wait_seconds = seconds(Some(*wait));
-            }
-            StoreError::Forbidden { role, action } => answer.refusal = Some((*role, *action)),
-            _ => {}
+        tracing::info!(code = error.code(), "refused");
+        CommandError {
+            code: error.code(),
+            message: error.to_string(),
+            issues: error.issues(),
+            wait_seconds: error.retry_after().map(|wait| wait.as_secs().max(1)),
+            refusal: error.role_refusal(),
         }
-        answer
     }
 }

@@ -28,12 +28,14 @@ fn all_issues<T>(checked: Result<plkk_domain::Checked<T>, Rejected>) -> Vec<Issu
 /// The intake form's issues by the rules of the save, without saving (the window shows those of
 /// the fields the person has left).
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn intake_check(fields: JsonObject) -> Vec<Issue> {
     all_issues(plkk_domain::validate_intake(&fields, Uuid::nil(), now()))
 }
 
 /// The note form's issues for a case of `case_category`, without saving.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn note_check(fields: JsonObject, case_category: CaseCategory) -> Vec<Issue> {
     all_issues(plkk_domain::validate_note(
         &fields,
@@ -43,11 +45,13 @@ pub fn note_check(fields: JsonObject, case_category: CaseCategory) -> Vec<Issue>
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn icd10_search(query: String) -> Vec<Icd10Entry> {
     plkk_domain::search_icd10(&query, OFFERS)
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn employer_offers(
     desk: State<'_, Desk>,
     typed: String,
@@ -57,6 +61,7 @@ pub fn employer_offers(
 
 /// The patient fields of the latest case with this NIK (the person chose to copy them).
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn returning_patient(
     desk: State<'_, Desk>,
     nik: String,
@@ -65,11 +70,13 @@ pub fn returning_patient(
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn drafts_list(desk: State<'_, Desk>) -> Result<Vec<Draft>, CommandError> {
     desk.with_session(|store, actor| plkk_store::drafts_of(store, actor))
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn draft_save(
     desk: State<'_, Desk>,
     form: String,
@@ -79,12 +86,14 @@ pub fn draft_save(
 }
 
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn draft_clear(desk: State<'_, Desk>, form: String) -> Result<(), CommandError> {
     desk.with_session(|store, actor| plkk_store::clear_draft(store, actor, &form))
 }
 
 /// Username -> full name of every account.
 #[tauri::command(async)]
+#[tracing::instrument(skip_all)]
 pub fn staff_names(desk: State<'_, Desk>) -> Result<Vec<(String, String)>, CommandError> {
     desk.with_session(|store, actor| plkk_store::staff_names(store, actor))
 }

@@ -8,10 +8,18 @@
 mod commands;
 mod desk;
 mod form_aids;
+mod logging;
 
 fn main() {
     use_webkit_without_compositing();
-    let desk = desk::Desk::new(desk::data_dir_from_environment());
+    let settings = desk::Settings::from_environment();
+    logging::install(&settings.data_dir, settings.log_filter.as_deref());
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        data_dir = %settings.data_dir.display(),
+        "plkk-desk starting"
+    );
+    let desk = desk::Desk::new(settings);
     tauri::Builder::default()
         .manage(desk)
         .invoke_handler(tauri::generate_handler![
@@ -20,6 +28,8 @@ fn main() {
             commands::setup,
             commands::sign_in,
             commands::unlock_pin,
+            commands::recover,
+            commands::account_password,
             commands::lock,
             commands::sign_out,
             commands::accounts_list,

@@ -90,8 +90,15 @@ pub fn set_up_desk(data_dir: &Path) -> SetUpDesk {
             password: staff.password,
             pin,
         };
-        plkk_store::add_account(&mut done.store, &mut keyring, &actor, &new, now())
-            .expect("an account");
+        plkk_store::add_account(
+            &mut done.store,
+            &mut keyring,
+            &actor,
+            &new,
+            KdfParams::FAST,
+            now(),
+        )
+        .expect("an account");
     }
     SetUpDesk {
         access: done.access,

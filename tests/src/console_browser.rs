@@ -175,13 +175,38 @@ impl ConsoleBrowser {
             .unwrap_or_else(|error| panic!("choose {value} in {name}: {error}"));
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css` and waits for the page it leads to: every button
+    /// and link of the console loads a new page (it is server-rendered, without scripts), and
+    /// reading the old page meanwhile finds elements that vanish under the reader.
     pub async fn click(&self, css: &str) {
-        self.find(css)
+        let element = self.find(css).await;
+        self.client()
+            .execute("window.plkkLeaving = true; return null;", vec![])
             .await
+            .unwrap_or_else(|error| panic!("mark the page before clicking `{css}`: {error}"));
+        element
             .click()
             .await
             .unwrap_or_else(|error| panic!("click `{css}`: {error}"));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            // While the next page loads the script may fail; that only means "not yet".
+            let arrived = self
+                .client()
+                .execute(
+                    "return window.plkkLeaving !== true && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            if matches!(arrived, Ok(Value::Bool(true))) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clicking `{css}` did not lead to a new page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The text of the first element matching `css`.
@@ -202,36 +227,6 @@ impl ConsoleBrowser {
                 return;
             }
             assert!(Instant::now() < deadline, "still at {url}, expected {path}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits until the page's address has the query parameter `name` = `value` (a submitted GET
-    /// form has navigated), then until the page shows `count` elements matching `css`; returns
-    /// them (the assertion names what was found when the wait ends).
-    pub async fn wait_for_results(
-        &self,
-        name: &str,
-        value: &str,
-        css: &str,
-        count: usize,
-    ) -> Vec<Element> {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let url = self.client().current_url().await.expect("the current URL");
-            let submitted = url
-                .query_pairs()
-                .any(|(key, found)| key == name && found == value);
-            if submitted {
-                let found = self.find_all(css).await;
-                if found.len() == count || Instant::now() >= deadline {
-                    return found;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still at {url}, expected {name}={value}"
-            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -565,3 +565,17 @@ fn a_set_up_desk_whose_database_cannot_be_opened_exits_1_with_a_clear_message() 
     );
     assert_eq!(std::fs::read_to_string(&database).unwrap(), damaged);
 }
+
+#[test]
+fn status_names_the_folder_of_the_desks_log_files() {
+    let desk = Desk::new();
+    let logs = desk.dir.path().join(plkk_store::LOG_DIR_NAME);
+    let status = desk.json(&["status", "--json"]);
+    assert_eq!(status["log_dir"], logs.display().to_string());
+    let text = desk.ok(&["status"], "");
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("logs") && line.ends_with(&logs.display().to_string())),
+        "{text}"
+    );
+}

@@ -476,11 +476,13 @@ fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
     );
     // What an older desk's index held: the names as typed (migration 0003), which the tokenizer
     // split at the apostrophe. The tables of the migrations after 0004 go too, so they can run
-    // again (a migration that creates a table adds it to this list).
+    // again (a migration that creates a table adds it to this list), and the table of applied
+    // names, which an older desk did not have (it counted in `user_version`).
     store
         .connection()
         .execute_batch(
             "DROP TABLE drafts; DROP TABLE employers; DROP TABLE sync_link;
+             DROP TABLE applied_migrations;
              DELETE FROM case_search;
              INSERT INTO case_search (rowid, full_name, employer_name)
                  SELECT intake_seq, json_extract(record, '$.full_name'),

@@ -1,57 +1,54 @@
 //! The branch schema's migrations, embedded at compile time from `migrations/branch/` and applied
-//! in order when the database opens. `PRAGMA user_version` records how many have been applied.
+//! by name when the database opens (`plkk-migrate`: a table of applied names; a branch database
+//! from before names, which counted them in `PRAGMA user_version`, is adopted once).
 //! The schema's triggers call one function written in Rust, `plkk_search_words` (the search
 //! normal form, `inbox.rs`): it is registered on the connection here, before anything else.
 
+use plkk_migrate::{Migration, MigrationFailed, Schema};
 use rusqlite::Connection;
 
 use crate::BranchError;
 
-/// Every migration, oldest first. Append only: never edit or reorder a released one.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../../../migrations/branch/0001_init.sql"),
-    ),
-    (
-        "0002_audit",
-        include_str!("../../../migrations/branch/0002_audit.sql"),
-    ),
-    (
-        "0003_desk_clock",
-        include_str!("../../../migrations/branch/0003_desk_clock.sql"),
-    ),
-    (
-        "0010_console",
-        include_str!("../../../migrations/branch/0010_console.sql"),
-    ),
-    (
-        "0015_inbox_normal_form",
-        include_str!("../../../migrations/branch/0015_inbox_normal_form.sql"),
-    ),
+macro_rules! migration {
+    ($name:literal) => {
+        Migration {
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/branch/", $name, ".sql")),
+        }
+    };
+}
+
+/// Every migration, in the order a new database applies them. Append only: never edit, rename or
+/// remove a released one (a name added late still runs on databases that have later ones).
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init"),
+    migration!("0002_audit"),
+    migration!("0003_desk_clock"),
+    migration!("0010_console"),
+    migration!("0015_inbox_normal_form"),
 ];
+
+/// The order branch databases counted migrations in `user_version` before names were recorded.
+/// Never changes.
+const COUNTED: &[&str] = &["0001_init", "0002_audit", "0003_desk_clock", "0010_console"];
+
+const SCHEMA: Schema = Schema {
+    migrations: MIGRATIONS,
+    counted: COUNTED,
+};
+
+impl From<MigrationFailed> for BranchError {
+    fn from(failed: MigrationFailed) -> BranchError {
+        BranchError::Migration {
+            name: failed.name,
+            source: failed.source,
+        }
+    }
+}
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
     crate::inbox::register_search_words(conn)?;
-    let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let migration_error = |source| BranchError::Migration { name, source };
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(migration_error)?;
-        // Another process may have migrated while we waited for the lock.
-        let now_applied: usize = tx
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(migration_error)?;
-        if now_applied > index {
-            continue;
-        }
-        tx.execute_batch(sql).map_err(migration_error)?;
-        tx.pragma_update(None, "user_version", index + 1)
-            .map_err(migration_error)?;
-        tx.commit().map_err(migration_error)?;
-    }
-    Ok(())
+    plkk_migrate::apply(conn, &SCHEMA, |_, _| Ok::<(), BranchError>(()))
 }
 
 #[cfg(test)]
@@ -60,6 +57,7 @@ mod tests {
 
     #[test]
     fn migrations_apply_from_empty_and_record_their_count() {
+        SCHEMA.check().unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn).unwrap();
         let version: usize = conn
@@ -71,14 +69,49 @@ mod tests {
     }
 
     #[test]
+    fn every_file_in_migrations_branch_is_listed() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/branch");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|name| name.strip_suffix(".sql").map(str::to_owned))
+            .collect();
+        files.sort();
+        let mut listed: Vec<&str> = MIGRATIONS.iter().map(|migration| migration.name).collect();
+        listed.sort();
+        assert_eq!(
+            files, listed,
+            "a migration file that is not listed never runs"
+        );
+    }
+
+    #[test]
+    fn a_branch_database_that_counted_its_migrations_is_adopted() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..3] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        apply(&mut conn).expect("0001 to 0003 do not run again");
+        let mut expected = COUNTED.to_vec();
+        // Migrations named after the counting runner run once on such a database.
+        expected.extend(
+            MIGRATIONS[COUNTED.len()..]
+                .iter()
+                .map(|migration| migration.name),
+        );
+        assert_eq!(plkk_migrate::applied_names(&conn).unwrap(), expected);
+    }
+
+    #[test]
     fn an_older_branchs_inbox_names_are_indexed_anew_in_the_search_normal_form() {
         let mut conn = Connection::open_in_memory().unwrap();
         let before = MIGRATIONS
             .iter()
-            .position(|(name, _)| *name == "0015_inbox_normal_form")
+            .position(|migration| migration.name == "0015_inbox_normal_form")
             .unwrap();
-        for (_, sql) in &MIGRATIONS[..before] {
-            conn.execute_batch(sql).unwrap();
+        for migration in &MIGRATIONS[..before] {
+            conn.execute_batch(migration.sql).unwrap();
         }
         conn.pragma_update(None, "user_version", before).unwrap();
         // Only the inbox projection and what a page joins are read: no intakes or entries.

@@ -12,8 +12,8 @@ use clap::{Parser, Subcommand};
     after_help = "Every command except `setup` signs in: the username from --user or PLKK_USER, the \
 password from PLKK_PASSWORD or a prompt on the terminal.\n\nExit codes: 0 done; 1 the desk's data \
 could not be used; 2 input refused, nothing written; 3-6 see `plkk sync --help`; 5 also: the audit \
-log's chain is broken (`plkk audit verify`); 7 sign-in refused (wrong username or password, or too \
-many failed attempts: wait); 8 your role may not do this."
+log's chain is broken (`plkk audit verify`); 7 sign-in refused (wrong username or password, too \
+many failed attempts: wait, or a wrong recovery key); 8 your role may not do this."
 )]
 pub struct Cli {
     /// The desk's data directory (default: the platform's app-data folder, as the desktop app).
@@ -41,6 +41,11 @@ pub enum Command {
         #[arg(long)]
         pin: bool,
     },
+    /// An administrator who forgot their password sets a new one (from PLKK_NEW_PASSWORD or a
+    /// prompt) with the recovery key printed at setup (from PLKK_RECOVERY_KEY or a prompt; spaces
+    /// and dashes are ignored). The administrator is --user. Other accounts are reset by an
+    /// administrator (`plkk account password USER`). A wrong key exits 7; audited.
+    Recover,
     /// Staff accounts (administrators).
     Account {
         #[command(subcommand)]
@@ -199,6 +204,12 @@ pub enum AccountCommand {
     },
     /// Remove an account: it can no longer sign in; its records keep naming it.
     Remove { username: String },
+    /// Change your own password, or (administrators) reset another account's: the new password
+    /// comes from PLKK_NEW_PASSWORD or a prompt. The old password no longer opens the desk.
+    Password {
+        /// Whose password (default: your own).
+        username: Option<String>,
+    },
     /// Set (from PLKK_NEW_PIN or a prompt) or clear the quick-unlock PIN of an account.
     SetPin {
         username: String,

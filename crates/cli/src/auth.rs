@@ -4,13 +4,10 @@
 
 use std::io::{BufRead, Write};
 
-/// Signing in could not even be tried (no username, no password and no terminal to ask on).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct CannotAsk(pub String);
+use crate::report::CliError::{self, CannotAsk};
 
 /// The username given, or one typed at a prompt.
-pub fn username(given: Option<String>) -> Result<String, CannotAsk> {
+pub fn username(given: Option<String>) -> Result<String, CliError> {
     if let Some(name) = given.filter(|name| !name.trim().is_empty()) {
         return Ok(name.trim().to_owned());
     }
@@ -20,7 +17,7 @@ pub fn username(given: Option<String>) -> Result<String, CannotAsk> {
 }
 
 /// A secret from `variable`, else typed (hidden) at a prompt.
-pub fn secret(variable: &str, prompt: &str) -> Result<String, CannotAsk> {
+pub fn secret(variable: &str, prompt: &str) -> Result<String, CliError> {
     if let Ok(value) = std::env::var(variable) {
         if !value.is_empty() {
             return Ok(value);
@@ -31,7 +28,7 @@ pub fn secret(variable: &str, prompt: &str) -> Result<String, CannotAsk> {
 }
 
 /// A new secret (password or PIN) typed twice, or taken from `variable` as is.
-pub fn new_secret(variable: &str, what: &str) -> Result<String, CannotAsk> {
+pub fn new_secret(variable: &str, what: &str) -> Result<String, CliError> {
     if let Ok(value) = std::env::var(variable) {
         if !value.is_empty() {
             return Ok(value);

@@ -5,10 +5,7 @@ use std::path::Path;
 
 use plkk_domain::JsonObject;
 
-/// Input that is not a JSON object; reported like a refused field (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
+use crate::report::CliError::BadInput;
 
 pub fn read_object(file: Option<&Path>) -> anyhow::Result<JsonObject> {
     let (text, source) = match file {
@@ -46,4 +43,11 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
     }
+}
+
+/// The text of the file at `path` (a certificate, say); a file that cannot be read is refused as
+/// input (exit 2), naming it.
+pub fn read_text(path: &Path) -> Result<String, crate::report::CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))
 }

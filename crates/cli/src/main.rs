@@ -5,8 +5,8 @@
 //!
 //! Exit codes: 0 done; 2 the input was refused (malformed JSON, a field breaking a rule, an unknown
 //! id, bad arguments, a bad enrolment code or branch address), nothing written; 1 the desk's data
-//! could not be used (database unavailable) or another failure; 7 sign-in refused; 8 the role may
-//! not do this. `plkk sync` adds 3 (branch unreachable), 4 (not enrolled), 5 (rejected records or
+//! could not be used (database unavailable) or another failure; 7 sign-in refused (also a wrong
+//! recovery key for `plkk recover`); 8 the role may not do this. `plkk sync` adds 3 (branch unreachable), 4 (not enrolled), 5 (rejected records or
 //! conflicts), 6 (device revoked); `plkk audit verify` exits 5 when the chain is broken.
 
 mod args;
@@ -27,6 +27,12 @@ use args::{
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The sync engine's and the store's warnings, on standard error; `PLKK_LOG` sets the level.
+    let filter = std::env::var("PLKK_LOG").unwrap_or_else(|_| "warn".to_owned());
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default())
+        .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report::failure(&failure),
@@ -53,23 +59,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             password: &password,
             pin: pin.as_deref(),
         };
-        let params = plkk_vault::KdfParams::from_environment();
+        let params = kdf();
         let done = plkk_store::setup(&data_dir, &admin, params, now)?;
         report::setup(&done);
         return Ok(());
     }
-    let SignedIn {
-        access,
-        mut store,
-        actor,
-    } = sign_in(&data_dir, cli.user)?;
+    if let Command::Recover = &cli.command {
+        let username = auth::username(cli.user)?;
+        let key = auth::secret("PLKK_RECOVERY_KEY", "Recovery key: ")?;
+        let password = auth::new_secret("PLKK_NEW_PASSWORD", "password")?;
+        let params = kdf();
+        plkk_store::recover(&data_dir, &username, &key, &password, params, now)?;
+        eprintln!("{username} can sign in with the new password");
+        return Ok(());
+    }
+    let (
+        SignedIn {
+            access,
+            mut store,
+            actor,
+        },
+        password,
+    ) = sign_in(&data_dir, cli.user)?;
     if store.disk_full() {
         eprintln!(
             "warning: the disk is almost full (under 4 MiB free; the desk is using its reserve): \
              free some space soon (old downloads, the recycle bin), or saving will fail"
         );
     }
-    let done = signed_in(cli.command, &data_dir, &access, &mut store, &actor, now);
+    let done = signed_in(
+        cli.command,
+        &data_dir,
+        &access,
+        &mut store,
+        (&actor, &password),
+        now,
+    );
     if let Err(failure) = &done {
         // Every role refusal is recorded, as the window records its own.
         if let Some(refusal @ StoreError::Forbidden { .. }) = store_error(failure) {
@@ -87,11 +112,11 @@ fn signed_in(
     data_dir: &Path,
     access: &plkk_store::DeskAccess,
     store: &mut plkk_store::Store,
-    actor: &plkk_store::Actor,
+    (actor, password): (&plkk_store::Actor, &str),
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> anyhow::Result<()> {
     match command {
-        Command::Setup { .. } => unreachable!("handled above"),
+        Command::Setup { .. } | Command::Recover => unreachable!("handled above"),
         Command::Intake { command } => match command {
             IntakeCommand::Add { file } => {
                 let fields = input::read_object(file.as_deref())?;
@@ -124,7 +149,7 @@ fn signed_in(
                 report::saved(&saved);
             }
         },
-        Command::Account { command } => account(data_dir, store, actor, command, now)?,
+        Command::Account { command } => account(data_dir, store, (actor, password), command, now)?,
         Command::Audit { command } => match command {
             AuditCommand::List { limit, json } => {
                 let entries = plkk_store::audit_list(store, actor, limit)?;
@@ -145,18 +170,11 @@ fn signed_in(
             name,
             ca,
         } => {
-            let ca_cert_pem = ca
-                .map(|path| {
-                    std::fs::read_to_string(&path).map_err(|error| {
-                        input::BadInput(format!("cannot read {}: {error}", path.display()))
-                    })
-                })
-                .transpose()?;
             let options = plkk_sync::EnrollOptions {
                 branch_url: branch,
                 code,
                 device_name: name.unwrap_or_else(|| format!("{} desk", actor.username)),
-                ca_cert_pem,
+                ca_cert_pem: ca.as_deref().map(input::read_text).transpose()?,
             };
             let enrolled = runtime()?.block_on(plkk_sync::enroll(access, actor, options))?;
             report::enrolled(&enrolled);
@@ -184,19 +202,24 @@ fn signed_in(
     Ok(())
 }
 
-fn sign_in(data_dir: &Path, user: Option<String>) -> anyhow::Result<SignedIn> {
+/// The cost of new key wraps: `PLKK_KDF=fast` for tests and demos only.
+fn kdf() -> plkk_vault::KdfParams {
+    plkk_vault::KdfParams::from_setting(std::env::var("PLKK_KDF").ok().as_deref())
+}
+
+/// Signs in, keeping the password for a change of one's own password.
+fn sign_in(data_dir: &Path, user: Option<String>) -> anyhow::Result<(SignedIn, String)> {
     let username = auth::username(user)?;
     let password = auth::secret("PLKK_PASSWORD", &format!("Password for {username}: "))?;
     let now = chrono::Local::now().fixed_offset();
-    Ok(plkk_store::sign_in(
-        data_dir, &username, &password, "cli", now,
-    )?)
+    let signed = plkk_store::sign_in(data_dir, &username, &password, "cli", now)?;
+    Ok((signed, password))
 }
 
 fn account(
     data_dir: &Path,
     store: &mut plkk_store::Store,
-    actor: &plkk_store::Actor,
+    (actor, password): (&plkk_store::Actor, &str),
     command: AccountCommand,
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> anyhow::Result<()> {
@@ -208,7 +231,7 @@ fn account(
             pin,
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
-                input::BadInput(format!(
+                report::CliError::BadInput(format!(
                     "role: one of receptionist, nurse, admin; got {role:?}"
                 ))
             })?;
@@ -225,7 +248,7 @@ fn account(
                 pin: pin.as_deref(),
             };
             let mut keyring = plkk_vault::Keyring::load(data_dir)?;
-            let added = plkk_store::add_account(store, &mut keyring, actor, &new, now)?;
+            let added = plkk_store::add_account(store, &mut keyring, actor, &new, kdf(), now)?;
             println!("{}", added.username);
         }
         AccountCommand::List { json } => {
@@ -237,13 +260,29 @@ fn account(
             plkk_store::remove_account(store, &mut keyring, actor, &username, now)?;
             eprintln!("{username} can no longer sign in");
         }
+        AccountCommand::Password { username } => {
+            let username = username.unwrap_or_else(|| actor.username.clone());
+            if username != actor.username {
+                plkk_store::require(actor, plkk_domain::Action::ManageAccounts)?;
+            }
+            let new = auth::new_secret("PLKK_NEW_PASSWORD", "password")?;
+            let change = plkk_store::PasswordChange {
+                username: &username,
+                current: Some(password),
+                new: &new,
+            };
+            let mut keyring = plkk_vault::Keyring::load(data_dir)?;
+            let params = kdf();
+            plkk_store::change_password(store, &mut keyring, actor, &change, params, now)?;
+            eprintln!("{username} signs in with the new password from now on");
+        }
         AccountCommand::SetPin { username, clear } => {
             let pin = if clear {
                 None
             } else {
                 Some(auth::new_secret("PLKK_NEW_PIN", "PIN")?)
             };
-            plkk_store::set_pin(store, actor, &username, pin.as_deref(), now)?;
+            plkk_store::set_pin(store, actor, &username, pin.as_deref(), kdf(), now)?;
         }
     }
     Ok(())
@@ -252,10 +291,9 @@ fn account(
 /// The store's error behind a failure, also when the sync carried it.
 fn store_error(failure: &anyhow::Error) -> Option<&StoreError> {
     failure.downcast_ref::<StoreError>().or_else(|| {
-        match failure.downcast_ref::<plkk_sync::SyncError>() {
-            Some(plkk_sync::SyncError::Store(error)) => Some(error),
-            _ => None,
-        }
+        failure
+            .downcast_ref::<plkk_sync::SyncError>()
+            .and_then(plkk_sync::SyncError::store_error)
     })
 }
 

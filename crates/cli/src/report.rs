@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use plkk_domain::AuditEntry;
 use plkk_domain::Issue;
-use plkk_protocol::{EntryKind, FieldIssue};
+use plkk_protocol::FieldIssue;
 use plkk_store::{
     Account, AuditReport, CaseDetail, CaseListItem, ErrorKind, ExportDone, QuarantinedEntry, Saved,
     SetupDone, Status, StoreError,
@@ -56,7 +56,7 @@ pub fn case_detail(case: &CaseDetail, json: bool) -> anyhow::Result<()> {
     for entry in &case.quarantine {
         println!(
             "refused by the branch: {} {} (entry {}; `plkk quarantine resend {}` once corrected)",
-            kind_name(entry.kind),
+            entry.kind.as_str(),
             entry.record_id,
             entry.entry_id,
             entry.entry_id
@@ -127,34 +127,20 @@ pub fn sync_summary(summary: &SyncSummary, json: bool) -> anyhow::Result<()> {
         );
     }
     if summary.quarantined > 0 || summary.in_conflict > 0 {
-        return Err(SyncIncomplete {
-            exit_code: 5,
-            reason: format!(
-                "{} record(s) rejected by the branch and {} in conflict: see `plkk quarantine list` and the cases",
-                summary.quarantined, summary.in_conflict
-            ),
-        }
+        return Err(CliError::Unresolved(format!(
+            "{} record(s) rejected by the branch and {} in conflict: see `plkk quarantine list` and the cases",
+            summary.quarantined, summary.in_conflict
+        ))
         .into());
     }
     if summary.pending > 0 {
-        return Err(SyncIncomplete {
-            exit_code: 1,
-            reason: format!(
-                "{} record(s) still waiting for the branch's receipt",
-                summary.pending
-            ),
-        }
+        return Err(CliError::Pending(format!(
+            "{} record(s) still waiting for the branch's receipt",
+            summary.pending
+        ))
         .into());
     }
     Ok(())
-}
-
-/// A sync cycle that ran but left work the branch has not confirmed.
-#[derive(Debug, thiserror::Error)]
-#[error("{reason}")]
-pub struct SyncIncomplete {
-    exit_code: u8,
-    reason: String,
 }
 
 pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<()> {
@@ -167,6 +153,7 @@ pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<
         return Ok(());
     }
     println!("database     {}", status.database.as_deref().unwrap_or("-"));
+    println!("logs         {}", status.log_dir.as_deref().unwrap_or("-"));
     println!("intakes      {}", status.intakes);
     println!("open cases   {}", status.open_cases);
     println!("corrections  {}", status.corrections);
@@ -270,23 +257,14 @@ pub fn audit_verdict(verdict: &AuditReport, json: bool) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Some(broken) => Err(ChainBroken {
-            reason: format!(
-                "the audit log is broken at entry {} ({}): {}",
-                broken.seq,
-                broken.kind.as_str(),
-                broken.message
-            ),
-        }
+        Some(broken) => Err(CliError::Unresolved(format!(
+            "the audit log is broken at entry {} ({}): {}",
+            broken.seq,
+            broken.kind.as_str(),
+            broken.message
+        ))
         .into()),
     }
-}
-
-/// `plkk audit verify` found a bad entry (exit 5).
-#[derive(Debug, thiserror::Error)]
-#[error("{reason}")]
-pub struct ChainBroken {
-    reason: String,
 }
 
 pub fn exported(done: &ExportDone) {
@@ -295,10 +273,9 @@ pub fn exported(done: &ExportDone) {
     println!("{}", done.notes_path.display());
 }
 
-/// Prints why the command failed and chooses the exit code.
+/// Prints why the command failed and chooses the exit code from what the failure means.
 pub fn failure(failure: &anyhow::Error) -> ExitCode {
-    let store_error = crate::store_error(failure);
-    if let Some(StoreError::Invalid(rejected)) = store_error {
+    if let Some(StoreError::Invalid(rejected)) = crate::store_error(failure) {
         for error in &rejected.errors {
             eprintln!("error: {error}");
         }
@@ -307,45 +284,61 @@ pub fn failure(failure: &anyhow::Error) -> ExitCode {
         return ExitCode::from(2);
     }
     eprintln!("error: {failure:#}");
-    if failure.downcast_ref::<ChainBroken>().is_some() {
-        return ExitCode::from(5);
-    }
-    if failure.downcast_ref::<crate::auth::CannotAsk>().is_some() {
-        return ExitCode::from(7);
-    }
-    if let Some(error) = store_error {
-        let (code, after) = match error.kind() {
-            ErrorKind::Input => (2, Some("nothing was saved")),
-            ErrorKind::Forbidden => (8, Some("nothing was done")),
-            ErrorKind::SignIn => (7, None),
-            ErrorKind::Unusable => (1, None),
-        };
-        if let Some(after) = after {
-            eprintln!("{after}");
-        }
-        return ExitCode::from(code);
-    }
-    if let Some(incomplete) = failure.downcast_ref::<SyncIncomplete>() {
-        return ExitCode::from(incomplete.exit_code);
-    }
-    let code = match failure.downcast_ref::<SyncError>().map(SyncError::code) {
-        Some("branch_unreachable") => 3,
-        Some("not_enrolled") => 4,
-        Some("device_revoked") => 6,
-        Some(
-            "invalid_url"
-            | "insecure_url"
-            | "enrollment_code_unknown"
-            | "enrollment_code_expired"
-            | "enrollment_code_used",
-        ) => 2,
-        _ if failure.downcast_ref::<crate::input::BadInput>().is_some() => 2,
-        _ => 1,
+    let (code, after) = match kind_of(failure) {
+        ErrorKind::Input => (2, Some("nothing was saved")),
+        ErrorKind::Forbidden => (8, Some("nothing was done")),
+        ErrorKind::SignIn => (7, None),
+        ErrorKind::Unusable | ErrorKind::Failed => (1, None),
+        ErrorKind::BranchUnreachable => (3, None),
+        ErrorKind::NotEnrolled => (4, None),
+        ErrorKind::Unresolved => (5, None),
+        ErrorKind::DeviceRevoked => (6, None),
     };
-    if code == 2 {
-        eprintln!("nothing was saved");
+    if let Some(after) = after {
+        eprintln!("{after}");
     }
     ExitCode::from(code)
+}
+
+/// What a failure means: the store's, the sync's or the command line's own classification.
+fn kind_of(failure: &anyhow::Error) -> ErrorKind {
+    if let Some(error) = failure.downcast_ref::<StoreError>() {
+        error.kind()
+    } else if let Some(error) = failure.downcast_ref::<SyncError>() {
+        error.kind()
+    } else if let Some(error) = failure.downcast_ref::<CliError>() {
+        error.kind()
+    } else {
+        ErrorKind::Failed
+    }
+}
+
+/// The command line's own failures, besides the store's and the sync's.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Input that could not be read as what the command needs (a file, JSON, an argument).
+    #[error("{0}")]
+    BadInput(String),
+    /// Signing in could not even be tried (no username, no password and no terminal to ask on).
+    #[error("{0}")]
+    CannotAsk(String),
+    /// Records the branch refused or in conflict, or a broken audit chain (exit 5).
+    #[error("{0}")]
+    Unresolved(String),
+    /// Records still waiting for the branch's receipt after a sync.
+    #[error("{0}")]
+    Pending(String),
+}
+
+impl CliError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CliError::BadInput(_) => ErrorKind::Input,
+            CliError::CannotAsk(_) => ErrorKind::SignIn,
+            CliError::Unresolved(_) => ErrorKind::Unresolved,
+            CliError::Pending(_) => ErrorKind::Failed,
+        }
+    }
 }
 
 /// The quarantine: one block per refused record, each reason with its field, rule and
@@ -359,7 +352,7 @@ pub fn quarantine(entries: &[QuarantinedEntry], json: bool) -> anyhow::Result<()
         println!(
             "{}  {:<17}  record {}  case {} ({})  refused {}",
             entry.entry_id,
-            kind_name(entry.kind),
+            entry.kind.as_str(),
             entry.record_id,
             entry.intake_id,
             entry.full_name.as_deref().unwrap_or("-"),
@@ -400,14 +393,6 @@ fn print_reasons(issues: &[FieldIssue], indent: &str) {
                 format!(" {}", params.join(" "))
             }
         );
-    }
-}
-
-fn kind_name(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::Intake => "intake",
-        EntryKind::IntakeCorrection => "intake_correction",
-        EntryKind::Note => "note",
     }
 }
 

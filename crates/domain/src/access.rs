@@ -7,15 +7,21 @@ use serde::{Deserialize, Serialize};
 /// A staff account's role at the clinic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
+    /// A receptionist: admits patients and corrects intakes.
     Receptionist,
+    /// A nurse: writes treatment notes, and admits.
     Nurse,
+    /// An administrator: manages accounts, settings and the audit log.
     Admin,
 }
 
 impl Role {
+    /// Every role.
     pub const ALL: [Role; 3] = [Role::Receptionist, Role::Nurse, Role::Admin];
 
+    /// The role's name as stored and shown: `receptionist`, `nurse`, `admin`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Receptionist => "receptionist",
@@ -24,6 +30,7 @@ impl Role {
         }
     }
 
+    /// The role named `text` (exactly).
     pub fn parse(text: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|role| role.as_str() == text)
     }
@@ -69,6 +76,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action.
     pub const ALL: [Action; 11] = [
         Action::View,
         Action::SyncNow,
@@ -100,6 +108,7 @@ impl Action {
         }
     }
 
+    /// The action's name in the audit log and in refusals (`admit`, `export`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::View => "view",

@@ -13,6 +13,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// One entry of the audit log, as stored on the desk and sent to the branch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     /// 1, 2, 3 ... on one desk, without gaps.
     pub seq: i64,
@@ -36,30 +37,50 @@ pub struct AuditEntry {
 /// Things the audit log records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
+    /// The desk was set up (first administrator and recovery key).
     Setup,
+    /// Someone signed in.
     SignIn,
+    /// A sign-in failed (the name typed is kept, cut to its length).
     SignInFailed,
+    /// Someone signed out.
     SignOut,
+    /// The screen was locked.
     Lock,
+    /// The screen was unlocked with a PIN or password.
     Unlock,
+    /// A case was opened (its details shown).
     OpenCase,
+    /// An intake was admitted.
     Admit,
+    /// An intake was corrected.
     CorrectIntake,
+    /// A treatment note was added.
     AddNote,
+    /// Records were exported to CSV.
     Export,
+    /// A case was printed.
     Print,
+    /// An account was added.
     AccountAdded,
+    /// An account was removed (deactivated).
     AccountRemoved,
+    /// An account's PIN or role changed.
     AccountChanged,
+    /// The desk was enrolled with a branch.
     Enroll,
+    /// A setting changed.
     SettingsChanged,
+    /// An older plain database was encrypted.
     DatabaseEncrypted,
+    /// An act was refused for the person's role.
     Refused,
     /// A record the branch refused, put back in the queue.
     Resend,
 }
 
 impl AuditAction {
+    /// The action's name in the log (`sign_in`, `admit`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::Setup => "setup",
@@ -131,6 +152,7 @@ impl AuditEntry {
 /// Why a chain is broken at an entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum BreakKind {
     /// The entry's content does not match its hash: it was modified.
     Altered,
@@ -142,6 +164,7 @@ pub enum BreakKind {
 }
 
 impl BreakKind {
+    /// The kind's name: `altered`, `missing`, `broken_link`.
     pub fn as_str(&self) -> &'static str {
         match self {
             BreakKind::Altered => "altered",
@@ -153,9 +176,11 @@ impl BreakKind {
 
 /// The first bad entry of a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChainBreak {
     /// The sequence number stored on the bad entry.
     pub seq: i64,
+    /// What is wrong with it.
     pub kind: BreakKind,
     /// For people: which entry and what is wrong.
     pub message: String,

@@ -16,8 +16,9 @@ macro_rules! choice_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant,)+
+            $(#[doc = concat!("Written `", $text, "`.")] #[serde(rename = $text)] $variant,)+
         }
 
         impl $name {

@@ -11,18 +11,23 @@ use serde::{Deserialize, Serialize};
 /// An error blocks saving; a warning is shown and saved with the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Severity {
+    /// Blocks saving.
     Error,
+    /// Shown and saved with the record.
     Warning,
 }
 
 /// One finding on one field of an input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issue {
     /// Contract field name ("nik", "accident_at", "systolic", "reason", ...).
     pub field: String,
     /// Stable snake_case rule code (CONTRACT.md section 2).
     pub rule: String,
+    /// Error or warning.
     pub severity: Severity,
     /// English sentence starting with the field name, e.g.
     /// "nik: day of birth (digits 7-8) must be 01-31, or 41-71 for women (got 35)".
@@ -56,14 +61,18 @@ impl fmt::Display for Issue {
 /// A valid record and the warnings to show and save with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checked<T> {
+    /// The valid record.
     pub record: T,
+    /// Warnings to show and save with it.
     pub warnings: Vec<Issue>,
 }
 
 /// An input that cannot be saved: every error found, and the warnings found alongside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejected {
+    /// Every error found.
     pub errors: Vec<Issue>,
+    /// The warnings found alongside.
     pub warnings: Vec<Issue>,
 }
 

@@ -6,6 +6,8 @@
 //! Invariants: no IO, no clock (`now`/`today` are parameters), no randomness (new ids are
 //! parameters). Issue `rule` codes are stable; the UI translates them.
 
+#![deny(missing_docs)]
+
 mod access;
 mod audit;
 mod correction;
@@ -25,7 +27,10 @@ pub use access::{Action, Role};
 pub use audit::{
     check_link, verify_chain, AuditAction, AuditEntry, BreakKind, ChainBreak, GENESIS_HASH,
 };
-pub use correction::{check_correction, correct_intake, FieldChange};
+pub use correction::{
+    apply_correction, check_correction, conflicting_fields, correct_intake, ConflictingField,
+    Corrected, FieldChange,
+};
 pub use enums::{CaseCategory, Consent, Disposition, Outcome, PlaceType, Segment, Sex};
 pub use input::JsonObject;
 pub use intake::{validate_intake, Intake, INTAKE_FIELDS};

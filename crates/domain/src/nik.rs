@@ -12,15 +12,21 @@ use crate::issue::Issues;
 
 /// What a 16-digit NIK says about its holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NikFacts {
+    /// Digits 1-2: the province code.
     pub province_code: String,
+    /// Digits 3-4: the regency (kabupaten/kota) code within the province.
     pub regency_code: String,
+    /// From the day of birth (digits 7-8), to which 40 is added for a woman.
     pub sex: Sex,
     /// None when digits 7-12 are not a real date.
     pub birth_date: Option<NaiveDate>,
+    /// Digits 13-16: the serial number.
     pub serial: String,
     /// The province and regency names of digits 1-4, when the reference list knows them.
     pub province: Option<String>,
+    /// The regency's name (see `province`).
     pub regency: Option<String>,
 }
 

@@ -11,17 +11,24 @@ const REGENCIES: &str = include_str!("../data/regencies.tsv");
 
 /// One ICD-10 code with its title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Icd10Entry {
+    /// The ICD-10 code, e.g. `S52.5`.
     pub code: String,
+    /// Its title.
     pub title: String,
 }
 
 /// The province and regency (kabupaten/kota) a NIK was issued in, when the list knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Region {
+    /// Digits 1-2 of the NIK.
     pub province_code: String,
+    /// The province's name, when the list knows it.
     pub province: Option<String>,
+    /// Digits 1-4 of the NIK.
     pub regency_code: String,
+    /// The regency's (kabupaten/kota) name, when the list knows it.
     pub regency: Option<String>,
 }
 

@@ -40,10 +40,13 @@ pub struct AuditLine {
     /// Only when this entry does not follow the previous line (the desk's log skips a seq).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
+    /// When it happened, by the desk's clock.
     pub at: DateTime<FixedOffset>,
     /// Index into the batch's `actors`.
     pub actor: u32,
+    /// The audit action (`AuditAction::as_str`).
     pub action: String,
+    /// What it was about (a case id, a username), when anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// JSON text, hashed as written; absent for `{}`.
@@ -62,7 +65,9 @@ pub struct AuditLine {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct UnpackError {
+    /// The path of what is missing or wrong.
     pub field: String,
+    /// What is wrong, for people.
     pub message: String,
 }
 

@@ -15,11 +15,14 @@ use crate::{CaseStatus, CorrectionPayload, FieldConflict, PushEntry, MAX_CHANGES
 pub struct Change {
     /// The branch's sequence number; the desk's next cursor is the last one it stored.
     pub seq: i64,
+    /// The case the change is about.
     pub intake_id: Uuid,
+    /// What changed.
     #[serde(flatten)]
     pub body: ChangeBody,
 }
 
+/// What a change is, by its `kind`.
 // A page holds at most 1000 changes: their size difference does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,21 +30,30 @@ pub struct Change {
 pub enum ChangeBody {
     /// The branch's status for the case changed.
     CaseStatus {
+        /// The new status.
         status: CaseStatus,
+        /// Why, as the officer wrote it.
         reason: Option<String>,
+        /// The officer's reference (e.g. a guarantee letter number).
         reference: Option<String>,
+        /// When the officer set it.
         changed_at: DateTime<Utc>,
     },
     /// A record another desk of the clinic pushed (never the pulling desk's own).
     Record {
+        /// The desk that pushed it.
         origin_device: Uuid,
+        /// The entry as that desk pushed it.
         entry: PushEntry,
     },
     /// A correction that conflicted at the branch (including the pulling desk's own, so every
     /// desk of the clinic shows it until a person resolves it).
     Conflict {
+        /// The desk that pushed the correction.
         origin_device: Uuid,
+        /// The correction as pushed.
         correction: CorrectionPayload,
+        /// The fields whose branch value differed from the correction's `from`.
         conflicts: Vec<FieldConflict>,
     },
 }
@@ -149,6 +161,7 @@ impl<'de> Deserialize<'de> for ChangeBody {
     }
 }
 
+/// The answer to a pull (`GET /api/v1/changes`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Changes {
@@ -160,6 +173,7 @@ pub struct Changes {
     pub next_cursor: i64,
     /// More changes are waiting: pull again at once.
     pub has_more: bool,
+    /// The branch's clock when it answered.
     pub server_time: DateTime<Utc>,
 }
 

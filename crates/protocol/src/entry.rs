@@ -17,6 +17,7 @@ use crate::payload::{EntryKind, Payload, PayloadSeed};
 /// with the receipt it gave the first time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushEntry {
+    /// The entry's own id (UUID v7): the branch applies it at most once.
     pub entry_id: Uuid,
     /// The desk's own counter (its outbox sequence): order within one device.
     pub device_seq: i64,
@@ -29,6 +30,7 @@ pub struct PushEntry {
 }
 
 impl PushEntry {
+    /// The entry's kind, from its payload.
     pub fn kind(&self) -> EntryKind {
         self.payload.kind()
     }

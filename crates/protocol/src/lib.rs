@@ -24,6 +24,8 @@
 //! body that did not arrive in time, 413 a body over the limit, 422 a body that is JSON but not
 //! of the expected shape (the message and `issues` name the field).
 
+#![deny(missing_docs)]
+
 mod audit_batch;
 mod bounded;
 mod changes;
@@ -45,6 +47,7 @@ pub use payload::{
     Number, Payload,
 };
 
+/// The path every route of API v1 starts with.
 pub const API_PREFIX: &str = "/api/v1";
 /// Largest request body the branch accepts, before decompression (and after).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -67,12 +70,15 @@ pub const OUTBOX_WAITING_HEADER: &str = "plkk-outbox-waiting";
 /// unexpected answer.
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
+/// The answer of `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Health {
     /// Always "ok" when the server answers.
     pub status: String,
+    /// The branch's clock.
     pub server_time: DateTime<Utc>,
+    /// The branch's version.
     pub version: String,
     /// The largest request body the branch accepts, in bytes, both as sent (gzip) and after
     /// decompression. Absent from branches older than this field.
@@ -80,6 +86,7 @@ pub struct Health {
     pub max_body_bytes: Option<u64>,
 }
 
+/// The body of `POST /api/v1/enroll`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -90,17 +97,23 @@ pub struct EnrollRequest {
     pub device_name: String,
 }
 
+/// The answer to an enrolment: who the desk now is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Enrollment {
+    /// The desk's id at the branch.
     pub device_id: Uuid,
     /// The bearer token for every later request; the branch keeps only its hash.
     pub token: String,
+    /// The clinic's code at the branch.
     pub clinic_code: String,
+    /// The clinic's name.
     pub clinic_name: String,
+    /// The branch's clock.
     pub server_time: DateTime<Utc>,
 }
 
+/// The body of `POST /api/v1/push`: outbox entries, and audit entries riding along.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -142,10 +155,14 @@ pub enum Outcome {
 /// translates `rule` with `params`, and shows `message` only for a rule it does not know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldIssue {
+    /// The field, or a path such as `changes[2].to`.
     pub field: String,
+    /// The stable rule code (the desk translates it).
     pub rule: String,
     /// "error" or "warning".
+    #[cfg_attr(feature = "ts", ts(type = "\"error\" | \"warning\""))]
     pub severity: String,
     /// English text, starting with the field name.
     pub message: String,
@@ -175,11 +192,14 @@ impl FieldIssue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Receipt {
+    /// The entry answered.
     pub entry_id: Uuid,
+    /// What the branch did with it.
     pub outcome: Outcome,
     /// The branch's receipt number: its sequence number for the entry (also for conflicts).
     /// Absent for a rejected entry.
     pub receipt: Option<i64>,
+    /// When the branch answered, by its clock.
     pub received_at: DateTime<Utc>,
     /// Why it was rejected (errors), or warnings kept with an applied record.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -189,9 +209,12 @@ pub struct Receipt {
     pub conflicts: Vec<FieldConflict>,
 }
 
+/// A field a correction changes that changed at the branch meanwhile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldConflict {
+    /// The intake field.
     pub field: String,
     /// What the desk thought the value was (its `from`).
     pub base: Option<String>,
@@ -201,11 +224,14 @@ pub struct FieldConflict {
     pub desk: Option<String>,
 }
 
+/// The answer to a push: one receipt per entry, in the request's order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct PushResponse {
+    /// One per entry, in order.
     #[serde(deserialize_with = "bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
     pub receipts: Vec<Receipt>,
+    /// The branch's clock.
     pub server_time: DateTime<Utc>,
     /// The answer to the request's `audit`, when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,15 +243,22 @@ pub struct PushResponse {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
+    /// Received by the branch, not yet judged.
     Received,
+    /// Eligible for the work-accident programme (JKK).
     Eligible,
+    /// Not eligible.
     NotEligible,
+    /// A guarantee letter was issued to the clinic.
     GuaranteeIssued,
+    /// Concluded: a work accident.
     ConcludedWorkAccident,
+    /// Concluded: not a work accident.
     ConcludedNotWorkAccident,
 }
 
 impl CaseStatus {
+    /// Every status.
     pub const ALL: [CaseStatus; 6] = [
         CaseStatus::Received,
         CaseStatus::Eligible,
@@ -235,6 +268,7 @@ impl CaseStatus {
         CaseStatus::ConcludedNotWorkAccident,
     ];
 
+    /// The status's name on the wire and in the desk's database.
     pub fn as_str(self) -> &'static str {
         match self {
             CaseStatus::Received => "received",
@@ -246,6 +280,7 @@ impl CaseStatus {
         }
     }
 
+    /// The status named `text` (exactly).
     pub fn parse(text: &str) -> Option<CaseStatus> {
         CaseStatus::ALL
             .into_iter()
@@ -259,17 +294,25 @@ impl CaseStatus {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuditRecord {
+    /// The entry's number in the desk's log (1, 2, ...).
     pub seq: i64,
+    /// When it happened, by the desk's clock.
     pub at: DateTime<FixedOffset>,
+    /// Who acted (a username, or the name typed at a failed sign-in).
     pub actor: String,
+    /// The audit action (`AuditAction::as_str`).
     pub action: String,
+    /// What it was about (a case id, a username), when anything.
     pub subject: Option<String>,
     /// JSON text, hashed as written.
     pub detail: String,
+    /// The previous entry's hash (hex SHA-256).
     pub prev_hash: String,
+    /// This entry's hash (hex SHA-256).
     pub hash: String,
 }
 
+/// The body of `POST /api/v1/audit`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -283,13 +326,16 @@ pub struct AuditPushRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct AuditBreak {
+    /// The seq of the entry where the chain breaks.
     pub seq: i64,
     /// "altered", "missing", "broken_link", or "changed_after_sent" (an entry resent with other
     /// content than the branch stored first).
     pub kind: String,
+    /// What is wrong, for people.
     pub message: String,
 }
 
+/// The answer to an audit push.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct AuditPushResponse {
@@ -309,7 +355,9 @@ pub struct ErrorBody {
     /// "device_revoked", "forbidden", "not_found", "enrollment_code_unknown",
     /// "enrollment_code_expired", "enrollment_code_used", "internal".
     pub error: String,
+    /// What went wrong, in English, for people.
     pub message: String,
+    /// Field-level reasons, when the body was refused for its fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<FieldIssue>,
 }

@@ -20,6 +20,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EntryKind {
     /// `payload` is an [`IntakePayload`].
     Intake,
@@ -52,6 +53,18 @@ impl EntryKind {
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }
+
+    /// The waiting rule, stated once: an entry of this kind is about a case whose intake must
+    /// reach the branch first (a note, a correction), so it waits for its intake. A desk never
+    /// sends it before its intake is confirmed or placed earlier in the same request, and holds
+    /// it back while its intake is in quarantine; the branch refuses it with `intake_id`
+    /// `not_found` when it lacks the intake.
+    pub fn waits_for_intake(self) -> bool {
+        match self {
+            EntryKind::Intake => false,
+            EntryKind::IntakeCorrection | EntryKind::Note => true,
+        }
+    }
 }
 
 macro_rules! text_record {
@@ -62,6 +75,7 @@ macro_rules! text_record {
         #[serde(deny_unknown_fields)]
         pub struct $name {
             $(
+                #[doc = concat!("The record contract's `", stringify!($field), "`, as text.")]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<String>,
             )+
@@ -129,7 +143,9 @@ pub struct IntakePayload {
 pub struct FieldChange {
     /// An intake field name.
     pub field: String,
+    /// Its text as the desk saw it before (None: absent).
     pub from: Option<String>,
+    /// Its text after (None: cleared).
     pub to: Option<String>,
 }
 
@@ -158,15 +174,20 @@ impl FieldChange {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionPayload {
+    /// The correction's id (UUID v7).
     pub id: Uuid,
+    /// The case corrected.
     pub intake_id: Uuid,
     /// The desk's own revision number of this correction (1, 2, ...).
     pub revision: u32,
     /// At most `limits::CORRECTION_CHANGES` (23) fields.
     #[serde(deserialize_with = "crate::bounded::vec::<_, _, { limits::CORRECTION_CHANGES }>")]
     pub changes: Vec<FieldChange>,
+    /// Why, as the person wrote it.
     pub reason: String,
+    /// The username of who corrected it.
     pub author: String,
+    /// The desk's clock when it was saved.
     pub written_at: DateTime<FixedOffset>,
 }
 
@@ -181,7 +202,9 @@ impl CorrectionPayload {
 /// forms send them. Never a list or an object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Number {
+    /// A JSON number.
     Number(serde_json::Number),
+    /// A number written as text.
     Text(String),
 }
 
@@ -238,7 +261,9 @@ impl<'de> Deserialize<'de> for Number {
 /// At most `limits::ICD10_CODES` (20) list items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Codes {
+    /// A list of codes.
     List(Vec<String>),
+    /// Codes in one text, separated by commas or spaces.
     Text(String),
 }
 
@@ -308,45 +333,63 @@ impl<const MAX: usize> BoundedSeed<MAX> {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NotePayload {
+    /// The note's id (UUID v7).
     pub id: Uuid,
+    /// The case it belongs to.
     pub intake_id: Uuid,
+    /// The desk's clock when it was saved.
     pub written_at: DateTime<FixedOffset>,
+    /// The username of who wrote it.
     pub author: String,
+    /// What was found and done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Systolic blood pressure (mmHg).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub systolic: Option<Number>,
+    /// Diastolic blood pressure (mmHg).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub diastolic: Option<Number>,
+    /// Pulse (beats per minute).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub pulse: Option<Number>,
+    /// Respiratory rate (breaths per minute).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub resp_rate: Option<Number>,
+    /// Body temperature (degrees Celsius).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub temperature_c: Option<Number>,
+    /// Oxygen saturation (percent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub spo2: Option<Number>,
+    /// Pain score (0-10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub pain_score: Option<Number>,
+    /// ICD-10 codes of the diagnosis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<Vec<String>>))]
     pub icd10: Option<Codes>,
+    /// What happens to the patient next (`plkk_domain::Disposition`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disposition: Option<String>,
+    /// Where the patient was referred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referred_to: Option<String>,
+    /// Days unfit to work (STMB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "utoipa", schema(value_type = Option<f64>))]
     pub stmb_days: Option<Number>,
+    /// The case's outcome, which closes it (`plkk_domain::Outcome`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// The id of the note this one corrects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<String>,
 }
@@ -419,12 +462,16 @@ impl NotePayload {
 /// An entry's payload, one type per kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
+    /// An `intake` entry's.
     Intake(IntakePayload),
+    /// An `intake_correction` entry's.
     IntakeCorrection(CorrectionPayload),
+    /// A `note` entry's.
     Note(NotePayload),
 }
 
 impl Payload {
+    /// The kind of entry that carries it.
     pub fn kind(&self) -> EntryKind {
         match self {
             Payload::Intake(_) => EntryKind::Intake,

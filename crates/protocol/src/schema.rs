@@ -10,7 +10,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::{
-    CaseStatus, Change, CorrectionPayload, FieldConflict, IntakePayload, NotePayload, PushEntry,
+    CaseStatus, Change, CorrectionPayload, EntryKind, FieldConflict, IntakePayload, NotePayload,
+    PushEntry,
 };
 use plkk_domain::limits;
 
@@ -42,11 +43,14 @@ impl PartialSchema for PushEntry {
         };
         schema(json!({
             "description": "One outbox entry: `payload` is the record of `kind`. Applied at most once per entry_id.",
-            "oneOf": [
-                variant("intake", "IntakePayload"),
-                variant("intake_correction", "CorrectionPayload"),
-                variant("note", "NotePayload"),
-            ],
+            "oneOf": EntryKind::ALL
+                .into_iter()
+                .map(|kind| variant(kind.as_str(), match kind {
+                    EntryKind::Intake => "IntakePayload",
+                    EntryKind::IntakeCorrection => "CorrectionPayload",
+                    EntryKind::Note => "NotePayload",
+                }))
+                .collect::<Vec<_>>(),
         }))
     }
 }

@@ -1,8 +1,6 @@
-//! Staff accounts and what each may do. An `Actor` (the signed-in person) is passed to every store
-//! call that reads or writes records; `require` refuses by the role matrix of `plkk_domain::Role`
-//! before anything is read or written. Accounts are deactivated, never deleted (records keep
-//! naming their authors); removing one also removes its key wrap, so its password no longer opens
-//! the database.
+//! Staff accounts and their roles (who may do what is checked in `access.rs`). Accounts are
+//! deactivated, never deleted (records keep naming their authors); removing one also removes its
+//! key wrap, so its password no longer opens the database.
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::limits;
@@ -12,20 +10,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::{field_error, refused};
+use crate::rows::immediate;
 use crate::{Store, StoreError};
-
-/// Who is acting: the signed-in person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Actor {
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-}
 
 /// An account as an administrator (or the lock screen) sees it. No secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     pub username: String,
     pub display_name: String,
@@ -53,18 +46,6 @@ pub struct NewAccount<'a> {
     pub role: Role,
     pub password: &'a str,
     pub pin: Option<&'a str>,
-}
-
-/// Refuses `action` unless `actor`'s role permits it.
-pub fn require(actor: &Actor, action: Action) -> Result<(), StoreError> {
-    if actor.role.permits(action) {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden {
-            role: actor.role,
-            action,
-        })
-    }
 }
 
 /// Every account's username and full name (removed ones too: their records still name them), so
@@ -107,10 +88,12 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
             "the person's full name, at most 100 characters",
         );
     }
-    if new.password.chars().count() < 8 {
-        refuse("password", "weak_password", "at least 8 characters");
-    } else if let Some(refusal) = limits::refusal(limits::ACCOUNT, "password", new.password) {
-        over_long.push(refusal);
+    match password_refusal(new.password) {
+        Some(weak) if weak.rule == "weak_password" => {
+            refuse("password", "weak_password", "at least 8 characters");
+        }
+        Some(too_long) => over_long.push(too_long),
+        None => {}
     }
     if let Some(pin) = new.pin {
         if !is_pin(pin) {
@@ -128,7 +111,21 @@ pub(crate) fn check_new_account(new: &NewAccount<'_>) -> Result<(), StoreError> 
     }
 }
 
-fn is_pin(pin: &str) -> bool {
+/// Why `password` cannot be an account's password (field `password`): under 8 characters
+/// (`weak_password`) or longer than the limit; None when it can.
+pub(crate) fn password_refusal(password: &str) -> Option<plkk_domain::Issue> {
+    if password.chars().count() < 8 {
+        Some(field_error(
+            "password",
+            "weak_password",
+            "password: at least 8 characters".to_owned(),
+        ))
+    } else {
+        limits::refusal(limits::ACCOUNT, "password", password)
+    }
+}
+
+pub(crate) fn is_pin(pin: &str) -> bool {
     limits::refusal(limits::ACCOUNT, "pin", pin).is_none()
         && pin.chars().all(|c| c.is_ascii_digit())
 }
@@ -138,6 +135,7 @@ pub(crate) fn insert_account(
     conn: &Connection,
     new: &NewAccount<'_>,
     created_by: &str,
+    params: KdfParams,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     let exists: bool = conn.query_row(
@@ -162,7 +160,7 @@ pub(crate) fn insert_account(
             new.username,
             new.display_name.trim(),
             new.role.as_str(),
-            new.pin.map(plkk_vault::hash_secret),
+            new.pin.map(|pin| plkk_vault::hash_secret_with(pin, params)),
             now.to_rfc3339(),
             created_by,
         ],
@@ -170,19 +168,21 @@ pub(crate) fn insert_account(
     Ok(())
 }
 
-/// Creates an account (administrators only): its row, its key wrap and an audit entry.
+/// Creates an account (administrators only): its row, its key wrap and an audit entry. `params`
+/// is the cost of the new wrap and PIN hash.
 pub fn add_account(
     store: &mut Store,
     keyring: &mut Keyring,
     actor: &Actor,
     new: &NewAccount<'_>,
+    params: KdfParams,
     now: DateTime<FixedOffset>,
 ) -> Result<Account, StoreError> {
     require(actor, Action::ManageAccounts)?;
     check_new_account(new)?;
     let key = store_key(store)?;
     let tx = immediate(&store.conn)?;
-    insert_account(&tx, new, &actor.username, now)?;
+    insert_account(&tx, new, &actor.username, params, now)?;
     audit::append(
         &tx,
         now,
@@ -191,12 +191,7 @@ pub fn add_account(
         Some(new.username),
         json!({ "role": new.role.as_str(), "display_name": new.display_name.trim() }),
     )?;
-    keyring.add_account(
-        new.username,
-        new.password,
-        &key,
-        KdfParams::from_environment(),
-    )?;
+    keyring.add_account(new.username, new.password, &key, params)?;
     tx.commit()?;
     account(store, new.username)?.ok_or_else(|| StoreError::Corrupt("account vanished".into()))
 }
@@ -242,12 +237,14 @@ pub fn remove_account(
     Ok(())
 }
 
-/// Sets or clears an account's quick-unlock PIN (administrators, or the person themself).
+/// Sets or clears an account's quick-unlock PIN (administrators, or the person themself);
+/// `params` is the cost of its hash.
 pub fn set_pin(
     store: &Store,
     actor: &Actor,
     username: &str,
     pin: Option<&str>,
+    params: KdfParams,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     if actor.username != username {
@@ -265,7 +262,10 @@ pub fn set_pin(
     let tx = immediate(&store.conn)?;
     let changed = tx.execute(
         "UPDATE accounts SET pin_hash = ?2 WHERE username = ?1 AND active = 1",
-        params![username, pin.map(plkk_vault::hash_secret)],
+        params![
+            username,
+            pin.map(|pin| plkk_vault::hash_secret_with(pin, params))
+        ],
     )?;
     if changed == 0 {
         return Err(StoreError::NotFound {
@@ -341,7 +341,7 @@ fn account_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
 }
 
 /// The open store's data key, to wrap for a new account.
-fn store_key(store: &Store) -> Result<plkk_vault::DataKey, StoreError> {
+pub(crate) fn store_key(store: &Store) -> Result<plkk_vault::DataKey, StoreError> {
     store
         .key
         .clone()

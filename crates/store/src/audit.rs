@@ -6,10 +6,11 @@
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction, AuditEntry, ChainBreak};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::accounts::{require, Actor};
+use crate::access::{require, Actor};
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 /// Appends one entry after the last one. Call inside a write transaction. `actor` and `subject`
@@ -113,11 +114,6 @@ pub fn record_refusal(
     Ok(())
 }
 
-/// A write transaction on a shared connection (for acts that only append to the audit log).
-pub(crate) fn immediate(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
-    Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
-}
-
 /// The newest `limit` entries, newest first (administrators only).
 pub fn audit_list(
     store: &Store,
@@ -137,6 +133,7 @@ pub fn audit_list(
 
 /// What `plkk audit verify` answers: how many entries were checked and the first bad one.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditReport {
     pub entries: usize,
     pub first_break: Option<ChainBreak>,

@@ -9,7 +9,7 @@ use plkk_domain::JsonObject;
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::accounts::Actor;
+use crate::access::Actor;
 use crate::error::refused;
 use crate::{Store, StoreError};
 
@@ -21,6 +21,7 @@ const DRAFT_MAX_BYTES: usize = 64 * 1024;
 
 /// One person's draft of one form.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Draft {
     pub form: String,
     pub values: JsonObject,

@@ -11,17 +11,32 @@ use plkk_domain::{Action, Rejected, Role};
 use plkk_vault::{SignInError, VaultError};
 use rusqlite::ErrorCode;
 
-/// What an error means for the person who met it.
+/// What an error means for the person who met it: the one classification every host turns into
+/// its answer with one match (`plkk`'s exit code, the window's behaviour). The store's errors
+/// ([`StoreError::kind`]) use the first four; the sync's (`SyncError::kind` in `plkk-sync`) and
+/// the command line's own outcomes use the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The input was refused (a field broke a rule, an unknown id); nothing was written.
     Input,
     /// The signed-in person's role may not do this.
     Forbidden,
-    /// Signing in was refused (wrong credentials, locked out, wrong PIN).
+    /// Signing in was refused (wrong credentials, locked out, wrong PIN or recovery key), or
+    /// nobody is signed in (signed out, screen locked).
     SignIn,
     /// The desk's data cannot be used (not set up, storage problem, damaged data).
     Unusable,
+    /// The branch could not be reached.
+    BranchUnreachable,
+    /// The desk is not enrolled at a branch.
+    NotEnrolled,
+    /// The branch revoked this device.
+    DeviceRevoked,
+    /// The work ran but left something for a person: records the branch refused or in conflict,
+    /// a broken audit chain.
+    Unresolved,
+    /// Any other failure.
+    Failed,
 }
 
 /// A failure of the storage under the desk's database, as a person can act on it.
@@ -131,6 +146,12 @@ pub enum StoreError {
     /// The desk is set up already (setup refused).
     #[error("the desk is already set up: sign in with an administrator's account")]
     AlreadySetUp,
+    /// Nobody is signed in (the window's session; never met by `plkk`, which signs in first).
+    #[error("nobody is signed in")]
+    SignedOut,
+    /// The screen is locked: the session's person (or another) must sign in again.
+    #[error("the screen is locked")]
+    Locked,
     #[error(transparent)]
     Vault(#[from] VaultError),
     #[error("cannot open the database at {path}: {}", sqlite_words(.source))]
@@ -197,9 +218,7 @@ impl StoreError {
         }
     }
 
-    /// A stable snake_case code for the window and scripts: "invalid", "not_found",
-    /// "forbidden", "wrong_credentials", "locked_out", "wrong_pin", "not_set_up",
-    /// "already_set_up", a [`StorageProblem`] code, or "store" for anything else.
+    /// A stable snake_case code for the window and scripts (one of [`StoreError::CODES`]).
     pub fn code(&self) -> &'static str {
         if let Some(problem) = self.storage_problem() {
             return problem.code();
@@ -211,23 +230,91 @@ impl StoreError {
             StoreError::SignIn(SignInError::WrongCredentials { .. }) => "wrong_credentials",
             StoreError::SignIn(SignInError::LockedOut { .. }) => "locked_out",
             StoreError::WrongPin { .. } => "wrong_pin",
+            StoreError::Vault(VaultError::WrongRecoveryKey) => "wrong_recovery_key",
             StoreError::SignIn(SignInError::NotSetUp) | StoreError::Vault(VaultError::NotSetUp) => {
                 "not_set_up"
             }
             StoreError::AlreadySetUp | StoreError::Vault(VaultError::AlreadySetUp(_)) => {
                 "already_set_up"
             }
+            StoreError::SignedOut => "signed_out",
+            StoreError::Locked => "locked",
             _ => "store",
         }
     }
 
+    /// Every code [`StoreError::code`] gives, for the window's generated types.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid",
+        "not_found",
+        "forbidden",
+        "wrong_credentials",
+        "locked_out",
+        "wrong_pin",
+        "wrong_recovery_key",
+        "not_set_up",
+        "already_set_up",
+        "signed_out",
+        "locked",
+        "disk_full",
+        "read_only",
+        "database_locked",
+        "damaged",
+        "store",
+    ];
+
     /// What the error means for the person who met it.
     pub fn kind(&self) -> ErrorKind {
-        match self.code() {
-            "invalid" | "not_found" | "already_set_up" => ErrorKind::Input,
-            "forbidden" => ErrorKind::Forbidden,
-            "wrong_credentials" | "locked_out" | "wrong_pin" => ErrorKind::SignIn,
+        if self.storage_problem().is_some() {
+            return ErrorKind::Unusable;
+        }
+        match self {
+            StoreError::Invalid(_)
+            | StoreError::NotFound { .. }
+            | StoreError::AlreadySetUp
+            | StoreError::Vault(VaultError::AlreadySetUp(_)) => ErrorKind::Input,
+            StoreError::Forbidden { .. } => ErrorKind::Forbidden,
+            StoreError::SignIn(
+                SignInError::WrongCredentials { .. } | SignInError::LockedOut { .. },
+            )
+            | StoreError::WrongPin { .. }
+            | StoreError::Vault(VaultError::WrongRecoveryKey)
+            | StoreError::SignedOut
+            | StoreError::Locked => ErrorKind::SignIn,
             _ => ErrorKind::Unusable,
+        }
+    }
+
+    /// The field issues of a refused input: its errors first, then its warnings (none for other
+    /// errors).
+    pub fn issues(&self) -> Vec<plkk_domain::Issue> {
+        match self {
+            StoreError::Invalid(rejected) => rejected
+                .errors
+                .iter()
+                .chain(&rejected.warnings)
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// How long to wait before signing in again, after a refused sign-in that set a delay.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            StoreError::SignIn(SignInError::WrongCredentials { wait, .. })
+            | StoreError::WrongPin { wait, .. } => *wait,
+            StoreError::SignIn(SignInError::LockedOut { wait, .. }) => Some(*wait),
+            _ => None,
+        }
+    }
+
+    /// The role and the act it may not do, for a role refusal (written to the audit log by the
+    /// host that met it).
+    pub fn role_refusal(&self) -> Option<(Role, Action)> {
+        match self {
+            StoreError::Forbidden { role, action } => Some((*role, *action)),
+            _ => None,
         }
     }
 }
@@ -293,4 +380,13 @@ pub(crate) fn parse_id(field: &str, text: &str) -> Result<uuid::Uuid, StoreError
             format!("{field}: must be a record id (UUID), got {text:?}"),
         )
     })
+}
+
+/// The refusal for a case id this desk does not have.
+pub(crate) fn intake_not_found(field: &str, intake_id: uuid::Uuid) -> StoreError {
+    refused(
+        field,
+        "not_found",
+        format!("{field}: no case with id {intake_id} on this desk"),
+    )
 }

@@ -14,9 +14,10 @@ use plkk_domain::{neutralise, Action, AuditAction, Intake, Note, INTAKE_FIELDS};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::refused;
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 /// Columns of the notes file after the note's own id, case, time and author.
@@ -39,6 +40,7 @@ const NOTE_COLUMNS: &[&str] = &[
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportDone {
     pub cases_path: PathBuf,
     pub notes_path: PathBuf,

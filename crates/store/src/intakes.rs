@@ -2,20 +2,20 @@
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::{Action, AuditAction, FieldChange, Intake, Issue, JsonObject, Outcome};
-use plkk_protocol::{
-    CorrectionPayload, FieldChange as WireChange, IntakePayload, IntakeRecord, Payload,
-};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
-use crate::error::{parse_id, refused};
+use crate::access::{require, Actor};
+use crate::audit;
+use crate::error::{intake_not_found, parse_id, refused};
 use crate::outbox;
+use crate::projection::current_case;
+use crate::rows::immediate;
+use crate::rows::parse_time;
 use crate::search::{self, SearchPlan};
 use crate::views::{CaseDetail, CaseListItem, Revision, Saved};
-use crate::{notes, projection, Store, StoreError};
+use crate::{notes, payloads, projection, Store, StoreError};
 
 /// Validates and saves a new intake with its outbox entry, in one transaction.
 pub fn admit_intake(
@@ -55,11 +55,7 @@ pub fn admit_intake(
     )?;
     let intake_seq = tx.last_insert_rowid();
     projection::write_case(&tx, intake_seq, &intake, &checked.warnings)?;
-    let payload = Payload::Intake(IntakePayload {
-        intake: IntakeRecord::of(&intake),
-        author: author.to_owned(),
-        written_at: now,
-    });
+    let payload = payloads::intake(&intake, author, now);
     outbox::enqueue(&tx, intake.id, intake.id, &payload, now)?;
     let subject = intake.id.to_string();
     audit::append(
@@ -122,15 +118,15 @@ pub fn correct_intake(
         ],
     )?;
     projection::write_case(&tx, current.seq, &corrected, &checked.warnings)?;
-    let payload = Payload::IntakeCorrection(CorrectionPayload {
-        id: correction_id,
+    let payload = payloads::correction(
+        correction_id,
         intake_id,
         revision,
-        changes: field_changes.iter().map(WireChange::of).collect(),
-        reason: reason.trim().to_owned(),
-        author: author.to_owned(),
-        written_at: now,
-    });
+        &field_changes,
+        reason.trim(),
+        author,
+        now,
+    );
     outbox::enqueue(&tx, correction_id, intake_id, &payload, now)?;
     let fields: Vec<&str> = field_changes
         .iter()
@@ -308,60 +304,12 @@ pub fn show_case(
         outcome,
         revisions: revisions(&store.conn, intake_id)?,
         notes,
-        branch_status: crate::sync_pull::branch_status(&store.conn, intake_id)?,
-        conflicts: crate::sync_pull::conflicts_of_case(&store.conn, intake_id)?,
-        quarantine: crate::sync_push::quarantined(&store.conn, Some(intake_id))?,
+        branch_status: crate::case_status::branch_status(&store.conn, intake_id)?,
+        conflicts: crate::conflicts::conflicts_of_case(&store.conn, intake_id)?,
+        quarantine: crate::outbox::quarantined(&store.conn, Some(intake_id))?,
         warnings: current.warnings,
         intake: current.intake,
     })
-}
-
-/// The current state of one case, from the `cases` projection.
-pub(crate) struct CurrentCase {
-    pub(crate) seq: i64,
-    pub(crate) intake: Intake,
-    pub(crate) warnings: Vec<Issue>,
-    pub(crate) closed: bool,
-    pub(crate) outcome: Option<String>,
-}
-
-pub(crate) fn current_case(
-    conn: &Connection,
-    intake_id: Uuid,
-) -> Result<Option<CurrentCase>, StoreError> {
-    let row: Option<(i64, String, String, bool, Option<String>)> = conn
-        .query_row(
-            "SELECT intake_seq, record, warnings, closed, outcome FROM cases WHERE intake_id = ?1",
-            [intake_id.to_string()],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    row.map(|(seq, record, warnings, closed, outcome)| {
-        Ok(CurrentCase {
-            seq,
-            intake: serde_json::from_str(&record)?,
-            warnings: serde_json::from_str(&warnings)?,
-            closed,
-            outcome,
-        })
-    })
-    .transpose()
-}
-
-pub(crate) fn intake_not_found(field: &str, intake_id: Uuid) -> StoreError {
-    refused(
-        field,
-        "not_found",
-        format!("{field}: no case with id {intake_id} on this desk"),
-    )
 }
 
 fn case_row(row: &rusqlite::Row) -> rusqlite::Result<(String, String, bool)> {
@@ -381,7 +329,7 @@ fn list_item(
         sync_state: outbox::case_state(conn, intake.id)?,
         closed,
         warning_count: warnings.len(),
-        branch_status: crate::sync_pull::branch_status(conn, intake.id)?,
+        branch_status: crate::case_status::branch_status(conn, intake.id)?,
         intake,
     })
 }
@@ -425,9 +373,4 @@ fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreE
         });
     }
     Ok(revisions)
-}
-
-/// Reads a timestamp the store itself wrote (RFC 3339).
-pub(crate) fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, StoreError> {
-    Ok(serde_json::from_value(json!(text))?)
 }

@@ -10,9 +10,13 @@
 //!
 //! Callers pass the clock (`now`) and the actor in; the store makes ids (UUIDv7).
 
+mod access;
 mod accounts;
 mod audit;
+mod case_status;
+mod conflicts;
 mod db;
+mod desk_session;
 mod drafts;
 mod encrypt;
 mod error;
@@ -22,34 +26,46 @@ mod intakes;
 mod migrate;
 mod notes;
 mod outbox;
+mod passwords;
 mod paths;
+mod payloads;
 mod projection;
+mod rows;
 mod search;
 mod session;
 mod settings;
 mod status;
 mod suggest;
 mod sync_pull;
-mod sync_push;
 mod sync_settings;
 mod views;
 
+pub use access::{require, Actor};
 pub use accounts::{
-    account, add_account, list_accounts, remove_account, require, set_pin, staff_names, Account,
-    Actor, NewAccount,
+    account, add_account, list_accounts, remove_account, set_pin, staff_names, Account, NewAccount,
 };
 pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
     unsent_audit, AuditReport,
 };
+pub use case_status::BranchStatus;
+pub use conflicts::{list_conflicts, ConflictView};
 pub use db::{DeskAccess, Store};
+pub use desk_session::{DeskSession, SessionInfo, SetUp};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
-pub use outbox::SyncState;
-pub use paths::{default_data_dir, download_dir, DATABASE_FILE_NAME};
+pub use outbox::{
+    mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,
+    state_for_outcome, store_receipts, sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally,
+    SyncCounts, SyncState,
+};
+pub use passwords::{change_password, recover, PasswordChange};
+pub use paths::{
+    create_log_dir, default_data_dir, download_dir, log_dir, DATABASE_FILE_NAME, LOG_DIR_NAME,
+};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
     unlock_with_pin, DeskPhase, SetupDone, SignedIn,
@@ -62,12 +78,7 @@ pub use status::{status, Status};
 pub use suggest::{
     employer_offers, returning_patient, EmployerOffer, ReturningPatient, PATIENT_FIELDS,
 };
-pub use sync_pull::{apply_changes, list_conflicts, BranchStatus, ConflictView, PullTally};
-pub use sync_push::{
-    mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,
-    state_for_outcome, store_receipts, sync_counts, OutboxEntry, QuarantinedEntry, ReceiptTally,
-    SyncCounts,
-};
+pub use sync_pull::{apply_changes, PullTally};
 pub use sync_settings::{
     enrolment, record_sync_attempt, record_sync_failure, record_sync_success, save_enrolment,
     save_sync_link, sync_cursor, sync_link, sync_log, Enrolment, SyncLink, SyncLog, SyncLogError,

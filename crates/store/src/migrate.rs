@@ -1,43 +1,49 @@
-//! The desk schema's migrations, embedded at compile time from `migrations/desk/` and applied in
-//! order. `PRAGMA user_version` records how many have been applied. A migration that changes what
-//! a projection must hold in a way SQL cannot compute (the search index's normal form) names a
-//! rebuild in Rust, run in the same transaction right after its SQL.
+//! The desk schema's migrations, embedded at compile time from `migrations/desk/` and applied by
+//! name when the database opens (`plkk-migrate`: a table of applied names; a desk from before
+//! names, which counted them in `PRAGMA user_version`, is adopted once). A migration that changes
+//! what a projection must hold in a way SQL cannot compute (the search index's normal form) names
+//! a rebuild in Rust, run in the same transaction right after its SQL.
 
+use plkk_migrate::{Migration, MigrationFailed, Schema};
 use rusqlite::Connection;
 
 use crate::StoreError;
 
-/// Every migration, oldest first. Append only: never edit or reorder a released one.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../../../migrations/desk/0001_init.sql"),
-    ),
-    (
-        "0002_sync",
-        include_str!("../../../migrations/desk/0002_sync.sql"),
-    ),
-    (
-        "0003_accounts_audit",
-        include_str!("../../../migrations/desk/0003_accounts_audit.sql"),
-    ),
-    (
-        "0004_search_normal_form",
-        include_str!("../../../migrations/desk/0004_search_normal_form.sql"),
-    ),
-    (
-        "0007_drafts_employers",
-        include_str!("../../../migrations/desk/0007_drafts_employers.sql"),
-    ),
-    (
-        "0005_sync_link",
-        include_str!("../../../migrations/desk/0005_sync_link.sql"),
-    ),
-    (
-        "0015_employers_normal_form",
-        include_str!("../../../migrations/desk/0015_employers_normal_form.sql"),
-    ),
+macro_rules! migration {
+    ($name:literal) => {
+        Migration {
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/desk/", $name, ".sql")),
+        }
+    };
+}
+
+/// Every migration, in the order a new desk applies them. Append only: never edit, rename or
+/// remove a released one (a name added late still runs on desks that have later ones).
+const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init"),
+    migration!("0002_sync"),
+    migration!("0003_accounts_audit"),
+    migration!("0004_search_normal_form"),
+    migration!("0007_drafts_employers"),
+    migration!("0005_sync_link"),
+    migration!("0015_employers_normal_form"),
 ];
+
+/// The order desks counted migrations in `user_version` before names were recorded. Never changes.
+const COUNTED: &[&str] = &[
+    "0001_init",
+    "0002_sync",
+    "0003_accounts_audit",
+    "0004_search_normal_form",
+    "0007_drafts_employers",
+    "0005_sync_link",
+];
+
+pub(crate) const SCHEMA: Schema = Schema {
+    migrations: MIGRATIONS,
+    counted: COUNTED,
+};
 
 /// A rebuild of a projection in Rust, inside the migration's transaction.
 type Rebuild = fn(&Connection) -> Result<(), StoreError>;
@@ -47,34 +53,26 @@ const REBUILDS: &[(&str, Rebuild)] = &[
     ("0004_search_normal_form", crate::projection::reindex_search),
     (
         "0015_employers_normal_form",
-        crate::suggest::rekey_employers,
+        crate::projection::rekey_employers,
     ),
 ];
 
-pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
-    let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let migration_error = |source| StoreError::Migration { name, source };
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(migration_error)?;
-        // The app and its sync engine open the database at the same moment: the other one may
-        // have applied this migration while we waited for the write lock.
-        let now_applied: usize = tx
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(migration_error)?;
-        if now_applied > index {
-            continue;
+impl From<MigrationFailed> for StoreError {
+    fn from(failed: MigrationFailed) -> StoreError {
+        StoreError::Migration {
+            name: failed.name,
+            source: failed.source,
         }
-        tx.execute_batch(sql).map_err(migration_error)?;
-        for (_, rebuild) in REBUILDS.iter().filter(|(after, _)| after == name) {
-            rebuild(&tx)?;
-        }
-        tx.pragma_update(None, "user_version", index + 1)
-            .map_err(migration_error)?;
-        tx.commit().map_err(migration_error)?;
     }
-    Ok(())
+}
+
+pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
+    plkk_migrate::apply(conn, &SCHEMA, |name, tx| {
+        for (_, rebuild) in REBUILDS.iter().filter(|(after, _)| *after == name) {
+            rebuild(tx)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -82,22 +80,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn migrations_apply_from_empty_and_record_their_count() {
+    fn migrations_apply_from_empty_and_record_their_names() {
+        SCHEMA.check().unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn).unwrap();
         let version: usize = conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
         assert_eq!(version, MIGRATIONS.len());
+        let names = plkk_migrate::applied_names(&conn).unwrap();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|migration| migration.name).collect();
+        assert_eq!(names, listed);
         // Applying again is a no-op, not an error: every start of the app does it.
         apply(&mut conn).unwrap();
     }
 
     #[test]
+    fn every_file_in_migrations_desk_is_listed() {
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/desk");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|name| name.strip_suffix(".sql").map(str::to_owned))
+            .collect();
+        files.sort();
+        let mut listed: Vec<&str> = MIGRATIONS.iter().map(|migration| migration.name).collect();
+        listed.sort();
+        assert_eq!(
+            files, listed,
+            "a migration file that is not listed never runs"
+        );
+    }
+
+    #[test]
+    fn a_desk_that_counted_its_migrations_is_adopted_without_running_them_again() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // A desk of the counting runner, up to date when names came (all six).
+        for migration in &MIGRATIONS[..COUNTED.len()] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", COUNTED.len())
+            .unwrap();
+        apply(&mut conn).expect("no CREATE TABLE runs twice");
+        let mut expected = COUNTED.to_vec();
+        // Migrations named after the counting runner run once on such a desk.
+        expected.extend(
+            MIGRATIONS[COUNTED.len()..]
+                .iter()
+                .map(|migration| migration.name),
+        );
+        assert_eq!(plkk_migrate::applied_names(&conn).unwrap(), expected);
+    }
+
+    #[test]
     fn an_older_desks_cases_fill_the_employers_offered() {
         let mut conn = Connection::open_in_memory().unwrap();
-        for (_, sql) in &MIGRATIONS[..3] {
-            conn.execute_batch(sql).unwrap();
+        for migration in &MIGRATIONS[..3] {
+            conn.execute_batch(migration.sql).unwrap();
         }
         conn.pragma_update(None, "user_version", 3).unwrap();
         // Only the `cases` projection is read by the backfills (the search index of 0004, the

@@ -3,18 +3,18 @@
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::{Action, AuditAction, Issue, JsonObject, Note};
-use plkk_protocol::{NotePayload, Payload};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
+use crate::access::{require, Actor};
 use crate::audit;
+use crate::error::intake_not_found;
 use crate::error::{parse_id, refused};
-use crate::intakes::{current_case, intake_not_found};
 use crate::outbox;
+use crate::projection::current_case;
 use crate::views::{NoteView, Saved};
-use crate::{projection, Store, StoreError};
+use crate::{payloads, projection, Store, StoreError};
 
 /// Validates and appends a note to the case `intake_id`, with its outbox entry, in one transaction.
 pub fn add_note(
@@ -77,7 +77,7 @@ pub fn add_note(
         now.to_rfc3339(),
     ])?;
     projection::refresh_outcome(&tx, intake_id)?;
-    let payload = Payload::Note(NotePayload::of(&note));
+    let payload = payloads::note(&note);
     outbox::enqueue(&tx, note.id, intake_id, &payload, now)?;
     audit::append(
         &tx,

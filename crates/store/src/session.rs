@@ -12,11 +12,13 @@ use plkk_domain::{AuditAction, Role};
 use plkk_vault::{DataKey, KdfParams, Keyring, SignInError};
 use serde_json::json;
 
-use crate::accounts::{self, check_new_account, insert_account, Account, Actor, NewAccount};
-use crate::audit::{self, immediate};
+use crate::access::Actor;
+use crate::accounts::{self, check_new_account, insert_account, Account, NewAccount};
+use crate::audit;
 use crate::encrypt::{
     encrypt_plain_database, finish_interrupted_encryption, plain_database_records,
 };
+use crate::rows::immediate;
 use crate::{DeskAccess, Store, StoreError, DATABASE_FILE_NAME};
 
 /// Where a data directory stands before anyone signs in.
@@ -100,7 +102,7 @@ pub fn setup(
     let access = DeskAccess::new(data_dir, key);
     let store = access.open()?;
     let tx = immediate(&store.conn)?;
-    insert_account(&tx, &admin, admin.username, now)?;
+    insert_account(&tx, &admin, admin.username, params, now)?;
     if let Some(records) = encrypted {
         audit::append(
             &tx,
@@ -280,7 +282,7 @@ fn active_actor(store: &Store, username: &str) -> Result<Actor, StoreError> {
 /// A username as typed at sign-in, cut short when it is longer than any username can be: the cut
 /// text ends in "…", so it never names a real account, and the failure it causes is counted and
 /// audited under a name of bounded length.
-fn typed_username(username: &str) -> String {
+pub(crate) fn typed_username(username: &str) -> String {
     limits::clip(username, limits::USERNAME + 1)
 }
 

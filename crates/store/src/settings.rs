@@ -11,9 +11,10 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
 use crate::error::refused;
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 const PREFERENCES_FILE_NAME: &str = "preferences.json";
@@ -24,6 +25,7 @@ pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
 /// The language of the desk's screens: Indonesian unless someone switched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Language {
     #[default]
     Id,

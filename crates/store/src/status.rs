@@ -10,6 +10,8 @@ use crate::{outbox, Store, StoreError, SyncState};
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub database: Option<String>,
+    /// The folder of the desktop app's log files (`logs` in the data directory).
+    pub log_dir: Option<String>,
     pub intakes: u64,
     pub open_cases: u64,
     pub corrections: u64,
@@ -38,6 +40,10 @@ pub fn status(store: &Store) -> Result<Status, StoreError> {
     };
     Ok(Status {
         database: store.path().map(|path| path.display().to_string()),
+        log_dir: store
+            .path()
+            .and_then(|path| path.parent())
+            .map(|dir| crate::log_dir(dir).display().to_string()),
         intakes: count("SELECT count(*) FROM intakes")?,
         open_cases: count("SELECT count(*) FROM cases WHERE closed = 0")?,
         corrections: count("SELECT count(*) FROM intake_corrections")?,

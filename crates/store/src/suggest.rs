@@ -2,22 +2,25 @@
 //! has seen (`employer_offers`, with the NPP, segment, workplace accident location and contact
 //! person of the latest case naming them) and the patient fields of a returning patient's latest case
 //! (`returning_patient`). The `employers` table is a projection of the cases, written with them
-//! (`remember_employer`). Offers are only offers: the window fills a field with one when the
+//! (`projection::remember_employer`). Offers are only offers: the window fills a field with one when the
 //! person takes it.
 
 use chrono::{DateTime, FixedOffset};
-use plkk_domain::{normalise, Action, AuditAction, Intake, JsonObject, PlaceType};
-use rusqlite::{params, Connection};
+use plkk_domain::{normalise, Action, AuditAction, Intake, JsonObject};
+use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::accounts::{require, Actor};
-use crate::audit::{self, immediate};
+use crate::access::{require, Actor};
+use crate::audit;
+use crate::projection::name_key;
+use crate::rows::immediate;
 use crate::{Store, StoreError};
 
 /// An employer this desk has seen, as its latest case gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EmployerOffer {
     pub employer_name: String,
     pub employer_npp: Option<String>,
@@ -49,109 +52,13 @@ pub const PATIENT_FIELDS: &[&str] = &[
 
 /// The patient fields of a returning patient's latest case.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReturningPatient {
     pub case_id: Uuid,
     pub admitted_at: DateTime<FixedOffset>,
     /// Only the fields of `PATIENT_FIELDS` that the case has.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
     pub fields: JsonObject,
-}
-
-/// How a typed employer name is matched: its words in the search normal form
-/// (`plkk_domain::normalise`: no case, accents or apostrophes; other punctuation splits words),
-/// so `jaya` finds "PT. Maju-Jaya" as the case search does.
-fn name_key(name: &str) -> String {
-    normalise::index_text(name)
-}
-
-/// Adds one case's (or one older row's) employer to the offers: the latest case's values win,
-/// an NPP or workplace location given earlier is kept, uses add up.
-const UPSERT_EMPLOYER: &str = "INSERT INTO employers
-         (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-     ON CONFLICT (name_key) DO UPDATE SET
-         name = excluded.name,
-         npp = coalesce(excluded.npp, employers.npp),
-         segment = excluded.segment,
-         location = coalesce(excluded.location, employers.location),
-         contact_name = excluded.contact_name,
-         contact_phone = excluded.contact_phone,
-         uses = employers.uses + excluded.uses,
-         last_seq = max(employers.last_seq, excluded.last_seq)";
-
-/// Keeps the employer of a case written just now (admission, correction, pulled record) among
-/// those offered. Called inside the transaction that writes the case projection.
-pub(crate) fn remember_employer(
-    conn: &Connection,
-    intake_seq: i64,
-    intake: &Intake,
-) -> Result<(), StoreError> {
-    let Some(name) = intake.employer_name.as_deref() else {
-        return Ok(());
-    };
-    let location =
-        (intake.place_type == PlaceType::Workplace).then_some(intake.accident_location.as_str());
-    conn.prepare_cached(UPSERT_EMPLOYER)?.execute(params![
-        name_key(name),
-        name.trim(),
-        intake.employer_npp,
-        intake.segment.to_string(),
-        location,
-        intake.contact_name,
-        intake.contact_phone,
-        1,
-        intake_seq,
-    ])?;
-    Ok(())
-}
-
-/// Keys the employers already offered anew after the key's normal form changed (migration
-/// `0015_employers_normal_form`): rows whose names now share a key ("PT Maju Jaya" and
-/// "PT. Maju-Jaya") become one, the latest one's values first, their uses added up.
-pub(crate) fn rekey_employers(conn: &Connection) -> Result<(), StoreError> {
-    type Row = (
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        i64,
-        i64,
-    );
-    let rows: Vec<Row> = conn
-        .prepare(
-            "SELECT name, npp, segment, location, contact_name, contact_phone, uses, last_seq
-             FROM employers ORDER BY last_seq",
-        )?
-        .query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-                row.get(7)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    conn.execute("DELETE FROM employers", [])?;
-    let mut upsert = conn.prepare(UPSERT_EMPLOYER)?;
-    for (name, npp, segment, location, contact_name, contact_phone, uses, last_seq) in rows {
-        upsert.execute(params![
-            name_key(&name),
-            name,
-            npp,
-            segment,
-            location,
-            contact_name,
-            contact_phone,
-            uses,
-            last_seq,
-        ])?;
-    }
-    Ok(())
 }
 
 /// Employers this desk has seen whose name has a word starting with what was typed (at least

@@ -1,22 +1,19 @@
 //! The store's side of pulling: applying the branch's changes for the clinic (case statuses,
 //! records from the clinic's other desks, conflicts) together with the new cursor, in one
 //! transaction, so a crash never stores changes without the cursor or the cursor without them.
-//! Also what the case views show of it: the branch's status and the conflicts of a case.
+//! The tables it writes besides the records are owned by `case_status.rs` and `conflicts.rs`.
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::limits;
 use plkk_domain::{Intake, Issue, Note};
-use plkk_protocol::{
-    Change, ChangeBody, CorrectionPayload, EntryKind, FieldConflict, IntakePayload, Payload,
-    PushEntry,
-};
+use plkk_protocol::{Change, ChangeBody, EntryKind, IntakePayload, Payload, PushEntry};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::intakes::{current_case, parse_time};
+use crate::projection::current_case;
 use crate::sync_settings::write_cursor;
-use crate::{projection, Store, StoreError};
+use crate::{case_status, conflicts, outbox, projection, Store, StoreError};
 
 /// What a pull stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -51,22 +48,15 @@ pub fn apply_changes(
                 reference,
                 changed_at,
             } => {
-                tx.prepare_cached(
-                    "INSERT INTO case_status (intake_id, status, reason, reference, changed_at, branch_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (intake_id) DO UPDATE SET status = excluded.status,
-                         reason = excluded.reason, reference = excluded.reference,
-                         changed_at = excluded.changed_at, branch_seq = excluded.branch_seq
-                     WHERE excluded.branch_seq > case_status.branch_seq",
-                )?
-                .execute(params![
-                    change.intake_id.to_string(),
-                    status.as_str(),
-                    reason,
-                    reference,
-                    changed_at.to_rfc3339(),
+                case_status::write_status(
+                    &tx,
+                    change.intake_id,
                     change.seq,
-                ])?;
+                    *status,
+                    reason.as_deref(),
+                    reference.as_deref(),
+                    *changed_at,
+                )?;
                 tally.statuses += 1;
             }
             ChangeBody::Record {
@@ -110,8 +100,15 @@ pub fn apply_changes(
                     tally.skipped += 1;
                     continue;
                 }
-                let this_desk = *origin_device == own_device || own_entry(&tx, correction.id)?;
-                keep_conflict(&tx, correction, Some(*origin_device), this_desk, conflicts)?;
+                let this_desk =
+                    *origin_device == own_device || outbox::own_entry(&tx, correction.id)?;
+                conflicts::keep_conflict(
+                    &tx,
+                    correction,
+                    Some(*origin_device),
+                    this_desk,
+                    conflicts,
+                )?;
                 tally.conflicts += 1;
             }
         }
@@ -129,13 +126,6 @@ fn has_record(conn: &Connection, entry: &PushEntry) -> rusqlite::Result<bool> {
     };
     conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
         .query_row([entry.record_id.to_string()], |_| Ok(()))
-        .optional()
-        .map(|found| found.is_some())
-}
-
-fn own_entry(conn: &Connection, record_id: Uuid) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM outbox WHERE record_id = ?1")?
-        .query_row([record_id.to_string()], |_| Ok(()))
         .optional()
         .map(|found| found.is_some())
 }
@@ -198,9 +188,19 @@ fn store_pulled_record(
                 correction.author,
                 correction.written_at.to_rfc3339(),
             ])?;
-            // The branch applied it: its `to` values are the case's current values there.
-            if let Some(corrected) = merge_changes(&current.intake, correction) {
-                projection::write_case(conn, current.seq, &corrected, &current.warnings)?;
+            // The branch applied it: its `to` values are the case's current values there. Judged
+            // as at the branch, against the later of its desk's clock and this one.
+            let clock = correction
+                .written_at
+                .max(now)
+                .with_timezone(correction.written_at.offset());
+            if let Ok(Some(checked)) = plkk_domain::apply_correction(
+                &current.intake,
+                &correction.domain_changes(),
+                &correction.reason,
+                clock,
+            ) {
+                projection::write_case(conn, current.seq, &checked.record.0, &current.warnings)?;
             }
             Ok(true)
         }
@@ -281,147 +281,4 @@ fn pulled_intake(
             .ok()
             .map(|intake| (intake, Vec::new())),
     }
-}
-
-/// The intake with the correction's `to` values.
-fn merge_changes(intake: &Intake, correction: &CorrectionPayload) -> Option<Intake> {
-    let mut value = serde_json::to_value(intake).ok()?;
-    let object = value.as_object_mut()?;
-    for change in &correction.changes {
-        if change.field == "id" {
-            continue;
-        }
-        match &change.to {
-            Some(to) => object.insert(change.field.clone(), serde_json::Value::String(to.clone())),
-            None => object.remove(&change.field),
-        };
-    }
-    serde_json::from_value(value).ok()
-}
-
-/// Keeps a correction the branch answered with a conflict (idempotent by correction id).
-pub(crate) fn keep_conflict(
-    conn: &Connection,
-    correction: &CorrectionPayload,
-    origin_device: Option<Uuid>,
-    this_desk: bool,
-    fields: &[FieldConflict],
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO conflicts (correction_id, intake_id, origin_device, this_desk, author,
-                                written_at, reason, fields, correction)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (correction_id) DO UPDATE SET
-             origin_device = coalesce(excluded.origin_device, origin_device),
-             this_desk = max(this_desk, excluded.this_desk),
-             fields = excluded.fields",
-    )?
-    .execute(params![
-        correction.id.to_string(),
-        correction.intake_id.to_string(),
-        origin_device.map(|id| id.to_string()),
-        this_desk,
-        correction.author,
-        correction.written_at.to_rfc3339(),
-        correction.reason,
-        serde_json::to_string(fields)?,
-        serde_json::to_string(correction)?,
-    ])?;
-    Ok(())
-}
-
-/// The branch's answer for a case, as last pulled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BranchStatus {
-    pub status: String,
-    pub reason: Option<String>,
-    pub reference: Option<String>,
-    pub changed_at: DateTime<FixedOffset>,
-}
-
-pub(crate) fn branch_status(
-    conn: &Connection,
-    intake_id: Uuid,
-) -> Result<Option<BranchStatus>, StoreError> {
-    let row: Option<(String, Option<String>, Option<String>, String)> = conn
-        .prepare_cached(
-            "SELECT status, reason, reference, changed_at FROM case_status WHERE intake_id = ?1",
-        )?
-        .query_row([intake_id.to_string()], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
-        .optional()?;
-    row.map(|(status, reason, reference, changed_at)| {
-        Ok(BranchStatus {
-            status,
-            reason,
-            reference,
-            changed_at: parse_time(&changed_at)?,
-        })
-    })
-    .transpose()
-}
-
-/// A correction kept as a conflict, shown on its case until a person resolves it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConflictView {
-    pub correction_id: Uuid,
-    pub author: String,
-    pub written_at: DateTime<FixedOffset>,
-    pub reason: String,
-    /// "this_desk" or "other_desk".
-    pub origin: &'static str,
-    pub fields: Vec<FieldConflict>,
-}
-
-pub(crate) fn conflicts_of_case(
-    conn: &Connection,
-    intake_id: Uuid,
-) -> Result<Vec<ConflictView>, StoreError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT correction_id, author, written_at, reason, this_desk, fields FROM conflicts
-         WHERE intake_id = ?1 ORDER BY written_at, correction_id",
-    )?;
-    let rows: Vec<(String, String, String, String, bool, String)> = statement
-        .query_map([intake_id.to_string()], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(|(id, author, written_at, reason, this_desk, fields)| {
-            Ok(ConflictView {
-                correction_id: crate::sync_push::stored_id(&id)?,
-                author,
-                written_at: parse_time(&written_at)?,
-                reason,
-                origin: if this_desk { "this_desk" } else { "other_desk" },
-                fields: serde_json::from_str(&fields)?,
-            })
-        })
-        .collect()
-}
-
-/// Every conflict kept on this desk, newest first (for a "to resolve" list).
-pub fn list_conflicts(store: &Store) -> Result<Vec<(Uuid, ConflictView)>, StoreError> {
-    let ids: Vec<String> = store
-        .conn
-        .prepare("SELECT DISTINCT intake_id FROM conflicts")?
-        .query_map([], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut all = Vec::new();
-    for id in ids {
-        let intake_id = crate::sync_push::stored_id(&id)?;
-        for conflict in conflicts_of_case(&store.conn, intake_id)? {
-            all.push((intake_id, conflict));
-        }
-    }
-    all.sort_by_key(|(_, conflict)| std::cmp::Reverse(conflict.written_at));
-    Ok(all)
 }

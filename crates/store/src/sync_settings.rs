@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::rows::{parse_time, parse_utc};
 use crate::{Store, StoreError};
 
 /// The desk's enrolment at a branch. The token is a bearer secret: it is never serialized.
@@ -209,6 +210,7 @@ pub struct SyncLog {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncLogError {
     pub code: String,
     pub message: String,
@@ -242,10 +244,7 @@ pub fn sync_log(store: &Store) -> Result<SyncLog, StoreError> {
     let Some((attempt, success, code, message, offset)) = row else {
         return Ok(SyncLog::default());
     };
-    let parse = |text: Option<String>| {
-        text.map(|text| crate::intakes::parse_time(&text))
-            .transpose()
-    };
+    let parse = |text: Option<String>| text.map(|text| parse_time(&text)).transpose();
     Ok(SyncLog {
         last_attempt_at: parse(attempt)?,
         last_success_at: parse(success)?,
@@ -300,10 +299,6 @@ pub fn record_sync_failure(
         params![now.to_rfc3339(), code, message],
     )?;
     Ok(())
-}
-
-pub(crate) fn parse_utc(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    Ok(crate::intakes::parse_time(text)?.with_timezone(&Utc))
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@ use plkk_domain::{FieldChange, Intake, Issue, JsonObject, Note, Outcome};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::sync_pull::{BranchStatus, ConflictView};
-use crate::sync_push::QuarantinedEntry;
-use crate::SyncState;
+use crate::case_status::BranchStatus;
+use crate::conflicts::ConflictView;
+use crate::outbox::{QuarantinedEntry, SyncState};
 
 /// A record that was just written, with the warnings saved alongside it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Saved {
     pub id: Uuid,
     pub warnings: Vec<Issue>,
@@ -19,6 +20,7 @@ pub struct Saved {
 
 /// One row of the case list: the current values of the intake and what the desk derives from them.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseListItem {
     #[serde(flatten)]
     pub intake: Intake,
@@ -34,6 +36,7 @@ pub struct CaseListItem {
 
 /// One change of an intake: revision 0 is the admission itself (no changes), then each correction.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Revision {
     pub revision: u32,
     pub written_at: DateTime<FixedOffset>,
@@ -44,6 +47,7 @@ pub struct Revision {
 
 /// A treatment note as shown on its case.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteView {
     #[serde(flatten)]
     pub note: Note,
@@ -55,10 +59,12 @@ pub struct NoteView {
 
 /// A whole case: current intake values, their history, and the treatment notes.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub intake: Intake,
     /// The current values again, every one as text, for screens that show fields generically.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
     pub fields: JsonObject,
     pub warnings: Vec<Issue>,
     pub report_due_at: DateTime<FixedOffset>,

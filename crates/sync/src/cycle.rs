@@ -22,6 +22,7 @@ pub const CLOCK_SKEW_WARNING_SECONDS: i64 = 300;
 
 /// What enrolment gives: the clinic the desk now belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Enrolled {
     pub clinic_code: String,
     pub clinic_name: String,
@@ -51,6 +52,7 @@ pub struct EnrollOptions {
 
 /// What one cycle did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncSummary {
     /// Entries put in a push (a resend counts again).
     pub sent: u64,

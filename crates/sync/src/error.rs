@@ -1,7 +1,7 @@
 //! The sync's error type. Each error has a stable `code()` the UI translates (the codes are an
 //! interface) and an English `Display` for logs and `plkk`; causes are kept as sources.
 
-use plkk_store::StoreError;
+use plkk_store::{ErrorKind, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -58,7 +58,11 @@ pub enum SyncError {
     EngineStopped,
     /// The same failure, handed to a second caller waiting on the same cycle.
     #[error("{message}")]
-    Repeated { code: &'static str, message: String },
+    Repeated {
+        code: &'static str,
+        kind: ErrorKind,
+        message: String,
+    },
 }
 
 impl SyncError {
@@ -100,7 +104,8 @@ impl SyncError {
         )
     }
 
-    /// A stable snake_case code for the UI and scripts.
+    /// A stable snake_case code for the UI and scripts (one of [`SyncError::CODES`], or the
+    /// store's code for a store error).
     pub fn code(&self) -> &'static str {
         match self {
             SyncError::NotEnrolled => "not_enrolled",
@@ -117,9 +122,53 @@ impl SyncError {
             SyncError::Refused { .. } => "refused",
             SyncError::ServerError { .. } => "server_error",
             SyncError::UnexpectedResponse { .. } => "unexpected_response",
-            SyncError::Store(_) => "store",
+            SyncError::Store(error) => error.code(),
             SyncError::EngineStopped => "engine_stopped",
             SyncError::Repeated { code, .. } => code,
+        }
+    }
+
+    /// Every code [`SyncError::code`] gives besides the store's, for the window's generated types.
+    pub const CODES: &'static [&'static str] = &[
+        "not_enrolled",
+        "invalid_url",
+        "insecure_url",
+        "branch_unreachable",
+        "tls",
+        "device_revoked",
+        "unauthorized",
+        "forbidden",
+        "enrollment_code_unknown",
+        "enrollment_code_expired",
+        "enrollment_code_used",
+        "refused",
+        "server_error",
+        "unexpected_response",
+        "engine_stopped",
+    ];
+
+    /// What the failure means for the person who met it (`plkk`'s exit code).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SyncError::Store(error) => error.kind(),
+            SyncError::NotEnrolled => ErrorKind::NotEnrolled,
+            SyncError::BranchUnreachable { .. } => ErrorKind::BranchUnreachable,
+            SyncError::DeviceRevoked => ErrorKind::DeviceRevoked,
+            SyncError::InvalidUrl { .. }
+            | SyncError::InsecureUrl { .. }
+            | SyncError::EnrollmentCodeUnknown
+            | SyncError::EnrollmentCodeExpired
+            | SyncError::EnrollmentCodeUsed => ErrorKind::Input,
+            SyncError::Repeated { kind, .. } => *kind,
+            _ => ErrorKind::Failed,
+        }
+    }
+
+    /// The store's error behind this failure, if it is one.
+    pub fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            SyncError::Store(error) => Some(error),
+            _ => None,
         }
     }
 
@@ -141,6 +190,7 @@ impl SyncError {
     pub(crate) fn repeat(&self) -> SyncError {
         SyncError::Repeated {
             code: self.code(),
+            kind: self.kind(),
             message: self.to_string(),
         }
     }

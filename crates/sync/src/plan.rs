@@ -34,7 +34,7 @@ impl Candidate {
         Candidate {
             seq: entry.seq,
             intake_id: entry.intake_id,
-            is_intake: entry.kind == plkk_protocol::EntryKind::Intake,
+            is_intake: !entry.kind.waits_for_intake(),
             intake_state: entry.intake_state,
             bytes,
         }

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use plkk_protocol::{
-    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, MAX_ENTRIES_PER_PUSH,
+    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, PushRequest, MAX_ENTRIES_PER_PUSH,
 };
 use plkk_store::OutboxEntry;
 use uuid::Uuid;
@@ -25,8 +25,9 @@ use crate::SyncError;
 
 /// How many outbox rows are read to plan one request.
 const CANDIDATES_PER_PAGE: usize = 1000;
-/// `{"entries":[` … `],"desk_time":"…"` … `}` around the entries (the desk's clock is at most
-/// 35 characters of RFC 3339 with its quotes: `"2026-11-30T08:15:00.123456789+07:00"` is 37).
+/// The bytes of a `PushRequest` around its entries and audit batch: `{"entries":[` … `],`
+/// `"desk_time":"…"` … `}` (the desk's clock is at most 35 characters of RFC 3339 with its
+/// quotes: `"2026-11-30T08:15:00.123456789+07:00"` is 37), and `"audit":` with its comma.
 const WRAPPER_BYTES: usize = 15 + 14 + 40;
 /// The rule code of a record larger than the branch accepts in one request.
 pub const TOO_LARGE_RULE: &str = "too_large_for_branch";
@@ -112,11 +113,11 @@ async fn next_request(
         if page.is_empty() {
             break (Vec::new(), Vec::new(), None);
         }
-        let pieces = page.iter().map(entry_json).collect::<Result<Vec<_>, _>>()?;
+        let pieces = page.iter().map(push_entry).collect::<Result<Vec<_>, _>>()?;
         let candidates: Vec<Candidate> = page
             .iter()
             .zip(&pieces)
-            .map(|(entry, piece)| Candidate::of(entry, piece.len() + 1))
+            .map(|(entry, (_, bytes))| Candidate::of(entry, bytes + 1))
             .collect();
         let plan = plan_batch(
             &candidates,
@@ -131,7 +132,7 @@ async fn next_request(
                 .unwrap_or_else(|| page.last().map_or(after_seq, |entry| entry.seq));
             continue;
         };
-        let alone = WRAPPER_BYTES + pieces[first].len();
+        let alone = WRAPPER_BYTES + pieces[first].1;
         if let Some(limit) = link.branch_limit.filter(|&limit| alone > limit) {
             if !state.limit_asked {
                 // The limit may have been raised since it was learned: ask before refusing.
@@ -145,12 +146,12 @@ async fn next_request(
         let mut selected_pieces = Vec::new();
         let mut pieces = pieces.into_iter().map(Some).collect::<Vec<_>>();
         for index in plan.selected {
-            selected_pieces.push(pieces[index].take().unwrap_or_default());
+            selected_pieces.extend(pieces[index].take());
             selected.push(page[index].entry_id);
         }
         break (selected, selected_pieces, plan.considered_through);
     };
-    let record_bytes: usize = pieces.iter().map(|piece| piece.len() + 1).sum();
+    let record_bytes: usize = pieces.iter().map(|(_, bytes)| bytes + 1).sum();
     let room = link
         .request_bytes()
         .saturating_sub(WRAPPER_BYTES + record_bytes);
@@ -162,30 +163,25 @@ async fn next_request(
     if entries.is_empty() && audit.is_none() {
         return Ok(None);
     }
-    let mut json = Vec::with_capacity(WRAPPER_BYTES + record_bytes + room);
-    json.extend_from_slice(b"{\"entries\":[");
-    for (index, piece) in pieces.iter().enumerate() {
-        if index > 0 {
-            json.push(b',');
-        }
-        json.extend_from_slice(piece);
-    }
-    json.push(b']');
-    // The desk's clock when it sends: the branch judges "now" rules against it.
-    json.extend_from_slice(b",\"desk_time\":");
-    json.extend_from_slice(&serde_json::to_vec(&now()).map_err(corrupt)?);
     let mut audit_bytes = 0;
     let mut audit_through = None;
     let mut audit_lines = 0;
-    if let Some((batch, last_seq)) = audit {
-        let audit_json = serde_json::to_vec(&batch).map_err(corrupt)?;
-        audit_bytes = audit_json.len();
-        audit_through = Some(last_seq);
-        audit_lines = batch.lines.len();
-        json.extend_from_slice(b",\"audit\":");
-        json.extend_from_slice(&audit_json);
-    }
-    json.push(b'}');
+    let audit = match audit {
+        Some((batch, last_seq)) => {
+            audit_bytes = serde_json::to_vec(&batch).map_err(corrupt)?.len();
+            audit_through = Some(last_seq);
+            audit_lines = batch.lines.len();
+            Some(batch)
+        }
+        None => None,
+    };
+    let json = serde_json::to_vec(&PushRequest {
+        entries: pieces.into_iter().map(|(entry, _)| entry).collect(),
+        audit,
+        // The desk's clock when it sends: the branch judges "now" rules against it.
+        desk_time: Some(now()),
+    })
+    .map_err(corrupt)?;
     Ok(Some(Request {
         json,
         entry_ids: entries,
@@ -416,22 +412,24 @@ async fn save_link(db: &DeskDb, link: &Link) -> Result<(), SyncError> {
 }
 
 /// One entry of the push request's `entries`, its stored payload read back into its type (so
-/// what leaves the desk is what the branch's parser accepts).
-fn entry_json(entry: &OutboxEntry) -> Result<Vec<u8>, SyncError> {
+/// what leaves the desk is what the branch's parser accepts), and its size in the request (bytes
+/// of JSON).
+fn push_entry(entry: &OutboxEntry) -> Result<(PushEntry, usize), SyncError> {
     let payload = Payload::from_json(entry.kind, &entry.payload).map_err(|error| {
         SyncError::Store(plkk_store::StoreError::Corrupt(format!(
             "outbox entry {} payload: {error}",
             entry.entry_id
         )))
     })?;
-    serde_json::to_vec(&PushEntry {
+    let entry = PushEntry {
         entry_id: entry.entry_id,
         device_seq: entry.seq,
         record_id: entry.record_id,
         intake_id: entry.intake_id,
         payload,
-    })
-    .map_err(corrupt)
+    };
+    let bytes = serde_json::to_vec(&entry).map_err(corrupt)?.len();
+    Ok((entry, bytes))
 }
 
 fn audit_record(entry: plkk_domain::AuditEntry) -> AuditRecord {

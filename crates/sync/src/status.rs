@@ -10,6 +10,7 @@ use crate::plan::is_stalled;
 use crate::SyncError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     pub enrolled: Option<Enrolled>,
     /// Whether the last attempt reached the branch (`None` before any).

@@ -32,6 +32,17 @@ impl KdfParams {
         parallelism: 1,
     };
 
+    /// The cost a program's setting names: `"fast"` gives [`KdfParams::FAST`] (tests and demos
+    /// only), anything else (or none) [`KdfParams::DESK`]. The programs read the setting from
+    /// `PLKK_KDF`; only new wraps and hashes use it, unwrapping uses the parameters stored with
+    /// the wrap.
+    pub fn from_setting(setting: Option<&str>) -> KdfParams {
+        match setting {
+            Some("fast") => KdfParams::FAST,
+            _ => KdfParams::DESK,
+        }
+    }
+
     /// Tests and demos only: `PLKK_KDF=fast` in the environment gives 8 MiB, 1 pass (documented
     /// as such); anything else gives `DESK`. Used only when a wrap is made; unwrapping uses the
     /// parameters stored with the wrap.
@@ -73,6 +84,20 @@ pub(crate) fn derive_kek(
 /// number generator fails.
 pub fn hash_secret(secret: &str) -> String {
     let argon2 = KdfParams::from_environment()
+        .argon2()
+        .expect("the built-in argon2 parameters are valid");
+    argon2
+        .hash_password(secret.as_bytes())
+        .expect("argon2id hashing with a fresh random salt")
+        .to_string()
+}
+
+/// argon2id PHC hash of a PIN (or any short secret) at the cost `params`, with a random salt.
+///
+/// Panics only if the operating system's random number generator fails, or if `params` are
+/// outside argon2's limits (pass [`KdfParams::DESK`] or [`KdfParams::FAST`]).
+pub fn hash_secret_with(secret: &str, params: KdfParams) -> String {
+    let argon2 = params
         .argon2()
         .expect("the built-in argon2 parameters are valid");
     argon2
@@ -132,6 +157,16 @@ mod tests {
         assert!(!verify_secret(&phc, ""));
         // A fresh salt each time.
         assert_ne!(phc, hash_secret("4711"));
+    }
+
+    #[test]
+    fn a_setting_names_the_cost() {
+        assert_eq!(KdfParams::from_setting(Some("fast")), KdfParams::FAST);
+        assert_eq!(KdfParams::from_setting(Some("slow")), KdfParams::DESK);
+        assert_eq!(KdfParams::from_setting(None), KdfParams::DESK);
+        let phc = hash_secret_with("4711", KdfParams::FAST);
+        assert!(phc.contains("m=8192,t=1,p=1"), "{phc}");
+        assert!(verify_secret(&phc, "4711"));
     }
 
     #[test]

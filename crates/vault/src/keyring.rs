@@ -45,6 +45,7 @@ const MAX_PENDING_FAILURES: usize = 1000;
 const REASON_WRONG_PASSWORD: &str = "wrong_password";
 const REASON_UNKNOWN_USER: &str = "unknown_user";
 const REASON_LOCKED_OUT: &str = "locked_out";
+const REASON_WRONG_RECOVERY_KEY: &str = "wrong_recovery_key";
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct KeyringFile {
@@ -280,6 +281,27 @@ impl Keyring {
         now: DateTime<Utc>,
     ) -> Result<SignInError, VaultError> {
         self.update(|file| (file.count_failure(username, reason, now), true))
+    }
+
+    /// Remembers a refused recovery attempt for `username` (reason `"wrong_recovery_key"`) until
+    /// the audit log can record it, without counting it against the username's sign-ins: the
+    /// recovery key has 140 random bits, and a stranger's guesses must not lock the
+    /// administrator out.
+    pub fn remember_refused_recovery(
+        &mut self,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), VaultError> {
+        self.update(|file| {
+            let failures = file.failures.get(username).map_or(0, |f| f.count);
+            file.push_pending(PendingFailure {
+                at: now,
+                username: username.to_owned(),
+                reason: REASON_WRONG_RECOVERY_KEY.to_owned(),
+                failures,
+            });
+            ((), true)
+        })
     }
 
     /// Resets `username`'s failure count (after a correct PIN).

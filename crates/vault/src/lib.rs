@@ -17,7 +17,7 @@ mod lockout;
 mod wrap;
 
 pub use error::{SignInError, VaultError};
-pub use kdf::{hash_secret, verify_secret, KdfParams};
+pub use kdf::{hash_secret, hash_secret_with, verify_secret, KdfParams};
 pub use key::{DataKey, RecoveryKey};
 pub use keyring::{Keyring, KEYRING_FILE_NAME};
 pub use lockout::{lockout_delay, PendingFailure, FREE_ATTEMPTS};

@@ -20,7 +20,7 @@ const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 pub struct PendingFailure {
     pub at: DateTime<Utc>,
     pub username: String,
-    /// "wrong_password" | "unknown_user" | "locked_out" | "wrong_pin"
+    /// "wrong_password" | "unknown_user" | "locked_out" | "wrong_pin" | "wrong_recovery_key"
     pub reason: String,
     pub failures: u32,
 }

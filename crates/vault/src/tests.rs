@@ -156,6 +156,21 @@ fn a_wrong_recovery_key_fails() {
 }
 
 #[test]
+fn a_refused_recovery_waits_for_the_audit_log_without_locking_anyone_out() {
+    let mut d = desk();
+    for _ in 0..FREE_ATTEMPTS + 2 {
+        d.keyring.remember_refused_recovery("ana", t0()).unwrap();
+    }
+    // Not counted: ana's password still opens at once.
+    assert!(d.keyring.unlock("ana", "ana-secret", t0()).is_ok());
+    let pending = d.keyring.take_pending_failures().unwrap();
+    assert_eq!(pending.len(), usize::try_from(FREE_ATTEMPTS).unwrap() + 2);
+    assert!(pending
+        .iter()
+        .all(|failure| failure.username == "ana" && failure.reason == "wrong_recovery_key"));
+}
+
+#[test]
 fn setting_up_twice_is_refused() {
     let d = desk();
     let before = keyring_text(d.dir.path());

@@ -2,124 +2,73 @@
 // its types mirror the Tauri commands of src-tauri (see the internal contract, section 3).
 import { invoke } from '@tauri-apps/api/core';
 
-export type Lang = 'id' | 'en';
-export type Severity = 'error' | 'warning';
-export type SyncState = 'pending' | 'sent' | 'confirmed' | 'rejected' | 'conflict';
+// The answers' types are generated from the Rust types (ts-rs) into ./bindings by
+// `PLKK_UPDATE_BINDINGS=1 cargo test -p plkk-tests --test ui_bindings`; that test fails when they
+// drift. Only the commands' argument shapes below are written by hand.
+import type { Account } from './bindings/Account';
+import type { AuditEntry } from './bindings/AuditEntry';
+import type { AuditReport } from './bindings/AuditReport';
+import type { BranchStatus } from './bindings/BranchStatus';
+import type { CaseDetail } from './bindings/CaseDetail';
+import type { CaseListItem } from './bindings/CaseListItem';
+import type { ConflictView } from './bindings/ConflictView';
+import type { Draft as DraftAnswer } from './bindings/Draft';
+import type { EmployerOffer } from './bindings/EmployerOffer';
+import type { Enrolled } from './bindings/Enrolled';
+import type { ExportDone } from './bindings/ExportDone';
+import type { FieldChange } from './bindings/FieldChange';
+import type { FieldConflict } from './bindings/FieldConflict';
+import type { Icd10Entry } from './bindings/Icd10Entry';
+import type { Issue } from './bindings/Issue';
+import type { Language } from './bindings/Language';
+import type { NikFacts } from './bindings/NikFacts';
+import type { NoteView } from './bindings/NoteView';
+import type { QuarantinedEntry } from './bindings/QuarantinedEntry';
+import type { ReturningPatient } from './bindings/ReturningPatient';
+import type { Revision } from './bindings/Revision';
+import type { Role } from './bindings/Role';
+import type { Saved } from './bindings/Saved';
+import type { SessionInfo } from './bindings/SessionInfo';
+import type { SetUp } from './bindings/SetUp';
+import type { Severity } from './bindings/Severity';
+import type { SyncState } from './bindings/SyncState';
+import type { SyncStatus } from './bindings/SyncStatus';
+import type { SyncSummary } from './bindings/SyncSummary';
 
-export interface Issue {
-  field: string;
-  rule: string;
-  severity: Severity;
-  /** English text from the domain crate, used when the UI has no translation for `rule`. */
-  message: string;
-  params?: Record<string, string>;
-}
+export type {
+  Account,
+  AuditEntry,
+  BranchStatus,
+  CaseDetail,
+  EmployerOffer,
+  Enrolled,
+  FieldChange,
+  Icd10Entry,
+  Issue,
+  NikFacts,
+  NoteView,
+  ReturningPatient,
+  Revision,
+  Role,
+  Saved,
+  Severity,
+  SyncState,
+  SyncStatus,
+  SyncSummary,
+};
 
-export type Role = 'receptionist' | 'nurse' | 'admin';
-
-export const ROLES: readonly Role[] = ['receptionist', 'nurse', 'admin'];
-
-/** A staff account of the desk. */
-export interface Account {
-  username: string;
-  display_name: string;
-  role: Role;
-  active: boolean;
-  has_pin: boolean;
-  created_at: string;
-}
-
-/** setup: no keyring yet (first run); sign_in: set up, the database not opened since start;
- *  open: the database is open. */
-export type Phase = 'setup' | 'sign_in' | 'open';
-
-export interface AppInfo {
-  data_dir: string;
-  language: Lang;
-  store_error: string | null;
-  /** The desk's UTC offset, e.g. "+07:00". */
-  utc_offset: string;
-  phase: Phase;
-  /** Who is signed in (null unless phase is open and someone is signed in). */
-  user: Account | null;
-  /** The screen is locked (`user` still set). */
-  locked: boolean;
-  idle_lock_minutes: number;
-  /** In phase setup: records of an older unencrypted desk database that setup will encrypt. */
-  unencrypted_records: number | null;
-  /** The disk is full or nearly: the desk is using its reserve of space. */
-  disk_full: boolean;
-}
-
-export interface SetupRequest {
-  adminUser: string;
-  adminName: string;
-  password: string;
-  pin: string | null;
-}
-
-export interface SetupResult {
-  /** Shown once; the only way in without a password. */
-  recovery_key: string;
-  user: Account;
-  migrated_records: number;
-}
-
-export interface AccountRequest {
-  username: string;
-  displayName: string;
-  role: Role;
-  password: string;
-  pin: string | null;
-}
-
-export interface ExportResult {
-  cases_path: string;
-  notes_path: string;
-  cases: number;
-  notes: number;
-}
-
-/** One entry of the desk's audit log (hash-chained). */
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string | null;
-  /** JSON text. */
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
-export interface AuditVerify {
-  entries: number;
-  first_break: { seq: number; kind: 'altered' | 'missing' | 'broken_link' | string; message: string } | null;
-}
-
-export interface Saved {
-  id: string;
-  warnings: Issue[];
-}
-
-export interface CaseSummary {
-  id: string;
-  full_name: string;
-  // Optional intake fields are left out of the JSON when absent.
-  nik?: string | null;
-  kpj?: string | null;
-  employer_name?: string | null;
-  case_category: string;
-  accident_at: string;
-  admitted_at: string;
-  report_due_at: string;
-  sync_state: SyncState;
-  closed: boolean;
-  warning_count: number;
-  /** The branch's answer for the case, once pulled. */
-  branch_status?: BranchStatus | null;
-}
+export type Lang = Language;
+export type AppInfo = SessionInfo;
+export type Phase = SessionInfo['phase'];
+export type SetupResult = SetUp;
+export type ExportResult = ExportDone;
+export type AuditVerify = AuditReport;
+export type CaseSummary = CaseListItem;
+export type Conflict = ConflictView;
+export type ConflictField = FieldConflict;
+export type QuarantineEntry = QuarantinedEntry;
+/** A half-typed form: the window saves text values only. */
+export type Draft = Omit<DraftAnswer, 'values'> & { values: Record<string, string> };
 
 /** A case status the branch sets (DOMAIN.md "Case status from the branch"). */
 export type BranchStatusCode =
@@ -130,140 +79,21 @@ export type BranchStatusCode =
   | 'concluded_work_accident'
   | 'concluded_not_work_accident';
 
-export interface BranchStatus {
-  status: BranchStatusCode | string;
-  reason: string | null;
-  reference: string | null;
-  changed_at: string;
+export const ROLES: readonly Role[] = ['receptionist', 'nurse', 'admin'];
+
+export interface SetupRequest {
+  adminUser: string;
+  adminName: string;
+  password: string;
+  pin: string | null;
 }
 
-/** One field two desks changed concurrently: the value both started from, the branch's current
- *  value, and the value of the correction that conflicted. */
-export interface ConflictField {
-  field: string;
-  base: string | null;
-  branch: string | null;
-  desk: string | null;
-}
-
-export interface Conflict {
-  correction_id: string;
-  author: string;
-  written_at: string;
-  reason: string;
-  /** Whose correction conflicted: this desk's, or another desk's of the clinic. */
-  origin: 'this_desk' | 'other_desk';
-  fields: ConflictField[];
-}
-
-export interface FieldChange {
-  field: string;
-  from: string | null;
-  to: string | null;
-}
-
-export interface Revision {
-  /** 0 = the admission itself. */
-  revision: number;
-  written_at: string;
-  author: string;
-  reason: string | null;
-  changes: FieldChange[];
-}
-
-export interface NoteView {
-  id: string;
-  intake_id: string;
-  written_at: string;
-  author: string;
-  text: string;
-  systolic: number | null;
-  diastolic: number | null;
-  pulse: number | null;
-  resp_rate: number | null;
-  temperature_c: number | null;
-  spo2: number | null;
-  pain_score: number | null;
-  icd10: string[];
-  disposition: string | null;
-  referred_to: string | null;
-  stmb_days: number | null;
-  outcome: string | null;
-  corrects: string | null;
-  corrected_by: string[];
-  warnings: Issue[];
-  sync_state: SyncState;
-}
-
-export interface CaseDetail {
-  id: string;
-  /** Current intake values, every present field as text. */
-  fields: Record<string, string>;
-  warnings: Issue[];
-  report_due_at: string;
-  sync_state: SyncState;
-  closed: boolean;
-  outcome: string | null;
-  /** 2 × 24 h after the note that closed the case (stage II, 3a KK2); null while open. */
-  stage_two_due_at?: string | null;
-  /** Oldest first. */
-  revisions: Revision[];
-  /** Oldest first. */
-  notes: NoteView[];
-  branch_status?: BranchStatus | null;
-  conflicts?: Conflict[];
-  /** The case's records the branch refused, with its reasons. */
-  quarantine: QuarantineEntry[];
-}
-
-export interface NikFacts {
-  province_code: string;
-  regency_code: string;
-  sex: 'male' | 'female';
-  birth_date: string | null;
-  serial: string;
-  /** Names of digits 1-2 and 1-4, when the desk's reference list knows them. */
-  province: string | null;
-  regency: string | null;
-}
-
-/** An ICD-10 category with its title (injuries and external causes). */
-export interface Icd10Entry {
-  code: string;
-  title: string;
-}
-
-/** An employer this desk has seen, as its latest case gave it. */
-export interface EmployerOffer {
-  employer_name: string;
-  employer_npp: string | null;
-  segment: string;
-  accident_location: string | null;
-  contact_name: string | null;
-  contact_phone: string | null;
-  uses: number;
-}
-
-/** The patient fields of a returning patient's latest case. */
-export interface ReturningPatient {
-  case_id: string;
-  admitted_at: string;
-  fields: Record<string, string>;
-}
-
-/** A half-typed form kept for the signed-in person. */
-export interface Draft {
-  form: string;
-  values: Record<string, string>;
-  updated_at: string;
-}
-
-/** The branch a desk is enrolled to. */
-export interface Enrolled {
-  clinic_code: string;
-  clinic_name: string;
-  device_id: string;
-  branch_url: string;
+export interface AccountRequest {
+  username: string;
+  displayName: string;
+  role: Role;
+  password: string;
+  pin: string | null;
 }
 
 export interface EnrollRequest {
@@ -271,58 +101,6 @@ export interface EnrollRequest {
   code: string;
   deviceName: string;
   caCertPem: string | null;
-}
-
-/** The sync engine's state, as `sync_status` reports it (counts are outbox records). */
-export interface SyncStatus {
-  enrolled: Enrolled | null;
-  /** null before the first attempt to reach the branch. */
-  online: boolean | null;
-  pending: number;
-  sent: number;
-  confirmed: number;
-  rejected: number;
-  conflict: number;
-  /** pending + sent + rejected + conflict. */
-  unconfirmed: number;
-  /** Entries held back because their case's intake is in quarantine. */
-  waiting?: number;
-  oldest_unconfirmed_at: string | null;
-  last_attempt_at: string | null;
-  last_success_at: string | null;
-  last_error: { code: string; message: string } | null;
-  /** Work is pending and nothing was attempted for too long. */
-  stalled: boolean;
-  /** The desk's clock minus the branch's, when known. */
-  clock_offset_seconds: number | null;
-  /** The clocks are more than 5 minutes apart. */
-  clock_skew?: boolean;
-}
-
-/** One "Kirim sekarang": what a full cycle did. */
-export interface SyncSummary {
-  sent: number;
-  confirmed: number;
-  rejected: number;
-  conflicts: number;
-  pulled: number;
-  pending: number;
-}
-
-/** A record the branch refused, waiting in quarantine with the reasons. */
-export interface QuarantineEntry {
-  entry_id: string;
-  kind: 'intake' | 'intake_correction' | 'note' | string;
-  record_id: string;
-  intake_id: string;
-  /** The case's patient, when the store names it. */
-  full_name: string | null;
-  /** Each reason with its field, rule code and params (translated like a local refusal). */
-  issues: Issue[];
-  /** When the branch refused it (its clock); null when it did not say. */
-  rejected_at: string | null;
-  /** Other records of the case held back until this one is accepted (for a rejected intake). */
-  waiting_entries: number;
 }
 
 /** Sync and enrolment failures, by the codes plkk-sync gives them. */
@@ -360,6 +138,7 @@ export const ACCESS_ERROR_CODES = [
   'bad_pin',
   'bad_username',
   'username_taken',
+  'wrong_recovery_key',
 ] as const;
 
 export type AccessErrorCode = (typeof ACCESS_ERROR_CODES)[number];
@@ -456,6 +235,14 @@ export const accountsList = () => call<Account[]>('accounts_list');
 export const accountAdd = (request: AccountRequest) => call<Account>('account_add', { ...request });
 
 export const accountRemove = (username: string) => call<null>('account_remove', { username });
+
+/** "Lupa kata sandi?": an administrator's new password with the recovery key; signs them in. */
+export const recover = (username: string, recoveryKey: string, newPassword: string) =>
+  call<Account>('recover', { username, recoveryKey, newPassword });
+
+/** One's own new password (with the current one), or an administrator's reset of another's. */
+export const accountPassword = (username: string, current: string | null, password: string) =>
+  call<null>('account_password', { username, current, password });
 
 export const accountSetPin = (username: string, pin: string | null) => call<null>('account_set_pin', { username, pin });
 

@@ -21,6 +21,8 @@ const PLAIN_CODES: ReadonlySet<string> = new Set([
   'bad_pin',
   'bad_username',
   'username_taken',
+  'wrong_recovery_key',
+  'not_admin',
   // Storage under the database (StoreError::code): said in words, both languages.
   'disk_full',
   'read_only',
@@ -93,4 +95,17 @@ export const MIN_PASSWORD_LENGTH = 8;
 
 export function validPin(pin: string): boolean {
   return /^\d{6}$/.test(pin);
+}
+
+/** A refused password or recovery form in words: an access code, else the first field issue the
+ *  desk named with a rule this module has words for, else the desk's message. */
+export function passwordRefusalText(
+  lang: Lang,
+  error: ErrorLike & { issues?: { field: string; rule: string; message: string }[] },
+  action?: Action,
+): string {
+  const direct = accessErrorText(lang, error, action);
+  if (direct) return direct;
+  const issue = error.issues?.find((found) => PLAIN_CODES.has(found.rule));
+  return issue ? translate(lang, `error.${issue.rule}`) : error.message;
 }

@@ -28,6 +28,8 @@ function status(overrides: Partial<SyncStatus> = {}): SyncStatus {
     last_error: null,
     stalled: false,
     clock_offset_seconds: 2,
+    waiting: 0,
+    clock_skew: false,
     ...overrides,
   };
 }

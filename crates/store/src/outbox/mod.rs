@@ -1,15 +1,54 @@
-//! The outbox: the queue of entries the sync will deliver to the branch. Entries are only ever
-//! added inside the transaction that writes their record.
+//! The outbox: the queue of entries the sync will deliver to the branch, and the only module with
+//! statements on the `outbox` table. Entries are only ever added inside the transaction that
+//! writes their record. `push.rs` is the sync's side (candidates, sent, receipts),
+//! `quarantine.rs` the rejected entries and their resend.
+
+mod push;
+mod quarantine;
+
+use std::sync::LazyLock;
+
+use plkk_protocol::EntryKind;
+
+pub use push::{
+    mark_sent, mark_unsent, push_candidates, quarantine_undeliverable, state_for_outcome,
+    store_receipts, OutboxEntry, ReceiptTally,
+};
+pub(crate) use quarantine::quarantined;
+pub use quarantine::{quarantine, resend, QuarantinedEntry};
 
 use chrono::{DateTime, FixedOffset};
+use rusqlite::OptionalExtension;
+
+use crate::rows::parse_time;
+use crate::{Store, StoreError};
 use plkk_protocol::Payload;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// `EntryKind::waits_for_intake` in SQL, over the outbox row named `entry`: true when the entry
+/// is of a kind that waits for its intake and that intake's entry here is in quarantine
+/// (rejected). Every statement that holds back, counts or releases waiting entries uses it.
+fn waits_for_rejected_intake(entry: &str) -> String {
+    let waiting_kinds: Vec<String> = EntryKind::ALL
+        .into_iter()
+        .filter(|kind| kind.waits_for_intake())
+        .map(|kind| format!("'{}'", kind.as_str()))
+        .collect();
+    format!(
+        "({entry}.kind IN ({kinds}) AND EXISTS (SELECT 1 FROM outbox AS intake
+             WHERE intake.kind = '{intake}' AND intake.intake_id = {entry}.intake_id
+               AND intake.state = 'rejected'))",
+        kinds = waiting_kinds.join(", "),
+        intake = EntryKind::Intake.as_str(),
+    )
+}
+
 /// Where a record stands on its way to the branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SyncState {
     Pending,
     Sent,
@@ -124,4 +163,66 @@ pub(crate) fn counts_by_state(conn: &Connection) -> rusqlite::Result<Vec<(SyncSt
             (state, count)
         })
         .collect())
+}
+
+/// Whether a record was written on this desk (it has an outbox entry here).
+pub(crate) fn own_entry(conn: &Connection, record_id: Uuid) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM outbox WHERE record_id = ?1")?
+        .query_row([record_id.to_string()], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+/// How many entries are in each state, and the oldest not yet confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncCounts {
+    pub pending: u64,
+    pub sent: u64,
+    pub confirmed: u64,
+    pub rejected: u64,
+    pub conflict: u64,
+    /// Entries held back because their case's intake is in quarantine (among `pending`/`sent`).
+    pub waiting: u64,
+    /// When the oldest entry not yet confirmed was written.
+    pub oldest_unconfirmed_at: Option<DateTime<FixedOffset>>,
+}
+
+impl SyncCounts {
+    /// Entries the branch has not confirmed.
+    pub fn unconfirmed(&self) -> u64 {
+        self.pending + self.sent + self.rejected + self.conflict
+    }
+}
+
+pub fn sync_counts(store: &Store) -> Result<SyncCounts, StoreError> {
+    let mut counts = SyncCounts::default();
+    for (state, count) in counts_by_state(&store.conn)? {
+        match state {
+            SyncState::Pending => counts.pending = count,
+            SyncState::Sent => counts.sent = count,
+            SyncState::Confirmed => counts.confirmed = count,
+            SyncState::Rejected => counts.rejected = count,
+            SyncState::Conflict => counts.conflict = count,
+        }
+    }
+    static WAITING: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT count(*) FROM outbox AS entry
+             WHERE entry.state IN ('pending', 'sent') AND {}",
+            waits_for_rejected_intake("entry")
+        )
+    });
+    counts.waiting = store.conn.query_row(&WAITING, [], |row| row.get(0))?;
+    let oldest: Option<String> = store
+        .conn
+        .query_row(
+            "SELECT created_at FROM outbox
+             WHERE seq = (SELECT min(seq) FROM outbox
+                          WHERE state IN ('pending', 'sent', 'rejected', 'conflict'))",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    counts.oldest_unconfirmed_at = oldest.as_deref().map(parse_time).transpose()?;
+    Ok(counts)
 }

@@ -1,0 +1,321 @@
+//! Applying a pushed batch of outbox entries: each entry at most once (by entry id, and by record
+//! id), validated with `plkk-domain`, in one transaction for the whole batch. A bad entry is
+//! answered `rejected` without touching the others; a correction whose `from` values no longer
+//! match is kept as a `conflict` once it passes every rule a correction must pass; an entry of
+//! another clinic's case refuses the whole batch. Every text an entry carries (record fields,
+//! `author`, a correction's `reason` and values) is held to `plkk_domain::limits` before anything
+//! is stored.
+//!
+//! One module per kind it applies: `intake.rs`, `correction.rs`, `note.rs`; here the batch, the
+//! repeat of an entry stored before, receipts, and the entry row and clinic change every kind
+//! writes.
+//!
+//! Rules that depend on "now" are judged against the desk's own clock ([`Clocks`]), never the
+//! branch's: a desk whose clock runs fast admits a patient "now" by its clock, and that admission
+//! is valid. The desk's clock and its measured offset are kept with each stored entry.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use plkk_domain::limits::{self, RECORD_ENVELOPE};
+use plkk_domain::{Intake, Issue, Severity};
+use plkk_protocol::{ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use uuid::Uuid;
+
+use crate::changes;
+use crate::db::time_text;
+use crate::BranchError;
+
+mod correction;
+mod intake;
+mod note;
+
+use correction::apply_correction;
+use intake::apply_intake;
+use note::apply_note;
+
+/// The device a request comes from, as authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Device {
+    pub(crate) id: Uuid,
+    pub(crate) clinic_id: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PushError {
+    /// An entry concerns a case (or names an entry) of another clinic; nothing was stored.
+    #[error("entry {entry_id} concerns a case of another clinic")]
+    Forbidden { entry_id: Uuid },
+    #[error(transparent)]
+    Branch(#[from] BranchError),
+}
+
+impl From<rusqlite::Error> for PushError {
+    fn from(error: rusqlite::Error) -> Self {
+        PushError::Branch(error.into())
+    }
+}
+
+impl From<serde_json::Error> for PushError {
+    fn from(error: serde_json::Error) -> Self {
+        PushError::Branch(error.into())
+    }
+}
+
+/// The two clocks of a push: the branch's when the request arrived, and the desk's when it sent
+/// it (`PushRequest::desk_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Clocks {
+    pub(crate) branch: DateTime<Utc>,
+    pub(crate) desk: Option<DateTime<FixedOffset>>,
+}
+
+impl Clocks {
+    /// "Now" for the rules of a record the desk wrote at `written_at` (its clock): the later of
+    /// when it wrote the record and when it sent it, both by the desk's clock. The desk checked
+    /// the same rules against `written_at` when it saved; a later clock never refuses more, so
+    /// the branch refuses nothing the desk accepted for its time alone, also when the desk's
+    /// clock was put right between saving and sending. Without the desk's clock (a desk from
+    /// before `desk_time`), the branch's stands in for it.
+    pub(crate) fn for_record(&self, written_at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+        let sent = self.desk.unwrap_or_else(|| self.branch.fixed_offset());
+        written_at.max(sent).with_timezone(written_at.offset())
+    }
+
+    /// The desk's clock minus the branch's, in whole seconds (positive: the desk runs fast).
+    pub(crate) fn desk_offset_seconds(&self) -> Option<i64> {
+        self.desk
+            .map(|desk| (desk.with_timezone(&Utc) - self.branch).num_seconds())
+    }
+}
+
+/// Applies `entries` from `device` in one transaction and answers one receipt per entry, in order.
+pub(crate) fn apply_batch(
+    conn: &mut Connection,
+    device: Device,
+    entries: &[PushEntry],
+    clocks: Clocks,
+) -> Result<Vec<Receipt>, PushError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut receipts = Vec::with_capacity(entries.len());
+    for entry in entries {
+        receipts.push(apply_entry(&tx, device, entry, clocks)?);
+    }
+    tx.commit()?;
+    Ok(receipts)
+}
+
+fn apply_entry(
+    tx: &Transaction,
+    device: Device,
+    entry: &PushEntry,
+    clocks: Clocks,
+) -> Result<Receipt, PushError> {
+    if let Some(receipt) = earlier_receipt(tx, device, entry)? {
+        return Ok(receipt);
+    }
+    if let Some(clinic_id) = case_clinic(tx, entry.intake_id)? {
+        if clinic_id != device.clinic_id {
+            return Err(PushError::Forbidden {
+                entry_id: entry.entry_id,
+            });
+        }
+    }
+    match &entry.payload {
+        Payload::Intake(payload) => apply_intake(tx, device, entry, payload, clocks),
+        Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, clocks),
+        Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks),
+    }
+}
+
+/// The receipt given the first time, when this entry (or another entry with the same record) was
+/// stored before. An entry stored for another clinic is forbidden.
+fn earlier_receipt(
+    tx: &Transaction,
+    device: Device,
+    entry: &PushEntry,
+) -> Result<Option<Receipt>, PushError> {
+    let stored: Option<(String, i64)> = tx
+        .prepare_cached(
+            "SELECT e.receipt, d.clinic_id FROM entries e JOIN devices d ON d.id = e.device_id
+             WHERE e.id = ?1
+             UNION ALL
+             SELECT e.receipt, d.clinic_id FROM entries e JOIN devices d ON d.id = e.device_id
+             WHERE e.record_id = ?2 AND e.kind = ?3
+             LIMIT 1",
+        )?
+        .query_row(
+            params![
+                entry.entry_id.to_string(),
+                entry.record_id.to_string(),
+                entry.kind().as_str()
+            ],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let Some((receipt, clinic_id)) = stored else {
+        return Ok(None);
+    };
+    if clinic_id != device.clinic_id {
+        return Err(PushError::Forbidden {
+            entry_id: entry.entry_id,
+        });
+    }
+    let mut receipt: Receipt = serde_json::from_str(&receipt)?;
+    receipt.entry_id = entry.entry_id;
+    if receipt.outcome == Outcome::Applied {
+        receipt.outcome = Outcome::Duplicate;
+        // Warnings were given with the first receipt; a repeat only confirms.
+        receipt.issues.clear();
+    }
+    Ok(Some(receipt))
+}
+
+/// `author` is required and at most `limits::USERNAME` characters.
+pub(super) fn author_issues(author: &str) -> Vec<Issue> {
+    let author = author.trim();
+    if author.is_empty() {
+        return vec![error_issue(
+            "author",
+            "required",
+            "author: is required".to_owned(),
+        )];
+    }
+    limits::refusal(RECORD_ENVELOPE, "author", author)
+        .into_iter()
+        .collect()
+}
+
+pub(super) fn applied(
+    entry: &PushEntry,
+    now: DateTime<Utc>,
+    warnings: &[Issue],
+    tx: &Transaction,
+) -> Result<Receipt, PushError> {
+    Ok(Receipt {
+        entry_id: entry.entry_id,
+        outcome: Outcome::Applied,
+        receipt: Some(next_entry_seq(tx)?),
+        received_at: now,
+        issues: warnings.iter().map(FieldIssue::of).collect(),
+        conflicts: Vec::new(),
+    })
+}
+
+pub(super) fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>) -> Receipt {
+    Receipt {
+        entry_id: entry.entry_id,
+        outcome: Outcome::Rejected,
+        receipt: None,
+        received_at: now,
+        issues: issues.iter().map(FieldIssue::of).collect(),
+        conflicts: Vec::new(),
+    }
+}
+
+/// The receipt number the next stored entry gets (inside the batch's write transaction).
+pub(super) fn next_entry_seq(tx: &Transaction) -> rusqlite::Result<i64> {
+    tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM entries", [], |row| {
+        row.get(0)
+    })
+}
+
+pub(super) fn store_entry(
+    tx: &Transaction,
+    device: Device,
+    entry: &PushEntry,
+    receipt: &Receipt,
+    clocks: Clocks,
+) -> Result<i64, PushError> {
+    let outcome = match receipt.outcome {
+        Outcome::Conflict => "conflict",
+        _ => "applied",
+    };
+    tx.prepare_cached(
+        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id, outcome,
+                              entry, receipt, received_at, desk_time, desk_clock_offset_seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        receipt.receipt,
+        entry.entry_id.to_string(),
+        device.id.to_string(),
+        entry.device_seq,
+        entry.kind().as_str(),
+        entry.record_id.to_string(),
+        entry.intake_id.to_string(),
+        outcome,
+        serde_json::to_string(entry)?,
+        serde_json::to_string(receipt)?,
+        time_text(clocks.branch),
+        clocks.desk.map(|desk| desk.to_rfc3339()),
+        clocks.desk_offset_seconds(),
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub(super) fn emit_record(
+    tx: &Transaction,
+    device: Device,
+    entry: &PushEntry,
+    now: DateTime<Utc>,
+) -> Result<(), PushError> {
+    let body = ChangeBody::Record {
+        origin_device: device.id,
+        entry: entry.clone(),
+    };
+    changes::emit(tx, device.clinic_id, entry.intake_id, &body, now)?;
+    Ok(())
+}
+
+/// The clinic a case belongs to, if the branch has the case.
+pub(super) fn case_clinic(conn: &Connection, intake_id: Uuid) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT clinic_id FROM cases WHERE intake_id = ?1")?
+        .query_row([intake_id.to_string()], |row| row.get(0))
+        .optional()
+}
+
+/// The current values of a case (admission + applied corrections).
+pub(crate) fn current_intake(
+    conn: &Connection,
+    intake_id: Uuid,
+) -> Result<Option<Intake>, BranchError> {
+    let record: Option<String> = conn
+        .prepare_cached("SELECT record FROM cases WHERE intake_id = ?1")?
+        .query_row([intake_id.to_string()], |row| row.get(0))
+        .optional()?;
+    Ok(record.map(|text| serde_json::from_str(&text)).transpose()?)
+}
+
+pub(super) fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>> {
+    let intake_id: Option<String> = conn
+        .prepare_cached("SELECT intake_id FROM notes WHERE id = ?1")?
+        .query_row([note_id.to_string()], |row| row.get(0))
+        .optional()?;
+    Ok(intake_id.and_then(|text| Uuid::parse_str(&text).ok()))
+}
+
+pub(super) fn error_issue(field: &str, rule: &str, message: String) -> Issue {
+    Issue {
+        field: field.to_owned(),
+        rule: rule.to_owned(),
+        severity: Severity::Error,
+        message,
+        params: Default::default(),
+    }
+}
+
+pub(super) fn mismatch(field: &str, why: &str) -> Vec<Issue> {
+    vec![error_issue(
+        field,
+        "intake_mismatch",
+        format!("{field}: {why}"),
+    )]
+}
+
+pub(super) fn intake_missing(intake_id: Uuid) -> Vec<Issue> {
+    vec![error_issue(
+        "intake_id",
+        "not_found",
+        format!("intake_id: the branch has no case {intake_id} (its intake must be sent first)"),
+    )]
+}
