@@ -56,6 +56,61 @@ const NO_IO_ALLOWED: &[(&str, &str)] = &[
     ("typenum", "type-level numbers for generic-array"),
     ("cpufeatures", "CPU feature detection for sha2"),
     ("thiserror", "error derive"),
+    // The search normal form (plkk_domain::normalise): ICU4X's Unicode tables, compiled into the
+    // binary (`compiled_data`), read from memory; no data-provider crate that reads files is reached.
+    (
+        "icu_normalizer",
+        "Unicode decomposition of the search normal form: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_normalizer_data",
+        "icu_normalizer's compiled-in tables: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_properties",
+        "Unicode general categories of the search normal form: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_properties_data",
+        "icu_properties' compiled-in tables: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_collections",
+        "code point tries for ICU4X's tables (in memory)",
+    ),
+    ("icu_locale_core", "locale ids as values for ICU4X"),
+    (
+        "icu_provider",
+        "ICU4X's data traits over the compiled-in tables",
+    ),
+    ("zerovec", "zero-copy vectors of ICU4X's tables"),
+    ("zerovec-derive", "zerovec's derive macros (compile time)"),
+    ("zerotrie", "zero-copy tries of ICU4X's tables"),
+    ("zerofrom", "zero-copy conversions for ICU4X"),
+    ("zerofrom-derive", "zerofrom's derive macros (compile time)"),
+    ("yoke", "borrowed data with its owner for ICU4X"),
+    ("yoke-derive", "yoke's derive macros (compile time)"),
+    ("stable_deref_trait", "a marker trait for yoke"),
+    ("litemap", "sorted small maps for ICU4X"),
+    ("tinystr", "short strings on the stack for ICU4X"),
+    (
+        "potential_utf",
+        "possibly invalid UTF-8/16 as values for ICU4X",
+    ),
+    ("utf_types", "UTF types for potential_utf"),
+    ("writeable", "formatting to a sink in memory for ICU4X"),
+    ("smallvec", "small vectors on the stack for icu_normalizer"),
+    ("utf8_iter", "UTF-8 iteration for icu_normalizer"),
+    ("utf16_iter", "UTF-16 iteration for icu_normalizer"),
+    ("write16", "UTF-16 output in memory for icu_normalizer"),
+    (
+        "displaydoc",
+        "Display derive for ICU4X's errors (compile time)",
+    ),
+    (
+        "synstructure",
+        "derive helpers for ICU4X's macros (compile time)",
+    ),
     ("thiserror-impl", "error derive macros (compile time)"),
     (
         "ts-rs",

@@ -1,6 +1,8 @@
 //! The branch schema's migrations, embedded at compile time from `migrations/branch/` and applied
 //! by name when the database opens (`plkk-migrate`: a table of applied names; a branch database
 //! from before names, which counted them in `PRAGMA user_version`, is adopted once).
+//! The schema's triggers call one function written in Rust, `plkk_search_words` (the search
+//! normal form, `inbox.rs`): it is registered on the connection here, before anything else.
 
 use plkk_migrate::{Migration, MigrationFailed, Schema};
 use rusqlite::Connection;
@@ -23,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0002_audit"),
     migration!("0003_desk_clock"),
     migration!("0010_console"),
+    migration!("0015_inbox_normal_form"),
     migration!("0020_device_care"),
 ];
 
@@ -45,6 +48,7 @@ impl From<MigrationFailed> for BranchError {
 }
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
+    crate::inbox::register_search_words(conn)?;
     plkk_migrate::apply(conn, &SCHEMA, |_, _| Ok::<(), BranchError>(()))
 }
 
@@ -90,12 +94,14 @@ mod tests {
         }
         conn.pragma_update(None, "user_version", 3).unwrap();
         apply(&mut conn).expect("0001 to 0003 do not run again");
-        let listed: Vec<&str> = MIGRATIONS.iter().map(|migration| migration.name).collect();
-        assert_eq!(
-            plkk_migrate::applied_names(&conn).unwrap(),
-            listed,
-            "the three counted are adopted, the rest run in list order"
+        let mut expected = COUNTED.to_vec();
+        // Migrations named after the counting runner run once on such a database.
+        expected.extend(
+            MIGRATIONS[COUNTED.len()..]
+                .iter()
+                .map(|migration| migration.name),
         );
+        assert_eq!(plkk_migrate::applied_names(&conn).unwrap(), expected);
     }
 
     #[test]
@@ -110,11 +116,57 @@ mod tests {
         apply(&mut conn).expect("no counted migration runs again");
         let names = plkk_migrate::applied_names(&conn).unwrap();
         assert_eq!(&names[..COUNTED.len()], COUNTED);
-        assert_eq!(&names[COUNTED.len()..], ["0020_device_care"]);
+        assert_eq!(&names[COUNTED.len()..], ["0015_inbox_normal_form", "0020_device_care"]);
         // 0020_device_care's columns and table are there.
         conn.prepare("SELECT last_seen_at, replaced_by FROM devices")
             .expect("devices has last_seen_at and replaced_by");
         conn.prepare("SELECT made_at, file, bytes FROM backups")
             .expect("the backups table exists");
+    }
+
+    #[test]
+    fn an_older_branchs_inbox_names_are_indexed_anew_in_the_search_normal_form() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|migration| migration.name == "0015_inbox_normal_form")
+            .unwrap();
+        for migration in &MIGRATIONS[..before] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", before).unwrap();
+        // Only the inbox projection and what a page joins are read: no intakes or entries.
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute_batch(
+            "INSERT INTO clinics (id, code, name, created_at) VALUES (1, 'K', 'Klinik', 'x');
+             INSERT INTO cases (intake_id, clinic_id, record, warnings, status, status_changed_at)
+             VALUES ('case-1', 1, '{\"accident_at\":\"2027-01-15T10:00:00+07:00\"}', '[]', 'received', 'x');
+             INSERT INTO inbox (seq, intake_id, clinic_id, device_id, received_at, accident_at,
+                accident_month, full_name, nik, kpj, segment, status, reported_late)
+             VALUES (1, 'case-1', 1, 'd', 1800000000, 1799990000, '2027-01', 'Siti Ma''rufah',
+                '3275014501900002', NULL, 'PU', 'received', 0);",
+        )
+        .unwrap();
+        let found = |conn: &Connection| {
+            let query = crate::inbox::InboxQuery {
+                q: Some("marufah".into()),
+                ..Default::default()
+            };
+            let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+            crate::inbox::page(conn, &query, now).unwrap().rows.len()
+        };
+        assert_eq!(
+            found(&conn),
+            0,
+            "the old index split the name at its apostrophe"
+        );
+        apply(&mut conn).unwrap();
+        assert_eq!(found(&conn), 1, "0015 indexed the name again");
+        conn.execute(
+            "UPDATE inbox SET full_name = 'Nur Ma''ruf' WHERE seq = 1",
+            [],
+        )
+        .unwrap();
+        assert_eq!(found(&conn), 0, "a corrected name leaves the index");
     }
 }

@@ -18,8 +18,10 @@ mod intake;
 mod issue;
 pub mod limits;
 mod nik;
+pub mod normalise;
 mod note;
 mod reference;
+mod spreadsheet;
 
 pub use access::{Action, Role};
 pub use audit::{
@@ -36,3 +38,4 @@ pub use issue::{Checked, Issue, Rejected, Severity};
 pub use nik::{decode_nik, NikFacts};
 pub use note::{validate_note, Note, NoteDraft, NoteFields, STAGE_TWO_DEADLINE};
 pub use reference::{region_of_nik, search_icd10, Icd10Entry, Region};
+pub use spreadsheet::neutralise;

@@ -252,7 +252,7 @@ pub fn find_by_nik(
     )?;
     let rows: Vec<(String, String, bool)> = statement
         .query_map(
-            [crate::normalise::identity_key(nik).unwrap_or_default()],
+            [plkk_domain::normalise::identity_key(nik).unwrap_or_default()],
             case_row,
         )?
         .collect::<rusqlite::Result<_>>()?;

@@ -30,7 +30,6 @@ mod files;
 mod health;
 mod intakes;
 mod migrate;
-mod normalise;
 mod notes;
 mod outbox;
 mod passwords;

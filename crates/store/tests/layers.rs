@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// Every module of `plkk-store`, bottom layer first. A module may import modules of its own
 /// layer or below; a new module is placed here.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("rows", &["error", "files", "paths", "normalise", "rows"]),
+    ("rows", &["error", "files", "paths", "rows"]),
     (
         "database",
         &["projection", "search", "migrate", "db", "encrypt"],
