@@ -14,6 +14,7 @@ packages=(
   xdotool
   faketime
   chromium chromium-driver
+  poppler-utils
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# PLKK_PROFILE=release (CI) builds and tests the release programs the packages hold, with the desk
+# in production mode, so the release build scripts/package.sh made is reused, not repeated in debug.
+profile=()
+if [ "${PLKK_PROFILE:-debug}" = release ]; then
+  profile=(--release --features plkk-desk/custom-protocol)
+fi
+
 step() { printf '\n==> %s\n' "$*"; }
 
 step "UI: type check, unit tests, build"
@@ -17,7 +24,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust: build the programs the tests run"
-cargo build --workspace --bins --locked
+cargo build --workspace --bins --locked "${profile[@]}"
 
 step "UI types: generated from the Rust types (ts-rs) must match ui/src/lib/bindings"
 cargo test -p plkk-tests --locked --test ui_bindings
@@ -25,7 +32,7 @@ cargo test -p plkk-tests --locked --test ui_bindings
 step "Rust: all tests (end-to-end ones drive the real window on a virtual display)"
 log=$(mktemp)
 set +e
-timeout 1500 xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --locked 2>&1 | tee "$log"
+timeout 1500 xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --locked "${profile[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run (cargo prints one per test binary, the last often "0 passed").

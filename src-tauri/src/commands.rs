@@ -5,8 +5,9 @@
 
 use plkk_domain::{Action, AuditEntry, JsonObject, NikFacts, Role};
 use plkk_store::{
-    Account, AuditReport, CaseDetail, CaseListItem, ExportDone, Language, ListQuery, NewAccount,
-    QuarantinedEntry, Saved, SessionInfo, SetUp, StoreError,
+    Account, AuditReport, BackupDone, BackupState, CaseDetail, CaseListItem, ExportDone, Language,
+    ListQuery, NewAccount, PatientReportDone, QuarantinedEntry, Saved, SessionInfo, SetUp,
+    StoreError,
 };
 use plkk_sync::{EnrollOptions, Enrolled, SyncStatus, SyncSummary};
 use tauri::State;
@@ -168,6 +169,37 @@ pub fn export_csv(
     desk.with_session(|store, actor| {
         plkk_store::export_csv(store, actor, from, to, &out_dir, now())
     })
+}
+
+/// The folder backups and reports go to unless the administrator picks another (as exports).
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn default_folder(desk: State<'_, Desk>) -> String {
+    desk.settings.export_dir.display().to_string()
+}
+
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn backup_state(desk: State<'_, Desk>) -> Result<BackupState, CommandError> {
+    desk.with_session(|store, _actor| plkk_store::backup_state(store, now()))
+}
+
+/// A backup into `folder` (a USB stick, say), named for the time it was made.
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn backup_make(desk: State<'_, Desk>, folder: String) -> Result<BackupDone, CommandError> {
+    desk.step(|session| session.backup_into(folder.as_ref(), now()))
+}
+
+/// Everything held about the person with `nik`, as a PDF in `folder`.
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn patient_report_make(
+    desk: State<'_, Desk>,
+    nik: String,
+    folder: String,
+) -> Result<PatientReportDone, CommandError> {
+    desk.step(|session| session.patient_report_into(&nik, folder.as_ref(), now()))
 }
 
 #[tauri::command(async)]

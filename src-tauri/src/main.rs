@@ -20,9 +20,14 @@ fn main() {
         data_dir = %settings.data_dir.display(),
         "plkk-desk starting"
     );
+    // Held while the app runs: `plkk restore` refuses to replace a desk a window has open.
+    let _in_use = plkk_store::hold_desk(&settings.data_dir)
+        .inspect_err(|error| tracing::warn!(%error, "the desk is not held against a restore"))
+        .ok();
     let desk = desk::Desk::new(settings);
     tauri::Builder::default()
         .manage(desk)
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::set_language,
@@ -39,6 +44,10 @@ fn main() {
             commands::account_set_pin,
             commands::set_idle_lock,
             commands::export_csv,
+            commands::default_folder,
+            commands::backup_state,
+            commands::backup_make,
+            commands::patient_report_make,
             commands::audit_list,
             commands::audit_verify,
             commands::case_printed,

@@ -88,6 +88,23 @@ pub fn run_plkk_with(
     child.wait_with_output().expect("plkk runs to its end")
 }
 
+/// `plkk status --json` on `data_dir` (as the receptionist), read back. It exits 10 exactly when
+/// it names problems (a desk holding records that was never backed up has one: `no_recent_backup`)
+/// and 0 otherwise, printing the same fields either way; anything else fails the test.
+pub fn plkk_status(data_dir: &std::path::Path) -> serde_json::Value {
+    let output = run_plkk(data_dir, &["status", "--json"], "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let status: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("plkk status --json printed no JSON ({error}): {stderr}"));
+    let problems = status["problems"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        output.status.code(),
+        Some(if problems == 0 { 0 } else { 10 }),
+        "plkk status with {problems} problem(s): {stderr}"
+    );
+    status
+}
+
 /// Environment variables that run a program with its clock `offset` ahead of the computer's
 /// (`"+15m"`, `"+3h"`), through libfaketime (Debian package `faketime`, installed by
 /// `scripts/setup.sh`): the program's wall clock really reads the later time, as on a desk PC

@@ -87,6 +87,11 @@ impl BranchProcess {
             .unwrap_or_else(|| panic!("{field} in /proc/PID/status"))
     }
 
+    /// How many of the process's open files are sockets.
+    pub fn open_sockets(&self) -> usize {
+        sockets_of(self.pid())
+    }
+
     /// How many files (sockets included) the process has open.
     pub fn open_files(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
@@ -123,4 +128,20 @@ impl Drop for BranchProcess {
 fn free_port() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("its address")
+}
+
+/// How many of process `pid`'s open files are sockets (the listener and its connections; the
+/// database's files come and go with its connection pool and are not counted).
+pub fn sockets_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|entry| {
+                    std::fs::read_link(entry.path())
+                        .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }

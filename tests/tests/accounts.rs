@@ -198,11 +198,37 @@ fn every_command_for_every_role_is_allowed_or_refused_with_a_clear_message() {
             allowed: [true, true, true],
             allowed_exit: 4,
         },
+        // Everyone may look; this desk holds records and was never backed up, which status names
+        // as a problem (exit 10).
         Row {
             name: "status",
             args: vec!["status".into()],
             stdin: String::new(),
             allowed: [true, true, true],
+            allowed_exit: 10,
+        },
+        Row {
+            name: "backup",
+            args: vec![
+                "backup".into(),
+                "--output".into(),
+                desk.dir.path().join("backup.tar").display().to_string(),
+            ],
+            stdin: String::new(),
+            allowed: [false, false, true],
+            allowed_exit: 0,
+        },
+        Row {
+            name: "patient-report",
+            args: vec![
+                "patient-report".into(),
+                "--nik".into(),
+                samples::intake()["nik"].as_str().unwrap().to_owned(),
+                "--output".into(),
+                desk.dir.path().join("report.pdf").display().to_string(),
+            ],
+            stdin: String::new(),
+            allowed: [false, false, true],
             allowed_exit: 0,
         },
     ];

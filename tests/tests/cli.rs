@@ -56,14 +56,16 @@ impl Desk {
         last_line(&self.ok(&["intake", "add"], &intake.to_string()))
     }
 
+    fn status(&self) -> Value {
+        bins::plkk_status(self.dir.path())
+    }
+
     fn intake_count(&self) -> u64 {
-        self.json(&["status", "--json"])["intakes"]
-            .as_u64()
-            .unwrap()
+        self.status()["intakes"].as_u64().unwrap()
     }
 
     fn note_count(&self) -> u64 {
-        self.json(&["status", "--json"])["notes"].as_u64().unwrap()
+        self.status()["notes"].as_u64().unwrap()
     }
 }
 
@@ -129,7 +131,7 @@ fn add_list_search_show_note_and_correct_round_trip() {
     assert_eq!(case["revisions"][1]["reason"], "salah nama perusahaan");
     assert_eq!(case["revisions"][1]["changes"][0]["from"], "PT Maju Jaya");
 
-    let status = desk.json(&["status", "--json"]);
+    let status = desk.status();
     assert_eq!(status["intakes"], 1);
     assert_eq!(status["open_cases"], 1);
     assert_eq!(status["notes"], 2);

@@ -2,7 +2,8 @@
 //! (for this machine's platform, offline, with `Cargo.lock` as committed): only `src-tauri`
 //! (`plkk-desk`) reaches tauri, and `plkk-domain` and `plkk-protocol` reach only the crates
 //! listed in [`NO_IO_ALLOWED`] — none that opens files, sockets or databases. A new dependency of
-//! either fails here until it is judged and listed.
+//! either fails here until it is judged and listed. `plkk-pdf` (pages laid out in memory) reaches
+//! none of the [`IO_CRATES`] either.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -63,6 +64,61 @@ const NO_IO_ALLOWED: &[(&str, &str)] = &[
     ("serde_spanned", "source spans as values for toml"),
     ("winnow", "parser combinators for toml_edit"),
     ("thiserror", "error derive"),
+    // The search normal form (plkk_domain::normalise): ICU4X's Unicode tables, compiled into the
+    // binary (`compiled_data`), read from memory; no data-provider crate that reads files is reached.
+    (
+        "icu_normalizer",
+        "Unicode decomposition of the search normal form: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_normalizer_data",
+        "icu_normalizer's compiled-in tables: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_properties",
+        "Unicode general categories of the search normal form: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_properties_data",
+        "icu_properties' compiled-in tables: pure Unicode tables, no IO",
+    ),
+    (
+        "icu_collections",
+        "code point tries for ICU4X's tables (in memory)",
+    ),
+    ("icu_locale_core", "locale ids as values for ICU4X"),
+    (
+        "icu_provider",
+        "ICU4X's data traits over the compiled-in tables",
+    ),
+    ("zerovec", "zero-copy vectors of ICU4X's tables"),
+    ("zerovec-derive", "zerovec's derive macros (compile time)"),
+    ("zerotrie", "zero-copy tries of ICU4X's tables"),
+    ("zerofrom", "zero-copy conversions for ICU4X"),
+    ("zerofrom-derive", "zerofrom's derive macros (compile time)"),
+    ("yoke", "borrowed data with its owner for ICU4X"),
+    ("yoke-derive", "yoke's derive macros (compile time)"),
+    ("stable_deref_trait", "a marker trait for yoke"),
+    ("litemap", "sorted small maps for ICU4X"),
+    ("tinystr", "short strings on the stack for ICU4X"),
+    (
+        "potential_utf",
+        "possibly invalid UTF-8/16 as values for ICU4X",
+    ),
+    ("utf_types", "UTF types for potential_utf"),
+    ("writeable", "formatting to a sink in memory for ICU4X"),
+    ("smallvec", "small vectors on the stack for icu_normalizer"),
+    ("utf8_iter", "UTF-8 iteration for icu_normalizer"),
+    ("utf16_iter", "UTF-16 iteration for icu_normalizer"),
+    ("write16", "UTF-16 output in memory for icu_normalizer"),
+    (
+        "displaydoc",
+        "Display derive for ICU4X's errors (compile time)",
+    ),
+    (
+        "synstructure",
+        "derive helpers for ICU4X's macros (compile time)",
+    ),
     ("thiserror-impl", "error derive macros (compile time)"),
     (
         "ts-rs",
@@ -247,4 +303,17 @@ fn domain_and_protocol_reach_nothing_that_does_io() {
              or drop the dependency): {unlisted:?}"
         );
     }
+}
+
+#[test]
+fn the_pdf_crate_reaches_nothing_that_does_io() {
+    // plkk-pdf lays out pages in memory and answers bytes; the store writes them (owner-only).
+    let graph = graph();
+    let reaches = graph.reaches("plkk-pdf");
+    assert!(reaches.contains("printpdf"), "the graph is read: plkk-pdf");
+    let io: Vec<&&str> = reaches
+        .iter()
+        .filter(|name| IO_CRATES.contains(name))
+        .collect();
+    assert!(io.is_empty(), "plkk-pdf reaches crates that do IO: {io:?}");
 }

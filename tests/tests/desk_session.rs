@@ -1,7 +1,8 @@
 //! The window's session (`plkk_store::DeskSession`) without a window, on a real set-up desk: the
 //! lock rules (nothing runs while signed out or locked; a PIN only unlocks an open desk; locking
 //! keeps the person, signing out forgets them but keeps the database open; lock and sign-out are
-//! audited once), switching user, setup, and the recovery key's way back in.
+//! audited once), switching user, setup, the recovery key's way back in, and the window's backup
+//! and patient report into a picked folder.
 
 use plkk_store::{DeskSession, ErrorKind, NewAccount, StoreError};
 use plkk_tests::accounts::{set_up_desk, ADMIN, NURSE, NURSE_PIN, RECEPTIONIST};
@@ -149,4 +150,53 @@ fn setup_signs_the_administrator_in_and_the_recovery_key_brings_them_back() {
         "wrong_credentials"
     );
     session.sign_in("dewi", "dewi-new-pass", now()).unwrap();
+}
+
+#[test]
+fn the_windows_backup_and_patient_report_go_into_the_picked_folder_for_an_administrator_only() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up_desk(dir.path());
+    let nik = plkk_tests::samples::intake()["nik"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let folder = tempfile::tempdir().unwrap();
+    let mut session = session(dir.path());
+    session
+        .sign_in(RECEPTIONIST.username, RECEPTIONIST.password, now())
+        .unwrap();
+    let (store, actor) = session.signed_in().unwrap();
+    let intake = plkk_tests::samples::intake();
+    plkk_store::admit_intake(store, actor, intake.as_object().unwrap(), now()).unwrap();
+    let listed = || std::fs::read_dir(folder.path()).unwrap().count();
+    assert_eq!(code(session.backup_into(folder.path(), now())), "forbidden");
+    assert_eq!(
+        code(session.patient_report_into(&nik, folder.path(), now())),
+        "forbidden"
+    );
+    assert_eq!(listed(), 0, "a refusal writes nothing");
+
+    session
+        .sign_in(ADMIN.username, ADMIN.password, now())
+        .unwrap();
+    let backup = session.backup_into(folder.path(), now()).unwrap();
+    assert_eq!(backup.path.parent(), Some(folder.path()));
+    let name = backup.path.file_name().unwrap().to_string_lossy();
+    assert!(
+        name.starts_with("plkk-backup-") && name.ends_with(".tar"),
+        "{name}"
+    );
+    assert_eq!(backup.manifest.records.intakes, 1);
+    let report = session
+        .patient_report_into(&nik, folder.path(), now())
+        .unwrap();
+    assert_eq!(report.path.parent(), Some(folder.path()));
+    assert_eq!(report.cases, 1);
+    assert!(std::fs::read(&report.path).unwrap().starts_with(b"%PDF-"));
+    assert_eq!(listed(), 2);
+
+    session.lock(now()).unwrap();
+    assert_eq!(code(session.backup_into(folder.path(), now())), "locked");
+    assert_eq!(audited(dir.path(), "backup"), 1);
+    assert_eq!(audited(dir.path(), "patient_report"), 1);
 }

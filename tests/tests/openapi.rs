@@ -201,6 +201,17 @@ fn what_desks_send_and_receive_matches_the_openapi_document() {
     )
     .unwrap();
     a.sync().expect("a pulls the conflict and the status");
+    // Desk a restored from a backup asks for a new identity (POST /restored) at its next sync.
+    let backups = tempfile::tempdir().unwrap();
+    let backup = backups.path().join("a.tar");
+    let admin = plkk_tests::accounts::ADMIN;
+    plkk_store::backup(&a.store(), &admin.actor(), &backup, now()).expect("a backup");
+    let restored = backups.path().join("restored");
+    plkk_store::restore(&restored, &backup, admin.username, admin.password, now())
+        .expect("a restore");
+    let access = admin.sign_in(&restored).access;
+    plkk_tests::sync_desk::block_on(plkk_sync::sync_once(&access))
+        .expect("the restored desk syncs");
 
     let mut seen = Vec::new();
     for (request, answer) in proxy.exchanges() {
@@ -211,6 +222,7 @@ fn what_desks_send_and_receive_matches_the_openapi_document() {
         "POST /api/v1/push",
         "GET /api/v1/changes",
         "GET /api/v1/health",
+        "POST /api/v1/restored",
     ] {
         assert!(
             seen.iter().any(|what| what.starts_with(route)),

@@ -134,6 +134,57 @@ fn employers_seen_are_offered_at_word_starts_most_used_first_with_their_details(
 }
 
 #[test]
+fn employers_are_matched_in_the_search_normal_form_punctuation_apostrophes_and_accents_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = accounts::set_up_desk(dir.path());
+    let mut store = desk.access.open().unwrap();
+    admit(&mut store, json!({"employer_name": "PT. Maju-Jaya"}));
+    admit(
+        &mut store,
+        json!({"nik": "3216055708900011", "employer_name": "Toko Ma'ruf"}),
+    );
+    admit(
+        &mut store,
+        json!({"nik": "3216055708900029", "employer_name": "Café Sénang"}),
+    );
+    let offered = |store: &Store, typed: &str| -> Vec<(String, u32)> {
+        plkk_store::employer_offers(store, &receptionist(), typed, 5)
+            .unwrap()
+            .into_iter()
+            .map(|offer| (offer.employer_name, offer.uses))
+            .collect()
+    };
+    let one = |name: &str, uses: u32| vec![(name.to_owned(), uses)];
+    for typed in ["jaya", "maju-jaya", "Maju Jaya", "pt. maju", "PT MAJU-J"] {
+        assert_eq!(
+            offered(&store, typed),
+            one("PT. Maju-Jaya", 1),
+            "typed {typed:?}"
+        );
+    }
+    for typed in ["maruf", "ma'ruf", "MA’RUF", "toko ma`ruf"] {
+        assert_eq!(
+            offered(&store, typed),
+            one("Toko Ma'ruf", 1),
+            "typed {typed:?}"
+        );
+    }
+    for typed in ["senang", "SÉNANG", "cafe", "café sen"] {
+        assert_eq!(
+            offered(&store, typed),
+            one("Café Sénang", 1),
+            "typed {typed:?}"
+        );
+    }
+    // The same employer written another way is the same employer: one offer, named as last written.
+    admit(
+        &mut store,
+        json!({"nik": "3216055708900037", "employer_name": "PT Maju Jaya"}),
+    );
+    assert_eq!(offered(&store, "jaya"), one("PT Maju Jaya", 2));
+}
+
+#[test]
 fn a_returning_patients_fields_are_copied_from_the_latest_case_and_the_reading_is_audited() {
     let dir = tempfile::tempdir().unwrap();
     let desk = accounts::set_up_desk(dir.path());
@@ -163,6 +214,11 @@ fn a_returning_patients_fields_are_copied_from_the_latest_case_and_the_reading_i
         ("open_case", Some(latest.as_str())),
         "reading an earlier case's fields is recorded as opening it"
     );
+    let typed_in_groups =
+        plkk_store::returning_patient(&store, &receptionist(), "3216 0557-0890 0003", now())
+            .unwrap()
+            .expect("a NIK typed in groups is the same NIK");
+    assert_eq!(typed_in_groups.case_id.to_string(), latest);
     assert!(
         plkk_store::returning_patient(&store, &receptionist(), "3216055708909999", now())
             .unwrap()

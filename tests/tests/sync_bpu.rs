@@ -111,6 +111,11 @@ fn offline_registrations_arrive_once_and_the_officers_decisions_come_back() {
         let output = branch_cli(&dir, &args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
+    // An approval without the KPJ is a missing field (`required`), like a guarantee's reference.
+    let output = branch_cli(&dir, &["bpu", "approve", &vendor, "--kpj", " "]);
+    assert_eq!(output.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("kpj: an approval needs the KPJ"), "{said}");
     branch_ok(&dir, &["bpu", "approve", &vendor, "--kpj", "26110000123"]);
     branch_ok(
         &dir,

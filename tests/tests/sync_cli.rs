@@ -110,8 +110,7 @@ fn enroll_sync_and_status_as_processes() {
     branch.stop();
     let unreachable = plkk(desk, &["sync"], "");
     assert_eq!(exit_code(&unreachable), 3, "{}", text(&unreachable.stderr));
-    let status: Value =
-        serde_json::from_slice(&plkk(desk, &["status", "--json"], "").stdout).unwrap();
+    let status = plkk_tests::bins::plkk_status(desk);
     assert_eq!(
         status["pending"].as_u64().unwrap() + status["sent"].as_u64().unwrap(),
         1
@@ -126,8 +125,7 @@ fn enroll_sync_and_status_as_processes() {
     assert_eq!(summary.lines().count(), 1, "one line: {summary}");
     assert!(summary.contains("confirmed 1"), "{summary}");
 
-    let status: Value =
-        serde_json::from_slice(&plkk(desk, &["status", "--json"], "").stdout).unwrap();
+    let status = plkk_tests::bins::plkk_status(desk);
     assert_eq!(status["confirmed"], 1);
     assert_eq!(status["pending"], 0);
     assert_eq!(status["rejected"], 0);

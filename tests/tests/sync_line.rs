@@ -39,9 +39,7 @@ fn plkk_sync(desk: &SyncDesk) -> Output {
 }
 
 fn status_json(desk: &SyncDesk) -> Value {
-    let output = bins::run_plkk(desk.data_dir(), &["status", "--json"], "");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("status JSON")
+    bins::plkk_status(desk.data_dir())
 }
 
 /// An intake whose chronology is `chars` characters of varied text.

@@ -15,6 +15,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use crate::audit::{AuditChainReport, StoredAuditEntry, CHANGED_AFTER_SENT};
+pub use crate::care::{
+    backup, status, AuditBreakSeen, BackupMade, BranchHealth, Problem, SilentDevice,
+    SILENT_DEVICE_HOURS,
+};
 pub use crate::cases::{case_json, CaseOrigin, CaseRecord, StatusChange};
 pub use crate::clinics::{
     AuditState, ClinicRow, DeviceRow, DeviceSync, ENROLLMENT_CODE_VALIDITY_HOURS,

@@ -123,9 +123,9 @@ pub enum Decision<'a> {
     Reject { reason: &'a str },
 }
 
-/// Decides on a submitted registration: checked (`kpj` / `kpj_format`, `reason` / `required` or
-/// its length; `id` / `already_decided` for a second decision), stored, recorded in the
-/// officers' audit log and sent to the clinic's desks, in one transaction.
+/// Decides on a submitted registration: checked (`kpj` / `required` or `kpj_format`, `reason` /
+/// `required` or its length; `id` / `already_decided` for a second decision), stored, recorded in
+/// the officers' audit log and sent to the clinic's desks, in one transaction.
 pub fn decide(
     conn: &mut Connection,
     id: Uuid,
@@ -136,6 +136,13 @@ pub fn decide(
     let (status, kpj, reason) = match decision {
         Decision::Approve { kpj } => {
             let kpj = kpj.trim().to_uppercase();
+            if kpj.is_empty() {
+                return Err(BranchError::refused(
+                    "kpj",
+                    "required",
+                    "kpj: an approval needs the KPJ number issued, for the clinic and the person",
+                ));
+            }
             let well_formed = kpj.chars().count() == 11
                 && kpj
                     .chars()

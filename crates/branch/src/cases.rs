@@ -189,8 +189,9 @@ pub(crate) fn status_history(
         .collect()
 }
 
-/// Sets the branch's status of a case: checked (a reason for `not_eligible`; `reason` and
-/// `reference` within their lengths), stored, sent to the clinic's desks through the changes
+/// Sets the branch's status of a case: checked (a reason for `not_eligible`, a reference for
+/// `guarantee_issued` (issue 12, item 3), each refused as `required` naming its field; `reason`
+/// and `reference` within their lengths), stored, sent to the clinic's desks through the changes
 /// feed and recorded in the officers' audit log, all in one transaction.
 pub(crate) fn set_status(
     conn: &mut Connection,
@@ -220,6 +221,13 @@ pub(crate) fn set_status(
             "reason",
             "required",
             "reason: a case found not eligible needs the reason, for the clinic",
+        ));
+    }
+    if status == CaseStatus::GuaranteeIssued && reference.is_none() {
+        return Err(BranchError::refused(
+            "reference",
+            "required",
+            "reference: an issued guarantee needs its reference (the guarantee letter's number), for the clinic",
         ));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

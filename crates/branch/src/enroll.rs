@@ -1,5 +1,7 @@
-//! Devices: trading a one-time enrolment code for a device token, and recognising a device by its
-//! token on every later request. Codes and tokens are looked up by their hashes only.
+//! Devices: trading a one-time enrolment code for a device token, recognising a device by its
+//! token on every later request (and noting when it was last heard from), and giving a desk
+//! restored from a backup a new identity in its clinic. Codes and tokens are looked up by their
+//! hashes only.
 
 use chrono::{DateTime, Utc};
 use plkk_domain::limits;
@@ -104,6 +106,51 @@ pub(crate) fn enroll(
     })
 }
 
+/// Gives `device`, a desk restored from a backup, a new identity in the same clinic, in one
+/// transaction: a new device (same name) with a new token, and the old device revoked and
+/// pointing at it. What the old identity sent stays its own: the restored desk pulls it back as
+/// another device's records, and sends its audit chain again under the new identity.
+pub(crate) fn replace(
+    conn: &mut Connection,
+    device: Device,
+    backup_made_at: DateTime<chrono::FixedOffset>,
+    now: DateTime<Utc>,
+) -> Result<Enrollment, BranchError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (name, clinic_code, clinic_name): (String, String, String) = tx.query_row(
+        "SELECT d.name, c.code, c.name FROM devices d JOIN clinics c ON c.id = d.clinic_id
+         WHERE d.id = ?1",
+        [device.id.to_string()],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
+    let device_id = Uuid::now_v7();
+    let token = new_token();
+    tx.execute(
+        "INSERT INTO devices (id, clinic_id, name, token_hash, enrolled_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![
+            device_id.to_string(),
+            device.clinic_id,
+            name,
+            hash_secret(&token),
+            time_text(now)
+        ],
+    )?;
+    tx.execute(
+        "UPDATE devices SET revoked_at = ?2, replaced_by = ?3 WHERE id = ?1",
+        params![device.id.to_string(), time_text(now), device_id.to_string()],
+    )?;
+    tx.commit()?;
+    tracing::info!(old = %device.id, new = %device_id, clinic = %clinic_code, backup_made_at = %backup_made_at, "restored desk given a new identity");
+    Ok(Enrollment {
+        device_id,
+        token,
+        clinic_code,
+        clinic_name,
+        server_time: now,
+    })
+}
+
 /// Why a token was refused.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AuthError {
@@ -115,8 +162,12 @@ pub(crate) enum AuthError {
     Branch(#[from] BranchError),
 }
 
-/// The device whose token this is.
-pub(crate) fn authenticate(conn: &Connection, token: &str) -> Result<Device, AuthError> {
+/// The device whose token this is; notes that it was heard from at `now` (once a minute at most).
+pub(crate) fn authenticate(
+    conn: &Connection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Device, AuthError> {
     let found: Option<(String, i64, Option<String>)> = conn
         .prepare_cached("SELECT id, clinic_id, revoked_at FROM devices WHERE token_hash = ?1")
         .and_then(|mut statement| {
@@ -131,6 +182,18 @@ pub(crate) fn authenticate(conn: &Connection, token: &str) -> Result<Device, Aut
     if revoked_at.is_some() {
         return Err(AuthError::Revoked);
     }
+    conn.prepare_cached(
+        "UPDATE devices SET last_seen_at = ?2
+         WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
+            id,
+            time_text(now),
+            time_text(now - chrono::Duration::seconds(60))
+        ])
+    })
+    .map_err(BranchError::from)?;
     let id = Uuid::parse_str(&id)
         .map_err(|_| BranchError::Stored(format!("device id {id:?} is not a UUID")))?;
     Ok(Device { id, clinic_id })

@@ -3,9 +3,13 @@
 //! `inbox` table, a projection of the cases kept by triggers (migration `0010_console`), whose
 //! columns are the filters, each with an index, so a page is answered from an index at any size.
 //!
-//! - search `q`: with a digit in it, the start of a NIK or KPJ (spaces ignored, letters upper
-//!   case); otherwise the starts of words of the patient's name (`siti nur` finds "Nur Aini
-//!   Siti"), through the full-text index `inbox_names`;
+//! - search `q`, read with the desk's search normal form (`plkk_domain::normalise`, the one
+//!   normaliser of typed queries and indexes): groups of digits (with the spaces, dashes or dots
+//!   people type between them) are the start of a NIK or KPJ (`3216-0557` finds
+//!   `3216055708900014`); anything else is the starts of words of the patient's name
+//!   (`siti nur` finds "Nur Aini Siti"; `marufah` finds "Siti Ma'rufah"; no case or accents),
+//!   through the full-text index `inbox_names`, which holds the names in the same normal form
+//!   (migration `0015_inbox_normal_form`, written through the SQL function `plkk_search_words`);
 //! - `clinic` (code), `status`, `segment`;
 //! - `late`: received more than 2×24 h after the accident (the stage I deadline, DOMAIN.md);
 //! - `overdue`: no decision yet and received more than [`CONCLUDE_WITHIN_DAYS`] days ago. A
@@ -18,8 +22,9 @@
 //!   desk's last pull before it showed an offset over 5 minutes.
 
 use chrono::{DateTime, Utc};
-use plkk_domain::{limits, Segment};
+use plkk_domain::{limits, normalise, Segment};
 use plkk_protocol::CaseStatus;
+use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -249,6 +254,22 @@ pub(crate) fn page(
     })
 }
 
+/// Registers `plkk_search_words(text)`, the words of a name in the search normal form joined by
+/// spaces (`plkk_domain::normalise::index_text`; NULL stays NULL), which the triggers of
+/// `inbox_names` write into the index. Every connection to the branch database needs it before
+/// a case is written (`migrate::apply` registers it).
+pub(crate) fn register_search_words(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "plkk_search_words",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let text: Option<String> = context.get(0)?;
+            Ok(text.map(|text| normalise::index_text(&text)))
+        },
+    )
+}
+
 /// How many NIKs and KPJs start with the prefix (counted up to the bound in each index).
 fn prefix_matches(conn: &Connection, prefix: &str, end: &str) -> Result<i64, BranchError> {
     Ok(conn
@@ -281,23 +302,14 @@ enum Search {
 
 impl Search {
     fn of(typed: &str) -> Search {
-        if typed.chars().any(|c| c.is_ascii_digit()) {
-            let prefix: String = typed
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .map(|c| c.to_ascii_uppercase())
-                .collect();
-            return if prefix.is_empty() {
-                Search::Nothing
-            } else {
-                Search::Identity(prefix)
-            };
+        if let Some(prefix) = normalise::identity_key(typed) {
+            return Search::Identity(prefix);
         }
-        let words: Vec<String> = typed
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
+        // Normalised words hold only letters and digits: quoted, nothing typed is FTS5 syntax.
+        let words: Vec<String> = normalise::words(typed)
+            .into_iter()
             .take(8)
-            .map(|word| format!("\"{}\"*", word.replace('"', "")))
+            .map(|word| format!("\"{word}\"*"))
             .collect();
         if words.is_empty() {
             Search::Nothing
@@ -392,9 +404,16 @@ mod tests {
         check("3216", Search::Identity("3216".into()));
         check(" 3216 05 ", Search::Identity("321605".into()));
         check("12ab", Search::Identity("12AB".into()));
+        check(
+            "3216 0557-0890.0014",
+            Search::Identity("3216055708900014".into()),
+        );
         check("siti", Search::Name("\"siti\"*".into()));
-        check("Siti  Nur", Search::Name("\"Siti\"* \"Nur\"*".into()));
-        check("o'neil", Search::Name("\"o\"* \"neil\"*".into()));
+        check("Siti  Nur", Search::Name("\"siti\"* \"nur\"*".into()));
+        check("o'neil", Search::Name("\"oneil\"*".into()));
+        check("MA’RUFAH", Search::Name("\"marufah\"*".into()));
+        check("Hélène", Search::Name("\"helene\"*".into()));
+        check("siti 3216", Search::Name("\"siti\"* \"3216\"*".into()));
         check("\"*", Search::Nothing);
         check("   ", Search::Nothing);
     }

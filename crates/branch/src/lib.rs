@@ -23,6 +23,7 @@
 pub mod admin;
 mod audit;
 pub mod bpu;
+mod care;
 mod cases;
 mod changes;
 mod clinics;

@@ -65,6 +65,25 @@ enum Command {
     /// officers' audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The branch's health: database size, free disk, devices silent for more than a day, audit
+    /// chain breaks, the last backup.
+    #[command(
+        after_help = "Exit status: 0 healthy; 10 when something needs attention (each problem \
+                      named on stderr and in `problems`: device_silent, audit_chain_broken, \
+                      disk_almost_full); 1 for other failures."
+    )]
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a consistent copy of the branch database to FILE while the server runs (SQLite's
+    /// online backup); `status` shows the last one.
+    Backup {
+        /// The file to write (it must not exist yet).
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// Branch officers' accounts for the console.
     #[command(subcommand)]
     Officer(console_commands::OfficerCommand),
@@ -243,6 +262,13 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
             serve(settings)
         }
         Command::Audit(ref command) => return audit(&data_dir()?, command),
+        Command::Status { json } => return status(&data_dir()?, json),
+        Command::Backup { ref output } => {
+            let made = admin::backup(&data_dir()?, output, Utc::now())?;
+            eprintln!("backup written: {} bytes", made.bytes);
+            println!("{}", made.file);
+            Ok(())
+        }
         Command::Officer(ref command) => console_commands::officer(&data_dir()?, command),
         Command::Report {
             what: Some(ReportCommand::Registrations(ref args)),
@@ -431,6 +457,47 @@ fn audit(data_dir: &std::path::Path, command: &AuditCommand) -> Result<ExitCode,
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Exit status of `status` when something needs attention.
+const EXIT_ATTENTION: u8 = 10;
+
+fn status(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, BranchError> {
+    let health = admin::status(data_dir, Utc::now())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&health)?);
+    } else {
+        let mib = |bytes: u64| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
+        println!("version        {}", health.version);
+        println!("data folder    {}", health.data_dir);
+        println!("database       {}", mib(health.database_bytes));
+        if let (Some(free), Some(total)) = (health.disk_free_bytes, health.disk_total_bytes) {
+            println!("disk free      {} of {}", mib(free), mib(total));
+        }
+        println!("clinics        {}", health.clinics);
+        println!(
+            "devices        {} active, {} silent for over a day",
+            health.active_devices,
+            health.silent_devices.len()
+        );
+        println!("audit breaks   {} device(s)", health.audit_breaks.len());
+        match &health.last_backup {
+            Some(made) => println!(
+                "last backup    {} ({}, {})",
+                made.made_at,
+                made.file,
+                mib(made.bytes)
+            ),
+            None => println!("last backup    unknown (none made with `plkk-branch backup`)"),
+        }
+    }
+    if health.problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &health.problems {
+        eprintln!("problem: {} [{}]", problem.message, problem.code);
+    }
+    Ok(ExitCode::from(EXIT_ATTENTION))
 }
 
 fn serve(config: Config) -> Result<(), BranchError> {

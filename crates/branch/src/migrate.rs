@@ -3,6 +3,8 @@
 //! from before names, which counted them in `PRAGMA user_version`, is adopted once). A migration
 //! may be followed by a step in Rust (`AFTER`), run by the runner in the migration's transaction
 //! right after its SQL: it runs exactly once, committed together with the migration's name.
+//! The schema's triggers call one function written in Rust, `plkk_search_words` (the search
+//! normal form, `inbox.rs`): it is registered on the connection here, before anything else.
 
 use plkk_migrate::{Migration, MigrationFailed, Schema};
 use rusqlite::Connection;
@@ -25,6 +27,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0002_audit"),
     migration!("0003_desk_clock"),
     migration!("0010_console"),
+    migration!("0015_inbox_normal_form"),
+    migration!("0020_device_care"),
     migration!("0030_bpu"),
 ];
 
@@ -93,6 +97,7 @@ impl From<MigrationFailed> for BranchError {
 }
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
+    crate::inbox::register_search_words(conn)?;
     plkk_migrate::apply(conn, &SCHEMA, |name, tx| {
         for (_, after) in AFTER.iter().filter(|(after, _)| *after == name) {
             after(tx).map_err(|source| MigrationFailed { name, source })?;
@@ -143,23 +148,98 @@ mod tests {
         }
         conn.pragma_update(None, "user_version", 3).unwrap();
         apply(&mut conn).expect("0001 to 0003 do not run again");
-        let names = plkk_migrate::applied_names(&conn).unwrap();
-        assert_eq!(names[..COUNTED.len()], *COUNTED);
-        assert_eq!(
-            names[COUNTED.len()..],
-            ["0030_bpu"],
-            "then what came after names"
+        let mut expected = COUNTED.to_vec();
+        // Migrations named after the counting runner run once on such a database.
+        expected.extend(
+            MIGRATIONS[COUNTED.len()..]
+                .iter()
+                .map(|migration| migration.name),
         );
+        assert_eq!(plkk_migrate::applied_names(&conn).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_branch_that_counted_every_migration_of_its_day_gets_the_later_ones() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for name in COUNTED {
+            let migration = MIGRATIONS.iter().find(|m| m.name == *name).unwrap();
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", COUNTED.len())
+            .unwrap();
+        apply(&mut conn).expect("no counted migration runs again");
+        let names = plkk_migrate::applied_names(&conn).unwrap();
+        assert_eq!(&names[..COUNTED.len()], COUNTED);
+        assert_eq!(
+            &names[COUNTED.len()..],
+            ["0015_inbox_normal_form", "0020_device_care", "0030_bpu"]
+        );
+        // 0020_device_care's columns and table are there.
+        conn.prepare("SELECT last_seen_at, replaced_by FROM devices")
+            .expect("devices has last_seen_at and replaced_by");
+        conn.prepare("SELECT made_at, file, bytes FROM backups")
+            .expect("the backups table exists");
+    }
+
+    #[test]
+    fn an_older_branchs_inbox_names_are_indexed_anew_in_the_search_normal_form() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|migration| migration.name == "0015_inbox_normal_form")
+            .unwrap();
+        for migration in &MIGRATIONS[..before] {
+            conn.execute_batch(migration.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", before).unwrap();
+        // Only the inbox projection and what a page joins are read: no intakes or entries.
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute_batch(
+            "INSERT INTO clinics (id, code, name, created_at) VALUES (1, 'K', 'Klinik', 'x');
+             INSERT INTO cases (intake_id, clinic_id, record, warnings, status, status_changed_at)
+             VALUES ('case-1', 1, '{\"accident_at\":\"2027-01-15T10:00:00+07:00\"}', '[]', 'received', 'x');
+             INSERT INTO inbox (seq, intake_id, clinic_id, device_id, received_at, accident_at,
+                accident_month, full_name, nik, kpj, segment, status, reported_late)
+             VALUES (1, 'case-1', 1, 'd', 1800000000, 1799990000, '2027-01', 'Siti Ma''rufah',
+                '3275014501900002', NULL, 'PU', 'received', 0);",
+        )
+        .unwrap();
+        let found = |conn: &Connection| {
+            let query = crate::inbox::InboxQuery {
+                q: Some("marufah".into()),
+                ..Default::default()
+            };
+            let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+            crate::inbox::page(conn, &query, now).unwrap().rows.len()
+        };
+        assert_eq!(
+            found(&conn),
+            0,
+            "the old index split the name at its apostrophe"
+        );
+        apply(&mut conn).unwrap();
+        assert_eq!(found(&conn), 1, "0015 indexed the name again");
+        conn.execute(
+            "UPDATE inbox SET full_name = 'Nur Ma''ruf' WHERE seq = 1",
+            [],
+        )
+        .unwrap();
+        assert_eq!(found(&conn), 0, "a corrected name leaves the index");
     }
 
     #[test]
     fn an_older_branch_takes_the_bpu_kinds_and_still_refuses_others() {
         let mut conn = Connection::open_in_memory().unwrap();
-        // A branch database of main before Daftar BPU: its four migrations applied by name.
+        // A branch database of main before Daftar BPU: its migrations applied by name.
+        let before = MIGRATIONS
+            .iter()
+            .position(|migration| migration.name == "0030_bpu")
+            .unwrap();
         let before_bpu = Schema {
-            migrations: &MIGRATIONS[..4],
+            migrations: &MIGRATIONS[..before],
             counted: COUNTED,
         };
+        crate::inbox::register_search_words(&conn).unwrap();
         plkk_migrate::apply(&mut conn, &before_bpu, |_, _| Ok::<(), MigrationFailed>(())).unwrap();
         conn.execute_batch(
             "INSERT INTO clinics (id, code, name, created_at) VALUES (1, 'K', 'Klinik', 'x');

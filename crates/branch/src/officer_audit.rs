@@ -1,6 +1,7 @@
 //! The officers' audit log: who did what at the branch and when — sign-ins and failed sign-ins,
 //! sign-outs, cases opened, statuses set, clinics added, enrolment codes issued, devices revoked,
-//! officer accounts added and removed, reports downloaded. Acts done with the `plkk-branch`
+//! officer accounts added and removed, reports downloaded, and every act an officer's role
+//! refused (`refused`, as the desk records its role refusals). Acts done with the `plkk-branch`
 //! command line are recorded too, with the actor [`CLI_ACTOR`]. One table, `officer_audit`,
 //! append-only (triggers) and hash-chained with `plkk_domain::AuditEntry` exactly like a desk's
 //! log, so `check_link`/`verify_chain` find an altered, removed or reordered entry. An entry is
@@ -36,6 +37,8 @@ pub enum OfficerAction {
     BpuDecided,
     /// A reference file (BPU tariff) published to the desks.
     ReferencePublished,
+    /// The officer's role does not permit what was attempted (the console answered 403).
+    Refused,
 }
 
 impl OfficerAction {
@@ -54,6 +57,7 @@ impl OfficerAction {
             OfficerAction::ReportDownloaded => "report_downloaded",
             OfficerAction::BpuDecided => "bpu_decided",
             OfficerAction::ReferencePublished => "reference_published",
+            OfficerAction::Refused => "refused",
         }
     }
 }
@@ -128,6 +132,43 @@ pub(crate) fn append(
         entry.hash,
     ])?;
     Ok(entry.seq)
+}
+
+/// Records a role refusal in a transaction of its own: `refused`, the subject acted on (a case
+/// id, clinic code, device id or username; None for a page), and in the detail the attempted
+/// action, the officer's role and the request (`POST /cases/…/status`).
+pub(crate) fn record_refusal(
+    conn: &mut Connection,
+    now: DateTime<Utc>,
+    actor: &str,
+    refused: Refusal<'_>,
+) -> Result<(), BranchError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    append(
+        &tx,
+        now,
+        actor,
+        OfficerAction::Refused,
+        refused.subject,
+        serde_json::json!({
+            "action": refused.action,
+            "role": refused.role,
+            "request": refused.request,
+        }),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// What an officer attempted that the role refused.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refusal<'a> {
+    /// The console action (`set_status`, `administer`).
+    pub(crate) action: &'a str,
+    pub(crate) role: &'a str,
+    /// Method and path of the refused request.
+    pub(crate) request: &'a str,
+    pub(crate) subject: Option<&'a str>,
 }
 
 /// The newest `limit` entries (all when None), oldest first, and the state of the whole chain.

@@ -42,6 +42,17 @@ pub enum ConsoleAction {
     Administer,
 }
 
+impl ConsoleAction {
+    /// Its name in the officers' audit log (a refusal's detail).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsoleAction::Read => "read",
+            ConsoleAction::SetStatus => "set_status",
+            ConsoleAction::Administer => "administer",
+        }
+    }
+}
+
 impl OfficerRole {
     pub const ALL: [OfficerRole; 3] = [
         OfficerRole::Viewer,

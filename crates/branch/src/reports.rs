@@ -157,7 +157,8 @@ pub(crate) fn download(
     Ok(text)
 }
 
-/// The report as CSV (comma-separated, a header row, UTF-8), as the console downloads it.
+/// The report as CSV (comma-separated, a header row, UTF-8), as the console downloads it; every
+/// cell neutralised against formulas (`plkk_domain::neutralise`: a clinic's name is typed by people).
 pub fn to_csv(rows: &[ReportRow]) -> Result<String, BranchError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let csv_error = |error: csv::Error| BranchError::Stored(format!("writing the CSV: {error}"));
@@ -178,19 +179,22 @@ pub fn to_csv(rows: &[ReportRow]) -> Result<String, BranchError> {
         .map_err(csv_error)?;
     for row in rows {
         writer
-            .write_record([
-                row.clinic_code.clone(),
-                row.clinic_name.clone(),
-                row.month.clone(),
-                row.cases.to_string(),
-                row.reported_within_2x24h.to_string(),
-                format!("{:.1}", row.percent(row.reported_within_2x24h)),
-                row.concluded_within_30_days.to_string(),
-                format!("{:.1}", row.percent(row.concluded_within_30_days)),
-                row.open.to_string(),
-                row.bpu_received.to_string(),
-                row.bpu_registered.to_string(),
-            ])
+            .write_record(
+                [
+                    row.clinic_code.clone(),
+                    row.clinic_name.clone(),
+                    row.month.clone(),
+                    row.cases.to_string(),
+                    row.reported_within_2x24h.to_string(),
+                    format!("{:.1}", row.percent(row.reported_within_2x24h)),
+                    row.concluded_within_30_days.to_string(),
+                    format!("{:.1}", row.percent(row.concluded_within_30_days)),
+                    row.open.to_string(),
+                    row.bpu_received.to_string(),
+                    row.bpu_registered.to_string(),
+                ]
+                .map(plkk_domain::neutralise),
+            )
             .map_err(csv_error)?;
     }
     let bytes = writer
@@ -250,5 +254,27 @@ mod tests {
             lines[1],
             "PLKK-1,\"Klinik \"\"Sehat\"\", Bekasi\",2026-11,3,2,66.7,1,33.3,1,4,2"
         );
+    }
+
+    #[test]
+    fn a_clinic_name_that_starts_a_formula_is_neutralised() {
+        let row = ReportRow {
+            clinic_code: "@K1".into(),
+            clinic_name: "=HYPERLINK(\"http://x\",\"y\")".into(),
+            month: "2026-11".into(),
+            cases: 0,
+            reported_within_2x24h: 0,
+            concluded_within_30_days: 0,
+            open: 0,
+            bpu_received: 2,
+            bpu_registered: 1,
+        };
+        let text = to_csv(&[row]).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[0], "'@K1");
+        assert_eq!(&record[1], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&record[3], "0", "numbers are unchanged");
+        assert_eq!((&record[9], &record[10]), ("2", "1"), "the BPU counts too");
     }
 }

@@ -550,6 +550,62 @@ async fn a_viewer_sees_no_status_button_and_a_forged_post_is_refused() {
             "{path} is for administrators"
         );
     }
+    // Every refusal is in the officers' audit log, as the desk records its role refusals.
+    let log = admin::officer_audit(branch.data_dir(), None).unwrap();
+    let refused: Vec<(Option<&str>, serde_json::Value)> = log
+        .entries
+        .iter()
+        .filter(|entry| entry.actor == "lihat" && entry.action == "refused")
+        .map(|entry| {
+            (
+                entry.subject.as_deref(),
+                serde_json::from_str(&entry.detail).unwrap(),
+            )
+        })
+        .collect();
+    let case_text = case.to_string();
+    assert_eq!(
+        refused,
+        [
+            (
+                Some(case_text.as_str()),
+                json!({"action": "set_status", "role": "viewer",
+                       "request": format!("POST /cases/{case}/status")}),
+            ),
+            (
+                None,
+                json!({"action": "administer", "role": "viewer", "request": "GET /officers"}),
+            ),
+            (
+                None,
+                json!({"action": "administer", "role": "viewer", "request": "GET /audit"}),
+            ),
+        ],
+        "{:?}",
+        log.entries
+    );
+    let audit = cli(branch.data_dir(), &["audit", "officers", "--json"], None);
+    assert_eq!(audit.status.code(), Some(0), "the chain still verifies");
+    let audit: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert_eq!(audit["sound"], true);
+    // A forged POST without this session's CSRF token is refused before the role is looked at:
+    // it may come from another site, so it writes nothing, not even a refusal.
+    let entries = log.entries.len();
+    let no_csrf = http
+        .post(format!("{base}/cases/{case}/status"))
+        .header(COOKIE, session.header())
+        .form(&[("status", "eligible")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_csrf.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin::officer_audit(branch.data_dir(), None)
+            .unwrap()
+            .entries
+            .len(),
+        entries
+    );
     branch.stop().await;
 }
 
@@ -590,6 +646,14 @@ async fn a_refused_status_names_its_field_and_keeps_what_was_typed() {
             vec![("status", "eligible".into()), ("reason", "r".repeat(501))],
             "reason",
         ),
+        (vec![("status", "guarantee_issued".into())], "reference"),
+        (
+            vec![
+                ("status", "guarantee_issued".into()),
+                ("reference", "   ".into()),
+            ],
+            "reference",
+        ),
         (vec![("status", "received".into())], "status"),
         (vec![("status", "<script>".into())], "status"),
     ];
@@ -609,6 +673,28 @@ async fn a_refused_status_names_its_field_and_keeps_what_was_typed() {
         assert!(!html.contains("<script>"), "typed text is escaped");
     }
     assert_eq!(status_of(&branch, case), "received", "nothing was stored");
+    // The guarantee's missing reference, in both languages, beside the field.
+    for (lang, message) in [
+        ("id", "Nomor surat jaminan: wajib diisi"),
+        ("en", "Guarantee letter number: is required"),
+    ] {
+        let answer = http
+            .post(format!("{base}/cases/{case}/status"))
+            .header(COOKIE, format!("{}; plkk_lang={lang}", session.header()))
+            .form(&[("status", "guarantee_issued"), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = answer.text().await.unwrap();
+        let error = html
+            .find(r#"id="error-reference""#)
+            .unwrap_or_else(|| panic!("{lang}: no message at the reference field: {html}"));
+        assert!(
+            html[error..].contains(message),
+            "{lang}: {message:?} in {html}"
+        );
+    }
     let saved = post(vec![
         ("status", "not_eligible".into()),
         ("reason", "Bukan peserta aktif".into()),
@@ -1143,4 +1229,169 @@ fn officer_and_audit_commands_work_on_the_data_directory() {
     assert!(inbox.status.success());
     let page: serde_json::Value = serde_json::from_slice(&inbox.stdout).unwrap();
     assert_eq!(page["rows"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn guarantee_issued_without_a_reference_is_refused_by_the_command_line() {
+    let (branch, case) = branch_with_case().await;
+    let id = case.to_string();
+    let refused = cli(
+        branch.data_dir(),
+        &["case", "status", &id, "guarantee_issued"],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(2), "input refused");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("reference:"),
+        "the field is named: {stderr}"
+    );
+    let blank = cli(
+        branch.data_dir(),
+        &[
+            "case",
+            "status",
+            &id,
+            "guarantee_issued",
+            "--reference",
+            " ",
+        ],
+        None,
+    );
+    assert_eq!(blank.status.code(), Some(2));
+    assert_eq!(status_of(&branch, case), "received", "nothing was stored");
+    let set = cli(
+        branch.data_dir(),
+        &[
+            "case",
+            "status",
+            &id,
+            "guarantee_issued",
+            "--reference",
+            "SJ-2026-7",
+        ],
+        None,
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let (record, _) = admin::show_case(branch.data_dir(), case).unwrap();
+    assert_eq!(
+        (record.status.as_str(), record.status_reference.as_deref()),
+        ("guarantee_issued", Some("SJ-2026-7"))
+    );
+    branch.stop().await;
+}
+
+#[tokio::test]
+async fn a_clinic_name_that_starts_a_formula_is_neutralised_in_the_report_csv() {
+    fast_hashing();
+    let branch = Branch::start().await;
+    let formula = r#"=HYPERLINK("http://x","y")"#;
+    admin::add_clinic(branch.data_dir(), "PLKK-F", formula).unwrap();
+    let mut desk = branch.enrol("PLKK-F").await;
+    branch
+        .push_ok(&mut desk, vec![intake_entry(Uuid::now_v7())])
+        .await;
+    add_officer(&branch, "lihat", OfficerRole::Viewer);
+    let http = client();
+    let base = root(&branch);
+    let session = sign_in(&http, &base, "lihat").await;
+    let download = http
+        .get(format!("{base}/reports.csv?from=2025-01&to=2025-01"))
+        .header(COOKIE, session.header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    let printed = cli(
+        branch.data_dir(),
+        &["report", "--from", "2025-01", "--to", "2025-01"],
+        None,
+    );
+    assert!(printed.status.success());
+    for (source, text) in [
+        ("console download", download.text().await.unwrap()),
+        (
+            "plkk-branch report",
+            String::from_utf8(printed.stdout).unwrap(),
+        ),
+    ] {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1, "{source}: {text}");
+        assert_eq!(&rows[0][0], "PLKK-F", "{source}");
+        assert_eq!(
+            &rows[0][1],
+            format!("'{formula}"),
+            "{source}: read back neutralised"
+        );
+        assert_eq!(&rows[0][3], "1", "{source}: counts stay numbers");
+    }
+    branch.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_search_reads_names_and_numbers_as_the_desk_does() {
+    fast_hashing();
+    let branch = Branch::start().await;
+    let mut desk = branch.enrol("PLKK-A").await;
+    let aminah = Uuid::now_v7();
+    branch.push_ok(&mut desk, vec![intake_entry(aminah)]).await;
+    let rufah = Uuid::now_v7();
+    let mut fields = intake_fields(rufah);
+    fields["full_name"] = json!("Siti Ma'rufah");
+    fields["nik"] = json!("3275014501900002");
+    branch
+        .push_ok(&mut desk, vec![intake_entry_with(rufah, fields)])
+        .await;
+    add_officer(&branch, "lihat", OfficerRole::Viewer);
+    let http = client();
+    let base = root(&branch);
+    let session = sign_in(&http, &base, "lihat").await;
+    let ids_in = |html: &str| {
+        [rufah, aminah]
+            .into_iter()
+            .filter(|id| html.contains(&format!("href=\"/cases/{id}\"")))
+            .collect::<Vec<_>>()
+    };
+    for (typed, expected) in [
+        ("marufah", vec![rufah]),
+        ("ma'rufah", vec![rufah]),
+        ("MA’RUFAH", vec![rufah]),
+        ("siti ma'ru", vec![rufah]),
+        ("siti", vec![rufah, aminah]),
+        ("3275 0145 0190 0002", vec![rufah]),
+        ("3275-0145-0190-0002", vec![rufah]),
+        ("3216-0145", vec![aminah]),
+        ("o'neil", vec![]),
+    ] {
+        let page = http
+            .get(format!("{base}/"))
+            .query(&[("q", typed)])
+            .header(COOKIE, session.header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{typed:?}");
+        let html = page.text().await.unwrap();
+        assert_eq!(ids_in(&html), expected, "console, typed {typed:?}");
+        let listed = cli(
+            branch.data_dir(),
+            &["case", "inbox", "--q", typed, "--json"],
+            None,
+        );
+        assert!(listed.status.success(), "{typed:?}");
+        let page: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let ids: Vec<Uuid> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["id"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ids, expected, "plkk-branch case inbox --q {typed:?}");
+    }
+    branch.stop().await;
 }

@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand};
 password from PLKK_PASSWORD or a prompt on the terminal.\n\nExit codes: 0 done; 1 the desk's data \
 could not be used; 2 input refused, nothing written; 3-6 see `plkk sync --help`; 5 also: the audit \
 log's chain is broken (`plkk audit verify`); 7 sign-in refused (wrong username or password, too \
-many failed attempts: wait, or a wrong recovery key); 8 your role may not do this."
+many failed attempts: wait, or a wrong recovery key); 8 your role may not do this; 10 `plkk status` \
+found problems (each named on stderr)."
 )]
 pub struct Cli {
     /// The desk's data directory (default: the platform's app-data folder, as the desktop app).
@@ -118,11 +119,47 @@ pub enum Command {
         #[command(subcommand)]
         command: ReferenceCommand,
     },
-    /// Counts of intakes, open cases, notes and outbox entries by state, and the sync's health.
+    /// The desk's health: version, data and log folders, database size and free disk, records
+    /// by sync state, the oldest unconfirmed record, last sync and error, clock offset from the
+    /// branch, last backup, the audit chain. Exit 0 healthy; 10 when something needs attention
+    /// (each problem named on stderr and in `problems`).
+    #[command(
+        after_help = "Problems (exit 10): audit_chain_broken, unconfirmed_over_24h (a record waited \
+more than 24 hours for the branch's receipt), no_recent_backup (records and no backup in 7 days), \
+disk_almost_full (under 5 % free), clock_off (more than 5 minutes from the branch's clock)."
+    )]
     Status {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Write a backup of the desk to FILE (administrators): the encrypted database, copied while
+    /// the app may be writing, keyring.json and a manifest with counts and checksums, in one tar
+    /// file. Keep it on a USB stick, away from this computer.
+    Backup {
+        /// The backup file to write (it must not exist yet), e.g. E:\plkk-backup-2026-11-25.tar.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Restore the desk in --data-dir from a backup FILE. Into an empty or missing directory:
+    /// the username and password of one of the backup's accounts open it. Over a set-up desk:
+    /// one of its administrators signs in, and a desk holding records the backup lacks is never
+    /// overwritten (exit 2, naming them). A damaged backup is refused (exit 2). The desk's
+    /// earlier files are kept in replaced-DATE/ inside the data directory.
+    Restore {
+        /// The backup file (from `plkk backup` or the Admin screen).
+        file: PathBuf,
+    },
+    /// Write everything this desk holds about one person (cases, corrections, notes, who viewed
+    /// or exported them) as a PDF, to answer an access request under UU 27/2022 (administrators).
+    /// Exit 2 for a NIK no case has.
+    PatientReport {
+        /// The person's NIK (16 digits; spaces and dashes are ignored).
+        #[arg(long)]
+        nik: String,
+        /// The PDF file to write (it must not exist yet).
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 

@@ -6,8 +6,10 @@
 //! Exit codes: 0 done; 2 the input was refused (malformed JSON, a field breaking a rule, an unknown
 //! id, bad arguments, a bad enrolment code or branch address), nothing written; 1 the desk's data
 //! could not be used (database unavailable) or another failure; 7 sign-in refused (also a wrong
-//! recovery key for `plkk recover`); 8 the role may not do this. `plkk sync` adds 3 (branch unreachable), 4 (not enrolled), 5 (rejected records or
-//! conflicts), 6 (device revoked); `plkk audit verify` exits 5 when the chain is broken.
+//! recovery key for `plkk recover`); 8 the role may not do this. `plkk sync` adds 3 (branch
+//! unreachable), 4 (not enrolled), 5 (rejected records or conflicts), 6 (device revoked); `plkk
+//! audit verify` exits 5 when the chain is broken; `plkk status` exits 10 when it found problems
+//! (each named on stderr).
 
 mod args;
 mod auth;
@@ -86,6 +88,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         };
         return bpu::quote(&data_dir, request);
     }
+    if let Command::Restore { file } = &cli.command {
+        // Before any sign-in: the directory may hold no desk yet (see `plkk_store::restore`).
+        let username = auth::username(cli.user)?;
+        let password = auth::secret("PLKK_PASSWORD", &format!("Password for {username}: "))?;
+        let done = plkk_store::restore(&data_dir, file, &username, &password, now)?;
+        report::restored(&done, &data_dir);
+        return Ok(());
+    }
     if let Command::Recover = &cli.command {
         let username = auth::username(cli.user)?;
         let key = auth::secret("PLKK_RECOVERY_KEY", "Recovery key: ")?;
@@ -138,7 +148,9 @@ fn signed_in(
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> anyhow::Result<()> {
     match command {
-        Command::Setup { .. } | Command::Recover => unreachable!("handled above"),
+        Command::Setup { .. } | Command::Restore { .. } | Command::Recover => {
+            unreachable!("handled above")
+        }
         Command::Intake { command } => match command {
             IntakeCommand::Add { file } => {
                 let fields = input::read_object(file.as_deref())?;
@@ -230,7 +242,17 @@ fn signed_in(
         Command::Status { json } => {
             let status = plkk_store::status(store)?;
             let sync = plkk_sync::sync_status(store)?;
-            report::status(&status, &sync, json)?;
+            let health = plkk_store::health(store, data_dir, now)?;
+            report::status(&status, &sync, &health, json)?;
+        }
+        Command::Backup { output } => {
+            let done = plkk_store::backup(store, actor, &output, now)?;
+            report::backed_up(&done);
+        }
+        Command::PatientReport { nik, output } => {
+            let language = plkk_store::language(data_dir);
+            let done = plkk_store::patient_report(store, actor, &nik, &output, language, now)?;
+            report::patient_report(&done);
         }
     }
     Ok(())

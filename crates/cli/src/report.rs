@@ -7,8 +7,8 @@ use plkk_domain::AuditEntry;
 use plkk_domain::Issue;
 use plkk_protocol::FieldIssue;
 use plkk_store::{
-    Account, AuditReport, CaseDetail, CaseListItem, ErrorKind, ExportDone, QuarantinedEntry, Saved,
-    SetupDone, Status, StoreError,
+    Account, AuditReport, BackupDone, CaseDetail, CaseListItem, ErrorKind, ExportDone, Health,
+    PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status, StoreError,
 };
 use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
 
@@ -143,17 +143,51 @@ pub fn sync_summary(summary: &SyncSummary, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<()> {
+/// The desk's health; an error with exit code 10 naming every problem when there are any.
+pub fn status(
+    status: &Status,
+    sync: &SyncStatus,
+    health: &Health,
+    json: bool,
+) -> anyhow::Result<()> {
     if json {
         let mut value = serde_json::to_value(status)?;
-        if let Some(object) = value.as_object_mut() {
+        if let (Some(object), serde_json::Value::Object(more)) =
+            (value.as_object_mut(), serde_json::to_value(health)?)
+        {
             object.insert("sync".to_owned(), serde_json::to_value(sync)?);
+            object.extend(more);
         }
         println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print_status(status, sync, health);
+    }
+    if health.problems.is_empty() {
         return Ok(());
     }
+    for problem in &health.problems {
+        eprintln!("problem: {} [{}]", problem.message, problem.code);
+    }
+    Err(CliError::NeedsAttention(format!(
+        "the desk needs attention: {} problem(s), listed above",
+        health.problems.len()
+    ))
+    .into())
+}
+
+fn print_status(status: &Status, sync: &SyncStatus, health: &Health) {
+    let time = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
+        at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339())
+    };
+    let mib = |bytes: u64| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
+    println!("version      {}", health.app_version);
+    println!("data folder  {}", health.data_dir);
     println!("database     {}", status.database.as_deref().unwrap_or("-"));
     println!("logs         {}", status.log_dir.as_deref().unwrap_or("-"));
+    println!("size         {}", mib(health.database_bytes));
+    if let (Some(free), Some(total)) = (health.disk_free_bytes, health.disk_total_bytes) {
+        println!("disk free    {} of {}", mib(free), mib(total));
+    }
     println!("intakes      {}", status.intakes);
     println!("open cases   {}", status.open_cases);
     println!("corrections  {}", status.corrections);
@@ -168,9 +202,6 @@ pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<
         ),
         None => println!("branch       not enrolled"),
     }
-    let time = |at: Option<chrono::DateTime<chrono::FixedOffset>>| {
-        at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339())
-    };
     println!("unconfirmed  {}", sync.unconfirmed);
     println!("oldest unconfirmed {}", time(sync.oldest_unconfirmed_at));
     println!("last attempt {}", time(sync.last_attempt_at));
@@ -178,18 +209,66 @@ pub fn status(status: &Status, sync: &SyncStatus, json: bool) -> anyhow::Result<
     if let Some(error) = &sync.last_error {
         println!("last error   {} ({})", error.message, error.code);
     }
+    match sync.clock_offset_seconds {
+        Some(offset) => println!("clock offset {offset} s (branch minus this computer)"),
+        None => println!("clock offset unknown (no answer from the branch yet)"),
+    }
+    println!("last backup  {}", time(health.last_backup_at));
+    match &health.audit_chain.first_break {
+        None => println!(
+            "audit log    intact ({} entries)",
+            health.audit_chain.entries
+        ),
+        Some(broken) => println!(
+            "audit log    BROKEN at entry {} ({})",
+            broken.seq,
+            broken.kind.as_str()
+        ),
+    }
     if sync.stalled {
         println!(
             "warning: records are waiting and sync has not been attempted for over 10 minutes"
         );
     }
-    if sync.clock_skew {
-        println!(
-            "warning: this computer's clock is {} s from the branch's",
-            sync.clock_offset_seconds.unwrap_or_default()
+}
+
+pub fn backed_up(done: &BackupDone) {
+    let records = &done.manifest.records;
+    eprintln!(
+        "backup written: {} intakes, {} corrections, {} notes, {} audit entries; {} bytes",
+        records.intakes,
+        records.corrections,
+        records.notes,
+        done.manifest.audit.entries,
+        done.bytes
+    );
+    println!("{}", done.path.display());
+}
+
+pub fn restored(done: &RestoreDone, data_dir: &std::path::Path) {
+    let records = &done.manifest.records;
+    eprintln!(
+        "restored into {}: {} intakes, {} corrections, {} notes (backup made {} by {})",
+        data_dir.display(),
+        records.intakes,
+        records.corrections,
+        records.notes,
+        done.manifest.created_at.to_rfc3339(),
+        done.manifest.created_by
+    );
+    if let Some(aside) = &done.kept_aside {
+        eprintln!("the desk's earlier files are kept in {}", aside.display());
+    }
+    if done.replaces_device {
+        eprintln!(
+            "the next sync asks the branch for a new device identity: records sent after the backup come back from the branch"
         );
     }
-    Ok(())
+}
+
+pub fn patient_report(done: &PatientReportDone) {
+    eprintln!("{} case(s), {} bytes", done.cases, done.bytes);
+    println!("{}", done.path.display());
 }
 
 pub fn setup(done: &SetupDone) {
@@ -293,6 +372,7 @@ pub fn failure(failure: &anyhow::Error) -> ExitCode {
         ErrorKind::NotEnrolled => (4, None),
         ErrorKind::Unresolved => (5, None),
         ErrorKind::DeviceRevoked => (6, None),
+        ErrorKind::NeedsAttention => (10, None),
     };
     if let Some(after) = after {
         eprintln!("{after}");
@@ -328,6 +408,9 @@ pub enum CliError {
     /// Records still waiting for the branch's receipt after a sync.
     #[error("{0}")]
     Pending(String),
+    /// `plkk status` found problems (exit 10); each was printed on stderr.
+    #[error("{0}")]
+    NeedsAttention(String),
 }
 
 impl CliError {
@@ -337,6 +420,7 @@ impl CliError {
             CliError::CannotAsk(_) => ErrorKind::SignIn,
             CliError::Unresolved(_) => ErrorKind::Unresolved,
             CliError::Pending(_) => ErrorKind::Failed,
+            CliError::NeedsAttention(_) => ErrorKind::NeedsAttention,
         }
     }
 }

@@ -42,7 +42,9 @@ impl Role {
             View | SyncNow | Print => true,
             Admit | CorrectIntake | RegisterBpu => matches!(self, Role::Receptionist | Role::Admin),
             AddNote => matches!(self, Role::Nurse | Role::Admin),
-            ManageAccounts | Enroll | Export | ReadAudit | ChangeSettings => self == Role::Admin,
+            ManageAccounts | Enroll | Export | ReadAudit | ChangeSettings | Backup => {
+                self == Role::Admin
+            }
         }
     }
 }
@@ -75,11 +77,13 @@ pub enum Action {
     ChangeSettings,
     /// Register a BPU participant (Daftar BPU, input).
     RegisterBpu,
+    /// Back the desk up, or restore it from a backup.
+    Backup,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::View,
         Action::SyncNow,
         Action::Print,
@@ -92,6 +96,7 @@ impl Action {
         Action::ReadAudit,
         Action::ChangeSettings,
         Action::RegisterBpu,
+        Action::Backup,
     ];
 
     /// What the action is, for a refusal a receptionist can read ("... may not add treatment notes").
@@ -109,6 +114,7 @@ impl Action {
             Action::ReadAudit => "read the audit log",
             Action::ChangeSettings => "change the desk's settings",
             Action::RegisterBpu => "register BPU participants",
+            Action::Backup => "back up or restore the desk",
         }
     }
 
@@ -127,6 +133,7 @@ impl Action {
             Action::ReadAudit => "read_audit",
             Action::ChangeSettings => "change_settings",
             Action::RegisterBpu => "register_bpu",
+            Action::Backup => "backup",
         }
     }
 }

@@ -83,6 +83,12 @@ pub enum AuditAction {
     OpenRegistration,
     /// Reference data (a BPU tariff) imported from a file.
     ReferenceImported,
+    /// A backup of the desk was written (detail: the file and its record counts).
+    Backup,
+    /// The desk was restored from a backup (detail: when the backup was made).
+    Restore,
+    /// Everything the desk holds about one person was written out for them (UU 27/2022).
+    PatientReport,
 }
 
 impl AuditAction {
@@ -112,6 +118,9 @@ impl AuditAction {
             AuditAction::RegisterBpu => "register_bpu",
             AuditAction::OpenRegistration => "open_registration",
             AuditAction::ReferenceImported => "reference_imported",
+            AuditAction::Backup => "backup",
+            AuditAction::Restore => "restore",
+            AuditAction::PatientReport => "patient_report",
         }
     }
 }

@@ -20,8 +20,10 @@ mod intake;
 mod issue;
 pub mod limits;
 mod nik;
+pub mod normalise;
 mod note;
 mod reference;
+mod spreadsheet;
 mod tariff;
 
 pub use access::{Action, Role};
@@ -45,4 +47,5 @@ pub use issue::{Checked, Issue, Rejected, Severity};
 pub use nik::{decode_nik, NikFacts};
 pub use note::{validate_note, Note, NoteDraft, NoteFields, STAGE_TWO_DEADLINE};
 pub use reference::{region_of_nik, search_icd10, Icd10Entry, Region};
+pub use spreadsheet::neutralise;
 pub use tariff::{tariff_for, Band, Contribution, Discount, Quote, Tariff, TariffError};

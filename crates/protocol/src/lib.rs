@@ -102,6 +102,17 @@ pub struct EnrollRequest {
     pub device_name: String,
 }
 
+/// `POST /restored`: a desk restored from a backup asks for a new identity in its clinic (its
+/// token is the one the backup held). The branch answers an [`Enrollment`] and revokes the old
+/// identity, which stays in its records as the sender of what it sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RestoredRequest {
+    /// When the backup the desk was restored from was made (the desk's clock).
+    pub backup_made_at: DateTime<FixedOffset>,
+}
+
 /// The answer to an enrolment: who the desk now is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]

@@ -142,7 +142,12 @@ pub struct AuditReport {
 /// Walks the whole chain in stored order (administrators only).
 pub fn audit_verify(store: &Store, actor: &Actor) -> Result<AuditReport, StoreError> {
     require(actor, Action::ReadAudit)?;
-    let mut statement = store.conn.prepare("SELECT * FROM audit_log ORDER BY seq")?;
+    chain_report(&store.conn)
+}
+
+/// Walks the whole chain in stored order (for `audit_verify`, the health check and restores).
+pub(crate) fn chain_report(conn: &Connection) -> Result<AuditReport, StoreError> {
+    let mut statement = conn.prepare("SELECT * FROM audit_log ORDER BY seq")?;
     let mut rows = statement.query([])?;
     let mut previous: Option<AuditEntry> = None;
     let mut entries = 0;
@@ -187,7 +192,7 @@ pub fn mark_audit_acked(store: &Store, acked_seq: i64) -> Result<(), StoreError>
     Ok(())
 }
 
-fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+pub(crate) fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     let at: String = row.get("at")?;
     Ok(AuditEntry {
         seq: row.get("seq")?,

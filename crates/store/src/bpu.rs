@@ -236,7 +236,7 @@ fn nik_known(conn: &Connection, nik: &str, own_id: Uuid) -> Result<Vec<Issue>, S
              ORDER BY intake_seq DESC LIMIT 1",
         )?
         .query_row(
-            [crate::normalise::identity_key(nik).unwrap_or_default()],
+            [plkk_domain::normalise::identity_key(nik).unwrap_or_default()],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;

@@ -12,6 +12,9 @@
 //! - locking and signing out are audited (a second lock in a row writes nothing);
 //! - the recovery key sets an administrator's new password and signs them in.
 //!
+//! The window's backups and patient reports go into a folder the administrator picks, under a
+//! name the desk gives them ([`DeskSession::backup_into`], [`DeskSession::patient_report_into`]).
+//!
 //! The idle time after which the window locks is a setting ([`crate::idle_lock_minutes`]); the
 //! window's timer calls [`DeskSession::lock`].
 
@@ -24,6 +27,8 @@ use serde::Serialize;
 
 use crate::access::Actor;
 use crate::accounts::{Account, NewAccount};
+use crate::backup::BackupDone;
+use crate::patient_report::PatientReportDone;
 use crate::settings::Language;
 use crate::{DeskAccess, Store, StoreError};
 
@@ -288,6 +293,36 @@ impl DeskSession {
             (Some((store, _)), Some(actor)) => crate::record_refusal(store, actor, refusal, now),
             _ => Ok(()),
         }
+    }
+
+    /// A backup into `folder` (a USB stick, say), named for the time it was made
+    /// ([`crate::backup_file_name`]); administrators only.
+    pub fn backup_into(
+        &mut self,
+        folder: &Path,
+        now: DateTime<FixedOffset>,
+    ) -> Result<BackupDone, StoreError> {
+        let (store, actor) = self.signed_in()?;
+        crate::backup(
+            store,
+            actor,
+            &folder.join(crate::backup_file_name(now)),
+            now,
+        )
+    }
+
+    /// Everything held about the person with `nik`, as a PDF in `folder` in the desk's language
+    /// ([`crate::patient_report_file_name`]); administrators only.
+    pub fn patient_report_into(
+        &mut self,
+        nik: &str,
+        folder: &Path,
+        now: DateTime<FixedOffset>,
+    ) -> Result<PatientReportDone, StoreError> {
+        let language = crate::language(&self.data_dir);
+        let (store, actor) = self.signed_in()?;
+        let output = folder.join(crate::patient_report_file_name(nik, now));
+        crate::patient_report(store, actor, nik, &output, language, now)
     }
 
     /// Where the window stands.

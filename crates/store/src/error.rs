@@ -35,6 +35,9 @@ pub enum ErrorKind {
     /// The work ran but left something for a person: records the branch refused or in conflict,
     /// a broken audit chain.
     Unresolved,
+    /// The desk works, but its health check found problems a person must look at (`plkk status`:
+    /// see `health::Problem`).
+    NeedsAttention,
     /// Any other failure.
     Failed,
 }
@@ -194,6 +197,14 @@ pub enum StoreError {
     /// Stored data the desk cannot read back (it did not write it that way).
     #[error("stored data is not what the desk wrote: {0}")]
     Corrupt(String),
+    /// A backup that cannot be restored: not a desk backup, a file that does not match its
+    /// checksum, counts or an audit chain that disagree with its manifest. Nothing was changed.
+    #[error("the backup {path} cannot be restored: {reason}; nothing was changed")]
+    BackupDamaged { path: String, reason: String },
+    /// The desk holds records the backup does not: restoring would lose them (the message
+    /// names them). Nothing was changed.
+    #[error("{0}")]
+    RestoreRefused(String),
 }
 
 impl StoreError {
@@ -239,6 +250,8 @@ impl StoreError {
             }
             StoreError::SignedOut => "signed_out",
             StoreError::Locked => "locked",
+            StoreError::BackupDamaged { .. } => "backup_damaged",
+            StoreError::RestoreRefused(_) => "restore_refused",
             _ => "store",
         }
     }
@@ -256,6 +269,8 @@ impl StoreError {
         "already_set_up",
         "signed_out",
         "locked",
+        "backup_damaged",
+        "restore_refused",
         "disk_full",
         "read_only",
         "database_locked",
@@ -272,7 +287,9 @@ impl StoreError {
             StoreError::Invalid(_)
             | StoreError::NotFound { .. }
             | StoreError::AlreadySetUp
-            | StoreError::Vault(VaultError::AlreadySetUp(_)) => ErrorKind::Input,
+            | StoreError::Vault(VaultError::AlreadySetUp(_))
+            | StoreError::BackupDamaged { .. }
+            | StoreError::RestoreRefused(_) => ErrorKind::Input,
             StoreError::Forbidden { .. } => ErrorKind::Forbidden,
             StoreError::SignIn(
                 SignInError::WrongCredentials { .. } | SignInError::LockedOut { .. },

@@ -2,17 +2,15 @@
 //! date of admission) and their notes, as two CSV files. Administrators only; every export is
 //! recorded in the audit log with its range and counts.
 //!
-//! Every cell is written so that a spreadsheet shows it and never runs it: a cell whose first
-//! character is `=`, `+`, `-`, `@`, a tab or a carriage return (what Excel, LibreOffice and Google
-//! Sheets take for the start of a formula) gets a leading apostrophe, the usual neutraliser. A
-//! phone number stays readable: `+6281234567890` is written `'+6281234567890`, which a person
-//! reads as the number (spreadsheets show the apostrophe or hide it as a "text" marker); numbers
-//! written `08...` are unchanged. The files are owner-only on Unix (see `files.rs`).
+//! Every cell is written so that a spreadsheet shows it and never runs it: a cell that would start
+//! a formula gets a leading apostrophe (`plkk_domain::neutralise`, the one rule for every CSV the
+//! project writes; phone numbers stay readable). The files are owner-only on Unix (see
+//! `files.rs`).
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
-use plkk_domain::{Action, AuditAction, Intake, Note, INTAKE_FIELDS};
+use plkk_domain::{neutralise, Action, AuditAction, Intake, Note, INTAKE_FIELDS};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -199,18 +197,6 @@ fn write_row(
         .map_err(|error| csv_error(path, error))
 }
 
-/// Characters that make a spreadsheet read a cell as a formula when they come first.
-const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
-
-/// The cell with a leading apostrophe when its first character would start a formula.
-pub(crate) fn neutralise(text: String) -> String {
-    if text.starts_with(FORMULA_STARTS) {
-        format!("'{text}")
-    } else {
-        text
-    }
-}
-
 fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>, StoreError> {
     let file = crate::files::create_private(path).map_err(|source| file_error(path, source))?;
     Ok(csv::Writer::from_writer(file))
@@ -224,32 +210,5 @@ fn file_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::File {
         path: path.display().to_string(),
         source,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralise;
-
-    fn check(cell: &str, expected: &str) {
-        assert_eq!(neutralise(cell.to_owned()), expected, "cell {cell:?}");
-    }
-
-    #[test]
-    fn cells_that_would_start_a_formula_get_an_apostrophe() {
-        check(
-            "=HYPERLINK(\"http://x\",\"klik\")",
-            "'=HYPERLINK(\"http://x\",\"klik\")",
-        );
-        check("@SUM(A1:A9)", "'@SUM(A1:A9)");
-        check("-1+1 luka", "'-1+1 luka");
-        check("+1+1 luka", "'+1+1 luka");
-        check("\t=1", "'\t=1");
-        check("\r=1", "'\r=1");
-        check("+6281234567890", "'+6281234567890");
-        check("081234567890", "081234567890");
-        check("Siti = Rahayu", "Siti = Rahayu");
-        check("", "");
-        check("36.5", "36.5");
     }
 }

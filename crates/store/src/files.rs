@@ -3,6 +3,9 @@
 //! `keyring.json` is. SQLite gives its `-wal` and `-shm` files the database file's permissions,
 //! so creating the database file owner-only first is enough for them. Elsewhere (Windows) the
 //! user's profile folder already keeps other users out.
+//!
+//! Also the lock a running window holds on its data directory (`hold_desk`), which a restore
+//! must take exclusively.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -111,4 +114,82 @@ pub(crate) fn ensure_reserve(dir: &Path) -> bool {
 /// Gives the reserve back to the disk; true when there was one.
 pub(crate) fn release_reserve(dir: &Path) -> bool {
     std::fs::remove_file(dir.join(RESERVE_FILE_NAME)).is_ok()
+}
+
+/// Refuses an output file whose folder does not exist (a USB stick not plugged in, a typo), as
+/// an input error naming the folder.
+pub(crate) fn check_output_folder(output: &Path) -> Result<(), crate::StoreError> {
+    let folder = output
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if folder.is_dir() {
+        return Ok(());
+    }
+    Err(crate::error::refused(
+        "output",
+        "folder_missing",
+        format!(
+            "output: the folder {} does not exist (is the USB stick plugged in?)",
+            folder.display()
+        ),
+    ))
+}
+
+/// The file a running window holds a shared lock on, in the data directory.
+const IN_USE_FILE_NAME: &str = "desk.lock";
+
+/// A running desk window's hold on its data directory: a shared lock on `desk.lock` (the
+/// operating system's file lock, released when the app ends however it ends). A restore takes the
+/// lock exclusively, so it refuses while a window has the desk open.
+#[derive(Debug)]
+pub struct DeskInUse {
+    _file: File,
+}
+
+/// Holds `data_dir` for a running window (several windows may hold it at once).
+pub fn hold_desk(data_dir: &Path) -> Result<DeskInUse, crate::StoreError> {
+    let file = open_lock_file(data_dir)?;
+    file.lock_shared()
+        .map_err(|source| crate::StoreError::File {
+            path: data_dir.join(IN_USE_FILE_NAME).display().to_string(),
+            source,
+        })?;
+    Ok(DeskInUse { _file: file })
+}
+
+/// Takes `data_dir` for a restore: refused while a window holds it.
+pub(crate) fn take_desk(data_dir: &Path) -> Result<File, crate::StoreError> {
+    let file = open_lock_file(data_dir)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(crate::StoreError::RestoreRefused(
+            "PLKK Desk is open on this data directory: close the app first, then restore; nothing was changed".to_owned(),
+        )),
+        Err(std::fs::TryLockError::Error(source)) => Err(crate::StoreError::File {
+            path: data_dir.join(IN_USE_FILE_NAME).display().to_string(),
+            source,
+        }),
+    }
+}
+
+fn open_lock_file(data_dir: &Path) -> Result<File, crate::StoreError> {
+    create_private_dir(data_dir).map_err(|source| crate::StoreError::DataDir {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    let path = data_dir.join(IN_USE_FILE_NAME);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(&path)
+        .map_err(|source| crate::StoreError::File {
+            path: path.display().to_string(),
+            source,
+        })
 }

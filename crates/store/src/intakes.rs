@@ -252,7 +252,7 @@ pub fn find_by_nik(
     )?;
     let rows: Vec<(String, String, bool)> = statement
         .query_map(
-            [crate::normalise::identity_key(nik).unwrap_or_default()],
+            [plkk_domain::normalise::identity_key(nik).unwrap_or_default()],
             case_row,
         )?
         .collect::<rusqlite::Result<_>>()?;
@@ -334,7 +334,7 @@ fn list_item(
     })
 }
 
-fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreError> {
+pub(crate) fn revisions(conn: &Connection, intake_id: Uuid) -> Result<Vec<Revision>, StoreError> {
     let admission = conn.query_row(
         "SELECT author, written_at FROM intakes WHERE id = ?1",
         [intake_id.to_string()],

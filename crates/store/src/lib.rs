@@ -10,10 +10,15 @@
 //! the same transaction.
 //!
 //! Callers pass the clock (`now`) and the actor in; the store makes ids (UUIDv7).
+//!
+//! Looking after a desk: `backup` writes one file a desk can be restored from (`restore`),
+//! `health` says what needs attention, and `patient_report` writes everything held about one
+//! person as a PDF (UU 27/2022).
 
 mod access;
 mod accounts;
 mod audit;
+mod backup;
 mod bpu;
 mod case_status;
 mod conflicts;
@@ -24,16 +29,18 @@ mod encrypt;
 mod error;
 mod export;
 mod files;
+mod health;
 mod intakes;
 mod migrate;
-mod normalise;
 mod notes;
 mod outbox;
 mod passwords;
 mod paths;
+mod patient_report;
 mod payloads;
 mod projection;
 mod reference;
+mod restore;
 mod rows;
 mod search;
 mod session;
@@ -52,6 +59,11 @@ pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
     unsent_audit, AuditReport,
 };
+pub use backup::{
+    backup, backup_file_name, backup_overdue, backup_state, last_backup, AuditHead, BackupDone,
+    BackupState, Manifest, ManifestFile, RecordCounts, BACKUP_FORMAT, BACKUP_LIMIT_DAYS,
+    MANIFEST_NAME,
+};
 pub use bpu::{
     bpu_check, bpu_count_in_month, known_participant, list_bpu, register_bpu, show_bpu, BpuCheck,
     BpuView, KnownParticipant,
@@ -63,6 +75,11 @@ pub use desk_session::{DeskSession, SessionInfo, SetUp};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
+pub use files::{hold_desk, DeskInUse};
+pub use health::{
+    health, Health, Problem, CLOCK_OFFSET_LIMIT_SECONDS, DISK_FREE_MIN_PERCENT,
+    UNCONFIRMED_LIMIT_HOURS,
+};
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
 pub use notes::add_note;
 pub use outbox::{
@@ -74,7 +91,12 @@ pub use passwords::{change_password, recover, PasswordChange};
 pub use paths::{
     create_log_dir, default_data_dir, download_dir, log_dir, DATABASE_FILE_NAME, LOG_DIR_NAME,
 };
+pub use patient_report::{
+    gather as gather_patient_report, patient_report, patient_report_file_name, Access,
+    PatientReport, PatientReportDone, Person, ReportCase,
+};
 pub use reference::{import_reference, quote, tariffs_in, MAX_TARIFF_BYTES};
+pub use restore::{read_manifest, restore, RestoreDone};
 pub use session::{
     desk_phase, record_failures, setup, setup_obstacle, sign_in, sign_in_open, unencrypted_records,
     unlock_with_pin, DeskPhase, SetupDone, SignedIn,
@@ -89,7 +111,8 @@ pub use suggest::{
 };
 pub use sync_pull::{apply_changes, PullTally};
 pub use sync_settings::{
-    enrolment, record_sync_attempt, record_sync_failure, record_sync_success, save_enrolment,
-    save_sync_link, sync_cursor, sync_link, sync_log, Enrolment, SyncLink, SyncLog, SyncLogError,
+    enrolment, record_sync_attempt, record_sync_failure, record_sync_success, replace_enrolment,
+    restored_device, save_enrolment, save_sync_link, sync_cursor, sync_link, sync_log, Enrolment,
+    SyncLink, SyncLog, SyncLogError,
 };
 pub use views::{CaseDetail, CaseListItem, NoteView, Revision, Saved};

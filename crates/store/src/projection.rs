@@ -1,15 +1,16 @@
 //! The derived tables: `cases` (current values of each intake, open or closed, with its NIK and
 //! KPJ indexed for prefix search), `case_search` (the full-text index of names and employers,
-//! in the normal form of `normalise.rs`) and `employers` (those offered while typing, `suggest.rs`).
+//! in the normal form of `plkk_domain::normalise`) and `employers` (those offered while typing,
+//! `suggest.rs`, keyed by the same normal form).
 //! They are rewritten from the append-only records inside the same transaction that writes a
 //! record, so they never disagree with them. `current_case` is the one read of a case's current
 //! values (and whether it is closed) for every module that acts on a case.
 
-use plkk_domain::{Intake, Issue, PlaceType};
+use plkk_domain::{normalise, Intake, Issue, PlaceType};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use crate::{normalise, StoreError};
+use crate::StoreError;
 
 /// Writes the current values of the case `intake_seq` and re-indexes it for search.
 pub(crate) fn write_case(
@@ -151,10 +152,27 @@ pub(crate) fn current_case(
     .transpose()
 }
 
-/// How a typed employer name is matched: trimmed, ASCII lower case.
+/// How a typed employer name is matched: its words in the search normal form
+/// (`plkk_domain::normalise`: no case, accents or apostrophes; other punctuation splits words),
+/// so `jaya` finds "PT. Maju-Jaya" as the case search does.
 pub(crate) fn name_key(name: &str) -> String {
-    name.trim().to_ascii_lowercase()
+    normalise::index_text(name)
 }
+
+/// Adds one case's (or one older row's) employer to the offers: the latest case's values win,
+/// an NPP or workplace location given earlier is kept, uses add up.
+const UPSERT_EMPLOYER: &str = "INSERT INTO employers
+         (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (name_key) DO UPDATE SET
+         name = excluded.name,
+         npp = coalesce(excluded.npp, employers.npp),
+         segment = excluded.segment,
+         location = coalesce(excluded.location, employers.location),
+         contact_name = excluded.contact_name,
+         contact_phone = excluded.contact_phone,
+         uses = employers.uses + excluded.uses,
+         last_seq = max(employers.last_seq, excluded.last_seq)";
 
 /// Keeps the employer of a case written just now (admission, correction, pulled record) among
 /// those offered. Called inside the transaction that writes the case projection.
@@ -168,21 +186,7 @@ pub(crate) fn remember_employer(
     };
     let location =
         (intake.place_type == PlaceType::Workplace).then_some(intake.accident_location.as_str());
-    conn.prepare_cached(
-        "INSERT INTO employers
-             (name_key, name, npp, segment, location, contact_name, contact_phone, uses, last_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
-         ON CONFLICT (name_key) DO UPDATE SET
-             name = excluded.name,
-             npp = coalesce(excluded.npp, employers.npp),
-             segment = excluded.segment,
-             location = coalesce(excluded.location, employers.location),
-             contact_name = excluded.contact_name,
-             contact_phone = excluded.contact_phone,
-             uses = employers.uses + 1,
-             last_seq = max(employers.last_seq, excluded.last_seq)",
-    )?
-    .execute(params![
+    conn.prepare_cached(UPSERT_EMPLOYER)?.execute(params![
         name_key(name),
         name.trim(),
         intake.employer_npp,
@@ -190,7 +194,58 @@ pub(crate) fn remember_employer(
         location,
         intake.contact_name,
         intake.contact_phone,
+        1,
         intake_seq,
     ])?;
+    Ok(())
+}
+
+/// Keys the employers already offered anew after the key's normal form changed (migration
+/// `0015_employers_normal_form`): rows whose names now share a key ("PT Maju Jaya" and
+/// "PT. Maju-Jaya") become one, the latest one's values first, their uses added up.
+pub(crate) fn rekey_employers(conn: &Connection) -> Result<(), StoreError> {
+    type Row = (
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+        i64,
+    );
+    let rows: Vec<Row> = conn
+        .prepare(
+            "SELECT name, npp, segment, location, contact_name, contact_phone, uses, last_seq
+             FROM employers ORDER BY last_seq",
+        )?
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM employers", [])?;
+    let mut upsert = conn.prepare(UPSERT_EMPLOYER)?;
+    for (name, npp, segment, location, contact_name, contact_phone, uses, last_seq) in rows {
+        upsert.execute(params![
+            name_key(&name),
+            name,
+            npp,
+            segment,
+            location,
+            contact_name,
+            contact_phone,
+            uses,
+            last_seq,
+        ])?;
+    }
     Ok(())
 }

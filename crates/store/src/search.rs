@@ -1,7 +1,7 @@
 //! Case search: what a receptionist types into the one search box, and how it is answered fast
 //! over a million cases.
 //!
-//! Typed text goes through the same normal form as the index (`normalise.rs`). Groups of digits
+//! Typed text goes through the same normal form as the index (`plkk_domain::normalise`). Groups of digits
 //! (with letters, spaces, dashes or dots between them) are an identity number: a NIK or KPJ
 //! prefix, answered from the B-tree indexes on `cases.nik` and `cases.kpj`. Anything else is words
 //! of a name or employer: every word becomes an FTS5 prefix term on `case_search`, all must
@@ -9,7 +9,7 @@
 
 use rusqlite::{params, Connection};
 
-use crate::normalise;
+use plkk_domain::normalise;
 
 /// How a typed search is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -105,3 +105,33 @@ pub fn set_idle_lock_minutes(
     tx.commit()?;
     Ok(())
 }
+
+/// A value of the `settings` table (kept by other modules: the last backup, a restore waiting
+/// for the branch).
+pub(crate) fn read_setting(
+    conn: &rusqlite::Connection,
+    key: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+        row.get(0)
+    })
+    .optional()
+}
+
+pub(crate) fn write_setting(
+    conn: &rusqlite::Connection,
+    key: &str,
+    value: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn remove_setting(conn: &rusqlite::Connection, key: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+    Ok(())
+}

@@ -6,7 +6,7 @@
 //! person takes it.
 
 use chrono::{DateTime, FixedOffset};
-use plkk_domain::{Action, AuditAction, Intake, JsonObject};
+use plkk_domain::{normalise, Action, AuditAction, Intake, JsonObject};
 use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
@@ -100,7 +100,8 @@ pub fn employer_offers(
     Ok(offers)
 }
 
-/// The patient fields of the latest case with this NIK, to copy into a new admission of the same
+/// The patient fields of the latest case with this NIK (read like the search box reads one:
+/// `3216 0557 0890 0003` is `3216055708900003`), to copy into a new admission of the same
 /// person. Reading them is recorded in the audit log as opening that case. None when this desk
 /// has no case with the NIK.
 pub fn returning_patient(
@@ -113,7 +114,9 @@ pub fn returning_patient(
     let record: Option<String> = store
         .conn
         .prepare_cached("SELECT record FROM cases WHERE nik = ?1 ORDER BY intake_seq DESC LIMIT 1")?
-        .query_map([nik.trim()], |row| row.get(0))?
+        .query_map([normalise::identity_key(nik).unwrap_or_default()], |row| {
+            row.get(0)
+        })?
         .next()
         .transpose()?;
     let Some(record) = record else {
@@ -147,8 +150,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn typed_names_are_matched_without_case_or_surrounding_spaces() {
+    fn typed_names_are_matched_in_the_search_normal_form() {
         assert_eq!(name_key("  PT Maju Jaya "), "pt maju jaya");
         assert_eq!(name_key("CV SINAR"), "cv sinar");
+        assert_eq!(name_key("PT. Maju-Jaya"), "pt maju jaya");
+        assert_eq!(name_key("Toko Ma’ruf"), "toko maruf");
+        assert_eq!(name_key("Café Sénang"), "cafe senang");
     }
 }

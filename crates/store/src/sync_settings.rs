@@ -97,6 +97,8 @@ pub fn save_enrolment(store: &mut Store, enrolment: &Enrolment) -> Result<(), St
         tx.execute("DELETE FROM sync_cursor", [])?;
         tx.execute("DELETE FROM sync_link", [])?;
     }
+    // A new enrolment is a new identity already: a restore needs no other.
+    crate::settings::remove_setting(&tx, RESTORED_KEY)?;
     tx.execute(
         "INSERT INTO sync_settings
              (id, branch_url, device_id, token, clinic_code, clinic_name, ca_cert_pem, enrolled_at)
@@ -120,6 +122,48 @@ pub fn save_enrolment(store: &mut Store, enrolment: &Enrolment) -> Result<(), St
         "UPDATE sync_log SET last_error_code = NULL, last_error_message = NULL WHERE id = 1",
         [],
     )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The settings key of a restore that still has to tell the branch (RFC 3339 time of the backup).
+const RESTORED_KEY: &str = "restored_from_backup_at";
+
+/// Marks the desk as restored from a backup made at `backup_made_at` (in the restore's
+/// transaction): its next sync asks the branch for a new device identity first.
+pub(crate) fn mark_restored(
+    conn: &Connection,
+    backup_made_at: DateTime<FixedOffset>,
+) -> rusqlite::Result<()> {
+    crate::settings::write_setting(conn, RESTORED_KEY, &backup_made_at.to_rfc3339())
+}
+
+/// When the backup this desk was restored from was made, while the branch has not yet given the
+/// desk its new identity (`replace_enrolment`).
+pub fn restored_device(store: &Store) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+    crate::settings::read_setting(&store.conn, RESTORED_KEY)?
+        .map(|text| crate::rows::parse_time(&text))
+        .transpose()
+}
+
+/// Takes the identity the branch gave a restored desk, in one transaction: the new device id
+/// and token; the pull starts again from the beginning (what the old identity sent after the
+/// backup comes back as another device's records; records already here are recognised by id);
+/// the audit chain is sent again from its first entry under the new identity; the restore mark
+/// is cleared.
+pub fn replace_enrolment(store: &mut Store, replacement: &Enrolment) -> Result<(), StoreError> {
+    let tx = store.conn.transaction()?;
+    tx.execute(
+        "UPDATE sync_settings SET device_id = ?1, token = ?2, enrolled_at = ?3 WHERE id = 1",
+        params![
+            replacement.device_id.to_string(),
+            replacement.token,
+            replacement.enrolled_at.to_rfc3339(),
+        ],
+    )?;
+    tx.execute("DELETE FROM sync_cursor", [])?;
+    tx.execute("DELETE FROM audit_sync", [])?;
+    crate::settings::remove_setting(&tx, RESTORED_KEY)?;
     tx.commit()?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// Every module of `plkk-store`, bottom layer first. A module may import modules of its own
 /// layer or below; a new module is placed here.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("rows", &["error", "files", "paths", "normalise", "rows"]),
+    ("rows", &["error", "files", "paths", "rows"]),
     (
         "database",
         &["projection", "search", "migrate", "db", "encrypt"],
@@ -45,6 +45,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "status",
             "sync_settings",
             "sync_pull",
+            "backup",
+            "restore",
+            "health",
+            "patient_report",
         ],
     ),
 ];

@@ -15,8 +15,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use plkk_protocol::{
-    Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushResponse, MAX_ANSWER_BYTES,
-    OUTBOX_WAITING_HEADER,
+    Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushResponse, RestoredRequest,
+    MAX_ANSWER_BYTES, OUTBOX_WAITING_HEADER,
 };
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, DATE};
 use reqwest::StatusCode;
@@ -87,6 +87,15 @@ impl BranchClient {
     pub(crate) async fn enroll(&self, request: &EnrollRequest) -> Result<Enrollment, SyncError> {
         let body = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
         self.post("/enroll", body).await
+    }
+
+    /// Asks for a new identity for a desk restored from a backup (authenticated by the old one).
+    pub(crate) async fn restored(
+        &self,
+        request: &RestoredRequest,
+    ) -> Result<Enrollment, SyncError> {
+        let body = serde_json::to_vec(request).map_err(|error| self.unexpected(error))?;
+        self.post("/restored", body).await
     }
 
     /// The branch's health, with its body limit when it says.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits;
 use plkk_domain::{Action, AuditAction};
-use plkk_protocol::EnrollRequest;
+use plkk_protocol::{EnrollRequest, RestoredRequest};
 use plkk_store::{Actor, DeskAccess, Enrolment};
 use serde::Serialize;
 use uuid::Uuid;
@@ -167,6 +167,7 @@ pub(crate) async fn run_cycle(db: &DeskDb) -> Result<SyncSummary, SyncError> {
 }
 
 async fn push_and_pull(db: &DeskDb, enrolment: &Enrolment) -> Result<SyncSummary, SyncError> {
+    let enrolment = &take_new_identity(db, enrolment).await?;
     let address = BranchAddress::parse(&enrolment.branch_url)?;
     let client = BranchClient::new(
         address,
@@ -194,6 +195,33 @@ async fn push_and_pull(db: &DeskDb, enrolment: &Enrolment) -> Result<SyncSummary
         }
     }
     Ok(summary)
+}
+
+/// A desk restored from a backup first asks the branch for a new identity (the old one sent
+/// what came after the backup; see `plkk_store::replace_enrolment`). Otherwise the enrolment
+/// as it is.
+async fn take_new_identity(db: &DeskDb, enrolment: &Enrolment) -> Result<Enrolment, SyncError> {
+    let Some(backup_made_at) = db.call(|store| plkk_store::restored_device(store)).await? else {
+        return Ok(enrolment.clone());
+    };
+    let address = BranchAddress::parse(&enrolment.branch_url)?;
+    let client = BranchClient::new(
+        address,
+        enrolment.ca_cert_pem.as_deref(),
+        Some(enrolment.token.clone()),
+    )?;
+    let answer = client.restored(&RestoredRequest { backup_made_at }).await?;
+    let replacement = Enrolment {
+        device_id: answer.device_id,
+        token: answer.token,
+        enrolled_at: answer.server_time,
+        ..enrolment.clone()
+    };
+    let stored = replacement.clone();
+    db.call(move |store| plkk_store::replace_enrolment(store, &stored))
+        .await?;
+    tracing::info!(old = %enrolment.device_id, new = %replacement.device_id, "restored desk has a new identity at the branch");
+    Ok(replacement)
 }
 
 async fn pull(

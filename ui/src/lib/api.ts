@@ -1,6 +1,7 @@
 // The typed boundary to the Rust side. This is the only module that calls `invoke`;
 // its types mirror the Tauri commands of src-tauri (see the internal contract, section 3).
 import { invoke } from '@tauri-apps/api/core';
+import { open as openDialog } from '@tauri-apps/plugin-dialog';
 
 // The answers' types are generated from the Rust types (ts-rs) into ./bindings by
 // `PLKK_UPDATE_BINDINGS=1 cargo test -p plkk-tests --test ui_bindings`; that test fails when they
@@ -13,6 +14,8 @@ import type { Contribution } from './bindings/Contribution';
 import type { KnownParticipant } from './bindings/KnownParticipant';
 import type { AuditEntry } from './bindings/AuditEntry';
 import type { AuditReport } from './bindings/AuditReport';
+import type { BackupDone } from './bindings/BackupDone';
+import type { BackupState } from './bindings/BackupState';
 import type { BranchStatus } from './bindings/BranchStatus';
 import type { CaseDetail } from './bindings/CaseDetail';
 import type { CaseListItem } from './bindings/CaseListItem';
@@ -28,6 +31,7 @@ import type { Issue } from './bindings/Issue';
 import type { Language } from './bindings/Language';
 import type { NikFacts } from './bindings/NikFacts';
 import type { NoteView } from './bindings/NoteView';
+import type { PatientReportDone } from './bindings/PatientReportDone';
 import type { QuarantinedEntry } from './bindings/QuarantinedEntry';
 import type { ReturningPatient } from './bindings/ReturningPatient';
 import type { Revision } from './bindings/Revision';
@@ -48,6 +52,8 @@ export type {
   BpuView,
   Contribution,
   KnownParticipant,
+  BackupDone,
+  BackupState,
   BranchStatus,
   CaseDetail,
   EmployerOffer,
@@ -57,6 +63,7 @@ export type {
   Issue,
   NikFacts,
   NoteView,
+  PatientReportDone,
   ReturningPatient,
   Revision,
   Role,
@@ -260,6 +267,24 @@ export const setIdleLock = (minutes: number) => call<null>('set_idle_lock', { mi
 
 /** Two CSV files of the cases and notes of a date range (YYYY-MM-DD, inclusive). */
 export const exportCsv = (from: string, to: string) => call<ExportResult>('export_csv', { from, to });
+
+/** Where backups and reports go unless another folder is picked (Downloads). */
+export const defaultFolder = () => call<string>('default_folder');
+
+export const backupState = () => call<BackupState>('backup_state');
+
+/** A backup of the desk into `folder` (administrators; audited). */
+export const makeBackup = (folder: string) => call<BackupDone>('backup_make', { folder });
+
+/** Everything held about the person with `nik`, as a PDF in `folder` (administrators; audited). */
+export const makePatientReport = (nik: string, folder: string) =>
+  call<PatientReportDone>('patient_report_make', { nik, folder });
+
+/** The system's folder picker, opened at `start`; null when the person cancels. */
+export async function pickFolder(start: string): Promise<string | null> {
+  const picked = await openDialog({ directory: true, multiple: false, defaultPath: start || undefined });
+  return typeof picked === 'string' ? picked : null;
+}
 
 /** Newest first. */
 export const auditList = (limit: number) => call<AuditEntry[]>('audit_list', { limit });

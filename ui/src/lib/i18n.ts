@@ -419,6 +419,7 @@ const id = {
   'forbidden.export': 'mengekspor data',
   'forbidden.read_audit': 'membaca log audit',
   'forbidden.change_settings': 'mengubah pengaturan',
+  'forbidden.backup': 'mencadangkan atau memulihkan data meja ini',
   'error.signed_out': 'Belum ada petugas yang masuk. Masuk dulu, lalu coba lagi.',
   'error.locked': 'Layar terkunci. Buka kunci, lalu coba lagi.',
   'error.wrong_credentials': 'Nama pengguna atau kata sandi salah',
@@ -567,6 +568,32 @@ const id = {
   'admin.export_cases_file': 'Berkas kasus',
   'admin.export_notes_file': 'Berkas catatan',
   'admin.export_bad_dates': 'Isi kedua tanggal; tanggal awal tidak boleh sesudah tanggal akhir',
+  'admin.backup_title': 'Cadangan data',
+  'admin.backup_explain':
+    'Salinan lengkap data meja ini (tetap terenkripsi) dalam satu berkas. Simpan di flashdisk, jauh dari komputer ini, dan buat minimal seminggu sekali.',
+  'admin.backup_last': 'Cadangan terakhir: {when}',
+  'admin.backup_never': 'Belum pernah dibuat cadangan.',
+  'admin.folder': 'Folder tujuan',
+  'admin.pick_folder': 'Pilih folder…',
+  'admin.folder_required': 'Isi folder tujuan',
+  'admin.backup': 'Buat cadangan',
+  'admin.backing_up': 'Membuat cadangan…',
+  'admin.backup_done': 'Cadangan tersimpan: {intakes} kasus, {notes} catatan',
+  'admin.backup_file': 'Berkas cadangan',
+  'admin.report_title': 'Laporan data pasien (hak akses, UU 27/2022)',
+  'admin.report_explain':
+    'Semua data tentang satu orang yang tersimpan di meja ini, dan siapa yang melihat atau mengekspornya, sebagai PDF. Permintaan akses pasien harus dijawab dalam 3×24 jam.',
+  'admin.report_nik': 'NIK pasien',
+  'admin.report': 'Buat laporan',
+  'admin.reporting': 'Membuat laporan…',
+  'admin.report_done': 'Laporan tersimpan: {cases} kasus',
+  'admin.report_file': 'Berkas laporan',
+  'admin.report_unknown': 'Tidak ada kasus dengan NIK ini di meja ini',
+  'home.backup_overdue': 'Cadangan terakhir dibuat {when}. Buat cadangan sekarang (minimal seminggu sekali).',
+  'home.backup_never': 'Data meja ini belum pernah dicadangkan. Buat cadangan sekarang.',
+  'home.backup_go': 'Buka Admin → Cadangan data',
+  'rule.folder_missing': 'Folder ini tidak ada (flashdisk sudah terpasang?)',
+  'rule.exists': 'Sudah ada berkas dengan nama ini',
 
   'audit.title': 'Log audit',
   'audit.explain':
@@ -685,6 +712,9 @@ const id = {
   'audit.action.open_registration': 'Membuka pendaftaran BPU',
   'audit.action.reference_imported': 'Data rujukan (tarif BPU) dimuat',
   'forbidden.register_bpu': 'mendaftarkan peserta BPU',
+  'audit.action.backup': 'Cadangan dibuat',
+  'audit.action.restore': 'Dipulihkan dari cadangan',
+  'audit.action.patient_report': 'Laporan data pasien dibuat',
 };
 
 export type MessageKey = keyof typeof id;
@@ -1100,6 +1130,7 @@ const en: Dictionary = {
   'forbidden.export': 'export data',
   'forbidden.read_audit': 'read the audit log',
   'forbidden.change_settings': 'change settings',
+  'forbidden.backup': 'back up or restore this desk',
   'error.signed_out': 'Nobody is signed in. Sign in first, then try again.',
   'error.locked': 'The screen is locked. Unlock it, then try again.',
   'error.wrong_credentials': 'Wrong username or password',
@@ -1248,6 +1279,32 @@ const en: Dictionary = {
   'admin.export_cases_file': 'Cases file',
   'admin.export_notes_file': 'Notes file',
   'admin.export_bad_dates': 'Fill in both dates; the first may not be after the last',
+  'admin.backup_title': 'Backup',
+  'admin.backup_explain':
+    "A complete copy of this desk's data (still encrypted) in one file. Keep it on a USB stick, away from this computer, and make one at least once a week.",
+  'admin.backup_last': 'Last backup: {when}',
+  'admin.backup_never': 'No backup was ever made.',
+  'admin.folder': 'Folder',
+  'admin.pick_folder': 'Choose folder…',
+  'admin.folder_required': 'Fill in the folder',
+  'admin.backup': 'Make a backup',
+  'admin.backing_up': 'Backing up…',
+  'admin.backup_done': 'Backup saved: {intakes} cases, {notes} notes',
+  'admin.backup_file': 'Backup file',
+  'admin.report_title': "Patient's data report (right of access, UU 27/2022)",
+  'admin.report_explain':
+    'Everything this desk holds about one person, and who viewed or exported it, as a PDF. A patient\'s access request must be answered within 3×24 hours.',
+  'admin.report_nik': "Patient's NIK",
+  'admin.report': 'Make the report',
+  'admin.reporting': 'Making the report…',
+  'admin.report_done': 'Report saved: {cases} cases',
+  'admin.report_file': 'Report file',
+  'admin.report_unknown': 'No case on this desk has this NIK',
+  'home.backup_overdue': 'The last backup was made {when}. Make one now (at least once a week).',
+  'home.backup_never': "This desk's data was never backed up. Make a backup now.",
+  'home.backup_go': 'Open Admin → Backup',
+  'rule.folder_missing': 'This folder does not exist (is the USB stick plugged in?)',
+  'rule.exists': 'A file of this name exists already',
 
   'audit.title': 'Audit log',
   'audit.explain':
@@ -1366,6 +1423,9 @@ const en: Dictionary = {
   'audit.action.open_registration': 'BPU registration opened',
   'audit.action.reference_imported': 'Reference data (BPU tariff) imported',
   'forbidden.register_bpu': 'register BPU participants',
+  'audit.action.backup': 'Backup made',
+  'audit.action.restore': 'Restored from a backup',
+  'audit.action.patient_report': 'Patient data report made',
 };
 
 export const dictionaries: Record<Lang, Dictionary> = { id, en };

@@ -10,7 +10,7 @@ describe('can', () => {
     expect(allowed('correct_intake')).toEqual(['receptionist', 'admin']);
     expect(allowed('add_note')).toEqual(['nurse', 'admin']);
     expect(allowed('register_bpu')).toEqual(['receptionist', 'admin']);
-    for (const action of ['manage_accounts', 'enroll', 'export', 'read_audit', 'change_settings'] as const) {
+    for (const action of ['manage_accounts', 'enroll', 'export', 'read_audit', 'change_settings', 'backup'] as const) {
       expect(allowed(action), action).toEqual(['admin']);
     }
   });

@@ -14,7 +14,8 @@ export type Action =
   | 'export'
   | 'read_audit'
   | 'change_settings'
-  | 'register_bpu';
+  | 'register_bpu'
+  | 'backup';
 
 /** Whether `role` may perform `action`; nobody signed in may do nothing. */
 export function can(role: Role | null | undefined, action: Action): boolean {

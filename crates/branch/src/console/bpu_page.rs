@@ -110,7 +110,9 @@ where
         + 'static,
 {
     signed.check_csrf(form.csrf.as_deref())?;
-    signed.require(ConsoleAction::SetStatus)?;
+    signed
+        .require(&state, ConsoleAction::SetStatus, Some(&id))
+        .await?;
     let id = Uuid::parse_str(&id).map_err(|_| signed.failure(Problem::NotFound))?;
     let actor = signed.session.username.clone();
     let result = call(&state, move |conn| act(id, conn, &actor)).await;

@@ -71,7 +71,9 @@ pub(crate) async fn set_status(
     Form(form): Form<StatusForm>,
 ) -> Result<Response, Failure> {
     signed.check_csrf(form.csrf.as_deref())?;
-    signed.require(ConsoleAction::SetStatus)?;
+    signed
+        .require(&state, ConsoleAction::SetStatus, Some(&id))
+        .await?;
     let id = case_id(&signed, &id)?;
     let status = form.status.as_deref().map(str::trim).unwrap_or_default();
     let refusal = match CaseStatus::parse(status).filter(|status| SETTABLE.contains(status)) {

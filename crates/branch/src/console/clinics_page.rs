@@ -182,7 +182,13 @@ pub(crate) async fn add_clinic(
     Form(form): Form<ClinicForm>,
 ) -> Result<Response, Failure> {
     signed.check_csrf(form.csrf.as_deref())?;
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(
+            &state,
+            ConsoleAction::Administer,
+            form.clinic_code.as_deref().map(str::trim),
+        )
+        .await?;
     let code = form.clinic_code.clone().unwrap_or_default();
     let name = form.clinic_name.clone().unwrap_or_default();
     let actor = signed.session.username.clone();
@@ -216,7 +222,9 @@ pub(crate) async fn issue_code(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, Failure> {
     signed.check_csrf(form.csrf.as_deref())?;
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(&state, ConsoleAction::Administer, Some(&clinic))
+        .await?;
     let actor = signed.session.username.clone();
     let now = Utc::now();
     let for_clinic = clinic.clone();
@@ -249,7 +257,9 @@ pub(crate) async fn confirm_revoke(
     signed: Signed,
     Path(id): Path<String>,
 ) -> Result<Response, Failure> {
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(&state, ConsoleAction::Administer, Some(&id))
+        .await?;
     let id = device_id(&signed, &id)?;
     let devices = call(&state, |conn| clinics::list_devices(conn))
         .await
@@ -279,7 +289,9 @@ pub(crate) async fn revoke(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, Failure> {
     signed.check_csrf(form.csrf.as_deref())?;
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(&state, ConsoleAction::Administer, Some(&id))
+        .await?;
     let id = device_id(&signed, &id)?;
     let actor = signed.session.username.clone();
     let now = Utc::now();

@@ -44,6 +44,7 @@ use cookie::{Cookie, SameSite};
 use rusqlite::Connection;
 
 use crate::http::AppState;
+use crate::officer_audit;
 use crate::officers::ConsoleAction;
 use crate::sessions::{self, Session};
 use crate::BranchError;
@@ -193,6 +194,8 @@ pub(crate) struct Signed {
     pub(crate) session: Session,
     /// The session cookie's value.
     token: String,
+    /// Method and path of the request (`POST /cases/…/status`), for a refusal's audit entry.
+    request: String,
 }
 
 impl Signed {
@@ -204,13 +207,38 @@ impl Signed {
         }
     }
 
-    /// Refuses (403) unless the officer's role permits `action`.
-    pub(crate) fn require(&self, action: ConsoleAction) -> Result<(), Failure> {
+    /// Refuses (403) unless the officer's role permits `action`; a refusal is recorded in the
+    /// officers' audit log (`refused`, with `subject`: the case, clinic, device or officer acted
+    /// on) before the 403 is sent.
+    pub(crate) async fn require(
+        &self,
+        state: &AppState,
+        action: ConsoleAction,
+        subject: Option<&str>,
+    ) -> Result<(), Failure> {
         if self.session.role.permits(action) {
-            Ok(())
-        } else {
-            Err(self.failure(Problem::Role))
+            return Ok(());
         }
+        let actor = self.session.username.clone();
+        let role = self.session.role.as_str();
+        let request = self.request.clone();
+        let subject = subject.map(str::to_owned);
+        let now = chrono::Utc::now();
+        let recorded = call(state, move |conn| {
+            let refused = officer_audit::Refusal {
+                action: action.as_str(),
+                role,
+                request: &request,
+                subject: subject.as_deref(),
+            };
+            officer_audit::record_refusal(conn, now, &actor, refused)
+        })
+        .await;
+        if let Err(error) = recorded {
+            // The refusal stands either way; the log's failure is the server's to report.
+            tracing::error!(%error, "recording a role refusal in the officers' audit log");
+        }
+        Err(self.failure(Problem::Role))
     }
 
     /// Refuses (403) unless `submitted` is this session's CSRF token.
@@ -252,6 +280,7 @@ impl FromRequestParts<AppState> for Signed {
                 lang: visit.lang,
                 session,
                 token,
+                request: format!("{} {}", parts.method, parts.uri.path()),
             }),
             None => Err(signed_out),
         }

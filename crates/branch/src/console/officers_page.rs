@@ -47,7 +47,9 @@ pub(crate) async fn show(
     signed: Signed,
     shown: Result<Query<Shown>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(&state, ConsoleAction::Administer, None)
+        .await?;
     let words = signed.lang.words();
     let message = match shown.ok().and_then(|Query(shown)| shown.done).as_deref() {
         Some("added") => Some(words.officer_added),
@@ -157,7 +159,13 @@ pub(crate) async fn add(
     Form(form): Form<OfficerForm>,
 ) -> Result<Response, Failure> {
     signed.check_csrf(form.csrf.as_deref())?;
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(
+            &state,
+            ConsoleAction::Administer,
+            form.username.as_deref().map(str::trim),
+        )
+        .await?;
     let Some(role) = form.role.as_deref().and_then(OfficerRole::parse) else {
         let issue = refused_issue("role", "choice", "role: choose viewer, verifier or admin");
         return render(
@@ -215,10 +223,13 @@ fn refused_issue(field: &str, rule: &str, message: &str) -> Issue {
 }
 
 pub(crate) async fn confirm_remove(
+    State(state): State<AppState>,
     signed: Signed,
     Path(username): Path<String>,
 ) -> Result<Response, Failure> {
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(&state, ConsoleAction::Administer, Some(&username))
+        .await?;
     let max = plkk_domain::limits::max_of(plkk_domain::limits::OFFICER, "username");
     if username.chars().count() > max {
         return Err(signed.failure(super::Problem::NotFound));
@@ -244,7 +255,9 @@ pub(crate) async fn remove(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, Failure> {
     signed.check_csrf(form.csrf.as_deref())?;
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(&state, ConsoleAction::Administer, Some(&username))
+        .await?;
     let actor = signed.session.username.clone();
     let now = Utc::now();
     call(&state, move |conn| {
@@ -259,7 +272,9 @@ pub(crate) async fn audit_log(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Response, Failure> {
-    signed.require(ConsoleAction::Administer)?;
+    signed
+        .require(&state, ConsoleAction::Administer, None)
+        .await?;
     let log = call(&state, |conn| officer_audit::read(conn, Some(LOG_PAGE)))
         .await
         .map_err(|error| Failure::of(signed.lang, error))?;

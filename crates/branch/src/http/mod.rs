@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/push", post(routes::push))
         .route("/changes", get(routes::changes))
         .route("/audit", post(routes::audit))
+        .route("/restored", post(routes::restored))
         .route("/openapi.json", get(routes::openapi_json))
         .fallback(routes::not_found);
     Router::new()

@@ -15,7 +15,7 @@ use super::routes;
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "PLKK Desk branch server", description = "Sync API v1 between PLKK desks and the BPJS Ketenagakerjaan branch. Text lengths are in characters."),
-    paths(routes::health, routes::enroll, routes::push, routes::changes, routes::audit, routes::openapi_json),
+    paths(routes::health, routes::enroll, routes::restored, routes::push, routes::changes, routes::audit, routes::openapi_json),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

@@ -9,7 +9,8 @@ use axum::Json;
 use chrono::Utc;
 use plkk_protocol::{
     AuditPushRequest, AuditPushResponse, Changes, EnrollRequest, Enrollment, ErrorBody, FieldIssue,
-    Health, PushRequest, PushResponse, DEFAULT_CHANGES_PER_PULL, MAX_CHANGES_PER_PULL,
+    Health, PushRequest, PushResponse, RestoredRequest, DEFAULT_CHANGES_PER_PULL,
+    MAX_CHANGES_PER_PULL,
 };
 use serde::Deserialize;
 
@@ -79,6 +80,28 @@ pub(crate) async fn enroll(
         Err(error @ EnrollError::Used) => Err(ApiError::EnrollmentCodeUsed(error.to_string())),
         Err(EnrollError::Branch(error)) => Err(ApiError::Internal(error)),
     }
+}
+
+#[utoipa::path(post, path = "/api/v1/restored", tag = "branch", request_body = RestoredRequest,
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "A new identity for the desk restored from a backup; the old token is revoked from now on", body = Enrollment),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
+        (status = 413, description = "Body over the limit", body = ErrorBody),
+        (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape", body = ErrorBody)))]
+pub(crate) async fn restored(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    ApiJson(request): ApiJson<RestoredRequest>,
+) -> Result<Json<Enrollment>, ApiError> {
+    let now = Utc::now();
+    let enrollment = state
+        .with_db(move |conn| enroll::replace(conn, device, request.backup_made_at, now))
+        .await??;
+    Ok(Json(enrollment))
 }
 
 #[utoipa::path(post, path = "/api/v1/push", tag = "branch", request_body = PushRequest,

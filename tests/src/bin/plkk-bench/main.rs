@@ -284,8 +284,9 @@ fn search_latency(options: &Options, size: u64) -> anyhow::Result<()> {
         );
     }
     // The one-time rebuild of the search index when a desk upgrades past migration 0004 (the
-    // normal form of searched text changed; normalise.rs): an older desk counted its migrations
-    // in `user_version` and had no table of applied names.
+    // normal form of searched text changed; plkk_domain::normalise): an older desk counted its
+    // migrations in `user_version` and had no table of applied names. The tables of the later
+    // migrations go too, so they run again (as in tests/tests/store.rs).
     store.connection().execute_batch(
         "DROP TABLE drafts; DROP TABLE employers; DROP TABLE sync_link;
          DROP TABLE applied_migrations; PRAGMA user_version = 3;",

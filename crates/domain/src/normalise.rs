@@ -1,5 +1,6 @@
-//! The one normal form of searched text, used both for what the search box sends and for what
-//! the index holds, so the two can never disagree.
+//! The one normal form of searched text, used both for what a search box sends and for what an
+//! index holds, so the two can never disagree: the desk's case search and employer offers
+//! (`plkk-store`) and the branch console's inbox search (`plkk-branch`) all read text through it.
 //!
 //! - Identity numbers (NIK, KPJ): spaces, dashes, dots and slashes people type inside them are
 //!   dropped and letters are upper case (`3216-0557-0890-0014` → `3216055708900014`).
@@ -8,8 +9,8 @@
 //!   without them: `Ma'ruf` and `Maruf` are both `maruf`), and every other punctuation splits
 //!   words (`PT. Maju-Jaya` → `pt maju jaya`).
 //!
-//! A change of this normal form changes what the index must hold: it comes with a migration that
-//! rebuilds the index (see `migrate.rs`).
+//! A change of this normal form changes what the indexes must hold: it comes with migrations that
+//! rebuild them (the desk's `case_search` and `employers`, the branch's `inbox_names`).
 
 use icu_normalizer::DecomposingNormalizerBorrowed;
 use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
@@ -26,7 +27,7 @@ const APOSTROPHES: &[char] = &[
 /// The identity number in `text` in its stored form (NIK and KPJ columns are written with it),
 /// or `None` when `text` is not one: after dropping separators it must be ASCII letters and
 /// digits, and every group the person typed must hold a digit (so "Siti 3216" is words).
-pub(crate) fn identity_key(text: &str) -> Option<String> {
+pub fn identity_key(text: &str) -> Option<String> {
     let text = text.trim();
     let groups_have_digits = text
         .split(IDENTITY_SEPARATORS)
@@ -43,7 +44,7 @@ pub(crate) fn identity_key(text: &str) -> Option<String> {
 }
 
 /// The words of a name or employer in their normal form, in order.
-pub(crate) fn words(text: &str) -> Vec<String> {
+pub fn words(text: &str) -> Vec<String> {
     let marks = CodePointMapData::<GeneralCategory>::new();
     let decomposed = DecomposingNormalizerBorrowed::new_nfd().normalize(text);
     let folded: String = decomposed
@@ -60,7 +61,7 @@ pub(crate) fn words(text: &str) -> Vec<String> {
 }
 
 /// What the full-text index holds for a name or employer: its words joined by spaces.
-pub(crate) fn index_text(text: &str) -> String {
+pub fn index_text(text: &str) -> String {
     words(text).join(" ")
 }
 
@@ -109,5 +110,9 @@ mod tests {
         check_words("  Moh.Ali  ", "moh ali");
         check_words("\"siti\" OR *", "siti or");
         check_words("*()", "");
+        check_words("MA’RUFAH", "marufah");
+        check_words("Siti Ma'rufah", "siti marufah");
+        check_words("O'Neil", "oneil");
+        check_words("Café Ñusa", "cafe nusa");
     }
 }
