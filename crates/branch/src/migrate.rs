@@ -116,7 +116,10 @@ mod tests {
         apply(&mut conn).expect("no counted migration runs again");
         let names = plkk_migrate::applied_names(&conn).unwrap();
         assert_eq!(&names[..COUNTED.len()], COUNTED);
-        assert_eq!(&names[COUNTED.len()..], ["0015_inbox_normal_form", "0020_device_care"]);
+        assert_eq!(
+            &names[COUNTED.len()..],
+            ["0015_inbox_normal_form", "0020_device_care"]
+        );
         // 0020_device_care's columns and table are there.
         conn.prepare("SELECT last_seen_at, replaced_by FROM devices")
             .expect("devices has last_seen_at and replaced_by");

@@ -162,7 +162,7 @@ pub fn gather(
     now: DateTime<FixedOffset>,
 ) -> Result<PatientReport, StoreError> {
     require(actor, Action::Export)?;
-    let nik = crate::normalise::identity_key(nik)
+    let nik = plkk_domain::normalise::identity_key(nik)
         .filter(|key| key.len() == 16 && key.chars().all(|c| c.is_ascii_digit()))
         .ok_or_else(|| {
             refused(
