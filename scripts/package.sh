@@ -21,9 +21,9 @@ step "UI build"
 (cd ui && npm run build)
 
 step "Release build of the workspace's programs"
-# One cargo run for all of them (the desk in production mode): shared crates are built once, and
-# `PLKK_PROFILE=release scripts/test.sh` (CI) runs the tests on these same builds.
-cargo build --release --locked --workspace --bins --features plkk-desk/custom-protocol
+# One cargo run for the three packaged programs (the desk in production mode): shared crates are
+# built once.
+cargo build --release --locked -p plkk-desk -p plkk -p plkk-branch --features plkk-desk/custom-protocol
 
 step "plkk-desk: the Tauri bundler's deb (with plkk in /usr/bin)"
 ui/node_modules/.bin/tauri bundle --bundles deb --ci --features custom-protocol

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check of PLKK Desk, installing what it needs first: the UI's type check, unit tests
-# and build; cargo fmt and clippy; then every Rust test (domain rules, store, CLI, and the real
-# desktop window driven through WebDriver under a virtual display).
+# and build; cargo fmt and clippy; the two Debian packages built and installed in a clean Debian
+# root with a desk syncing against the installed branch (scripts/package.sh, check-packages.sh);
+# then every Rust test (domain rules, store, CLI, and the real desktop window driven through
+# WebDriver under a virtual display).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -28,6 +30,10 @@ cargo build --workspace --bins --locked "${profile[@]}"
 
 step "UI types: generated from the Rust types (ts-rs) must match ui/src/lib/bindings"
 cargo test -p plkk-tests --locked --test ui_bindings
+
+step "Packages: the two Debian packages built (release) and installed in a clean Debian root"
+scripts/package.sh
+scripts/check-packages.sh
 
 step "Rust: all tests (end-to-end ones drive the real window on a virtual display)"
 log=$(mktemp)

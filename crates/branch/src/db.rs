@@ -31,7 +31,7 @@ pub(crate) fn open(data_dir: &Path) -> Result<Connection, BranchError> {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // The server and an admin command wait for each other's write instead of failing at once.
     conn.busy_timeout(Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    plkk_migrate::enter_wal(conn, Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
@@ -48,4 +48,31 @@ pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Br
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|time| time.with_timezone(&chrono::Utc))
         .map_err(|error| BranchError::Stored(format!("time {text:?} is not RFC 3339: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open;
+
+    /// The server starting while an administrator's command opens the same new database: both
+    /// switch its journal to WAL and migrate at the same moment, and neither may fail.
+    #[test]
+    fn connections_opening_a_new_database_at_the_same_moment_all_succeed() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let openers: Vec<_> = (0..4)
+                .map(|_| {
+                    let (dir, start) = (dir.path().to_owned(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        open(&dir).map(|_| ())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().expect("the database opens");
+            }
+        }
+    }
 }

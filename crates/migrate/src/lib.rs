@@ -19,7 +19,7 @@ mod plan;
 mod sqlite;
 
 pub use plan::{adopted, missing};
-pub use sqlite::{applied_names, apply, APPLIED_TABLE};
+pub use sqlite::{applied_names, apply, enter_wal, APPLIED_TABLE};
 
 /// One migration: its name (the file name without `.sql`, e.g. `0001_init`) and its SQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -126,6 +126,26 @@ fn record(conn: &Connection, name: &str) -> rusqlite::Result<()> {
     conn.pragma_update(None, "user_version", count)
 }
 
+/// Puts the database in WAL mode, waiting up to `patience` for other connections doing the same.
+/// Connections that switch a new file's journal mode at the same moment (a server starting while
+/// an administrator's command opens its database; the desk's window and its sync engine) deadlock
+/// on the file's lock, and SQLite answers all but one `SQLITE_BUSY` at once, without calling
+/// their busy handler; once the file is in WAL mode the switch is a no-op that needs no lock.
+pub fn enter_wal(conn: &Connection, patience: std::time::Duration) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if error.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < patience =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -198,7 +198,7 @@ pub(crate) fn apply_key(conn: &Connection, key: &DataKey) -> rusqlite::Result<()
 pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // A desk shared by the app and `plkk` waits for the other's write instead of failing at once.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    plkk_migrate::enter_wal(conn, std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // SQLCipher decrypts (and checks the HMAC of) every page it reads from the file; SQLite's
