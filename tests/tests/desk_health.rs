@@ -225,6 +225,23 @@ fn the_patient_report_holds_everything_about_one_person_and_who_saw_it() {
         "nik": "3275010101850002", "full_name": "Bambang Wibisono", "sex": "male",
         "birth_date": "1985-01-01", "kpj": null
     })));
+    // She also registered as a BPU participant (Daftar BPU).
+    let registered = run_plkk_as(
+        dir,
+        RECEPTIONIST,
+        &["bpu", "register"],
+        &samples::bpu_registration_with(json!({
+            "nik": "3216055708900003", "full_name": "Siti Rahmawati", "birth_date": "1990-08-17"
+        }))
+        .to_string(),
+    );
+    assert_eq!(code(&registered), 0, "{}", text(&registered.stderr));
+    let registration = text(&registered.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
     let noted = run_plkk_as(
         dir,
         NURSE,
@@ -284,6 +301,12 @@ fn the_patient_report_holds_everything_about_one_person_and_who_saw_it() {
         "rina (Rina Resepsionis): menerima pasien",
         "admin (Dewi Administrator): mengekspor data (CSV) (2025-06-01..2025-06-30)",
         "Pendaftaran peserta BPU",
+        registration.as_str(),
+        "Pedagang kaki lima",
+        "Penghasilan per bulan Rp900.000",
+        "per bulan (1 bulan, 2026.1)",
+        "diajukan, menunggu keputusan",
+        "Didaftarkan oleh rina",
         "Dibuat oleh admin (Dewi Administrator)",
     ] {
         assert!(

@@ -48,4 +48,4 @@ pub use nik::{decode_nik, NikFacts};
 pub use note::{validate_note, Note, NoteDraft, NoteFields, STAGE_TWO_DEADLINE};
 pub use reference::{region_of_nik, search_icd10, Icd10Entry, Region};
 pub use spreadsheet::neutralise;
-pub use tariff::{tariff_for, Band, Contribution, Discount, Quote, Tariff, TariffError};
+pub use tariff::{rupiah, tariff_for, Band, Contribution, Discount, Quote, Tariff, TariffError};

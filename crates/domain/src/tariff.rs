@@ -242,6 +242,20 @@ fn percent_of(amount: u64, percent: u32) -> u64 {
     (amount * u64::from(percent) + 50) / 100
 }
 
+/// Whole Rupiah written the Indonesian way, points between thousands: `Rp16.800` (the console's
+/// tables and the patient report; the window has its own in `ui/src/lib/rupiah.ts`).
+pub fn rupiah(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    format!("Rp{grouped}")
+}
+
 /// The tariff among `tariffs` for cover starting on `day`: the latest `valid_from` not after
 /// it (ties: the later in the list).
 pub fn tariff_for(tariffs: &[Tariff], day: NaiveDate) -> Option<&Tariff> {
@@ -253,6 +267,20 @@ pub fn tariff_for(tariffs: &[Tariff], day: NaiveDate) -> Option<&Tariff> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rupiah_is_grouped_with_points() {
+        for (amount, expected) in [
+            (0, "Rp0"),
+            (800, "Rp800"),
+            (6_800, "Rp6.800"),
+            (16_800, "Rp16.800"),
+            (213_800, "Rp213.800"),
+            (1_000_000, "Rp1.000.000"),
+        ] {
+            assert_eq!(super::rupiah(amount), expected);
+        }
+    }
+
     use super::*;
 
     fn day(text: &str) -> NaiveDate {

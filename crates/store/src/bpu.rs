@@ -313,6 +313,21 @@ pub fn show_bpu(
     Ok(found)
 }
 
+/// Every registration of `nik` (a NIK in its stored form), oldest first: the patient report's
+/// part. Not audited here (the report is).
+pub(crate) fn registrations_of_nik(
+    conn: &Connection,
+    nik: &str,
+) -> Result<Vec<BpuView>, StoreError> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM bpu_registrations WHERE nik = ?1 ORDER BY seq")?
+        .query_map([nik], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.iter()
+        .map(|id| view(conn, &parse_id("id", id)?))
+        .collect()
+}
+
 fn view(conn: &Connection, id: &Uuid) -> Result<BpuView, StoreError> {
     let row: Option<(String, String, String, String, String)> = conn
         .prepare_cached(

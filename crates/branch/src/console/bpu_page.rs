@@ -219,7 +219,7 @@ fn row(signed: &Signed, registration: &BranchRegistration, refused: Option<&Refu
             td { (registration.nik) }
             td { (occupation_label(lang, &registration.occupation)) }
             td { (registration.clinic) }
-            td.number { (rupiah(monthly)) }
+            td.number { (plkk_domain::rupiah(monthly)) }
             td {
                 span data-testid="bpu-status" { (bpu_status_label(lang, status)) }
                 @if let Some(kpj) = &registration.kpj { " · KPJ " strong { (kpj) } }
@@ -246,38 +246,6 @@ fn row(signed: &Signed, registration: &BranchRegistration, refused: Option<&Refu
                     }
                 }
             }
-        }
-    }
-}
-
-/// Whole Rupiah the Indonesian way: `Rp16.800`.
-fn rupiah(amount: u64) -> String {
-    let digits = amount.to_string();
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    format!("Rp{grouped}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rupiah;
-
-    #[test]
-    fn rupiah_is_grouped_with_points() {
-        for (amount, expected) in [
-            (0, "Rp0"),
-            (800, "Rp800"),
-            (6_800, "Rp6.800"),
-            (16_800, "Rp16.800"),
-            (213_800, "Rp213.800"),
-            (1_000_000, "Rp1.000.000"),
-        ] {
-            assert_eq!(rupiah(amount), expected);
         }
     }
 }

@@ -2,9 +2,9 @@
 //! by NIK, written as a PDF (`pdf.rs` lays it out) so the clinic can answer an
 //! access request within 3×24 hours. The report holds each case with the NIK (now, when
 //! admitted, or in a correction): its current values, every correction, every treatment note,
-//! the branch's status, the documents and BPU registrations held (this version holds none, and
-//! says so), and who viewed, printed or exported it according to the audit log (username and
-//! name). Administrators only; the report itself is audited (`patient_report`).
+//! the branch's status, the documents held (this version holds none, and says so), every BPU
+//! registration with the NIK (Daftar BPU) with its contribution and the branch's decision, and who
+//! viewed, printed or exported them according to the audit log (username and name). Administrators only; the report itself is audited (`patient_report`).
 
 mod pdf;
 
@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::access::{require, Actor};
 use crate::audit;
+use crate::bpu::{registrations_of_nik, BpuView};
 use crate::case_status::BranchStatus;
 use crate::error::refused;
 use crate::intakes::revisions;
@@ -37,7 +38,9 @@ pub struct PatientReport {
     pub made_by: Person,
     /// Oldest first.
     pub cases: Vec<ReportCase>,
-    /// Who opened, printed, exported or corrected the cases, oldest first.
+    /// BPU registrations with the NIK, oldest first.
+    pub registrations: Vec<BpuView>,
+    /// Who opened, printed, exported or corrected the cases and registrations, oldest first.
     pub access: Vec<Access>,
 }
 
@@ -67,7 +70,8 @@ pub struct Access {
     pub who: Person,
     /// The audit action (`open_case`, `print`, `export`, `correct_intake`, ...).
     pub action: String,
-    /// The case it concerned (none for an export of a date range holding it).
+    /// The case or BPU registration it concerned (none for an export of a date range holding
+    /// it).
     pub case_id: Option<Uuid>,
     /// For an export: the range of admission dates, `FROM..TO`.
     pub range: Option<String>,
@@ -140,6 +144,7 @@ pub fn patient_report(
         json!({
             "cases": case_ids.iter().take(40).collect::<Vec<_>>(),
             "case_count": case_ids.len(),
+            "registration_count": report.registrations.len(),
             "file": plkk_domain::limits::clip(
                 &output.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
                 200,
@@ -185,18 +190,20 @@ pub fn gather(
             branch_status: crate::case_status::branch_status(conn, id)?,
         });
     }
-    if cases.is_empty() {
+    let registrations = registrations_of_nik(conn, &nik)?;
+    if cases.is_empty() && registrations.is_empty() {
         return Err(StoreError::NotFound {
             what: "a person with NIK",
             id: nik,
         });
     }
-    let access = access_log(conn, &cases)?;
+    let access = access_log(conn, &cases, &registrations)?;
     Ok(PatientReport {
         nik,
         made_at: now,
         made_by: person(conn, &actor.username)?,
         cases,
+        registrations,
         access,
     })
 }
@@ -229,16 +236,25 @@ fn case_ids(conn: &Connection, nik: &str) -> Result<Vec<Uuid>, StoreError> {
     Ok(ids.into_iter().map(|(_, id)| id).collect())
 }
 
-/// The audit entries naming one of `cases`, and the exports whose date range held one.
-fn access_log(conn: &Connection, cases: &[ReportCase]) -> Result<Vec<Access>, StoreError> {
+/// The audit entries naming one of `cases` or `registrations`, and the exports whose date range
+/// held a case.
+fn access_log(
+    conn: &Connection,
+    cases: &[ReportCase],
+    registrations: &[BpuView],
+) -> Result<Vec<Access>, StoreError> {
     let mut found = Vec::new();
     let mut statement = conn.prepare("SELECT * FROM audit_log WHERE subject = ?1 ORDER BY seq")?;
-    for case in cases {
+    let subjects = cases
+        .iter()
+        .map(|case| case.id)
+        .chain(registrations.iter().map(|held| held.registration.id));
+    for subject in subjects {
         let entries = statement
-            .query_map([case.id.to_string()], audit::entry_row)?
+            .query_map([subject.to_string()], audit::entry_row)?
             .collect::<rusqlite::Result<Vec<AuditEntry>>>()?;
         for entry in entries {
-            found.push((entry.seq, access(conn, &entry, Some(case.id), None)?));
+            found.push((entry.seq, access(conn, &entry, Some(subject), None)?));
         }
     }
     let admitted: Vec<NaiveDate> = cases

@@ -5,6 +5,7 @@ use chrono::{DateTime, FixedOffset};
 use plkk_pdf::Document;
 
 use super::{Access, PatientReport, Person, ReportCase};
+use crate::bpu::BpuView;
 use crate::Language;
 
 /// The PDF file's bytes.
@@ -20,9 +21,13 @@ pub(crate) fn render(report: &PatientReport, language: Language) -> Vec<u8> {
     for (index, case) in report.cases.iter().enumerate() {
         case_section(&mut document, &words, case, index + 1, report.cases.len());
     }
-    document
-        .heading(words.bpu_heading)
-        .paragraph(words.bpu_none);
+    document.heading(words.bpu_heading);
+    if report.registrations.is_empty() {
+        document.paragraph(words.bpu_none);
+    }
+    for held in &report.registrations {
+        registration_section(&mut document, &words, held);
+    }
     document.heading(words.access_heading);
     if report.access.is_empty() {
         document.paragraph(words.access_none);
@@ -42,6 +47,64 @@ pub(crate) fn render(report: &PatientReport, language: Language) -> Vec<u8> {
             words.title, words.page, words.of
         )
     })
+}
+
+/// One BPU registration: who, what work, the contribution as computed at the desk, and the
+/// branch's decision.
+fn registration_section(document: &mut Document, words: &Words, held: &BpuView) {
+    let registration = &held.registration;
+    let contribution = &held.contribution;
+    let occupation = serde_json::to_value(registration.occupation)
+        .ok()
+        .and_then(|value| {
+            value
+                .as_str()
+                .map(|code| value_words("occupation", code, words.language))
+        })
+        .unwrap_or_default();
+    let work = match &registration.occupation_detail {
+        Some(detail) if !detail.is_empty() => format!("{occupation} ({detail})"),
+        _ => occupation,
+    };
+    let status = match (held.status, &held.kpj, &held.decision_reason) {
+        (plkk_protocol::BpuStatus::Registered, Some(kpj), _) => {
+            format!("{}, KPJ {kpj}", words.bpu_registered)
+        }
+        (plkk_protocol::BpuStatus::Rejected, _, reason) => format!(
+            "{}: {}",
+            words.bpu_rejected,
+            reason.as_deref().unwrap_or("-")
+        ),
+        _ => words.bpu_submitted.to_owned(),
+    };
+    document
+        .field(words.bpu_registration, &registration.id.to_string())
+        .field(label("full_name", words.language), &registration.full_name)
+        .field(words.bpu_work, &work)
+        .field(
+            words.bpu_income,
+            &plkk_domain::rupiah(registration.declared_income),
+        )
+        .field(
+            words.bpu_contribution,
+            &format!(
+                "{} {} ({} {}, {})",
+                plkk_domain::rupiah(contribution.monthly_total),
+                words.bpu_a_month,
+                registration.period_months,
+                words.bpu_months,
+                contribution.tariff_version
+            ),
+        )
+        .field(
+            words.bpu_starts_on,
+            &registration.starts_on.format("%d/%m/%Y").to_string(),
+        )
+        .field(words.bpu_status, &status)
+        .field(
+            words.bpu_registered_by,
+            &format!("{}, {}", held.author, time(held.written_at)),
+        );
 }
 
 fn case_section(
@@ -204,6 +267,18 @@ struct Words {
     corrects: &'static str,
     bpu_heading: &'static str,
     bpu_none: &'static str,
+    bpu_registration: &'static str,
+    bpu_work: &'static str,
+    bpu_income: &'static str,
+    bpu_contribution: &'static str,
+    bpu_a_month: &'static str,
+    bpu_months: &'static str,
+    bpu_starts_on: &'static str,
+    bpu_status: &'static str,
+    bpu_submitted: &'static str,
+    bpu_registered: &'static str,
+    bpu_rejected: &'static str,
+    bpu_registered_by: &'static str,
     access_heading: &'static str,
     access_none: &'static str,
     closing: &'static str,
@@ -232,7 +307,19 @@ impl Words {
                 note: "Catatan perawatan",
                 corrects: "Mengoreksi catatan",
                 bpu_heading: "Pendaftaran peserta BPU",
-                bpu_none: "Tidak ada pendaftaran BPU tersimpan untuk NIK ini (versi ini belum mencatat pendaftaran BPU).",
+                bpu_none: "Tidak ada pendaftaran BPU tersimpan untuk NIK ini.",
+                bpu_registration: "Pendaftaran BPU",
+                bpu_work: "Pekerjaan",
+                bpu_income: "Penghasilan per bulan",
+                bpu_contribution: "Iuran",
+                bpu_a_month: "per bulan",
+                bpu_months: "bulan",
+                bpu_starts_on: "Mulai kepesertaan",
+                bpu_status: "Keputusan kantor cabang",
+                bpu_submitted: "diajukan, menunggu keputusan",
+                bpu_registered: "terdaftar",
+                bpu_rejected: "ditolak",
+                bpu_registered_by: "Didaftarkan oleh",
                 access_heading: "Siapa yang mengakses data ini (log audit)",
                 access_none: "Tidak ada catatan akses.",
                 closing: "Laporan ini dibuat oleh PLKK Desk dari basis data terenkripsi di komputer ini. Pembuatannya sendiri tercatat di log audit.",
@@ -257,7 +344,19 @@ impl Words {
                 note: "Treatment note",
                 corrects: "Corrects note",
                 bpu_heading: "BPU participant registrations",
-                bpu_none: "No BPU registration is held for this NIK (this version does not record BPU registrations).",
+                bpu_none: "No BPU registration is held for this NIK.",
+                bpu_registration: "BPU registration",
+                bpu_work: "Work",
+                bpu_income: "Income a month",
+                bpu_contribution: "Contribution",
+                bpu_a_month: "a month",
+                bpu_months: "months",
+                bpu_starts_on: "Coverage starts",
+                bpu_status: "Branch's decision",
+                bpu_submitted: "submitted, waiting for a decision",
+                bpu_registered: "registered",
+                bpu_rejected: "rejected",
+                bpu_registered_by: "Registered by",
                 access_heading: "Who accessed this data (audit log)",
                 access_none: "No access recorded.",
                 closing: "This report was made by PLKK Desk from the encrypted database on this computer. Making it is itself recorded in the audit log.",
@@ -319,6 +418,16 @@ fn label(field: &str, language: Language) -> &str {
 fn value_words(field: &str, value: &str, language: Language) -> String {
     let pair = match (field, value) {
         ("sex", "male") => ("Laki-laki", "Male"),
+        ("occupation", "domestic_worker") => ("Asisten rumah tangga", "Domestic worker"),
+        ("occupation", "private_driver") => ("Sopir pribadi", "Private driver"),
+        ("occupation", "street_vendor") => ("Pedagang kaki lima", "Street vendor"),
+        ("occupation", "online_driver") => ("Ojek/taksi daring", "Online driver"),
+        ("occupation", "motorcycle_taxi") => ("Ojek pangkalan", "Motorcycle taxi"),
+        ("occupation", "farmer") => ("Petani", "Farmer"),
+        ("occupation", "fisher") => ("Nelayan", "Fisher"),
+        ("occupation", "day_labourer") => ("Buruh harian lepas", "Day labourer"),
+        ("occupation", "craftsperson") => ("Perajin", "Craftsperson"),
+        ("occupation", "other") => ("Lainnya", "Other"),
         ("sex", "female") => ("Perempuan", "Female"),
         ("case_category", "work_accident") => ("Kecelakaan kerja", "Work accident"),
         ("case_category", "commuting_accident") => {
