@@ -93,7 +93,12 @@ fn a_backup_taken_while_another_process_writes_restores_on_a_fresh_machine() {
     let machine = fresh.path().join("PLKK Desk");
     let out = restore(&machine, &file, NURSE);
     assert_eq!(code(&out), 0, "restore: {}", text(&out.stderr));
-    let listed = run_plkk_as(&machine, NURSE, &["intake", "list", "--all", "--json"], "");
+    let listed = run_plkk_as(
+        &machine,
+        NURSE,
+        &["intake", "list", "--all", "--json", "--limit", "1000000"],
+        "",
+    );
     assert_eq!(code(&listed), 0, "{}", text(&listed.stderr));
     let cases: Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(

@@ -581,3 +581,26 @@ fn status_names_the_folder_of_the_desks_log_files() {
         "{text}"
     );
 }
+
+#[test]
+fn a_list_cut_at_its_limit_says_so_on_stderr() {
+    let desk = Desk::new();
+    for _ in 0..3 {
+        desk.admit(&samples::intake());
+    }
+    let cut = desk.run(&["intake", "list", "--json", "--limit", "2"], "");
+    assert!(cut.status.success(), "{}", stderr(&cut));
+    let shown: Value = serde_json::from_slice(&cut.stdout).unwrap();
+    assert_eq!(shown.as_array().unwrap().len(), 2, "the newest two");
+    assert!(
+        stderr(&cut).contains("--limit"),
+        "a script is told the list was cut: {}",
+        stderr(&cut)
+    );
+    let whole = desk.run(&["intake", "list", "--json", "--limit", "5"], "");
+    let shown: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    assert_eq!(shown.as_array().unwrap().len(), 3);
+    assert!(!stderr(&whole).contains("--limit"), "{}", stderr(&whole));
+    let refused = desk.run(&["intake", "list", "--limit", "0"], "");
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+}

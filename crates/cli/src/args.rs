@@ -182,6 +182,9 @@ pub enum IntakeCommand {
         /// Print a JSON array of intakes with their fields.
         #[arg(long)]
         json: bool,
+        /// At most this many cases, newest first (a longer list is cut, and stderr says so).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
     },
     /// Show one case with its revisions and notes.
     Show {

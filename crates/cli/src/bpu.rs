@@ -87,6 +87,12 @@ pub fn signed_in(
                 }
                 eprintln!("{} registration(s)", found.len());
             }
+            if found.len() as i64 == plkk_store::BPU_LIST_LIMIT {
+                eprintln!(
+                    "note: the newest {} registrations shown; more may match (--search)",
+                    plkk_store::BPU_LIST_LIMIT
+                );
+            }
         }
         BpuCommand::Show { id, json } => {
             let view = plkk_store::show_bpu(store, actor, &id, now)?;

@@ -157,14 +157,22 @@ fn signed_in(
                 let saved = plkk_store::admit_intake(store, actor, &fields, now)?;
                 report::saved(&saved);
             }
-            IntakeCommand::List { search, all, json } => {
+            IntakeCommand::List {
+                search,
+                all,
+                json,
+                limit,
+            } => {
                 let query = plkk_store::ListQuery {
                     open_only: !all && search.is_none(),
                     search: search.unwrap_or_default(),
-                    limit: 1000,
+                    limit: usize::try_from(limit).unwrap_or(usize::MAX),
                 };
                 let cases = plkk_store::list_cases(store, actor, &query)?;
                 report::case_list(&cases, json)?;
+                if cases.len() as u64 == limit {
+                    eprintln!("note: the newest {limit} cases shown; more may match (--limit N)");
+                }
             }
             IntakeCommand::Show { id, json } => {
                 let case = plkk_store::show_case(store, actor, &id, now)?;

@@ -272,7 +272,10 @@ fn warning(rule: &str, message: String, params: &[(&str, String)]) -> Issue {
     }
 }
 
-/// Registrations, newest first; `search` matches a NIK prefix or words of the name
+/// The most registrations `list_bpu` returns (the CLI says when a list reached it).
+pub const BPU_LIST_LIMIT: i64 = 1000;
+
+/// Registrations, newest first (at most [`BPU_LIST_LIMIT`]); `search` matches a NIK prefix or words of the name
 /// (case-insensitive). Anyone who may view.
 pub fn list_bpu(store: &Store, actor: &Actor, search: &str) -> Result<Vec<BpuView>, StoreError> {
     require(actor, Action::View)?;
@@ -280,10 +283,10 @@ pub fn list_bpu(store: &Store, actor: &Actor, search: &str) -> Result<Vec<BpuVie
     let mut statement = store.conn.prepare_cached(
         "SELECT id FROM bpu_registrations
          WHERE ?1 = '' OR nik LIKE ?1 || '%' OR lower(full_name) LIKE '%' || ?1 || '%'
-         ORDER BY seq DESC LIMIT 1000",
+         ORDER BY seq DESC LIMIT ?2",
     )?;
     let ids: Vec<String> = statement
-        .query_map([&search], |row| row.get(0))?
+        .query_map(rusqlite::params![&search, BPU_LIST_LIMIT], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     ids.iter()
         .map(|id| view(&store.conn, &parse_id("id", id)?))

@@ -66,7 +66,7 @@ pub use backup::{
 };
 pub use bpu::{
     bpu_check, bpu_count_in_month, known_participant, list_bpu, register_bpu, show_bpu, BpuCheck,
-    BpuView, KnownParticipant,
+    BpuView, KnownParticipant, BPU_LIST_LIMIT,
 };
 pub use case_status::BranchStatus;
 pub use conflicts::{list_conflicts, ConflictView};
