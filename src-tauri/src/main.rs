@@ -9,6 +9,7 @@ mod bpu;
 mod commands;
 mod desk;
 mod form_aids;
+mod letters;
 mod logging;
 
 fn main() {
@@ -80,6 +81,7 @@ fn main() {
             bpu::bpu_show,
             bpu::bpu_month_count,
             bpu::bpu_known,
+            letters::letter_make,
         ])
         .run(tauri::generate_context!())
         .expect("the desk window could not start");

@@ -118,6 +118,15 @@ pub fn show_case(
     ))
 }
 
+/// Checks a letter's verification code against the records received (`case verify-letter`).
+pub fn verify_letter(
+    data_dir: &Path,
+    code: &str,
+) -> Result<crate::letters::VerifiedLetter, BranchError> {
+    let conn = db::open(data_dir)?;
+    crate::letters::verify_letter(&conn, code)
+}
+
 /// The inbox page `query` asks for at `now` (what the console's Kasus masuk shows).
 pub fn inbox(
     data_dir: &Path,

@@ -35,6 +35,7 @@ mod enroll;
 mod error;
 mod http;
 mod inbox;
+pub mod letters;
 mod migrate;
 mod officer_audit;
 mod officers;

@@ -197,6 +197,14 @@ enum CaseCommand {
     },
     /// The inbox, newest first, 50 to a page, as the console shows it.
     Inbox(console_commands::InboxArgs),
+    /// Check a desk's letter by the code printed after "Kode verifikasi:": exit 0 printing the
+    /// case id and the patient's name; exit 2 naming why not (an unknown code, a case that has
+    /// not reached the branch, or records of it still on the way).
+    VerifyLetter {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Set the branch's status of a case (not_eligible needs --reason).
     Status {
         case_id: String,
@@ -293,6 +301,19 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
         Command::Case(CaseCommand::Show { ref case_id, json }) => {
             let id = parse_uuid("CASE_ID", case_id)?;
             console_commands::show_case(&data_dir()?, id, json)
+        }
+        Command::Case(CaseCommand::VerifyLetter { ref code, json }) => {
+            let verified = admin::verify_letter(&data_dir()?, code)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&verified)?);
+            } else {
+                println!("{}  {}", verified.case_id, verified.full_name);
+                eprintln!(
+                    "genuine: clinic {}, the letter covers {} of the {} records the branch holds for the case",
+                    verified.clinic_code, verified.records_covered, verified.records_held
+                );
+            }
+            Ok(())
         }
         Command::Case(CaseCommand::Inbox(ref args)) => console_commands::inbox(&data_dir()?, args),
         Command::Clinic(ClinicCommand::Add { code, name }) => {

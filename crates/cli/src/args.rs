@@ -161,6 +161,21 @@ disk_almost_full (under 5 % free), clock_off (more than 5 minutes from the branc
         #[arg(long)]
         output: PathBuf,
     },
+    /// Print a case's letter as a PDF in the desk's language (receptionists, nurses,
+    /// administrators; audited): `notification` is the Pemberitahuan dugaan kecelakaan kerja
+    /// (Permenaker 1/2025), `summary` the case summary (intake, corrections, notes, outcome).
+    /// Prints the file, then the letter's verification code on the last line. Exit 2 for an
+    /// unknown case or kind, an existing file or a missing folder.
+    Letter {
+        /// The case's id.
+        case_id: String,
+        /// notification or summary.
+        #[arg(long)]
+        kind: String,
+        /// The PDF file to write (it must not exist yet).
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -262,6 +262,21 @@ fn signed_in(
             let done = plkk_store::patient_report(store, actor, &nik, &output, language, now)?;
             report::patient_report(&done);
         }
+        Command::Letter {
+            case_id,
+            kind,
+            output,
+        } => {
+            let kind = plkk_store::LetterKind::parse(&kind).ok_or_else(|| {
+                report::CliError::BadInput(format!(
+                    "kind: one of notification, summary; got {kind:?}"
+                ))
+            })?;
+            let language = plkk_store::language(data_dir);
+            let done =
+                plkk_store::letter(store, actor, &case_id, kind, &output, language, now)?;
+            report::letter(&done);
+        }
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use plkk_domain::Issue;
 use plkk_protocol::FieldIssue;
 use plkk_store::{
     Account, AuditReport, BackupDone, CaseDetail, CaseListItem, ErrorKind, ExportDone, Health,
-    PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status, StoreError,
+    LetterDone, PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status, StoreError,
 };
 use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
 
@@ -269,6 +269,13 @@ pub fn restored(done: &RestoreDone, data_dir: &std::path::Path) {
 pub fn patient_report(done: &PatientReportDone) {
     eprintln!("{} case(s), {} bytes", done.cases, done.bytes);
     println!("{}", done.path.display());
+}
+
+/// The letter's file, then its verification code on the last line.
+pub fn letter(done: &LetterDone) {
+    eprintln!("{} bytes", done.bytes);
+    println!("{}", done.path.display());
+    println!("{}", done.code);
 }
 
 pub fn setup(done: &SetupDone) {

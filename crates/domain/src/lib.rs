@@ -18,6 +18,7 @@ mod formats;
 mod input;
 mod intake;
 mod issue;
+mod letter_code;
 pub mod limits;
 mod nik;
 pub mod normalise;
@@ -44,6 +45,7 @@ pub use enums::{
 pub use input::JsonObject;
 pub use intake::{validate_intake, Intake, INTAKE_FIELDS};
 pub use issue::{Checked, Issue, Rejected, Severity};
+pub use letter_code::{content_digest, correction_content, letter_code, LetterCode, LetterRecord};
 pub use nik::{decode_nik, NikFacts};
 pub use note::{validate_note, Note, NoteDraft, NoteFields, STAGE_TWO_DEADLINE};
 pub use reference::{region_of_nik, search_icd10, Icd10Entry, Region};

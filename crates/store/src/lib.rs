@@ -36,9 +36,11 @@ mod notes;
 mod outbox;
 mod passwords;
 mod paths;
+mod letters;
 mod patient_report;
 mod payloads;
 mod projection;
+mod record_words;
 mod reference;
 mod restore;
 mod rows;
@@ -81,6 +83,7 @@ pub use health::{
     UNCONFIRMED_LIMIT_HOURS,
 };
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
+pub use letters::{letter, letter_file_name, LetterDone, LetterKind};
 pub use notes::add_note;
 pub use outbox::{
     mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,

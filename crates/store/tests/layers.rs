@@ -49,6 +49,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "restore",
             "health",
             "patient_report",
+            "record_words",
+            "letters",
         ],
     ),
 ];

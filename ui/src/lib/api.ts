@@ -32,6 +32,8 @@ import type { Language } from './bindings/Language';
 import type { NikFacts } from './bindings/NikFacts';
 import type { NoteView } from './bindings/NoteView';
 import type { PatientReportDone } from './bindings/PatientReportDone';
+import type { LetterDone } from './bindings/LetterDone';
+import type { LetterKind } from './bindings/LetterKind';
 import type { QuarantinedEntry } from './bindings/QuarantinedEntry';
 import type { ReturningPatient } from './bindings/ReturningPatient';
 import type { Revision } from './bindings/Revision';
@@ -64,6 +66,8 @@ export type {
   NikFacts,
   NoteView,
   PatientReportDone,
+  LetterDone,
+  LetterKind,
   ReturningPatient,
   Revision,
   Role,
@@ -279,6 +283,11 @@ export const makeBackup = (folder: string) => call<BackupDone>('backup_make', { 
 /** Everything held about the person with `nik`, as a PDF in `folder` (administrators; audited). */
 export const makePatientReport = (nik: string, folder: string) =>
   call<PatientReportDone>('patient_report_make', { nik, folder });
+
+/** A case's letter (the notification of a suspected work accident, or the case summary) as a PDF
+ *  in `folder`, in the desk's language (receptionists, nurses, administrators; audited). */
+export const makeLetter = (caseId: string, kind: LetterKind, folder: string) =>
+  call<LetterDone>('letter_make', { caseId, kind, folder });
 
 /** The system's folder picker, opened at `start`; null when the person cancels. */
 export async function pickFolder(start: string): Promise<string | null> {
