@@ -92,10 +92,10 @@ fn add_note(desk: &Path, case: &str, note: Value) {
 #[test]
 fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
     let branch = TestBranch::start();
-    let clinic = branch.clinic_with_code("PLKK-BKS-01", "Klinik Sehat Cikarang");
+    let enrolment = branch.clinic_with_code("PLKK-BKS-01", "Klinik Sehat Cikarang");
     let desk = SyncDesk::new();
     let dir = desk.data_dir();
-    desk.enroll(&branch.url(), &branch.enrollment_code(&clinic));
+    desk.enroll(&branch.url(), &enrolment);
 
     let case = admit(dir, samples::intake());
     add_note(dir, &case, samples::note());
@@ -243,11 +243,11 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
 #[test]
 fn a_letter_from_a_second_desk_covers_records_of_both_desks() {
     let branch = TestBranch::start();
-    let clinic = branch.clinic_with_code("PLKK-BKS-02", "Klinik Pratama Tambun");
+    let enrolment = branch.clinic_with_code("PLKK-BKS-02", "Klinik Pratama Tambun");
     let front = SyncDesk::new();
     let ward = SyncDesk::new();
-    front.enroll(&branch.url(), &branch.enrollment_code(&clinic));
-    ward.enroll(&branch.url(), &branch.enrollment_code(&clinic));
+    front.enroll(&branch.url(), &enrolment);
+    ward.enroll(&branch.url(), &branch.enrollment_code("PLKK-BKS-02"));
 
     let case = admit(front.data_dir(), samples::intake());
     front.sync().expect("the front desk sends the intake");
