@@ -68,7 +68,10 @@ async fn the_notification_is_printed_as_a_pdf_the_branch_confirms() {
     window.click("print-case").await;
     window.wait_for(LETTER_PANEL, UI_TIMEOUT).await;
     let focused = window
-        .script("return document.activeElement?.dataset?.testid ?? null", vec![])
+        .script(
+            "return document.activeElement?.dataset?.testid ?? null",
+            vec![],
+        )
         .await;
     assert_eq!(
         focused.as_str(),
@@ -78,7 +81,11 @@ async fn the_notification_is_printed_as_a_pdf_the_branch_confirms() {
 
     // The folder field starts at the desk's default folder (Downloads) once the desk answers.
     let started = Instant::now();
-    while window.value_in(LETTER_PANEL, "letter_folder").await.is_empty() {
+    while window
+        .value_in(LETTER_PANEL, "letter_folder")
+        .await
+        .is_empty()
+    {
         assert!(started.elapsed() < UI_TIMEOUT, "no default folder offered");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -97,7 +104,11 @@ async fn the_notification_is_printed_as_a_pdf_the_branch_confirms() {
         .await;
 
     window
-        .fill_in(LETTER_PANEL, "letter_folder", folder.path().to_str().unwrap())
+        .fill_in(
+            LETTER_PANEL,
+            "letter_folder",
+            folder.path().to_str().unwrap(),
+        )
         .await;
     window.click("letter-notification").await;
     let result = window
@@ -115,7 +126,10 @@ async fn the_notification_is_printed_as_a_pdf_the_branch_confirms() {
         "Klinik Sehat Cikarang (PLKK-CKR-01)",
         &format!("Kode verifikasi: {code}"),
     ] {
-        assert!(said.contains(expected), "{expected:?} in the letter:\n{said}");
+        assert!(
+            said.contains(expected),
+            "{expected:?} in the letter:\n{said}"
+        );
     }
 
     // The desk's own engine sends the case; then the branch knows the letter.
@@ -123,7 +137,10 @@ async fn the_notification_is_printed_as_a_pdf_the_branch_confirms() {
     loop {
         let (exit, out) = block_in_place(|| verify(branch.data_dir(), &code));
         if exit == 0 {
-            assert!(out.contains(&case) && out.contains("Siti Rahmawati"), "{out}");
+            assert!(
+                out.contains(&case) && out.contains("Siti Rahmawati"),
+                "{out}"
+            );
             break;
         }
         assert!(

@@ -102,7 +102,13 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
     let corrected = run_plkk_as(
         dir,
         RECEPTIONIST,
-        &["intake", "correct", &case, "--reason", "Nomor telepon salah"],
+        &[
+            "intake",
+            "correct",
+            &case,
+            "--reason",
+            "Nomor telepon salah",
+        ],
         &json!({ "phone": "081298765432" }).to_string(),
     );
     assert_eq!(code(&corrected), 0, "{}", text(&corrected.stderr));
@@ -117,11 +123,22 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
 
     desk.sync().expect("the sync succeeds");
     let (exit, out, stderr) = verify(&branch, &early);
-    assert_eq!(exit, 0, "the letter printed before the sync verifies after it: {stderr}");
-    assert!(out.contains(&case) && out.contains("Siti Rahmawati"), "{out}");
+    assert_eq!(
+        exit, 0,
+        "the letter printed before the sync verifies after it: {stderr}"
+    );
+    assert!(
+        out.contains(&case) && out.contains("Siti Rahmawati"),
+        "{out}"
+    );
 
-    let (exit, notification, stderr) =
-        letter(dir, RECEPTIONIST, &case, "notification", "pemberitahuan.pdf");
+    let (exit, notification, stderr) = letter(
+        dir,
+        RECEPTIONIST,
+        &case,
+        "notification",
+        "pemberitahuan.pdf",
+    );
     assert_eq!(exit, 0, "{stderr}");
     assert_eq!(notification, early, "the same records give the same code");
     let said = pdf_text(&dir.join("pemberitahuan.pdf"));
@@ -135,7 +152,10 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
         "081298765432",
         &format!("Kode verifikasi: {notification}"),
     ] {
-        assert!(said.contains(expected), "{expected:?} in the letter:\n{said}");
+        assert!(
+            said.contains(expected),
+            "{expected:?} in the letter:\n{said}"
+        );
     }
 
     // A nurse prints the summary: the treatment note and the correction are in it.
@@ -149,7 +169,10 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
         "Catatan perawatan",
         &format!("Kode verifikasi: {summary}"),
     ] {
-        assert!(said.contains(expected), "{expected:?} in the summary:\n{said}");
+        assert!(
+            said.contains(expected),
+            "{expected:?} in the summary:\n{said}"
+        );
     }
     assert_eq!(verify(&branch, &summary).0, 0);
 
@@ -164,7 +187,11 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
 
     // A note still on the desk: the new letter's code is not confirmed until it is sent; the
     // earlier letter stays genuine.
-    add_note(dir, &case, note_with(json!({ "text": "Kontrol luka, kering." })));
+    add_note(
+        dir,
+        &case,
+        note_with(json!({ "text": "Kontrol luka, kering." })),
+    );
     let (exit, later, _) = letter(dir, NURSE, &case, "summary", "ringkasan-2.pdf");
     assert_eq!(exit, 0);
     assert_ne!(later, summary, "another record, another code");
@@ -187,7 +214,12 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
     assert!(stderr.contains("has not reached the branch"), "{stderr}");
 
     // Every letter is in the audit log with its kind and code.
-    let audit = run_plkk_as(dir, ADMIN, &["audit", "list", "--json", "--limit", "500"], "");
+    let audit = run_plkk_as(
+        dir,
+        ADMIN,
+        &["audit", "list", "--json", "--limit", "500"],
+        "",
+    );
     let entries: Value = serde_json::from_slice(&audit.stdout).unwrap();
     let printed: Vec<&Value> = entries
         .as_array()
@@ -197,13 +229,11 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
         .collect();
     assert_eq!(printed.len(), 5, "{entries:#}");
     assert!(
-        printed
-            .iter()
-            .any(|entry| {
-                let detail: Value =
-                    serde_json::from_str(entry["detail"].as_str().unwrap_or("{}")).unwrap();
-                detail["letter"] == "summary" && detail["code"] == summary.as_str()
-            }),
+        printed.iter().any(|entry| {
+            let detail: Value =
+                serde_json::from_str(entry["detail"].as_str().unwrap_or("{}")).unwrap();
+            detail["letter"] == "summary" && detail["code"] == summary.as_str()
+        }),
         "{printed:#?}"
     );
 
@@ -235,7 +265,10 @@ fn a_letter_carries_the_case_and_a_code_the_branch_confirms_after_a_sync() {
         "10/06/2025 08:30 WIB",
         &format!("Kode verifikasi: {english}"),
     ] {
-        assert!(said.contains(expected), "{expected:?} in the English letter:\n{said}");
+        assert!(
+            said.contains(expected),
+            "{expected:?} in the English letter:\n{said}"
+        );
     }
     assert!(!said.contains("Pemberitahuan Dugaan"), "{said}");
 }

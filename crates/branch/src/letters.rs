@@ -171,7 +171,9 @@ fn held_records(conn: &Connection, case_id: Uuid) -> Result<Vec<HeldRecord>, Bra
         let Ok(id) = Uuid::parse_str(&id) else {
             continue;
         };
-        let record: Option<Value> = record.as_deref().and_then(|text| serde_json::from_str(text).ok());
+        let record: Option<Value> = record
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok());
         let content = match kind.as_str() {
             "correction" => plkk_domain::correction_content(
                 author.as_deref().unwrap_or_default(),

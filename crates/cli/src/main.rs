@@ -273,8 +273,7 @@ fn signed_in(
                 ))
             })?;
             let language = plkk_store::language(data_dir);
-            let done =
-                plkk_store::letter(store, actor, &case_id, kind, &output, language, now)?;
+            let done = plkk_store::letter(store, actor, &case_id, kind, &output, language, now)?;
             report::letter(&done);
         }
     }

@@ -8,7 +8,8 @@ use plkk_domain::Issue;
 use plkk_protocol::FieldIssue;
 use plkk_store::{
     Account, AuditReport, BackupDone, CaseDetail, CaseListItem, ErrorKind, ExportDone, Health,
-    LetterDone, PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status, StoreError,
+    LetterDone, PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status,
+    StoreError,
 };
 use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
 

@@ -260,7 +260,13 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_none() {
-        for typed in ["", "ABCD", "7K2Q-9XMD-B4TR-E1HCX", "7K2Q-9XMD-B4TR-E1H!", "ÄK2Q9XMDB4TRE1HC"] {
+        for typed in [
+            "",
+            "ABCD",
+            "7K2Q-9XMD-B4TR-E1HCX",
+            "7K2Q-9XMD-B4TR-E1H!",
+            "ÄK2Q9XMDB4TRE1HC",
+        ] {
             assert_eq!(LetterCode::parse(typed), None, "{typed:?}");
         }
     }

@@ -117,7 +117,8 @@ pub fn letter(
     require(actor, Action::Print)?;
     let case_id = parse_id("case_id", case_id)?;
     let conn = &store.conn;
-    let current = current_case(conn, case_id)?.ok_or_else(|| intake_not_found("case_id", case_id))?;
+    let current =
+        current_case(conn, case_id)?.ok_or_else(|| intake_not_found("case_id", case_id))?;
     let letter = Letter {
         kind,
         case_id,
@@ -174,17 +175,15 @@ pub(crate) fn case_code(conn: &Connection, case_id: Uuid) -> Result<LetterCode, 
         id: case_id,
         digest: plkk_domain::content_digest(&serde_json::from_str::<Value>(&intake)?),
     });
-    let mut corrections =
-        conn.prepare_cached("SELECT id, author, reason FROM intake_corrections WHERE intake_id = ?1")?;
+    let mut corrections = conn
+        .prepare_cached("SELECT id, author, reason FROM intake_corrections WHERE intake_id = ?1")?;
     let rows: Vec<(String, String, String)> = corrections
         .query_map([&id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (correction, author, reason) in rows {
         records.push(LetterRecord {
             id: parse_id("id", &correction)?,
-            digest: plkk_domain::content_digest(&plkk_domain::correction_content(
-                &author, &reason,
-            )),
+            digest: plkk_domain::content_digest(&plkk_domain::correction_content(&author, &reason)),
         });
     }
     let mut notes = conn.prepare_cached("SELECT id, record FROM notes WHERE intake_id = ?1")?;

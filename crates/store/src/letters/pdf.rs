@@ -174,11 +174,7 @@ fn summary(document: &mut Document, words: &Words, letter: &Letter) {
     for (index, view) in letter.notes.iter().enumerate() {
         let note = &view.note;
         let mut lines = vec![
-            format!(
-                "{}, {}",
-                note.author,
-                time(note.written_at, words.language)
-            ),
+            format!("{}, {}", note.author, time(note.written_at, words.language)),
             note.fields.text.clone(),
         ];
         if !note.fields.icd10.is_empty() {
