@@ -8,6 +8,7 @@
 mod bpu;
 mod commands;
 mod desk;
+mod documents;
 mod form_aids;
 mod letters;
 mod logging;
@@ -82,6 +83,12 @@ fn main() {
             bpu::bpu_month_count,
             bpu::bpu_known,
             letters::letter_make,
+            documents::document_attach,
+            documents::document_attach_bytes,
+            documents::document_list,
+            documents::document_bytes,
+            documents::document_data_url,
+            documents::document_remove,
         ])
         .run(tauri::generate_context!())
         .expect("the desk window could not start");

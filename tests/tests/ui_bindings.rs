@@ -43,6 +43,8 @@ fn export(dir: &Path) {
         plkk_store::BpuView::export_all(&config),
         plkk_store::BpuCheck::export_all(&config),
         plkk_store::KnownParticipant::export_all(&config),
+        plkk_store::DocumentView::export_all(&config),
+        plkk_store::DocumentData::export_all(&config),
     ];
     for result in results {
         result.expect("export a type");

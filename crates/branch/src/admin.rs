@@ -319,3 +319,26 @@ pub fn publish_tariff(
 ) -> Result<plkk_domain::Tariff, BranchError> {
     crate::bpu::publish_tariff(&mut db::open(data_dir)?, text, CLI_ACTOR, now)
 }
+
+/// A case's documents, in the order they arrived (`plkk-branch document list --case`).
+pub fn list_documents(
+    data_dir: &Path,
+    case_id: Uuid,
+) -> Result<Vec<crate::documents::BranchDocument>, BranchError> {
+    crate::documents::list_for_case(&db::open(data_dir)?, case_id)
+}
+
+/// A document's content (`plkk-branch document get`), audited as downloaded by `(cli)`.
+pub fn download_document(
+    data_dir: &Path,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(crate::documents::BranchDocument, Vec<u8>), BranchError> {
+    crate::documents::download(
+        &mut db::open(data_dir)?,
+        data_dir,
+        id,
+        crate::officer_audit::CLI_ACTOR,
+        now,
+    )
+}

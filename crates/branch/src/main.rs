@@ -5,6 +5,7 @@
 
 mod bpu_commands;
 mod console_commands;
+mod document_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,6 +109,9 @@ enum Command {
     /// Reference data for the desks (BPU tariffs).
     #[command(subcommand)]
     Reference(bpu_commands::ReferenceCommand),
+    /// Case documents the desks sent (KTP, KPJ card, police report, 3 KK1, 3b KK3, receipts).
+    #[command(subcommand)]
+    Document(document_commands::DocumentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,6 +299,7 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
         ),
         Command::Bpu(ref command) => bpu_commands::bpu(&data_dir()?, command),
         Command::Reference(ref command) => bpu_commands::reference(&data_dir()?, command),
+        Command::Document(ref command) => document_commands::document(&data_dir()?, command),
         Command::Clinic(ClinicCommand::List { json }) => {
             console_commands::list_clinics(&data_dir()?, json)
         }

@@ -14,6 +14,7 @@
 mod args;
 mod auth;
 mod bpu;
+mod document;
 mod input;
 mod report;
 
@@ -236,6 +237,7 @@ fn signed_in(
             }
         },
         Command::Bpu { command } => bpu::signed_in(command, store, actor, now)?,
+        Command::Document { command } => document::signed_in(command, store, actor, now)?,
         Command::Reference { command } => match command {
             args::ReferenceCommand::Import { file } => {
                 let text = input::read_text(&file)?;

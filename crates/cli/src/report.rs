@@ -196,6 +196,10 @@ fn print_status(status: &Status, sync: &SyncStatus, health: &Health) {
     for (state, count) in &status.outbox {
         println!("outbox {state:<10} {count}");
     }
+    println!(
+        "documents    {} waiting ({} bytes)",
+        status.documents_waiting, status.document_bytes_waiting
+    );
     match &sync.enrolled {
         Some(enrolled) => println!(
             "branch       {} (clinic {} {}, device {})",

@@ -13,6 +13,7 @@ mod access;
 mod audit;
 mod bpu;
 mod correction;
+mod documents;
 mod enums;
 mod formats;
 mod input;
@@ -37,6 +38,11 @@ pub use bpu::{
 pub use correction::{
     apply_correction, check_correction, conflicting_fields, correct_intake, ConflictingField,
     Corrected, FieldChange,
+};
+pub use documents::{
+    is_sha256_hex, prepare_document, removal_reason, sha256_hex, sniff, DocumentKind, MediaType,
+    Prepared, JPEG_QUALITY, MAX_DECODED_SIDE_PX, MAX_INPUT_BYTES, MAX_SIDE_PX, MAX_STORED_BYTES,
+    REMOVAL_REASON_MAX_CHARS,
 };
 pub use enums::{
     CaseCategory, Consent, Disposition, HeirRelation, Occupation, Outcome, PlaceType, Programme,

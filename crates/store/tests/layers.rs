@@ -39,6 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "intakes",
             "notes",
             "bpu",
+            "documents",
             "drafts",
             "suggest",
             "export",

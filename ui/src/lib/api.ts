@@ -20,6 +20,9 @@ import type { BranchStatus } from './bindings/BranchStatus';
 import type { CaseDetail } from './bindings/CaseDetail';
 import type { CaseListItem } from './bindings/CaseListItem';
 import type { ConflictView } from './bindings/ConflictView';
+import type { DocumentData } from './bindings/DocumentData';
+import type { DocumentKind } from './bindings/DocumentKind';
+import type { DocumentView } from './bindings/DocumentView';
 import type { Draft as DraftAnswer } from './bindings/Draft';
 import type { EmployerOffer } from './bindings/EmployerOffer';
 import type { Enrolled } from './bindings/Enrolled';
@@ -58,6 +61,9 @@ export type {
   BackupState,
   BranchStatus,
   CaseDetail,
+  DocumentData,
+  DocumentKind,
+  DocumentView,
   EmployerOffer,
   Enrolled,
   FieldChange,
@@ -226,9 +232,13 @@ export function onSessionLost(listener: ((code: SessionLoss) => void) | null): v
   sessionLost = listener;
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(
+  command: string,
+  args?: Record<string, unknown> | Uint8Array,
+  headers?: Record<string, string>,
+): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await (headers ? invoke<T>(command, args, { headers }) : invoke<T>(command, args));
   } catch (rejection) {
     const error = toCommandError(rejection);
     if (error.code === 'locked' || error.code === 'signed_out') sessionLost?.(error.code);
@@ -377,3 +387,33 @@ export const bpuList = (search: string) => call<BpuView[]>('bpu_list', { search 
 export const bpuShow = (id: string) => call<BpuView>('bpu_show', { id });
 export const bpuMonthCount = () => call<number>('bpu_month_count');
 export const bpuKnown = (nik: string) => call<KnownParticipant | null>('bpu_known', { nik });
+
+// Case documents (issue 13): attach from a path (the file picker, or a file dropped on the
+// window: Tauri's drop event gives paths) or from bytes (raw body; the case, kind and file name
+// travel in headers), list, open (raw bytes, or a data: URL for an <img>), remove with a reason.
+
+/** The kinds, in the order the form offers them. */
+export const DOCUMENT_KINDS: DocumentKind[] = [
+  'ktp',
+  'kpj_card',
+  'police_report',
+  'employer_report_3kk1',
+  'doctor_certificate_3bkk3',
+  'receipt',
+  'other',
+];
+
+export const documentAttach = (intakeId: string, kind: DocumentKind, path: string) =>
+  call<DocumentView>('document_attach', { intakeId, kind, path });
+export const documentAttachBytes = (intakeId: string, kind: DocumentKind, bytes: Uint8Array, fileName?: string) =>
+  call<DocumentView>('document_attach_bytes', bytes, {
+    'plkk-intake-id': intakeId,
+    'plkk-kind': kind,
+    ...(fileName ? { 'plkk-file-name': encodeURIComponent(fileName) } : {}),
+  });
+export const documentList = (intakeId: string) => call<DocumentView[]>('document_list', { intakeId });
+/** The stored bytes (audited as opened). */
+export const documentBytes = (id: string) => call<ArrayBuffer>('document_bytes', { id });
+/** The document with its content as a data: URL, for a thumbnail or the full view (audited). */
+export const documentDataUrl = (id: string) => call<DocumentData>('document_data_url', { id });
+export const documentRemove = (id: string, reason: string) => call<DocumentView>('document_remove', { id, reason });
