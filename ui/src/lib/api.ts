@@ -2,6 +2,7 @@
 // its types mirror the Tauri commands of src-tauri (see the internal contract, section 3).
 import { invoke } from '@tauri-apps/api/core';
 import { open as openDialog } from '@tauri-apps/plugin-dialog';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 
 // The answers' types are generated from the Rust types (ts-rs) into ./bindings by
 // `PLKK_UPDATE_BINDINGS=1 cargo test -p plkk-tests --test ui_bindings`; that test fails when they
@@ -417,3 +418,11 @@ export const documentBytes = (id: string) => call<ArrayBuffer>('document_bytes',
 /** The document with its content as a data: URL, for a thumbnail or the full view (audited). */
 export const documentDataUrl = (id: string) => call<DocumentData>('document_data_url', { id });
 export const documentRemove = (id: string, reason: string) => call<DocumentView>('document_remove', { id, reason });
+
+/** Calls `handler` with the paths of files dropped on the window (Tauri's drop event: the
+ *  webview itself gets no HTML drop); answers the function that stops listening. */
+export async function onFileDrop(handler: (paths: string[]) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    if (event.payload.type === 'drop') handler(event.payload.paths);
+  });
+}
