@@ -384,3 +384,41 @@ fn plkk_document_add_list_get_and_status_as_processes() {
     assert_eq!(status["documents_waiting"], 1);
     assert_eq!(status["document_bytes_waiting"], 300_000);
 }
+
+#[test]
+fn a_restore_that_would_lose_a_document_is_refused_naming_it() {
+    let desk = SyncDesk::new();
+    let case = desk.admit(samples::intake());
+    let file = desk.data_dir().join("before-the-ktp.tar");
+    plkk_store::backup(&desk.store(), &ADMIN.actor(), &file, now()).unwrap();
+    let ktp = plkk_store::attach_document(
+        &mut desk.store(),
+        &RECEPTIONIST.actor(),
+        &case,
+        "ktp",
+        None,
+        &documents::pdf(5_000, 6),
+        now(),
+    )
+    .unwrap();
+    let refused = plkk_store::restore(
+        desk.data_dir(),
+        &file,
+        ADMIN.username,
+        ADMIN.password,
+        now(),
+    )
+    .expect_err("the backup lacks the KTP");
+    let said = refused.to_string();
+    assert!(
+        said.contains("1 document (") && said.contains(&ktp.id.to_string()),
+        "{said}"
+    );
+    assert_eq!(
+        plkk_store::list_documents(&desk.store(), &RECEPTIONIST.actor(), &case)
+            .unwrap()
+            .len(),
+        1,
+        "nothing was changed"
+    );
+}

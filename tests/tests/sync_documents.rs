@@ -238,6 +238,49 @@ fn a_413_for_a_chunk_makes_the_chunks_smaller() {
     let documents = at_branch(&branch, &case);
     assert!(documents[0].confirmed);
     assert_eq!(documents[0].sha256, plkk_domain::sha256_hex(&content));
+
+    // The branch's command line: the case's documents, and one written to a file.
+    let branch_cli = |args: &[&str]| {
+        std::process::Command::new(bins::workspace_binary("plkk-branch"))
+            .arg("--data-dir")
+            .arg(branch.data_dir())
+            .args(args)
+            .output()
+            .expect("plkk-branch runs")
+    };
+    let listed = branch_cli(&["document", "list", "--case", &case, "--json"]);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed[0]["id"], documents[0].id.to_string());
+    assert_eq!(listed[0]["kind"], "receipt");
+    assert_eq!(listed[0]["sha256"], documents[0].sha256);
+    assert_eq!(listed[0]["bytes"], 600_000);
+    let file = tempfile::tempdir().unwrap();
+    let output = file.path().join("kwitansi.pdf");
+    let id = documents[0].id.to_string();
+    let got = branch_cli(&["document", "get", &id, "--output", output.to_str().unwrap()]);
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(std::fs::read(&output).unwrap(), content);
+    let unknown = branch_cli(&[
+        "document",
+        "get",
+        &Uuid::now_v7().to_string(),
+        "--output",
+        "x",
+    ]);
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "an unknown document is the caller's mistake"
+    );
 }
 
 #[test]

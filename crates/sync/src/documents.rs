@@ -8,7 +8,8 @@
 //! answered with what the branch now holds, which the desk keeps. A cut or a killed process
 //! resumes at the first byte the branch lacks; nothing it has is sent again. A 413 for a chunk
 //! halves the chunk (down to [`MIN_CHUNK_BYTES`]; below that the document is left with its error
-//! and the queue moves on), a 409 asks again where to resume, a SHA-256 mismatch at the branch
+//! and the queue moves on), so does a connection broken under a chunk (down to 32 KiB; the cycle
+//! ends and the next one resumes), a 409 asks again where to resume, a SHA-256 mismatch at the branch
 //! (the whole did not match) is recorded and the document tried again next cycle from byte 0.
 
 use plkk_protocol::{DocumentUpload, DOCUMENT_CHUNK_BYTES, MIN_CHUNK_BYTES};
@@ -22,6 +23,10 @@ use crate::SyncError;
 
 /// Most documents looked at in one cycle.
 const DOCUMENTS_PER_CYCLE: usize = 200;
+/// The smallest chunk a broken connection makes the desk send: a line that breaks during a chunk
+/// gets the next one halved, down to this (smaller chunks would spend more on HTTP and TLS framing
+/// than a break wastes).
+const BREAK_FLOOR_BYTES: usize = 32 * 1024;
 
 /// Uploads what it can of every waiting document; stops early (Ok) when case records wait.
 pub(crate) async fn upload_documents(
@@ -110,6 +115,13 @@ async fn upload(
                 tracing::warn!(%id, %code, %message, "a document's upload was refused");
                 let reason = format!("{code}: {message}");
                 return keep(db, &state, chunk_bytes, Some(&reason)).await;
+            }
+            Err(error @ SyncError::BranchUnreachable { .. }) => {
+                // The line broke under the chunk: the next cycle resumes where the branch's copy
+                // ends, with a smaller chunk so a line that breaks often still moves forward.
+                let smaller = (size / 2).max(BREAK_FLOOR_BYTES).min(chunk_bytes);
+                keep(db, &state, smaller, Some(&error.to_string())).await?;
+                return Err(error);
             }
             Err(other) => return Err(other),
         }
