@@ -4,7 +4,9 @@
 //! corrections, treatment notes, outcome and the branch's status). Each carries the clinic's name
 //! and code and `Kode verifikasi:` with a code made from the case's records as this desk holds
 //! them (`plkk_domain::letter_code`), which the branch recomputes from what it received
-//! (`plkk-branch case verify-letter`). Receptionists, nurses and administrators may print
+//! (`plkk-branch case verify-letter`). The code covers the intake, its corrections and the notes,
+//! not the case's documents: a letter states the case's facts, and a photo still uploading must
+//! not keep a letter from being confirmed. Receptionists, nurses and administrators may print
 //! (`Action::Print`); each letter is audited (`print`, with its kind, code and file name).
 
 mod pdf;
