@@ -1,7 +1,8 @@
 //! Case documents at the branch (issue 13). A document's metadata arrives as a pushed `document`
 //! entry (`push/document.rs`); its content follows in chunks, each appended to a partial file
 //! `documents/partial/<document id>` in the data directory and flushed to disk (`fsync`) before
-//! it is acknowledged, so the partial file's length is what the desk may resume from. The chunk
+//! it is acknowledged, so the partial file's length is what the desk may resume from (a chunk cut
+//! short by a broken connection has the bytes that arrived appended too: `http/documents.rs`). The chunk
 //! that completes it has the whole hashed: a SHA-256 that matches the entry's moves the file to
 //! `documents/<first two hex digits>/<sha256>` (a rename, after which the directory is flushed
 //! too), where nothing but a whole, checked content ever appears; a mismatch drops the partial

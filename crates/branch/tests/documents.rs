@@ -219,3 +219,62 @@ async fn chunks_are_checked_and_every_refusal_is_named() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].removed.as_deref(), Some("salah pasien"));
 }
+
+#[tokio::test]
+async fn the_bytes_of_a_chunk_cut_short_are_kept_so_the_desk_resumes_after_them() {
+    use tokio::io::AsyncWriteExt;
+    let branch = Branch::start().await;
+    let mut desk = branch.enrol("PLKK-POTONG").await;
+    let (case, id) = (Uuid::now_v7(), Uuid::now_v7());
+    let bytes = content(120_000);
+    let sha = sha256_hex(&bytes);
+    branch
+        .push_ok(
+            &mut desk,
+            vec![intake_entry(case), document_entry(case, id, &sha, 120_000)],
+        )
+        .await;
+    // A chunk of 100,000 bytes announced; the line dies after 30,000 of them.
+    let address = branch
+        .base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "PUT /api/v1/documents/{id}/content?offset=0 HTTP/1.1\r\nhost: {address}\r\n\
+         authorization: Bearer {}\r\ncontent-type: application/octet-stream\r\n\
+         content-length: 100000\r\n\r\n",
+        desk.token
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&bytes[..30_000]).await.unwrap();
+    stream.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(stream);
+    let mut held = 0;
+    for _ in 0..50 {
+        held = upload(state(&branch, &desk.token, id).await)
+            .await
+            .received_bytes;
+        if held > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(held, 30_000, "the bytes that arrived are kept");
+    let done = upload(
+        put(
+            &branch,
+            &desk.token,
+            &id.to_string(),
+            30_000,
+            &bytes[30_000..],
+        )
+        .await,
+    )
+    .await;
+    assert!(done.confirmed, "the whole matched its SHA-256");
+}

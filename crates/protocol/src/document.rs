@@ -8,7 +8,8 @@
 //!   (the same SHA-256 from any desk) is confirmed at once: nothing is sent twice.
 //! - `PUT /api/v1/documents/{id}/content?offset=N` with the raw bytes (`application/octet-stream`,
 //!   at most the branch's `max_chunk_bytes`, 413 past it) → [`DocumentUpload`]. The chunk must
-//!   start at `received_bytes` (409 `offset_mismatch` otherwise: ask again). The chunk that
+//!   start at `received_bytes` (409 `offset_mismatch` otherwise: ask again). A chunk cut short by
+//!   a broken connection has the bytes that arrived kept, so the next one starts after them. The chunk that
 //!   completes the document has the whole checked against its SHA-256 (422 `sha256_mismatch`
 //!   and the partial bytes dropped when it differs).
 

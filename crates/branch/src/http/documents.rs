@@ -4,12 +4,12 @@
 //! whose SHA-256 differs from the entry's is 422 `sha256_mismatch`; a document over the branch's
 //! per-document limit is 413 `document_too_large`.
 
-use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
+use http_body_util::BodyExt;
 use plkk_protocol::{DocumentUpload, ErrorBody};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -103,22 +103,48 @@ pub(crate) async fn put_chunk(
     })?;
     let limit = state.max_body_bytes;
     let timeout = state.body_timeout;
-    let reading = Bytes::from_request(request, &state);
-    let chunk = tokio::time::timeout(timeout, reading)
-        .await
-        .map_err(|_| ApiError::BodyTimeout { timeout })?
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::BodyTooLarge { limit }
-            } else {
-                ApiError::BadRequest(format!("cannot read the chunk ({rejection})"))
-            }
-        })?;
     let uploads = state.uploads(Utc::now());
-    let result = state
-        .with_db(move |conn| {
-            documents::receive_chunk(conn, &uploads, device, id, query.offset, &chunk)
+    // Read and stored in a task of its own: a connection that breaks under the chunk still has
+    // the bytes that arrived appended (the handler's future may be dropped with the connection),
+    // so the desk resumes after them instead of sending them again.
+    let work = tokio::spawn(async move {
+        let mut body = request.into_body();
+        let mut chunk = Vec::new();
+        let read = tokio::time::timeout(timeout, async {
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|error| error.to_string())?;
+                if let Ok(data) = frame.into_data() {
+                    chunk.extend_from_slice(&data);
+                }
+            }
+            Ok::<(), String>(())
         })
-        .await?;
-    result.map(Json).map_err(refusal)
+        .await;
+        let complete = matches!(read, Ok(Ok(())));
+        if chunk.len() > limit {
+            return Err(ApiError::BodyTooLarge { limit });
+        }
+        if !complete && chunk.is_empty() {
+            return Err(match read {
+                Err(_) => ApiError::BodyTimeout { timeout },
+                Ok(Err(error)) => ApiError::BadRequest(format!("cannot read the chunk ({error})")),
+                Ok(Ok(())) => unreachable!("complete"),
+            });
+        }
+        let offset = query.offset;
+        let stored = state
+            .with_db(move |conn| {
+                documents::receive_chunk(conn, &uploads, device, id, offset, &chunk)
+            })
+            .await?;
+        match read {
+            Ok(Ok(())) => stored.map(Json).map_err(refusal),
+            Err(_) => Err(ApiError::BodyTimeout { timeout }),
+            Ok(Err(error)) => Err(ApiError::BadRequest(format!(
+                "the chunk was cut short ({error}); the bytes that arrived are kept"
+            ))),
+        }
+    });
+    work.await
+        .map_err(|error| ApiError::Internal(error.into()))?
 }
