@@ -43,6 +43,8 @@ pub type Exchange = (Vec<u8>, Vec<u8>);
 struct Shared {
     faults: Mutex<VecDeque<Fault>>,
     upstream: Mutex<Option<SocketAddr>>,
+    /// Non-empty: each request goes to the next of these in turn (servers behind one address).
+    turns: Mutex<Vec<SocketAddr>>,
     bytes_from_desk: AtomicU64,
     bytes_to_desk: AtomicU64,
     requests: AtomicU64,
@@ -117,6 +119,12 @@ impl FaultProxy {
         *self.shared.upstream.lock().unwrap() = Some(upstream);
     }
 
+    /// Sends each request to the next of `upstreams` in turn, as a load balancer in front of
+    /// several servers of one branch does.
+    pub fn alternate(&self, upstreams: &[SocketAddr]) {
+        *self.shared.turns.lock().unwrap() = upstreams.to_vec();
+    }
+
     /// Bytes of requests from the desk and of answers to it, as they crossed the proxy.
     pub fn bytes(&self) -> (u64, u64) {
         (
@@ -154,7 +162,15 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
             .unwrap()
             .pop_front()
             .unwrap_or(Fault::Pass);
-        let upstream = shared.upstream.lock().unwrap().expect("an upstream");
+        let upstream = {
+            let turns = shared.turns.lock().unwrap();
+            if turns.is_empty() {
+                shared.upstream.lock().unwrap().expect("an upstream")
+            } else {
+                let turn = shared.requests.load(Ordering::Relaxed) as usize;
+                turns[turn % turns.len()]
+            }
+        };
         let answer = match fault {
             Fault::Pass if shared.recorded.is_some() => {
                 let request = without_header(&request, "accept-encoding:");

@@ -9,5 +9,6 @@ pub mod console_browser;
 pub mod desk_window;
 pub mod fault_proxy;
 pub mod line;
+pub mod postgres;
 pub mod samples;
 pub mod sync_desk;

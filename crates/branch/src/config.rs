@@ -2,7 +2,8 @@
 //! ([`ConfigFile`]) and environment overrides (`PLKK_BRANCH_LISTEN`, `PLKK_BRANCH_DATA_DIR`,
 //! `PLKK_BRANCH_TLS_CERT`, `PLKK_BRANCH_TLS_KEY`, `PLKK_BRANCH_MAX_BODY_BYTES`,
 //! `PLKK_BRANCH_MAX_CONNECTIONS`, `PLKK_BRANCH_HEADER_TIMEOUT_SECONDS`,
-//! `PLKK_BRANCH_BODY_TIMEOUT_SECONDS`, `PLKK_BRANCH_IDLE_TIMEOUT_SECONDS`). Plain HTTP is allowed
+//! `PLKK_BRANCH_BODY_TIMEOUT_SECONDS`, `PLKK_BRANCH_IDLE_TIMEOUT_SECONDS`, and
+//! `PLKK_BRANCH_DATABASE`: a PostgreSQL URL instead of SQLite in the data directory). Plain HTTP is allowed
 //! only on a loopback address; [`Config::check`] refuses anything else without TLS files.
 
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::BranchError;
+use crate::{BranchError, Database};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
 /// Connections served at once by default (systemd's default open-file limit is 1024).
@@ -33,6 +34,8 @@ pub struct TlsFiles {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://…`); `None`: SQLite in `data_dir` (see [`Database`]).
+    pub database: Option<String>,
     pub listen: SocketAddr,
     pub tls: Option<TlsFiles>,
     /// Largest request body, before and after gzip decompression.
@@ -53,6 +56,8 @@ pub struct Config {
 pub struct ConfigFile {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
+    /// `postgres://user:password@host:port/name` (with `?sslmode=…&pool_size=N`).
+    pub database: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
@@ -67,6 +72,7 @@ impl Config {
     pub fn for_data_dir(dir: &Path) -> Config {
         Config {
             data_dir: dir.to_owned(),
+            database: None,
             listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
             tls: None,
             max_body_bytes: plkk_protocol::MAX_BODY_BYTES,
@@ -91,6 +97,9 @@ impl Config {
     pub fn apply_file(&mut self, file: &ConfigFile) -> Result<(), BranchError> {
         if let Some(listen) = &file.listen {
             self.listen = parse_listen(listen)?;
+        }
+        if let Some(database) = &file.database {
+            self.database = Some(database.clone());
         }
         if let Some(max) = file.max_body_bytes {
             self.max_body_bytes = max;
@@ -119,6 +128,9 @@ impl Config {
     ) -> Result<(), BranchError> {
         if let Some(listen) = lookup("PLKK_BRANCH_LISTEN") {
             self.listen = parse_listen(&listen)?;
+        }
+        if let Some(database) = lookup("PLKK_BRANCH_DATABASE") {
+            self.database = Some(database);
         }
         if let Some(max) = lookup("PLKK_BRANCH_MAX_BODY_BYTES") {
             self.max_body_bytes = max.trim().parse().map_err(|_| {
@@ -184,9 +196,16 @@ impl Config {
         }
     }
 
+    /// The database this configuration names: PostgreSQL at `database`, else SQLite in
+    /// `data_dir`.
+    pub fn database(&self) -> Result<Database, BranchError> {
+        Database::choose(&self.data_dir, self.database.as_deref())
+    }
+
     /// Refuses a configuration that would be unsafe or cannot work: plain HTTP on a non-loopback
     /// address, half a TLS pair, a zero body limit, no connection, a zero timeout.
     pub fn check(&self) -> Result<(), BranchError> {
+        self.database()?;
         if self.max_body_bytes == 0 {
             return Err(BranchError::Config(
                 "max_body_bytes must be more than 0".to_owned(),

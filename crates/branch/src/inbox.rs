@@ -25,8 +25,8 @@ use chrono::{DateTime, Utc};
 use plkk_domain::{limits, normalise, Segment};
 use plkk_protocol::CaseStatus;
 use rusqlite::functions::FunctionFlags;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::Connection;
+
+use crate::sql::{Db, Dialect, Value as SqlValue};
 use serde::Serialize;
 
 use crate::BranchError;
@@ -122,7 +122,7 @@ pub struct InboxPage {
 
 /// The page `query` asks for, at `now`.
 pub(crate) fn page(
-    conn: &Connection,
+    conn: &Db,
     query: &InboxQuery,
     now: DateTime<Utc>,
 ) -> Result<InboxPage, BranchError> {
@@ -149,7 +149,12 @@ pub(crate) fn page(
                 // each is quicker than sorting every match; a long one matches a few, found
                 // through the NIK and KPJ indexes. Counting (up to a bound) tells which.
                 let common = prefix_matches(conn, &prefix, &end)? >= COMMON_PREFIX_MATCHES;
-                let plus = if common { "+" } else { "" };
+                // `+` keeps SQLite's planner off the index; PostgreSQL's plans by statistics.
+                let plus = if common && conn.dialect() == Dialect::Sqlite {
+                    "+"
+                } else {
+                    ""
+                };
                 conditions.push(format!(
                     "(({plus}x.nik >= ? AND {plus}x.nik < ?) OR ({plus}x.kpj >= ? AND {plus}x.kpj < ?))"
                 ));
@@ -159,6 +164,11 @@ pub(crate) fn page(
                     SqlValue::Text(prefix),
                     SqlValue::Text(end),
                 ]);
+            }
+            Search::Name(_) if conn.dialect() == Dialect::Postgres => {
+                return Err(BranchError::NotOnPostgres(
+                    "searching the inbox by name (the NIK and KPJ search and every filter work)",
+                ));
             }
             Search::Name(expression) => {
                 // The name index walks its matches newest first and stops at the page's end,
@@ -203,9 +213,13 @@ pub(crate) fn page(
     };
     // The page's rows are found first (the subquery), then completed: CROSS JOIN keeps that
     // order, which the planner would otherwise turn around (the LIMIT is a parameter).
+    let accident_at = match conn.dialect() {
+        Dialect::Sqlite => "json_extract(c.record, '$.accident_at')",
+        Dialect::Postgres => "(c.record::jsonb ->> 'accident_at')",
+    };
     let sql = format!(
         "SELECT x.intake_id, x.full_name, x.nik, x.kpj, k.code, k.name, x.segment,
-                json_extract(c.record, '$.accident_at'), x.received_at, x.reported_late,
+                {accident_at}, x.received_at, x.reported_late,
                 x.status, x.decided_at, x.has_conflict, x.clock_flagged
          FROM (SELECT x.seq FROM {from} {filter} ORDER BY {order} DESC LIMIT ? OFFSET ?) p
          CROSS JOIN inbox x ON x.seq = p.seq
@@ -219,7 +233,7 @@ pub(crate) fn page(
     ));
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement
-        .query_map(rusqlite::params_from_iter(values), |row| {
+        .query_map(crate::sql::params_from_iter(values), |row| {
             let received_at: i64 = row.get(8)?;
             let decided_at: Option<i64> = row.get(11)?;
             let deadline = received_at + CONCLUDE_WITHIN_DAYS * DAY;
@@ -235,7 +249,7 @@ pub(crate) fn page(
                 received_at: DateTime::from_timestamp(received_at, 0)
                     .unwrap_or_default()
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                within_deadline: !row.get::<_, bool>(9)?,
+                within_deadline: !row.get::<bool>(9)?,
                 status: row.get(10)?,
                 days_left: decided_at
                     .is_none()
@@ -244,7 +258,7 @@ pub(crate) fn page(
                 clock_flagged: row.get(13)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     let has_more = rows.len() > PAGE_SIZE as usize;
     rows.truncate(PAGE_SIZE as usize);
     Ok(InboxPage {
@@ -258,7 +272,7 @@ pub(crate) fn page(
 /// spaces (`plkk_domain::normalise::index_text`; NULL stays NULL), which the triggers of
 /// `inbox_names` write into the index. Every connection to the branch database needs it before
 /// a case is written (`migrate::apply` registers it).
-pub(crate) fn register_search_words(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn register_search_words(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function(
         "plkk_search_words",
         1,
@@ -271,13 +285,13 @@ pub(crate) fn register_search_words(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// How many NIKs and KPJs start with the prefix (counted up to the bound in each index).
-fn prefix_matches(conn: &Connection, prefix: &str, end: &str) -> Result<i64, BranchError> {
+fn prefix_matches(conn: &Db, prefix: &str, end: &str) -> Result<i64, BranchError> {
     Ok(conn
         .prepare_cached(
             "SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE nik >= ?1 AND nik < ?2 LIMIT ?3))
                   + (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE kpj >= ?1 AND kpj < ?2 LIMIT ?3))",
         )?
-        .query_row(rusqlite::params![prefix, end, COMMON_PREFIX_MATCHES], |row| row.get(0))?)
+        .query_row(crate::sql::params![prefix, end, COMMON_PREFIX_MATCHES], |row| row.get(0))?)
 }
 
 /// Seconds as days, rounded away from zero: a case received a moment ago has 30 days left, one
@@ -326,8 +340,8 @@ mod tests {
     /// An inbox of `count` rows written straight into the projection, beside bare case rows
     /// (foreign keys off: no intakes or entries behind them), NIKs `3216…` and `3275…`
     /// alternating.
-    fn inbox_of(count: i64) -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
+    fn inbox_of(count: i64) -> Db {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::migrate::apply(&mut conn).unwrap();
         conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
         conn.execute(
@@ -354,10 +368,10 @@ mod tests {
             .unwrap();
         }
         tx.commit().unwrap();
-        conn
+        Db::Sqlite(conn)
     }
 
-    fn found(conn: &Connection, q: &str, page: u32) -> Vec<String> {
+    fn found(conn: &Db, q: &str, page: u32) -> Vec<String> {
         let query = InboxQuery {
             q: Some(q.to_owned()),
             page,

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand};
-use plkk_branch::{admin, BranchError, Config};
+use plkk_branch::{admin, BranchError, Config, Database};
 use plkk_protocol::CaseStatus;
 use uuid::Uuid;
 
@@ -25,6 +25,10 @@ struct Cli {
     /// The branch's data directory (database and logs).
     #[arg(long, global = true, env = "PLKK_BRANCH_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// The branch database as a PostgreSQL URL (postgres://user:password@host:port/name, with
+    /// ?sslmode=… and &pool_size=N); without it, SQLite in the data directory.
+    #[arg(long, global = true, env = "PLKK_BRANCH_DATABASE")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -108,6 +112,18 @@ enum Command {
     /// Reference data for the desks (BPU tariffs).
     #[command(subcommand)]
     Reference(bpu_commands::ReferenceCommand),
+    /// Copy a SQLite branch (its data directory) into an empty PostgreSQL database, verifying
+    /// every table's row count and checksum; refuses a target that holds any row.
+    MigrateStore {
+        /// The SQLite branch: sqlite:DIR (its data directory).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: postgres://user:password@host:port/name.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,11 +243,22 @@ fn main() -> ExitCode {
 }
 
 fn no_data_dir() -> BranchError {
-    BranchError::Invalid("give --data-dir DIR (or PLKK_BRANCH_DATA_DIR)".to_owned())
+    BranchError::Invalid(
+        "give --data-dir DIR (or PLKK_BRANCH_DATA_DIR), or --database postgres://… \
+         (or PLKK_BRANCH_DATABASE)"
+            .to_owned(),
+    )
 }
 
 fn run(cli: Cli) -> Result<ExitCode, BranchError> {
-    let data_dir = || cli.data_dir.clone().ok_or_else(no_data_dir);
+    let data_dir = || match &cli.database {
+        Some(url) => Database::choose(std::path::Path::new(""), Some(url)),
+        None => cli
+            .data_dir
+            .clone()
+            .map(Database::from)
+            .ok_or_else(no_data_dir),
+    };
     let done = match cli.command {
         Command::Serve {
             ref listen,
@@ -245,13 +272,21 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
                 file.as_ref().and_then(|f| f.data_dir.clone()),
             ) {
                 (Some(dir), _) | (None, Some(dir)) => dir,
-                (None, None) => return Err(data_dir().unwrap_err()),
+                // On PostgreSQL the data directory holds nothing the server needs.
+                (None, None) if cli.database.is_some() => PathBuf::new(),
+                (None, None) if file.as_ref().is_some_and(|f| f.database.is_some()) => {
+                    PathBuf::new()
+                }
+                (None, None) => return Err(no_data_dir()),
             };
             let mut settings = Config::for_data_dir(&dir);
             if let Some(file) = &file {
                 settings.apply_file(file)?;
             }
             settings.apply_env(|name| std::env::var(name).ok())?;
+            if let Some(database) = &cli.database {
+                settings.database = Some(database.clone());
+            }
             if let Some(listen) = listen {
                 settings.listen = listen.parse().map_err(|_| {
                     BranchError::Config(format!("--listen must be IP:PORT, got {listen:?}"))
@@ -260,6 +295,33 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
             settings.set_tls(tls_cert.clone(), tls_key.clone());
             settings.check()?;
             serve(settings)
+        }
+        Command::MigrateStore {
+            ref from,
+            ref to,
+            json,
+        } => {
+            let dir = from.strip_prefix("sqlite:").ok_or_else(|| {
+                BranchError::Invalid(format!(
+                    "--from: write sqlite:DIR (the SQLite branch's data directory), got {from:?}"
+                ))
+            })?;
+            let copied = admin::migrate_store(std::path::Path::new(dir), to)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&copied).expect("tables as JSON")
+                );
+            } else {
+                for table in &copied {
+                    println!(
+                        "{:<20} {:>10} rows  checksum {}",
+                        table.table, table.rows, table.checksum
+                    );
+                }
+                eprintln!("copied and verified: {} tables", copied.len());
+            }
+            Ok(())
         }
         Command::Audit(ref command) => return audit(&data_dir()?, command),
         Command::Status { json } => return status(&data_dir()?, json),
@@ -395,7 +457,7 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
     done.map(|()| ExitCode::SUCCESS)
 }
 
-fn audit(data_dir: &std::path::Path, command: &AuditCommand) -> Result<ExitCode, BranchError> {
+fn audit(data_dir: &Database, command: &AuditCommand) -> Result<ExitCode, BranchError> {
     match command {
         AuditCommand::Verify { device, json } => {
             let device = device
@@ -462,7 +524,7 @@ fn audit(data_dir: &std::path::Path, command: &AuditCommand) -> Result<ExitCode,
 /// Exit status of `status` when something needs attention.
 const EXIT_ATTENTION: u8 = 10;
 
-fn status(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, BranchError> {
+fn status(data_dir: &Database, json: bool) -> Result<ExitCode, BranchError> {
     let health = admin::status(data_dir, Utc::now())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&health)?);

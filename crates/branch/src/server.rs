@@ -21,12 +21,12 @@ pub async fn serve(
 ) -> Result<(), BranchError> {
     config.listen = listener.local_addr()?;
     config.check()?;
-    let data_dir = config.data_dir.clone();
+    let database = config.database()?;
     let max_body_bytes = config.max_body_bytes;
     let body_timeout = config.body_timeout;
     let tls = config.tls.is_some();
     let state = tokio::task::spawn_blocking(move || {
-        AppState::open(&data_dir, max_body_bytes, body_timeout, tls)
+        AppState::open(&database, max_body_bytes, body_timeout, tls)
     })
     .await??;
     let app = router(state);
@@ -52,7 +52,7 @@ pub async fn serve(
     };
     tracing::info!(
         listen = %config.listen,
-        data_dir = %config.data_dir.display(),
+        database = %config.database()?.describe(),
         tls = tls.is_some(),
         max_connections,
         header_timeout_seconds = limits.header_timeout.as_secs(),

@@ -1,6 +1,6 @@
 //! The HTTP API v1: routes, the middleware stack (gzip both ways, body limits, panics caught,
-//! request tracing) and the state the handlers share (one database connection behind a lock,
-//! used from blocking threads). The same router serves the officers' console (module `console`)
+//! request tracing) and the state the handlers share (the branch's store, `db::Store`: one
+//! SQLite connection behind a lock or a PostgreSQL pool, used from blocking threads). The same router serves the officers' console (module `console`)
 //! at every path outside `/api/v1`.
 
 mod error;
@@ -8,9 +8,11 @@ mod extract;
 mod openapi;
 mod routes;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::{Database, Store};
+use crate::sql::Db;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
@@ -18,7 +20,6 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use rusqlite::Connection;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -36,30 +37,28 @@ use crate::BranchError;
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    db: Arc<Mutex<Connection>>,
+    pub(crate) store: Arc<Store>,
     max_body_bytes: usize,
     /// How long a request body may take to arrive in full.
     body_timeout: Duration,
-    /// The console's settings (its own connections on the same data directory).
+    /// The console's settings (its requests take connections of their own from `store`).
     pub(crate) console: Arc<ConsoleSettings>,
 }
 
 impl AppState {
-    /// Opens (and migrates) the database in `data_dir`. `tls`: served over TLS (the console's
-    /// cookies are then `Secure`).
+    /// Opens (and migrates) the branch database. `tls`: served over TLS (the console's cookies
+    /// are then `Secure`).
     pub fn open(
-        data_dir: &std::path::Path,
+        database: &Database,
         max_body_bytes: usize,
         body_timeout: Duration,
         tls: bool,
     ) -> Result<AppState, BranchError> {
-        let conn = crate::db::open(data_dir)?;
         Ok(AppState {
-            db: Arc::new(Mutex::new(conn)),
+            store: Arc::new(Store::open(database)?),
             max_body_bytes,
             body_timeout,
             console: Arc::new(ConsoleSettings {
-                data_dir: data_dir.to_owned(),
                 secure_cookies: tls,
             }),
         })
@@ -68,18 +67,13 @@ impl AppState {
     /// Runs `work` on the connection in a blocking thread.
     pub(crate) async fn with_db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut Connection) -> T + Send + 'static,
+        F: FnOnce(&mut Db) -> T + Send + 'static,
         T: Send + 'static,
     {
-        let db = Arc::clone(&self.db);
-        let result = tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock leaves SQLite consistent (the transaction rolls
-            // back when dropped), so a poisoned lock is safe to use.
-            let mut conn = db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut conn)
-        })
-        .await
-        .map_err(BranchError::from)?;
+        let store = Arc::clone(&self.store);
+        let result = tokio::task::spawn_blocking(move || store.with_api(work))
+            .await
+            .map_err(BranchError::from)??;
         Ok(result)
     }
 }
