@@ -223,9 +223,7 @@ CREATE TABLE device_syncs (
     app_version  TEXT
 );
 
--- The inbox, kept by the functions below as SQLite's triggers keep it (0010_console). Its name
--- index (SQLite's FTS5 table inbox_names, written through the Rust function plkk_search_words)
--- has no PostgreSQL twin yet: searching the inbox by name is refused on PostgreSQL.
+-- The inbox, kept by the functions below as SQLite's triggers keep it (0010_console).
 CREATE TABLE inbox (
     seq          BIGINT PRIMARY KEY,
     intake_id    TEXT NOT NULL UNIQUE REFERENCES cases(intake_id),
@@ -235,8 +233,8 @@ CREATE TABLE inbox (
     accident_at  BIGINT NOT NULL,
     accident_month TEXT NOT NULL,
     full_name    TEXT NOT NULL,
-    nik          TEXT,
-    kpj          TEXT,
+    nik          TEXT COLLATE "C",          -- prefix ranges compare bytes, whatever the database's collation
+    kpj          TEXT COLLATE "C",
     segment      TEXT NOT NULL,
     status       TEXT NOT NULL,
     decided_at   BIGINT,
@@ -254,6 +252,14 @@ CREATE INDEX inbox_open ON inbox (seq) WHERE decided_at IS NULL;
 CREATE INDEX inbox_conflicted ON inbox (seq) WHERE has_conflict = 1;
 CREATE INDEX inbox_clock_flagged ON inbox (seq) WHERE clock_flagged = 1;
 CREATE INDEX inbox_by_month ON inbox (accident_month, clinic_id);
+
+-- The words of each case's current name in the search normal form (plkk_domain::normalise),
+-- SQLite's FTS5 table inbox_names here: written by the branch with the case's record
+-- (inbox.rs, index_name), since the normal form is Rust code; searched by word prefix.
+CREATE TABLE inbox_names (
+    intake_id    TEXT PRIMARY KEY REFERENCES cases(intake_id),
+    name_words   TEXT NOT NULL
+);
 
 -- Seconds since 1970 of an RFC 3339 time (SQLite's unixepoch()).
 CREATE FUNCTION plkk_unixepoch(t TEXT) RETURNS BIGINT LANGUAGE sql IMMUTABLE AS $$

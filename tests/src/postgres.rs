@@ -126,33 +126,6 @@ fn start_cluster() -> Cluster {
         as_postgres_user,
     };
     let data = dir.join("data");
-    let output = cluster
-        .command("initdb")
-        .args([
-            "-U",
-            "plkk",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "-N",
-            "-D",
-        ])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .output()
-        .unwrap_or_else(|error| {
-            panic!(
-                "initdb in {} cannot run ({error}): install the distribution's `postgresql` \
-                 package (scripts/setup.sh does) or set PLKK_PG_BIN",
-                cluster.bin.display()
-            )
-        });
-    assert!(
-        output.status.success(),
-        "initdb failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     // The watchdog: once this process is gone, stop the cluster and remove its directory.
     let pg_ctl = cluster.bin.join("pg_ctl");
     let stop = if as_postgres_user {
@@ -180,6 +153,33 @@ fn start_cluster() -> Cluster {
         .stderr(Stdio::null())
         .spawn()
         .expect("the cluster's watchdog starts");
+    let output = cluster
+        .command("initdb")
+        .args([
+            "-U",
+            "plkk",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "-N",
+            "-D",
+        ])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "initdb in {} cannot run ({error}): install the distribution's `postgresql` \
+                 package (scripts/setup.sh does) or set PLKK_PG_BIN",
+                cluster.bin.display()
+            )
+        });
+    assert!(
+        output.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let options = format!(
         "-c listen_addresses=127.0.0.1 -p {port} -k {dir} -c fsync=on -c max_connections=300 \
          -c shared_buffers=32MB",

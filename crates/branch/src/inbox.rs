@@ -165,12 +165,23 @@ pub(crate) fn page(
                     SqlValue::Text(end),
                 ]);
             }
-            Search::Name(_) if conn.dialect() == Dialect::Postgres => {
-                return Err(BranchError::NotOnPostgres(
-                    "searching the inbox by name (the NIK and KPJ search and every filter work)",
-                ));
+            Search::Name(words) if conn.dialect() == Dialect::Postgres => {
+                // PostgreSQL: every typed word starts a word of `inbox_names.name_words`
+                // (walked newest first from the inbox's key; no FTS5 there).
+                from = "inbox x JOIN inbox_names n ON n.intake_id = x.intake_id".to_owned();
+                for word in words {
+                    conditions.push("(' ' || n.name_words) LIKE ?".to_owned());
+                    values.push(SqlValue::Text(format!("% {word}%")));
+                }
             }
-            Search::Name(expression) => {
+            Search::Name(words) => {
+                // Normalised words hold only letters and digits: quoted, nothing typed is FTS5
+                // syntax.
+                let expression = words
+                    .iter()
+                    .map(|word| format!("\"{word}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 // The name index walks its matches newest first and stops at the page's end,
                 // whatever other filter is set (CROSS JOIN keeps it the outer loop).
                 from = "inbox_names CROSS JOIN inbox x ON x.seq = inbox_names.rowid".to_owned();
@@ -213,18 +224,20 @@ pub(crate) fn page(
     };
     // The page's rows are found first (the subquery), then completed: CROSS JOIN keeps that
     // order, which the planner would otherwise turn around (the LIMIT is a parameter).
-    let accident_at = match conn.dialect() {
-        Dialect::Sqlite => "json_extract(c.record, '$.accident_at')",
-        Dialect::Postgres => "(c.record::jsonb ->> 'accident_at')",
+    // SQLite's CROSS JOIN is its planner's fixed order; PostgreSQL has no ON for it and plans
+    // the join by statistics.
+    let (accident_at, join) = match conn.dialect() {
+        Dialect::Sqlite => ("json_extract(c.record, '$.accident_at')", "CROSS JOIN"),
+        Dialect::Postgres => ("(c.record::jsonb ->> 'accident_at')", "JOIN"),
     };
     let sql = format!(
         "SELECT x.intake_id, x.full_name, x.nik, x.kpj, k.code, k.name, x.segment,
                 {accident_at}, x.received_at, x.reported_late,
                 x.status, x.decided_at, x.has_conflict, x.clock_flagged
          FROM (SELECT x.seq FROM {from} {filter} ORDER BY {order} DESC LIMIT ? OFFSET ?) p
-         CROSS JOIN inbox x ON x.seq = p.seq
-         CROSS JOIN clinics k ON k.id = x.clinic_id
-         CROSS JOIN cases c ON c.intake_id = x.intake_id
+         {join} inbox x ON x.seq = p.seq
+         {join} clinics k ON k.id = x.clinic_id
+         {join} cases c ON c.intake_id = x.intake_id
          ORDER BY x.seq DESC"
     );
     values.push(SqlValue::Integer(i64::from(PAGE_SIZE) + 1));
@@ -268,6 +281,24 @@ pub(crate) fn page(
     })
 }
 
+/// Keeps the name index of PostgreSQL, where no SQL function can run the search normal form:
+/// `inbox_names.name_words` of the case, written with the case's current record (its admission
+/// and each applied correction, in their transaction). On SQLite the triggers of `inbox_names`
+/// write it through `plkk_search_words`, so this does nothing there.
+pub(crate) fn index_name(tx: &Db, intake_id: &str, full_name: &str) -> crate::sql::Result<()> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.prepare_cached(
+            "INSERT INTO inbox_names (intake_id, name_words) VALUES (?1, ?2)
+             ON CONFLICT (intake_id) DO UPDATE SET name_words = excluded.name_words",
+        )?
+        .execute(crate::sql::params![
+            intake_id,
+            normalise::index_text(full_name)
+        ])?;
+    }
+    Ok(())
+}
+
 /// Registers `plkk_search_words(text)`, the words of a name in the search normal form joined by
 /// spaces (`plkk_domain::normalise::index_text`; NULL stays NULL), which the triggers of
 /// `inbox_names` write into the index. Every connection to the branch database needs it before
@@ -288,8 +319,8 @@ pub(crate) fn register_search_words(conn: &rusqlite::Connection) -> rusqlite::Re
 fn prefix_matches(conn: &Db, prefix: &str, end: &str) -> Result<i64, BranchError> {
     Ok(conn
         .prepare_cached(
-            "SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE nik >= ?1 AND nik < ?2 LIMIT ?3))
-                  + (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE kpj >= ?1 AND kpj < ?2 LIMIT ?3))",
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE nik >= ?1 AND nik < ?2 LIMIT ?3) a)
+                  + (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE kpj >= ?1 AND kpj < ?2 LIMIT ?3) b)",
         )?
         .query_row(crate::sql::params![prefix, end, COMMON_PREFIX_MATCHES], |row| row.get(0))?)
 }
@@ -309,8 +340,8 @@ fn whole_days(seconds: i64) -> i64 {
 enum Search {
     /// The start of a NIK or KPJ, as stored (digits, upper-case letters).
     Identity(String),
-    /// An FTS5 expression: every word typed, as the start of a word of the name.
-    Name(String),
+    /// Every word typed (normalised), each the start of a word of the name.
+    Name(Vec<String>),
     Nothing,
 }
 
@@ -319,16 +350,11 @@ impl Search {
         if let Some(prefix) = normalise::identity_key(typed) {
             return Search::Identity(prefix);
         }
-        // Normalised words hold only letters and digits: quoted, nothing typed is FTS5 syntax.
-        let words: Vec<String> = normalise::words(typed)
-            .into_iter()
-            .take(8)
-            .map(|word| format!("\"{word}\"*"))
-            .collect();
+        let words: Vec<String> = normalise::words(typed).into_iter().take(8).collect();
         if words.is_empty() {
             Search::Nothing
         } else {
-            Search::Name(words.join(" "))
+            Search::Name(words)
         }
     }
 }
@@ -422,12 +448,15 @@ mod tests {
             "3216 0557-0890.0014",
             Search::Identity("3216055708900014".into()),
         );
-        check("siti", Search::Name("\"siti\"*".into()));
-        check("Siti  Nur", Search::Name("\"siti\"* \"nur\"*".into()));
-        check("o'neil", Search::Name("\"oneil\"*".into()));
-        check("MA’RUFAH", Search::Name("\"marufah\"*".into()));
-        check("Hélène", Search::Name("\"helene\"*".into()));
-        check("siti 3216", Search::Name("\"siti\"* \"3216\"*".into()));
+        check("siti", Search::Name(vec!["siti".into()]));
+        check("Siti  Nur", Search::Name(vec!["siti".into(), "nur".into()]));
+        check("o'neil", Search::Name(vec!["oneil".into()]));
+        check("MA’RUFAH", Search::Name(vec!["marufah".into()]));
+        check("Hélène", Search::Name(vec!["helene".into()]));
+        check(
+            "siti 3216",
+            Search::Name(vec!["siti".into(), "3216".into()]),
+        );
         check("\"*", Search::Nothing);
         check("   ", Search::Nothing);
     }

@@ -9,7 +9,8 @@
 //! in column order, with the row count. Rows are read and written in pages of [`PAGE_ROWS`], so
 //! memory stays bounded whatever the size of the branch. Derived tables (the inbox) are copied
 //! as they are, with the triggers that would write them turned off for the copy; SQLite's name
-//! index (`inbox_names`) has no PostgreSQL twin yet and is not copied. Identity counters
+//! index (`inbox_names`, FTS5) is written anew in PostgreSQL's form from the copied inbox's
+//! names (`inbox::index_name`), not copied. Identity counters
 //! (clinic ids, the changes feed, receipt numbers) continue after the copied rows.
 
 use sha2::{Digest, Sha256};
@@ -106,6 +107,7 @@ pub fn migrate_store(from: &std::path::Path, to: &str) -> Result<Vec<CopiedTable
             checksum: format!("{checksum:016x}"),
         });
     }
+    index_names(&tx)?;
     tx.execute_batch(
         "ALTER TABLE cases ENABLE TRIGGER USER; ALTER TABLE conflicts ENABLE TRIGGER USER;
          SELECT setval(pg_get_serial_sequence('clinics', 'id'), coalesce(max(id), 0) + 1, false) FROM clinics;
@@ -116,6 +118,25 @@ pub fn migrate_store(from: &std::path::Path, to: &str) -> Result<Vec<CopiedTable
     )?;
     tx.commit()?;
     Ok(copied)
+}
+
+/// The name index of every copied case, from the inbox's names.
+fn index_names(tx: &Db) -> Result<(), BranchError> {
+    let mut done = 0usize;
+    loop {
+        let page = tx.rows(
+            "SELECT intake_id, full_name FROM inbox ORDER BY seq LIMIT ?1 OFFSET ?2",
+            crate::sql::params![PAGE_ROWS, done],
+        )?;
+        if page.is_empty() {
+            return Ok(());
+        }
+        for row in &page {
+            let (intake_id, full_name): (String, String) = (row.get(0)?, row.get(1)?);
+            crate::inbox::index_name(tx, &intake_id, &full_name)?;
+        }
+        done += page.len();
+    }
 }
 
 fn count(db: &Db, table: &str) -> Result<u64, BranchError> {

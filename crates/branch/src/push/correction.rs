@@ -94,6 +94,7 @@ pub(super) fn apply_correction(
                 serde_json::to_string(&intake)?,
                 serde_json::to_string(&warnings)?,
             ])?;
+        crate::inbox::index_name(tx, &intake.id.to_string(), &intake.full_name)?;
     }
     emit_record(tx, device, entry, now)?;
     Ok(receipt)

@@ -77,6 +77,7 @@ pub(super) fn apply_intake(
         warnings,
         time_text(now),
     ])?;
+    crate::inbox::index_name(tx, &entry.record_id.to_string(), &checked.record.full_name)?;
     emit_record(tx, device, entry, now)?;
     let received = ChangeBody::CaseStatus {
         status: plkk_protocol::CaseStatus::Received,

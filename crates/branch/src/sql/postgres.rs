@@ -246,17 +246,29 @@ impl PgConn {
     }
 }
 
-/// `?N` parameters as PostgreSQL's `$N`, outside quoted text.
+/// `?N` parameters as PostgreSQL's `$N`, outside quoted text; a bare `?` takes the number after
+/// the largest so far, as SQLite numbers it.
 fn translate(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
+    let mut out = String::with_capacity(sql.len() + 8);
     let mut quoted = false;
-    for character in sql.chars() {
+    let mut largest = 0u32;
+    let mut characters = sql.chars().peekable();
+    while let Some(character) = characters.next() {
         match character {
             '\'' => {
                 quoted = !quoted;
                 out.push(character);
             }
-            '?' if !quoted => out.push('$'),
+            '?' if !quoted => {
+                let mut digits = String::new();
+                while let Some(digit) = characters.next_if(char::is_ascii_digit) {
+                    digits.push(digit);
+                }
+                let number = digits.parse().unwrap_or(largest + 1);
+                largest = largest.max(number);
+                out.push('$');
+                out.push_str(&number.to_string());
+            }
             _ => out.push(character),
         }
     }
@@ -335,6 +347,10 @@ mod tests {
         assert_eq!(
             translate("SELECT '?1' FROM t WHERE a = ?1 AND b = ?12"),
             "SELECT '?1' FROM t WHERE a = $1 AND b = $12"
+        );
+        assert_eq!(
+            translate("WHERE a >= ? AND a < ? LIMIT ? OFFSET ?"),
+            "WHERE a >= $1 AND a < $2 LIMIT $3 OFFSET $4"
         );
     }
 
