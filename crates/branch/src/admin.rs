@@ -258,7 +258,7 @@ pub(crate) fn verify_audit_in(
     }
     let mut statement = conn.prepare(
         "SELECT d.id, c.code, d.name FROM devices d JOIN clinics c ON c.id = d.clinic_id
-         WHERE ?1 IS NULL OR d.id = ?1 ORDER BY d.enrolled_at, d.id",
+         WHERE CAST(?1 AS TEXT) IS NULL OR d.id = ?1 ORDER BY d.enrolled_at, d.id",
     )?;
     let rows: Vec<(String, String, String)> = statement
         .query_map([device.map(|id| id.to_string())], |row| {

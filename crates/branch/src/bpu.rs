@@ -53,8 +53,8 @@ pub(crate) fn list(
                 r.record, r.contribution, r.author, r.received_at
          FROM bpu_registrations r JOIN clinics c ON c.id = r.clinic_id
          LEFT JOIN bpu_decisions d ON d.registration_id = r.id
-         WHERE (?1 IS NULL OR r.clinic_id = ?1)
-           AND (?2 IS NULL OR coalesce(d.status, 'submitted') = ?2)
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR r.clinic_id = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR coalesce(d.status, 'submitted') = ?2)
          ORDER BY r.entry_seq",
     )?;
     let rows = statement.query_map(params![clinic_id, status.map(BpuStatus::as_str)], |row| {

@@ -32,16 +32,29 @@ pub struct Branch {
 }
 
 impl Branch {
+    /// A branch on the backend of this run (`PLKK_TEST_BACKEND`).
     pub async fn start() -> Branch {
+        let database = postgres::backend_is_postgres().then(postgres::fresh_database);
+        Branch::start_with(database).await
+    }
+
+    /// A branch on SQLite whatever the run's backend.
+    pub async fn start_sqlite() -> Branch {
+        Branch::start_with(None).await
+    }
+
+    /// A branch on the PostgreSQL database at `url`.
+    pub async fn start_on(url: &str) -> Branch {
+        Branch::start_with(Some(url.to_owned())).await
+    }
+
+    async fn start_with(database: Option<String>) -> Branch {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
         let mut config = Config::for_data_dir(dir.path());
         config.max_body_bytes = LIMIT;
-        if postgres::backend_is_postgres() {
-            config.database = Some(postgres::fresh_database());
-        }
-        let database = config.database.clone();
+        config.database = database.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(plkk_branch::serve(listener, config, async move {
             let _ = stopped.await;
