@@ -141,7 +141,9 @@ fn start_cluster() -> Cluster {
             data.display()
         )
     };
-    Command::new("sh")
+    // Never waited for: it outlives this process by design (init reaps it).
+    #[allow(clippy::zombie_processes)]
+    let _watchdog = Command::new("sh")
         .arg("-c")
         .arg(format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
