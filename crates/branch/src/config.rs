@@ -282,6 +282,34 @@ mod tests {
     }
 
     #[test]
+    fn the_database_comes_from_the_file_then_the_environment() {
+        let mut config = Config::for_data_dir(Path::new("/tmp/branch"));
+        assert!(
+            !config.database().unwrap().is_postgres(),
+            "SQLite by default"
+        );
+        let file: ConfigFile =
+            toml::from_str("database = \"postgres://plkk@db:5432/cabang\"\n").unwrap();
+        config.apply_file(&file).unwrap();
+        assert_eq!(
+            config.database().unwrap().describe(),
+            "postgres://plkk@db:5432/cabang"
+        );
+        config
+            .apply_env(|name| {
+                (name == "PLKK_BRANCH_DATABASE").then(|| "postgres://plkk:x@db2/cabang".to_owned())
+            })
+            .unwrap();
+        assert_eq!(
+            config.database().unwrap().describe(),
+            "postgres://plkk@db2/cabang"
+        );
+        config.database = Some("mysql://db/cabang".to_owned());
+        let refused = config.check().unwrap_err();
+        assert!(refused.to_string().contains("database:"), "{refused}");
+    }
+
+    #[test]
     fn file_then_environment_override_the_defaults() {
         let mut config = Config::for_data_dir(Path::new("/tmp/branch"));
         let file: ConfigFile = toml::from_str(
