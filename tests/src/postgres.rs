@@ -13,6 +13,7 @@
 //! is removed by the next binary that starts one. Standard library only, so the branch crate's
 //! own tests include this file too (`crates/branch/tests/common`).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -153,6 +154,9 @@ fn start_cluster() -> Cluster {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group: a signal to the test binary's group (timeout, Ctrl-C) must
+        // not take the watchdog with it.
+        .process_group(0)
         .spawn()
         .expect("the cluster's watchdog starts");
     let output = cluster
