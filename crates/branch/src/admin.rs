@@ -24,7 +24,7 @@ pub use crate::clinics::{
     AuditState, ClinicRow, DeviceRow, DeviceSync, ENROLLMENT_CODE_VALIDITY_HOURS,
 };
 pub use crate::inbox::{InboxFilter, InboxPage, InboxQuery, InboxRow};
-pub use crate::migrate_store::{migrate_store, CopiedTable};
+pub use crate::migrate_store::{migrate_store, CopiedTable, Migrated};
 pub use crate::officer_audit::{OfficerAuditEntry, OfficerAuditLog, CLI_ACTOR};
 pub use crate::officers::{NewOfficer, Officer, OfficerRole};
 pub use crate::reports::{MonthRange, ReportRow};
@@ -127,6 +127,15 @@ pub fn show_case(
         cases::read(&conn, case_id)?,
         cases::status_history(&conn, case_id)?,
     ))
+}
+
+/// Checks a letter's verification code against the records received (`case verify-letter`).
+pub fn verify_letter(
+    database: impl Into<Database>,
+    code: &str,
+) -> Result<crate::letters::VerifiedLetter, BranchError> {
+    let conn = db::open(database)?;
+    crate::letters::verify_letter(&conn, code)
 }
 
 /// The inbox page `query` asks for at `now` (what the console's Kasus masuk shows).
@@ -332,4 +341,30 @@ pub fn publish_tariff(
     now: DateTime<Utc>,
 ) -> Result<plkk_domain::Tariff, BranchError> {
     crate::bpu::publish_tariff(&mut db::open(database)?, text, CLI_ACTOR, now)
+}
+
+/// A case's documents, in the order they arrived (`plkk-branch document list --case`).
+pub fn list_documents(
+    database: impl Into<Database>,
+    case_id: Uuid,
+) -> Result<Vec<crate::documents::BranchDocument>, BranchError> {
+    crate::documents::list_for_case(&db::open(database)?, case_id)
+}
+
+/// A document's content (`plkk-branch document get`), audited as downloaded by `(cli)`. The
+/// contents are files in `data_dir` whichever the database (on PostgreSQL, the directory the
+/// servers share).
+pub fn download_document(
+    database: impl Into<Database>,
+    data_dir: &std::path::Path,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(crate::documents::BranchDocument, Vec<u8>), BranchError> {
+    crate::documents::download(
+        &mut db::open(database)?,
+        data_dir,
+        id,
+        crate::officer_audit::CLI_ACTOR,
+        now,
+    )
 }

@@ -5,6 +5,7 @@
 
 mod bpu_commands;
 mod console_commands;
+mod document_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,9 +122,17 @@ enum Command {
         /// The PostgreSQL database: postgres://user:password@host:port/name.
         #[arg(long)]
         to: String,
+        /// The PostgreSQL servers' (shared) data directory: case documents' content files are
+        /// copied to its documents/ and checked. Without it they stay in the SQLite branch's
+        /// data directory, which the servers then use.
+        #[arg(long)]
+        documents_to: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
+    /// Case documents the desks sent (KTP, KPJ card, police report, 3 KK1, 3b KK3, receipts).
+    #[command(subcommand)]
+    Document(document_commands::DocumentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +222,14 @@ enum CaseCommand {
     },
     /// The inbox, newest first, 50 to a page, as the console shows it.
     Inbox(console_commands::InboxArgs),
+    /// Check a desk's letter by the code printed after "Kode verifikasi:": exit 0 printing the
+    /// case id and the patient's name; exit 2 naming why not (an unknown code, a case that has
+    /// not reached the branch, or records of it still on the way).
+    VerifyLetter {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Set the branch's status of a case (not_eligible needs --reason).
     Status {
         case_id: String,
@@ -272,12 +289,16 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
                 file.as_ref().and_then(|f| f.data_dir.clone()),
             ) {
                 (Some(dir), _) | (None, Some(dir)) => dir,
-                // On PostgreSQL the data directory holds nothing the server needs.
-                (None, None) if cli.database.is_some() => PathBuf::new(),
-                (None, None) if file.as_ref().is_some_and(|f| f.database.is_some()) => {
-                    PathBuf::new()
+                // On PostgreSQL too: case documents' contents are files there (one directory
+                // shared by every server of the database).
+                (None, None) => {
+                    return Err(BranchError::Invalid(
+                        "serve: give --data-dir DIR (or data_dir in the config file): case \
+                         documents' contents are kept there, on PostgreSQL too (one directory \
+                         shared by every server)"
+                            .to_owned(),
+                    ))
                 }
-                (None, None) => return Err(no_data_dir()),
             };
             let mut settings = Config::for_data_dir(&dir);
             if let Some(file) = &file {
@@ -299,6 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
         Command::MigrateStore {
             ref from,
             ref to,
+            ref documents_to,
             json,
         } => {
             let dir = from.strip_prefix("sqlite:").ok_or_else(|| {
@@ -306,7 +328,9 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
                     "--from: write sqlite:DIR (the SQLite branch's data directory), got {from:?}"
                 ))
             })?;
-            let copied = admin::migrate_store(std::path::Path::new(dir), to)?;
+            let migrated =
+                admin::migrate_store(std::path::Path::new(dir), to, documents_to.as_deref())?;
+            let copied = migrated.tables;
             if json {
                 println!(
                     "{}",
@@ -320,6 +344,20 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
                     );
                 }
                 eprintln!("copied and verified: {} tables", copied.len());
+            }
+            match documents_to {
+                Some(target) => eprintln!(
+                    "documents' contents: {} files copied to {} and checked",
+                    migrated.content_files,
+                    target.join(plkk_branch::documents::DOCUMENTS_DIR).display()
+                ),
+                None => eprintln!(
+                    "documents' contents stay in {}: serve with --data-dir {dir} (shared by every \
+                     server), or copy that folder to the servers' data directory",
+                    std::path::Path::new(dir)
+                        .join(plkk_branch::documents::DOCUMENTS_DIR)
+                        .display()
+                ),
             }
             Ok(())
         }
@@ -349,12 +387,28 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
         ),
         Command::Bpu(ref command) => bpu_commands::bpu(&data_dir()?, command),
         Command::Reference(ref command) => bpu_commands::reference(&data_dir()?, command),
+        Command::Document(ref command) => {
+            document_commands::document(&data_dir()?, cli.data_dir.as_deref(), command)
+        }
         Command::Clinic(ClinicCommand::List { json }) => {
             console_commands::list_clinics(&data_dir()?, json)
         }
         Command::Case(CaseCommand::Show { ref case_id, json }) => {
             let id = parse_uuid("CASE_ID", case_id)?;
             console_commands::show_case(&data_dir()?, id, json)
+        }
+        Command::Case(CaseCommand::VerifyLetter { ref code, json }) => {
+            let verified = admin::verify_letter(&data_dir()?, code)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&verified)?);
+            } else {
+                println!("{}  {}", verified.case_id, verified.full_name);
+                eprintln!(
+                    "genuine: clinic {}, the letter covers {} of the {} records the branch holds for the case",
+                    verified.clinic_code, verified.records_covered, verified.records_held
+                );
+            }
+            Ok(())
         }
         Command::Case(CaseCommand::Inbox(ref args)) => console_commands::inbox(&data_dir()?, args),
         Command::Clinic(ClinicCommand::Add { code, name }) => {

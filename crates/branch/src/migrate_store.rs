@@ -12,6 +12,14 @@
 //! index (`inbox_names`, FTS5) is written anew in PostgreSQL's form from the copied inbox's
 //! names (`inbox::index_name`), not copied. Identity counters
 //! (clinic ids, the changes feed, receipt numbers) continue after the copied rows.
+//!
+//! Case documents' contents are files in the data directory (`documents/`), not rows: the
+//! PostgreSQL servers read them from their own data directory, which they share. With
+//! `documents_to` (`--documents-to DIR`) every content the copied `document_contents` names is
+//! copied to `DIR/documents/` and its SHA-256 checked there before the copy commits; without it
+//! they stay in the SQLite branch's directory, which the servers then use as their data
+//! directory (or it is copied there by hand). Partial uploads are not copied: a desk sends
+//! those again from byte 0.
 
 use sha2::{Digest, Sha256};
 
@@ -46,7 +54,18 @@ const TABLES: &[&str] = &[
     "bpu_registrations",
     "bpu_decisions",
     "reference_files",
+    "documents",
+    "document_removals",
+    "document_contents",
 ];
+
+/// What `migrate_store` copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    pub tables: Vec<CopiedTable>,
+    /// Documents' content files copied to `documents_to` (0 without it).
+    pub content_files: u64,
+}
 
 /// What was copied: per table, rows and the checksum both sides agree on.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -58,8 +77,13 @@ pub struct CopiedTable {
 }
 
 /// Copies the SQLite branch database in `from` (a data directory) into the empty PostgreSQL
-/// database `to`, verified.
-pub fn migrate_store(from: &std::path::Path, to: &str) -> Result<Vec<CopiedTable>, BranchError> {
+/// database `to`, verified; and documents' contents into `documents_to`'s `documents/` when
+/// given (see the module).
+pub fn migrate_store(
+    from: &std::path::Path,
+    to: &str,
+    documents_to: Option<&std::path::Path>,
+) -> Result<Migrated, BranchError> {
     if !from.join(db::DATABASE_FILE_NAME).exists() {
         return Err(BranchError::Invalid(format!(
             "--from: {} holds no {}",
@@ -108,6 +132,10 @@ pub fn migrate_store(from: &std::path::Path, to: &str) -> Result<Vec<CopiedTable
         });
     }
     index_names(&tx)?;
+    let content_files = match documents_to {
+        Some(dir) => copy_contents(&source, from, dir)?,
+        None => 0,
+    };
     tx.execute_batch(
         "ALTER TABLE cases ENABLE TRIGGER USER; ALTER TABLE conflicts ENABLE TRIGGER USER;
          SELECT setval(pg_get_serial_sequence('clinics', 'id'), coalesce(max(id), 0) + 1, false) FROM clinics;
@@ -117,7 +145,53 @@ pub fn migrate_store(from: &std::path::Path, to: &str) -> Result<Vec<CopiedTable
          SELECT setval('receipt_numbers', coalesce(max(seq), 0) + 1, false) FROM entries;",
     )?;
     tx.commit()?;
-    Ok(copied)
+    Ok(Migrated {
+        tables: copied,
+        content_files,
+    })
+}
+
+/// Copies every content `document_contents` names from `from`'s data directory to `to`'s, each
+/// checked against its SHA-256 at the target; how many.
+fn copy_contents(
+    source: &Db,
+    from: &std::path::Path,
+    to: &std::path::Path,
+) -> Result<u64, BranchError> {
+    use crate::documents::{content_path, sha256_of_file};
+    let mut done = 0u64;
+    loop {
+        let page = source.rows(
+            "SELECT sha256 FROM document_contents ORDER BY sha256 LIMIT ?1 OFFSET ?2",
+            crate::sql::params![PAGE_ROWS, done],
+        )?;
+        if page.is_empty() {
+            return Ok(done);
+        }
+        for row in &page {
+            let sha256: String = row.get(0)?;
+            let (origin, target) = (content_path(from, &sha256), content_path(to, &sha256));
+            if origin != target {
+                std::fs::create_dir_all(target.parent().expect("a folder"))?;
+                std::fs::copy(&origin, &target).map_err(|error| {
+                    BranchError::Stored(format!(
+                        "document content {}: {error}; nothing was committed",
+                        origin.display()
+                    ))
+                })?;
+            }
+            let actual = sha256_of_file(&target).map_err(|error| {
+                BranchError::Stored(format!("document content {}: {error}", target.display()))
+            })?;
+            if actual != sha256 {
+                return Err(BranchError::Stored(format!(
+                    "document content {}: its SHA-256 is {actual}; nothing was committed",
+                    target.display()
+                )));
+            }
+        }
+        done += page.len() as u64;
+    }
 }
 
 /// The name index of every copied case, from the inbox's names.

@@ -3,6 +3,7 @@
 //! SQLite connection behind a lock or a PostgreSQL pool, used from blocking threads). The same router serves the officers' console (module `console`)
 //! at every path outside `/api/v1`.
 
+mod documents;
 mod error;
 mod extract;
 mod openapi;
@@ -38,7 +39,12 @@ use crate::BranchError;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub(crate) store: Arc<Store>,
+    /// The data directory: the documents' content files (`crate::documents`), on either
+    /// database (servers of one PostgreSQL database share it).
+    data_dir: std::path::PathBuf,
     max_body_bytes: usize,
+    /// The largest case document accepted, in bytes.
+    max_document_bytes: u64,
     /// How long a request body may take to arrive in full.
     body_timeout: Duration,
     /// The console's settings (its requests take connections of their own from `store`).
@@ -46,22 +52,49 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens (and migrates) the branch database. `tls`: served over TLS (the console's cookies
-    /// are then `Secure`).
+    /// Opens (and migrates) the branch database; documents' contents go to `data_dir`. `tls`:
+    /// served over TLS (the console's cookies are then `Secure`).
     pub fn open(
         database: &Database,
+        data_dir: &std::path::Path,
         max_body_bytes: usize,
         body_timeout: Duration,
         tls: bool,
     ) -> Result<AppState, BranchError> {
         Ok(AppState {
             store: Arc::new(Store::open(database)?),
+            data_dir: data_dir.to_owned(),
             max_body_bytes,
+            max_document_bytes: plkk_domain::MAX_STORED_BYTES,
             body_timeout,
             console: Arc::new(ConsoleSettings {
                 secure_cookies: tls,
             }),
         })
+    }
+
+    /// Lowers the largest case document accepted (bytes; never above the contract's
+    /// `plkk_domain::MAX_STORED_BYTES`).
+    pub fn with_max_document_bytes(mut self, max: u64) -> AppState {
+        self.max_document_bytes = max.min(plkk_domain::MAX_STORED_BYTES);
+        self
+    }
+
+    /// Where document uploads go and their limits, at `now`.
+    pub(crate) fn uploads(&self, now: chrono::DateTime<chrono::Utc>) -> crate::documents::Uploads {
+        crate::documents::Uploads {
+            data_dir: self.data_dir.clone(),
+            limits: crate::documents::UploadLimits {
+                max_document_bytes: self.max_document_bytes,
+                max_chunk_bytes: self.max_body_bytes as u64,
+            },
+            now,
+        }
+    }
+
+    /// The data directory (where documents' contents are).
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     /// Runs `work` on the connection in a blocking thread.
@@ -88,6 +121,10 @@ pub fn router(state: AppState) -> Router {
         .route("/changes", get(routes::changes))
         .route("/audit", post(routes::audit))
         .route("/restored", post(routes::restored))
+        .route(
+            "/documents/{id}/content",
+            get(documents::content_state).put(documents::put_chunk),
+        )
         .route("/openapi.json", get(routes::openapi_json))
         .fallback(routes::not_found);
     Router::new()

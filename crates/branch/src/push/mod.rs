@@ -7,8 +7,9 @@
 //! is stored.
 //!
 //! One module per kind it applies: `intake.rs`, `correction.rs`, `note.rs`, `bpu.rs` (a BPU
-//! registration); here the batch, the repeat of an entry stored before, receipts, and the entry
-//! row and clinic change every kind writes.
+//! registration), `document.rs` (a case document's metadata and its removal); here the batch,
+//! the repeat of an entry stored before, receipts, and the entry row and clinic change every kind
+//! writes. Documents are not passed to the clinic's other desks (no `record` change).
 //!
 //! Several servers on one PostgreSQL database: a batch first locks its clinic's row (held to the
 //! commit), so two servers given the same batch at once (a desk retrying through a load balancer)
@@ -34,11 +35,13 @@ use crate::BranchError;
 
 mod bpu;
 mod correction;
+mod document;
 mod intake;
 mod note;
 
 use bpu::apply_registration;
 use correction::apply_correction;
+use document::{apply_document, apply_removal};
 use intake::apply_intake;
 use note::apply_note;
 
@@ -158,6 +161,8 @@ fn apply_entry(
         Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, clocks),
         Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks),
         Payload::BpuRegistration(payload) => apply_registration(tx, device, entry, payload, clocks),
+        Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks),
+        Payload::DocumentRemoval(payload) => apply_removal(tx, device, entry, payload, clocks),
     }
 }
 
