@@ -74,19 +74,17 @@ pub fn document(
             output,
         } => {
             let id = parse_uuid("DOCUMENT_ID", document_id)?;
-            let data_dir = match (database, data_dir) {
-                (_, Some(dir)) => dir,
-                (Database::Sqlite { data_dir }, None) => data_dir.as_path(),
-                (Database::Postgres { .. }, None) => {
-                    return Err(BranchError::Invalid(
+            let data_dir =
+                match (database, data_dir) {
+                    (_, Some(dir)) => dir,
+                    (Database::Sqlite { data_dir }, None) => data_dir.as_path(),
+                    (Database::Postgres { .. }, None) => return Err(BranchError::Invalid(
                         "document get: give --data-dir DIR too (the data directory the servers \
                          keep documents' contents in) beside --database"
                             .to_owned(),
-                    ))
-                }
-            };
-            let (document, content) =
-                admin::download_document(database, data_dir, id, Utc::now())?;
+                    )),
+                };
+            let (document, content) = admin::download_document(database, data_dir, id, Utc::now())?;
             std::fs::write(output, &content)?;
             eprintln!(
                 "{} bytes ({}, {}) written to {}",

@@ -185,7 +185,9 @@ pub(crate) fn receive_chunk(
     offset: u64,
     chunk: &[u8],
 ) -> Result<DocumentUpload, DocumentError> {
-    locked(conn, id, |tx| append_chunk(tx, uploads, device, id, offset, chunk))
+    locked(conn, id, |tx| {
+        append_chunk(tx, uploads, device, id, offset, chunk)
+    })
 }
 
 fn append_chunk(

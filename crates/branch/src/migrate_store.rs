@@ -356,6 +356,8 @@ fn checksum_of(target: &Db, table: &str, columns: &[String]) -> Result<(u64, u64
         "bpu_registrations" => "id",
         "bpu_decisions" => "registration_id",
         "reference_files" => "name, version",
+        "documents" | "document_removals" => "id",
+        "document_contents" => "sha256",
         "entries" | "changes" | "officer_audit" | "inbox" => "seq",
         _ => "id",
     };

@@ -3,7 +3,9 @@
 //! empty PostgreSQL database of the throwaway cluster (`common::postgres`), every table counted
 //! and checksummed; a server on the copy answers the desks as the old one did (the feed goes on
 //! from the cursor a desk holds, the inbox finds the case by name); a target with rows is
-//! refused and keeps them. Always SQLite to PostgreSQL, whatever `PLKK_TEST_BACKEND` says.
+//! refused and keeps them. A case document travels too: its rows, and its content file copied to
+//! the servers' data directory (`--documents-to`) where a download finds it whole. Always SQLite
+//! to PostgreSQL, whatever `PLKK_TEST_BACKEND` says.
 
 mod common;
 
@@ -11,17 +13,38 @@ use chrono::Utc;
 use common::{correction_entry, intake_entry, note_entry, postgres, Branch};
 use plkk_branch::admin::{self, InboxQuery};
 use plkk_protocol::CaseStatus;
+use sha2::Digest;
 use uuid::Uuid;
 
-fn migrate(from: &std::path::Path, to: &str) -> std::process::Output {
+fn migrate(
+    from: &std::path::Path,
+    to: &str,
+    documents_to: &std::path::Path,
+) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_plkk-branch"))
         .arg("migrate-store")
         .arg("--from")
         .arg(format!("sqlite:{}", from.display()))
-        .args(["--to", to, "--json"])
+        .args(["--to", to, "--json", "--documents-to"])
+        .arg(documents_to)
         .env_remove("PLKK_BRANCH_DATABASE")
         .output()
         .unwrap()
+}
+
+fn document_entry(intake: Uuid, id: Uuid, content: &[u8]) -> serde_json::Value {
+    let sha256: String = sha2::Sha256::digest(content)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    serde_json::json!({
+        "entry_id": Uuid::now_v7(), "device_seq": 0, "kind": "document",
+        "record_id": id, "intake_id": intake,
+        "payload": {"id": id, "intake_id": intake, "kind": "police_report",
+                    "media_type": "application/pdf", "sha256": sha256, "bytes": content.len(),
+                    "original_bytes": content.len(), "author": "resepsionis",
+                    "written_at": "2025-01-10T09:05:00+07:00"}
+    })
 }
 
 #[tokio::test]
@@ -29,7 +52,8 @@ async fn a_sqlite_branch_moves_to_postgresql_whole_and_verified() {
     let branch = Branch::start_sqlite().await;
     let mut desk = branch.enrol("PLKK-A").await;
     let reader = branch.enrol("PLKK-A").await;
-    let case = Uuid::now_v7();
+    let (case, document) = (Uuid::now_v7(), Uuid::now_v7());
+    let content = b"%PDF-1.4\n laporan polisi".repeat(40);
     branch
         .push_ok(
             &mut desk,
@@ -38,9 +62,20 @@ async fn a_sqlite_branch_moves_to_postgresql_whole_and_verified() {
                 note_entry(case),
                 correction_entry(case, "employer_name", "", "PT Maju"),
                 correction_entry(case, "employer_name", "", "PT Lain"),
+                document_entry(case, document, &content),
             ],
         )
         .await;
+    let sent = branch
+        .client
+        .put(branch.url(&format!("/documents/{document}/content?offset=0")))
+        .bearer_auth(&desk.token)
+        .header("content-type", "application/octet-stream")
+        .body(content.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_success(), "{:?}", sent.text().await);
     admin::set_case_status(
         branch.database(),
         case,
@@ -56,7 +91,8 @@ async fn a_sqlite_branch_moves_to_postgresql_whole_and_verified() {
     let dir = branch.data_dir().to_owned();
 
     let url = postgres::fresh_database();
-    let copied = migrate(&dir, &url);
+    let servers_dir = tempfile::tempdir().unwrap();
+    let copied = migrate(&dir, &url, servers_dir.path());
     assert!(
         copied.status.success(),
         "{}",
@@ -100,6 +136,13 @@ async fn a_sqlite_branch_moves_to_postgresql_whole_and_verified() {
         "the name index was written for the copy"
     );
     assert_eq!(inbox.rows[0].status, "eligible");
+    assert_eq!(rows("documents"), 1);
+    assert_eq!(rows("document_contents"), 1);
+    let (listed, held) =
+        admin::download_document(&on_postgres, servers_dir.path(), document, Utc::now())
+            .expect("the copied content is in the servers' data directory");
+    assert_eq!((listed.id, listed.confirmed), (document, true));
+    assert_eq!(held, content, "the content arrived whole");
     let chains = admin::verify_audit(&on_postgres, None).unwrap();
     assert_eq!(chains.len(), 2);
 
@@ -120,7 +163,7 @@ async fn a_sqlite_branch_moves_to_postgresql_whole_and_verified() {
         "the new case's record and status, nothing again: {after:?}"
     );
 
-    let again = migrate(&dir, &url);
+    let again = migrate(&dir, &url, servers_dir.path());
     assert_eq!(
         again.status.code(),
         Some(2),

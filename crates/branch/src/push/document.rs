@@ -3,9 +3,9 @@
 //! `plkk_domain`'s lists, a SHA-256 of 64 lowercase hex digits, a size of 1 to
 //! `plkk_domain::MAX_STORED_BYTES` bytes. The bytes come later (`crate::documents`).
 
+use crate::sql::{params, Db, OptionalExtension};
 use plkk_domain::{DocumentKind, MediaType, MAX_STORED_BYTES};
 use plkk_protocol::{DocumentPayload, DocumentRemovalPayload, PushEntry, Receipt};
-use crate::sql::{params, Db, OptionalExtension};
 
 use super::{
     applied, author_issues, current_intake, error_issue, intake_missing, mismatch, rejected,
