@@ -133,6 +133,10 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         name: "0002_documents",
         sql: include_str!("../../../migrations/branch-postgres/0002_documents.sql"),
     },
+    Migration {
+        name: "0003_unixepoch_truncates",
+        sql: include_str!("../../../migrations/branch-postgres/0003_unixepoch_truncates.sql"),
+    },
 ];
 
 /// Applies the PostgreSQL migrations not yet recorded, with `plkk-migrate`'s plan. Several

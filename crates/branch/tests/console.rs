@@ -1482,7 +1482,7 @@ async fn a_cases_documents_are_listed_and_each_download_is_in_the_officers_log()
         StatusCode::OK,
         "only for a signed-in officer"
     );
-    let log = admin::officer_audit(branch.data_dir(), None).unwrap();
+    let log = admin::officer_audit(branch.database(), None).unwrap();
     let downloads: Vec<_> = log
         .entries
         .iter()
