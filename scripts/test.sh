@@ -44,11 +44,12 @@ status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -eq 0 ]; then
   step "Rust: the branch's tests again, on PostgreSQL (a throwaway cluster per test binary)"
-  PLKK_TEST_BACKEND=postgres timeout 600 cargo test --locked "${profile[@]}" \
+  PLKK_TEST_BACKEND=postgres timeout 600 xvfb-run -a -s '-screen 0 1280x800x24' \
+    cargo test --locked "${profile[@]}" \
     -p plkk-branch --test api --test console --test limits --test documents \
     -p plkk-tests --test sync_clinic --test sync_faults --test sync_field_faults \
     --test sync_quarantine --test branch_audit --test audit --test letters \
-    --test sync_documents 2>&1 | tee -a "$log"
+    --test sync_documents --test e2e_case_papers 2>&1 | tee -a "$log"
   status=${PIPESTATUS[0]}
 fi
 # One closing line for the whole run (cargo prints one per test binary, the last often "0 passed").
