@@ -70,7 +70,9 @@ install_packages() {
 }
 check "apt installs plkk-desk and plkk-branch with their dependencies" install_packages
 
-declares() { dpkg-deb --field "$1" Depends | grep -q "$2"; }
+# Output is captured before it is searched: `cmd | grep -q` under pipefail fails whenever grep has
+# found its match and left before cmd wrote its last line (cmd then meets a closed pipe).
+declares() { grep -q "$2" <<<"$(dpkg-deb --field "$1" Depends)"; }
 check "plkk-desk depends on WebKitGTK 4.1" declares "$desk_deb" 'libwebkit2gtk-4.1-0'
 check "plkk-desk depends on GTK 3" declares "$desk_deb" 'libgtk-3-0'
 no_missing_libraries() {
@@ -145,7 +147,8 @@ desk_syncs() {
  "contact_phone":"081298765432","consent":"patient"}
 EOF
     desk sync &&
-    as_branch case list --clinic PLKK-PKG --json | grep -q '"Siti Rahmawati"'
+    cases=$(as_branch case list --clinic PLKK-PKG --json) &&
+    grep -q '"Siti Rahmawati"' <<<"$cases"
 }
 check "a desk enrols, admits a case and syncs it to the installed branch" desk_syncs
 # `plkk status` and `plkk-branch status` exit 10 when something needs attention. The clean root
