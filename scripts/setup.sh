@@ -15,6 +15,9 @@ packages=(
   faketime
   chromium chromium-driver
   poppler-utils
+  # The branch tests run a second time on PostgreSQL: a throwaway cluster (initdb + pg_ctl under a
+  # temporary directory, tests/src/postgres.rs), from the distribution's server package.
+  postgresql
 )
 missing=()
 for package in "${packages[@]}"; do

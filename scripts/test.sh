@@ -3,7 +3,8 @@
 # and build; cargo fmt and clippy; the two Debian packages built and installed in a clean Debian
 # root with a desk syncing against the installed branch (scripts/package.sh, check-packages.sh);
 # then every Rust test (domain rules, store, CLI, and the real desktop window driven through
-# WebDriver under a virtual display).
+# WebDriver under a virtual display), and the branch's tests a second time with the branch on
+# PostgreSQL (PLKK_TEST_BACKEND=postgres: a throwaway cluster under a temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -41,6 +42,16 @@ set +e
 timeout 1500 xvfb-run -a -s '-screen 0 1280x800x24' cargo test --workspace --locked "${profile[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" -eq 0 ]; then
+  step "Rust: the branch's tests again, on PostgreSQL (a throwaway cluster per test binary)"
+  PLKK_TEST_BACKEND=postgres timeout 600 xvfb-run -a -s '-screen 0 1280x800x24' \
+    cargo test --locked "${profile[@]}" \
+    -p plkk-branch --test api --test console --test limits --test documents \
+    -p plkk-tests --test sync_clinic --test sync_faults --test sync_field_faults \
+    --test sync_quarantine --test branch_audit --test audit --test letters \
+    --test sync_documents --test e2e_case_papers 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 # One closing line for the whole run (cargo prints one per test binary, the last often "0 passed").
 awk '/^test result:/ { passed += $4; failed += $6 } END { print passed " passed, " failed " failed" }' "$log"
 rm -f "$log"

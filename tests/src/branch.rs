@@ -1,7 +1,13 @@
 //! A real `plkk-branch` for the sync tests: served in-process on `127.0.0.1:0` (or a given port
 //! after a restart) from its own thread and tokio runtime, on a temporary data directory. It can be
 //! stopped gracefully, or killed: the runtime is dropped at once, cutting every open connection
-//! wherever its handler is (a SQLite transaction is atomic either way).
+//! wherever its handler is (a database transaction is atomic either way).
+//!
+//! With `PLKK_TEST_BACKEND=postgres` the branch keeps its data in a fresh PostgreSQL database of
+//! the test binary's throwaway cluster (`crate::postgres`) instead of SQLite in its data
+//! directory; the data directory still names it (one database per data directory, so a restart
+//! on the same directory finds the same data). Tests reach the store through [`TestBranch::database`]
+//! and [`TestBranch::store_args`], never through the data directory, so they run on both.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,7 +52,10 @@ impl TestBranch {
         TestBranch::start_configured(plkk_branch::Config::for_data_dir(data_dir), addr)
     }
 
-    fn start_configured(config: plkk_branch::Config, addr: SocketAddr) -> TestBranch {
+    fn start_configured(mut config: plkk_branch::Config, addr: SocketAddr) -> TestBranch {
+        if config.database.is_none() {
+            config.database = database_for(&config.data_dir);
+        }
         let data_dir = config.data_dir.clone();
         let kept = config.clone();
         let (ready, bound) = std::sync::mpsc::channel();
@@ -105,19 +114,33 @@ impl TestBranch {
         &self.data_dir
     }
 
+    /// Where this branch keeps its data, for the administration calls.
+    pub fn database(&self) -> plkk_branch::Database {
+        self.config.database().expect("the test branch's database")
+    }
+
+    /// The `plkk-branch` arguments naming this branch's store: `--data-dir DIR`, or
+    /// `--database URL` on PostgreSQL.
+    pub fn store_args(&self) -> Vec<std::ffi::OsString> {
+        match &self.config.database {
+            Some(url) => vec!["--database".into(), url.into()],
+            None => vec!["--data-dir".into(), self.data_dir.clone().into()],
+        }
+    }
+
     /// Adds a clinic and returns a fresh enrolment code for it.
     pub fn clinic_with_code(&self, code: &str, name: &str) -> String {
-        plkk_branch::admin::add_clinic(&self.data_dir, code, name).expect("clinic added");
+        plkk_branch::admin::add_clinic(self.database(), code, name).expect("clinic added");
         self.enrollment_code(code)
     }
 
     pub fn enrollment_code(&self, clinic: &str) -> String {
-        plkk_branch::admin::issue_enrollment_code(&self.data_dir, clinic, Utc::now())
+        plkk_branch::admin::issue_enrollment_code(self.database(), clinic, Utc::now())
             .expect("an enrolment code")
     }
 
     pub fn counts(&self) -> plkk_branch::admin::RecordCounts {
-        plkk_branch::admin::count_records(&self.data_dir).expect("branch counts")
+        plkk_branch::admin::count_records(self.database()).expect("branch counts")
     }
 
     /// Stops the server, letting open requests finish.
@@ -164,6 +187,27 @@ impl Drop for TestBranch {
     fn drop(&mut self) {
         self.finish(true);
     }
+}
+
+/// The PostgreSQL database of `data_dir` when the tests run on PostgreSQL: a fresh one the first
+/// time a data directory is seen, the same one after.
+pub fn database_for(data_dir: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    if !crate::postgres::backend_is_postgres() {
+        return None;
+    }
+    let mut databases = DATABASES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Some(
+        databases
+            .entry(data_dir.to_owned())
+            .or_insert_with(crate::postgres::fresh_database)
+            .clone(),
+    )
 }
 
 /// Waits until a TLS branch accepts connections (its database is opened before it listens).

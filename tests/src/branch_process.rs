@@ -1,7 +1,8 @@
 //! A real `plkk-branch serve` process for the tests that look at the process itself (its peak
 //! memory, its open files): started from the built binary on a temporary data directory with a
 //! config file, on a free loopback port, killed when dropped. The administration calls of
-//! `plkk_branch::admin` work on its data directory while it runs.
+//! `plkk_branch::admin` work on its store while it runs. With `PLKK_TEST_BACKEND=postgres` the
+//! config file names a fresh PostgreSQL database (`database = "postgres://…"`).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,6 +14,7 @@ pub struct BranchProcess {
     dir: tempfile::TempDir,
     child: Child,
     addr: SocketAddr,
+    database: Option<String>,
 }
 
 impl BranchProcess {
@@ -23,10 +25,15 @@ impl BranchProcess {
         let addr = free_port();
         let config_path = dir.path().join("branch.toml");
         let data_dir = dir.path().join("data");
+        let database = crate::branch::database_for(&data_dir);
+        let database_line = database
+            .as_ref()
+            .map(|url| format!("database = \"{url}\"\n"))
+            .unwrap_or_default();
         std::fs::write(
             &config_path,
             format!(
-                "listen = \"{addr}\"\ndata_dir = \"{}\"\n{config}\n",
+                "listen = \"{addr}\"\ndata_dir = \"{}\"\n{database_line}{config}\n",
                 data_dir.display()
             ),
         )
@@ -41,7 +48,12 @@ impl BranchProcess {
             .stderr(log)
             .spawn()
             .expect("plkk-branch starts");
-        let branch = BranchProcess { dir, child, addr };
+        let branch = BranchProcess {
+            dir,
+            child,
+            addr,
+            database,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(addr).is_err() {
             assert!(
@@ -104,15 +116,21 @@ impl BranchProcess {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Where this branch keeps its data, for the administration calls.
+    pub fn database(&self) -> plkk_branch::Database {
+        plkk_branch::Database::choose(&self.data_dir(), self.database.as_deref())
+            .expect("the test branch's database")
+    }
+
     pub fn counts(&self) -> plkk_branch::admin::RecordCounts {
-        plkk_branch::admin::count_records(&self.data_dir()).expect("branch counts")
+        plkk_branch::admin::count_records(self.database()).expect("branch counts")
     }
 
     /// Adds a clinic and returns a fresh enrolment code for it.
     pub fn clinic_with_code(&self, code: &str) -> String {
-        plkk_branch::admin::add_clinic(&self.data_dir(), code, &format!("Klinik {code}"))
+        plkk_branch::admin::add_clinic(self.database(), code, &format!("Klinik {code}"))
             .expect("clinic added");
-        plkk_branch::admin::issue_enrollment_code(&self.data_dir(), code, chrono::Utc::now())
+        plkk_branch::admin::issue_enrollment_code(self.database(), code, chrono::Utc::now())
             .expect("an enrolment code")
     }
 }

@@ -46,6 +46,8 @@ pub type Exchange = (Vec<u8>, Vec<u8>);
 struct Shared {
     faults: Mutex<VecDeque<Fault>>,
     upstream: Mutex<Option<SocketAddr>>,
+    /// Non-empty: each request goes to the next of these in turn (servers behind one address).
+    turns: Mutex<Vec<SocketAddr>>,
     bytes_from_desk: AtomicU64,
     bytes_to_desk: AtomicU64,
     requests: AtomicU64,
@@ -127,6 +129,12 @@ impl FaultProxy {
         *self.shared.upstream.lock().unwrap() = Some(upstream);
     }
 
+    /// Sends each request to the next of `upstreams` in turn, as a load balancer in front of
+    /// several servers of one branch does.
+    pub fn alternate(&self, upstreams: &[SocketAddr]) {
+        *self.shared.turns.lock().unwrap() = upstreams.to_vec();
+    }
+
     /// Bytes of requests from the desk and of answers to it, as they crossed the proxy.
     pub fn bytes(&self) -> (u64, u64) {
         (
@@ -180,7 +188,15 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
             .unwrap()
             .pop_front()
             .unwrap_or(Fault::Pass);
-        let upstream = shared.upstream.lock().unwrap().expect("an upstream");
+        let upstream = {
+            let turns = shared.turns.lock().unwrap();
+            if turns.is_empty() {
+                shared.upstream.lock().unwrap().expect("an upstream")
+            } else {
+                let turn = shared.requests.load(Ordering::Relaxed) as usize;
+                turns[turn % turns.len()]
+            }
+        };
         let body_bytes = find(&request, b"\r\n\r\n").map_or(0, |at| request.len() - at - 4);
         let limit = *shared.body_limit.lock().unwrap();
         let fault = match limit {

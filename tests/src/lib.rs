@@ -10,5 +10,6 @@ pub mod desk_window;
 pub mod documents;
 pub mod fault_proxy;
 pub mod line;
+pub mod postgres;
 pub mod samples;
 pub mod sync_desk;

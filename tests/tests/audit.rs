@@ -174,8 +174,7 @@ fn the_branch_holds_the_chain_and_flags_entries_changed_before_they_reached_it()
 
 fn branch_verify(branch: &TestBranch) -> Output {
     std::process::Command::new(workspace_binary("plkk-branch"))
-        .arg("--data-dir")
-        .arg(branch.data_dir())
+        .args(branch.store_args())
         .args(["audit", "verify"])
         .env_remove("PLKK_BRANCH_DATA_DIR")
         .output()

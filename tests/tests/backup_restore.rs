@@ -201,10 +201,10 @@ fn an_older_backup_restored_after_newer_records_reached_the_branch_loses_nothing
         .unwrap()
         .device_id;
     assert_ne!(new_device, old_device);
-    let devices = plkk_branch::admin::list_devices(branch.data_dir()).unwrap();
+    let devices = plkk_branch::admin::list_devices(branch.database()).unwrap();
     let old = devices.iter().find(|d| d.device_id == old_device).unwrap();
     assert!(old.revoked_at.is_some(), "the old identity is revoked");
-    let chains = plkk_branch::admin::verify_audit(branch.data_dir(), None).unwrap();
+    let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
     assert!(
         chains.iter().all(|chain| chain.is_sound()),
         "no false break after the restore: {chains:#?}"

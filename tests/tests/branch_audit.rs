@@ -95,7 +95,7 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
 
 /// A device of clinic `PLKK-01` enrolled through the API.
 fn enrol(branch: &TestBranch) -> Enrollment {
-    let _ = plkk_branch::admin::add_clinic(branch.data_dir(), "PLKK-01", "Klinik Sehat");
+    let _ = plkk_branch::admin::add_clinic(branch.database(), "PLKK-01", "Klinik Sehat");
     let code = branch.enrollment_code("PLKK-01");
     let body = json!({"code": code, "device_name": "Meja depan"}).to_string();
     let answer = post(branch.addr(), "/api/v1/enroll", None, body.as_bytes());
@@ -169,14 +169,13 @@ fn kinds(answer: &AuditPushResponse) -> Vec<(i64, &str)> {
 }
 
 fn held(branch: &TestBranch, device: &Enrollment) -> Vec<plkk_branch::admin::StoredAuditEntry> {
-    plkk_branch::admin::list_audit(branch.data_dir(), device.device_id).expect("audit list")
+    plkk_branch::admin::list_audit(branch.database(), device.device_id).expect("audit list")
 }
 
-/// `plkk-branch audit ARGS` on the branch's data directory, as a process.
+/// `plkk-branch audit ARGS` on the branch's store, as a process.
 fn audit_cli(branch: &TestBranch, args: &[&str]) -> Output {
     std::process::Command::new(workspace_binary("plkk-branch"))
-        .arg("--data-dir")
-        .arg(branch.data_dir())
+        .args(branch.store_args())
         .arg("audit")
         .args(args)
         .env_remove("PLKK_BRANCH_DATA_DIR")
@@ -382,7 +381,7 @@ fn a_revoked_device_is_refused_like_at_push() {
     let branch = TestBranch::start();
     let device = enrol(&branch);
     push(&branch, &device, &chain(1));
-    plkk_branch::admin::revoke_device(branch.data_dir(), device.device_id, Utc::now()).unwrap();
+    plkk_branch::admin::revoke_device(branch.database(), device.device_id, Utc::now()).unwrap();
 
     let audit = send(&branch, &device, &chain(2)).error(401, "device_revoked");
     let push_route = post(

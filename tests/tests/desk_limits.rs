@@ -109,7 +109,7 @@ fn a_huge_name_at_a_failed_sign_in_is_audited_cut_short_and_the_log_still_reache
     .expect("the receptionist signs in");
     let summary = desk.sync().expect("the desk syncs");
     assert_eq!(summary.audit_breaks, 0);
-    let held = plkk_branch::admin::list_audit(branch.data_dir(), enrolled.device_id).unwrap();
+    let held = plkk_branch::admin::list_audit(branch.database(), enrolled.device_id).unwrap();
     let failed = held
         .iter()
         .find(|entry| entry.action == "sign_in_failed")
@@ -120,7 +120,7 @@ fn a_huge_name_at_a_failed_sign_in_is_audited_cut_short_and_the_log_still_reache
         failed.actor.chars().count()
     );
     assert!(failed.actor.starts_with(RECEPTIONIST.username) && failed.actor.ends_with('…'));
-    let verified = plkk_branch::admin::verify_audit(branch.data_dir(), None).unwrap();
+    let verified = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
     assert!(
         verified.iter().all(|chain| chain.is_sound()),
         "{verified:?}"

@@ -113,14 +113,14 @@ async fn a_street_vendor_registered_by_keyboard_gets_a_kpj_that_the_next_intake_
         .wait_for_text(&testid_css("bpu-sync"), "dikonfirmasi", SYNC_TIMEOUT)
         .await;
     let id = block_in_place(|| {
-        let queue = plkk_branch::admin::bpu_list(branch.data_dir(), Some("PLKK-01"), None)
+        let queue = plkk_branch::admin::bpu_list(branch.database(), Some("PLKK-01"), None)
             .expect("the branch's queue");
         assert_eq!(queue.len(), 1, "exactly once at the branch");
         queue[0].id
     });
     block_in_place(|| {
         plkk_branch::admin::bpu_decide(
-            branch.data_dir(),
+            branch.database(),
             id,
             plkk_branch::bpu::Decision::Approve { kpj: "26110000123" },
             Utc::now(),

@@ -40,10 +40,9 @@ fn pdf_text(pdf: &Path) -> String {
 }
 
 /// `plkk-branch case verify-letter CODE`: exit code and stdout.
-fn verify(branch_data: &Path, code: &str) -> (i32, String) {
+fn verify(branch: &TestBranch, code: &str) -> (i32, String) {
     let out = Command::new(workspace_binary("plkk-branch"))
-        .arg("--data-dir")
-        .arg(branch_data)
+        .args(branch.store_args())
         .args(["case", "verify-letter", code])
         .output()
         .expect("plkk-branch runs");
@@ -119,9 +118,11 @@ async fn a_ktp_is_attached_and_confirmed_and_the_notification_printed() {
         .wait_for_text(&testid_css("document-state"), "dikonfirmasi", UI_TIMEOUT)
         .await;
     let at_branch = folder.path().join("at-branch.jpg");
+    // The store by its arguments, the contents' data directory by the environment (beside
+    // --database on PostgreSQL).
     let out = Command::new(workspace_binary("plkk-branch"))
-        .arg("--data-dir")
-        .arg(branch.data_dir())
+        .env("PLKK_BRANCH_DATA_DIR", branch.data_dir())
+        .args(branch.store_args())
         .args(["document", "get", &document_id, "--output"])
         .arg(&at_branch)
         .output()
@@ -216,7 +217,7 @@ async fn a_ktp_is_attached_and_confirmed_and_the_notification_printed() {
     // The desk's own engine sends the case; then the branch knows the letter.
     let started = Instant::now();
     loop {
-        let (exit, out) = block_in_place(|| verify(branch.data_dir(), &code));
+        let (exit, out) = block_in_place(|| verify(&branch, &code));
         if exit == 0 {
             assert!(
                 out.contains(&case) && out.contains("Siti Rahmawati"),

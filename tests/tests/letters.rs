@@ -61,8 +61,7 @@ fn letter(desk: &Path, staff: Staff, case: &str, kind: &str, file: &str) -> (i32
 /// `plkk-branch case verify-letter CODE`: exit code, stdout, stderr.
 fn verify(branch: &TestBranch, letter_code: &str) -> (i32, String, String) {
     let out = Command::new(workspace_binary("plkk-branch"))
-        .arg("--data-dir")
-        .arg(branch.data_dir())
+        .args(branch.store_args())
         .args(["case", "verify-letter", letter_code])
         .output()
         .expect("plkk-branch runs");

@@ -192,7 +192,7 @@ fn what_desks_send_and_receive_matches_the_openapi_document() {
     assert_eq!(conflicted.conflicts, 1);
     let case = uuid::Uuid::parse_str(&ids[1]).unwrap();
     plkk_branch::admin::set_case_status(
-        branch.data_dir(),
+        branch.database(),
         case,
         plkk_protocol::CaseStatus::GuaranteeIssued,
         Some("Dijamin"),

@@ -201,7 +201,7 @@ fn a_tampered_contribution_is_refused_naming_both_values() {
     assert_eq!(issue.params["claimed"], "1");
     assert_eq!(issue.params["expected"], expected.to_string());
     assert!(
-        plkk_branch::admin::bpu_list(branch.data_dir(), None, None)
+        plkk_branch::admin::bpu_list(branch.database(), None, None)
             .unwrap()
             .is_empty(),
         "nothing stored at the branch"

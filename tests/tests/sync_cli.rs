@@ -135,7 +135,7 @@ fn enroll_sync_and_status_as_processes() {
     assert_eq!(status["sync"]["enrolled"]["clinic_code"], "PLKK-CLI");
     assert_eq!(status["sync"]["unconfirmed"], 0);
 
-    plkk_branch::admin::revoke_device(branch.data_dir(), device_id.parse().unwrap(), Utc::now())
+    plkk_branch::admin::revoke_device(branch.database(), device_id.parse().unwrap(), Utc::now())
         .unwrap();
     plkk(
         desk,

@@ -140,7 +140,7 @@ fn two_desks_of_a_clinic_share_cases_and_keep_a_conflict_on_both() {
 
     // The branch's answer for the case reaches both desks.
     plkk_branch::admin::set_case_status(
-        branch.data_dir(),
+        branch.database(),
         case.parse().unwrap(),
         CaseStatus::GuaranteeIssued,
         None,
@@ -176,7 +176,7 @@ fn a_revoked_device_is_told_so_and_keeps_its_records() {
     let enrolled = desk.enroll(&branch.url(), &code);
     desk.capture(1, 0, 21);
     desk.sync().unwrap();
-    plkk_branch::admin::revoke_device(branch.data_dir(), enrolled.device_id, Utc::now()).unwrap();
+    plkk_branch::admin::revoke_device(branch.database(), enrolled.device_id, Utc::now()).unwrap();
     desk.capture(1, 0, 22);
     let failure = desk.sync().expect_err("revoked");
     assert_eq!(failure.code(), "device_revoked", "{failure}");
@@ -212,7 +212,7 @@ fn enrolment_codes_are_single_use_expire_and_must_exist() {
         "enrollment_code_used"
     );
     let expired = plkk_branch::admin::issue_enrollment_code(
-        branch.data_dir(),
+        branch.database(),
         "PLKK-ENR",
         Utc::now() - chrono::Duration::hours(25),
     )

@@ -29,7 +29,7 @@ fn attach(desk: &SyncDesk, case: &str, kind: &str, content: &[u8]) -> Uuid {
 }
 
 fn at_branch(branch: &TestBranch, case: &str) -> Vec<BranchDocument> {
-    plkk_branch::admin::list_documents(branch.data_dir(), Uuid::parse_str(case).unwrap())
+    plkk_branch::admin::list_documents(branch.database(), Uuid::parse_str(case).unwrap())
         .expect("the branch lists a case's documents")
 }
 
@@ -241,9 +241,11 @@ fn a_413_for_a_chunk_makes_the_chunks_smaller() {
 
     // The branch's command line: the case's documents, and one written to a file.
     let branch_cli = |args: &[&str]| {
+        // The store by its arguments, the contents' data directory by the environment (beside
+        // --database on PostgreSQL).
         std::process::Command::new(bins::workspace_binary("plkk-branch"))
-            .arg("--data-dir")
-            .arg(branch.data_dir())
+            .env("PLKK_BRANCH_DATA_DIR", branch.data_dir())
+            .args(branch.store_args())
             .args(args)
             .output()
             .expect("plkk-branch runs")

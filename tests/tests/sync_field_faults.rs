@@ -91,7 +91,7 @@ fn a_desk_whose_clock_runs_fast_has_its_admission_confirmed_and_the_branch_keeps
         let shown: Value = serde_json::from_str(&shown).unwrap();
         assert_eq!(shown["sync_state"], "confirmed", "{offset}");
 
-        let cases = plkk_branch::admin::list_cases(branch.data_dir(), "PLKK-JAM").unwrap();
+        let cases = plkk_branch::admin::list_cases(branch.database(), "PLKK-JAM").unwrap();
         assert_eq!(cases.len(), 1);
         let clock = &cases[0]["desk_clock"];
         let measured = clock["offset_seconds"]
@@ -213,7 +213,7 @@ fn an_admission_made_while_the_clock_ran_fast_is_confirmed_and_corrected_after_i
     );
     let counts = branch.counts();
     assert_eq!((counts.intakes, counts.corrections), (1, 1));
-    let cases = plkk_branch::admin::list_cases(branch.data_dir(), "PLKK-NTP").unwrap();
+    let cases = plkk_branch::admin::list_cases(branch.database(), "PLKK-NTP").unwrap();
     assert_eq!(cases[0]["injury"], "Patah tulang lengan kiri dan memar");
 }
 
@@ -346,7 +346,7 @@ fn a_refused_intake_is_explained_corrected_resent_and_arrives_once() {
         (1, 1, 0),
         "the intake arrives once, with the correction folded in, and its note follows"
     );
-    let cases = plkk_branch::admin::list_cases(branch.data_dir(), "PLKK-Q").unwrap();
+    let cases = plkk_branch::admin::list_cases(branch.database(), "PLKK-Q").unwrap();
     assert_eq!(cases[0]["chronology"], chronology);
     let listed: Value = serde_json::from_str(&ok(
         run(RECEPTIONIST, &["quarantine", "list", "--json"], ""),

@@ -102,7 +102,7 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
     let case =
         plkk_store::show_case(&desk.store(), &RECEPTIONIST.actor(), &refused_case, now()).unwrap();
     assert_eq!(case.sync_state, plkk_store::SyncState::Confirmed);
-    let at_branch = plkk_branch::admin::list_cases(branch.data_dir(), "PLKK-01").unwrap();
+    let at_branch = plkk_branch::admin::list_cases(branch.database(), "PLKK-01").unwrap();
     let arrived = at_branch
         .iter()
         .find(|case| case["id"] == refused_case.as_str())

@@ -11,13 +11,13 @@
 //! break stays even if the entry turns up later. `acked_seq` (all of 1..=seq held) is kept per
 //! device in `audit_acked` and advanced as entries arrive, never recomputed by a scan.
 
+use crate::sql::{params, Db, OptionalExtension, Row, TransactionBehavior};
 use chrono::{DateTime, Utc};
 use plkk_domain::limits;
 use plkk_domain::{check_link, AuditEntry, ChainBreak};
 use plkk_protocol::{
     AuditBatch, AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -40,8 +40,8 @@ pub(crate) enum AuditError {
     Branch(#[from] BranchError),
 }
 
-impl From<rusqlite::Error> for AuditError {
-    fn from(error: rusqlite::Error) -> Self {
+impl From<crate::sql::SqlError> for AuditError {
+    fn from(error: crate::sql::SqlError) -> Self {
         AuditError::Branch(error.into())
     }
 }
@@ -190,7 +190,7 @@ fn is_sha256_hex(text: &str) -> bool {
 /// Stores a push of `device`'s audit entries in one transaction, in order, and answers how far
 /// its chain is held and the breaks found. An invalid push stores nothing.
 pub(crate) fn store_audit(
-    conn: &mut Connection,
+    conn: &mut Db,
     device: Device,
     entries: &[AuditRecord],
     now: DateTime<Utc>,
@@ -231,13 +231,15 @@ pub(crate) fn unpack(batch: &AuditBatch) -> Result<Vec<AuditRecord>, AuditError>
 
 /// Stores entries already checked with [`validate`].
 pub(crate) fn store_valid(
-    conn: &mut Connection,
+    conn: &mut Db,
     device: Device,
     entries: &[AuditRecord],
     now: DateTime<Utc>,
 ) -> Result<AuditPushResponse, BranchError> {
     let device_id = device.id.to_string();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Two servers given the same device's entries check neighbours one after the other.
+    tx.lock(&format!("audit {device_id}"))?;
     let mut breaks = Vec::new();
     for record in entries {
         let entry = to_entry(record);
@@ -279,7 +281,7 @@ pub(crate) fn store_valid(
 
 /// The break between `entry` and the entry stored before it, if any.
 fn check_predecessor(
-    tx: &Transaction,
+    tx: &Db,
     device_id: &str,
     entry: &AuditEntry,
 ) -> Result<Option<ChainBreak>, BranchError> {
@@ -346,10 +348,11 @@ fn to_entry(record: &AuditRecord) -> AuditEntry {
 
 const ENTRY_COLUMNS: &str = "seq, at, actor, action, subject, detail, prev_hash, hash";
 
-fn read_entry(row: &Row) -> rusqlite::Result<(AuditEntry, String)> {
+fn read_entry(row: &Row) -> crate::sql::Result<(AuditEntry, String)> {
     let at: String = row.get(1)?;
-    let parsed = DateTime::parse_from_rfc3339(&at).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(error))
+    let parsed = DateTime::parse_from_rfc3339(&at).map_err(|error| crate::sql::SqlError::Type {
+        column: 1,
+        message: format!("{at:?} is not RFC 3339: {error}"),
     })?;
     let entry = AuditEntry {
         seq: row.get(0)?,
@@ -364,11 +367,7 @@ fn read_entry(row: &Row) -> rusqlite::Result<(AuditEntry, String)> {
     Ok((entry, at))
 }
 
-fn stored_entry(
-    conn: &Connection,
-    device_id: &str,
-    seq: i64,
-) -> Result<Option<AuditEntry>, BranchError> {
+fn stored_entry(conn: &Db, device_id: &str, seq: i64) -> Result<Option<AuditEntry>, BranchError> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE device_id = ?1 AND seq = ?2"
@@ -379,7 +378,7 @@ fn stored_entry(
 }
 
 fn insert_entry(
-    tx: &Transaction,
+    tx: &Db,
     device_id: &str,
     entry: &AuditEntry,
     now: DateTime<Utc>,
@@ -405,7 +404,7 @@ fn insert_entry(
 }
 
 fn record_break(
-    tx: &Transaction,
+    tx: &Db,
     device_id: &str,
     found: &AuditBreak,
     now: DateTime<Utc>,
@@ -426,13 +425,13 @@ fn record_break(
 
 /// Moves the device's `acked_seq` past every entry now held without a gap, and returns it. Each
 /// seq is passed once over the chain's life, so a push costs its own entries, not the chain's.
-fn advance_acked(tx: &Transaction, device_id: &str) -> Result<i64, BranchError> {
+fn advance_acked(tx: &Db, device_id: &str) -> Result<i64, BranchError> {
     let was = acked_seq(tx, device_id)?;
     let mut acked = was;
     let mut held = tx.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE device_id = ?1 AND seq = ?2)",
     )?;
-    while held.query_row(params![device_id, acked + 1], |row| row.get::<_, bool>(0))? {
+    while held.query_row(params![device_id, acked + 1], |row| row.get::<bool>(0))? {
         acked += 1;
     }
     if acked != was {
@@ -445,7 +444,7 @@ fn advance_acked(tx: &Transaction, device_id: &str) -> Result<i64, BranchError> 
     Ok(acked)
 }
 
-fn acked_seq(conn: &Connection, device_id: &str) -> Result<i64, BranchError> {
+fn acked_seq(conn: &Db, device_id: &str) -> Result<i64, BranchError> {
     Ok(conn
         .prepare_cached("SELECT acked_seq FROM audit_acked WHERE device_id = ?1")?
         .query_row([device_id], |row| row.get(0))
@@ -457,7 +456,7 @@ fn acked_seq(conn: &Connection, device_id: &str) -> Result<i64, BranchError> {
 /// without holding the whole chain in memory): the number of entries, or the first bad one.
 /// Entries refused as `changed_after_sent` are not stored, so only the recorded breaks show them.
 pub(crate) fn verify_device_chain(
-    conn: &Connection,
+    conn: &Db,
     device_id: Uuid,
 ) -> Result<Result<usize, ChainBreak>, BranchError> {
     let mut statement = conn.prepare(&format!(
@@ -480,7 +479,7 @@ pub(crate) fn verify_device_chain(
 /// The report of one device's chain: counts, `acked_seq`, and the first break, recorded or found
 /// by a fresh walk (the lower seq; a recorded one on a tie).
 pub(crate) fn chain_report(
-    conn: &Connection,
+    conn: &Db,
     device_id: Uuid,
     clinic_code: String,
     device_name: String,
@@ -496,19 +495,25 @@ pub(crate) fn chain_report(
         [&id],
         |row| row.get(0),
     )?;
-    let recorded: Option<AuditBreak> = conn
-        .query_row(
+    // The first recorded: SQLite's rowid, PostgreSQL's identity column, both in insert order.
+    let first_break = match conn.dialect() {
+        crate::sql::Dialect::Sqlite => {
             "SELECT seq, kind, message FROM audit_breaks WHERE device_id = ?1
-             ORDER BY seq, rowid LIMIT 1",
-            [&id],
-            |row| {
-                Ok(AuditBreak {
-                    seq: row.get(0)?,
-                    kind: row.get(1)?,
-                    message: row.get(2)?,
-                })
-            },
-        )
+             ORDER BY seq, rowid LIMIT 1"
+        }
+        crate::sql::Dialect::Postgres => {
+            "SELECT seq, kind, message FROM audit_breaks WHERE device_id = ?1
+             ORDER BY seq, id LIMIT 1"
+        }
+    };
+    let recorded: Option<AuditBreak> = conn
+        .query_row(first_break, [&id], |row| {
+            Ok(AuditBreak {
+                seq: row.get(0)?,
+                kind: row.get(1)?,
+                message: row.get(2)?,
+            })
+        })
         .optional()?;
     let walked = verify_device_chain(conn, device_id)?.err().map(to_wire);
     let first_break = match (recorded, walked) {
@@ -529,7 +534,7 @@ pub(crate) fn chain_report(
 
 /// The device's stored entries, oldest first.
 pub(crate) fn list_entries(
-    conn: &Connection,
+    conn: &Db,
     device_id: Uuid,
 ) -> Result<Vec<StoredAuditEntry>, BranchError> {
     let mut statement = conn.prepare(&format!(
@@ -550,7 +555,7 @@ pub(crate) fn list_entries(
                 received_at: row.get(8)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     Ok(rows)
 }
 
@@ -596,8 +601,8 @@ mod tests {
     }
 
     /// A migrated in-memory branch with one clinic and one device.
-    fn branch() -> (Connection, Device) {
-        let mut conn = Connection::open_in_memory().unwrap();
+    fn branch() -> (Db, Device) {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();
         crate::migrate::apply(&mut conn).unwrap();
         conn.execute(
@@ -614,10 +619,10 @@ mod tests {
             [device.id.to_string()],
         )
         .unwrap();
-        (conn, device)
+        (Db::Sqlite(conn), device)
     }
 
-    fn push(conn: &mut Connection, device: Device, entries: &[AuditRecord]) -> AuditPushResponse {
+    fn push(conn: &mut Db, device: Device, entries: &[AuditRecord]) -> AuditPushResponse {
         store_audit(conn, device, entries, Utc::now()).unwrap()
     }
 
@@ -629,14 +634,14 @@ mod tests {
             .collect()
     }
 
-    fn count(conn: &Connection, table: &str) -> i64 {
+    fn count(conn: &Db, table: &str) -> i64 {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
             row.get(0)
         })
         .unwrap()
     }
 
-    fn report(conn: &Connection, device: Device) -> AuditChainReport {
+    fn report(conn: &Db, device: Device) -> AuditChainReport {
         chain_report(conn, device.id, "PLKK-01".into(), "Meja".into()).unwrap()
     }
 

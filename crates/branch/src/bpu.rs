@@ -4,11 +4,11 @@
 //! newer tariff to every clinic (a `reference` change). A pushed `bpu_registration` entry is
 //! applied beside the other kinds, in `push/bpu.rs`.
 
+use crate::sql::{params, Db, OptionalExtension, TransactionBehavior};
 use chrono::{DateTime, Utc};
 use plkk_domain::limits::{self, BPU_DECISION};
 use plkk_domain::Tariff;
 use plkk_protocol::{BpuDecision, BpuStatus, ChangeBody, ReferenceFile, BPU_TARIFF};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -39,8 +39,8 @@ pub struct BranchRegistration {
 }
 
 /// Registrations, oldest first, of one clinic or all, in one status or all.
-pub fn list(
-    conn: &Connection,
+pub(crate) fn list(
+    conn: &Db,
     clinic_code: Option<&str>,
     status: Option<BpuStatus>,
 ) -> Result<Vec<BranchRegistration>, BranchError> {
@@ -53,26 +53,26 @@ pub fn list(
                 r.record, r.contribution, r.author, r.received_at
          FROM bpu_registrations r JOIN clinics c ON c.id = r.clinic_id
          LEFT JOIN bpu_decisions d ON d.registration_id = r.id
-         WHERE (?1 IS NULL OR r.clinic_id = ?1)
-           AND (?2 IS NULL OR coalesce(d.status, 'submitted') = ?2)
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR r.clinic_id = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR coalesce(d.status, 'submitted') = ?2)
          ORDER BY r.entry_seq",
     )?;
     let rows = statement.query_map(params![clinic_id, status.map(BpuStatus::as_str)], |row| {
         Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, String>(2)?,
-            row.get::<_, String>(3)?,
-            row.get::<_, String>(4)?,
-            row.get::<_, String>(5)?,
-            row.get::<_, Option<String>>(6)?,
-            row.get::<_, Option<String>>(7)?,
-            row.get::<_, Option<String>>(8)?,
-            row.get::<_, Option<String>>(9)?,
-            row.get::<_, String>(10)?,
-            row.get::<_, String>(11)?,
-            row.get::<_, String>(12)?,
-            row.get::<_, String>(13)?,
+            row.get::<String>(0)?,
+            row.get::<String>(1)?,
+            row.get::<String>(2)?,
+            row.get::<String>(3)?,
+            row.get::<String>(4)?,
+            row.get::<String>(5)?,
+            row.get::<Option<String>>(6)?,
+            row.get::<Option<String>>(7)?,
+            row.get::<Option<String>>(8)?,
+            row.get::<Option<String>>(9)?,
+            row.get::<String>(10)?,
+            row.get::<String>(11)?,
+            row.get::<String>(12)?,
+            row.get::<String>(13)?,
         ))
     })?;
     let mut found = Vec::new();
@@ -126,8 +126,8 @@ pub enum Decision<'a> {
 /// Decides on a submitted registration: checked (`kpj` / `required` or `kpj_format`, `reason` /
 /// `required` or its length; `id` / `already_decided` for a second decision), stored, recorded in
 /// the officers' audit log and sent to the clinic's desks, in one transaction.
-pub fn decide(
-    conn: &mut Connection,
+pub(crate) fn decide(
+    conn: &mut Db,
     id: Uuid,
     decision: Decision,
     actor: &str,
@@ -244,8 +244,8 @@ pub struct RegistrationCount {
 
 /// Per clinic (every clinic, by code), the registrations the branch received from `from` to `to`
 /// (its local dates, both included) awaiting a decision, registered and rejected.
-pub fn report(
-    conn: &Connection,
+pub(crate) fn report(
+    conn: &Db,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<Vec<RegistrationCount>, BranchError> {
@@ -275,13 +275,13 @@ pub fn report(
             rejected: row.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::sql::Result<_>>()?)
 }
 
 /// Publishes a BPU tariff file to every clinic's desks (a `reference` change each) and keeps it
 /// for checking their registrations. A version published before is refused (`already_exists`).
-pub fn publish_tariff(
-    conn: &mut Connection,
+pub(crate) fn publish_tariff(
+    conn: &mut Db,
     text: &str,
     actor: &str,
     now: DateTime<Utc>,
@@ -298,8 +298,8 @@ pub fn publish_tariff(
     })?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let inserted = tx.execute(
-        "INSERT OR IGNORE INTO reference_files (name, version, text, published_at)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO reference_files (name, version, text, published_at)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name, version) DO NOTHING",
         params![BPU_TARIFF, tariff.version, text, time_text(now)],
     )?;
     if inserted == 0 || tariff.version == Tariff::bundled().version {
@@ -312,7 +312,7 @@ pub fn publish_tariff(
     let clinics: Vec<i64> = tx
         .prepare("SELECT id FROM clinics")?
         .query_map([], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     let body = ChangeBody::Reference {
         reference_file: ReferenceFile {
             name: BPU_TARIFF.to_owned(),

@@ -2,10 +2,11 @@
 //! officers' decisions on BPU registrations from the command line, each one call into
 //! `plkk_branch::admin`, printed for people or as JSON.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
+use plkk_branch::Database;
 use plkk_branch::{admin, bpu::Decision, BranchError};
 use plkk_protocol::BpuStatus;
 
@@ -59,7 +60,7 @@ pub enum ReferenceCommand {
     Publish { file: PathBuf },
 }
 
-pub fn bpu(data_dir: &Path, command: &BpuCommand) -> Result<(), BranchError> {
+pub fn bpu(database: &Database, command: &BpuCommand) -> Result<(), BranchError> {
     match command {
         BpuCommand::List {
             clinic,
@@ -78,7 +79,7 @@ pub fn bpu(data_dir: &Path, command: &BpuCommand) -> Result<(), BranchError> {
                     })
                 })
                 .transpose()?;
-            let found = admin::bpu_list(data_dir, clinic.as_deref(), status)?;
+            let found = admin::bpu_list(database, clinic.as_deref(), status)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&found)?);
             } else {
@@ -103,7 +104,7 @@ pub fn bpu(data_dir: &Path, command: &BpuCommand) -> Result<(), BranchError> {
         }
         BpuCommand::Approve { id, kpj } => {
             let id = crate::parse_uuid("ID", id)?;
-            let decided = admin::bpu_decide(data_dir, id, Decision::Approve { kpj }, Utc::now())?;
+            let decided = admin::bpu_decide(database, id, Decision::Approve { kpj }, Utc::now())?;
             println!(
                 "registration {id}: registered, KPJ {}",
                 decided.kpj.unwrap_or_default()
@@ -111,15 +112,15 @@ pub fn bpu(data_dir: &Path, command: &BpuCommand) -> Result<(), BranchError> {
         }
         BpuCommand::Reject { id, reason } => {
             let id = crate::parse_uuid("ID", id)?;
-            admin::bpu_decide(data_dir, id, Decision::Reject { reason }, Utc::now())?;
+            admin::bpu_decide(database, id, Decision::Reject { reason }, Utc::now())?;
             println!("registration {id}: rejected");
         }
     }
     Ok(())
 }
 
-pub fn registrations(data_dir: &Path, args: &RegistrationsArgs) -> Result<(), BranchError> {
-    let rows = admin::bpu_report(data_dir, args.from, args.to)?;
+pub fn registrations(database: &Database, args: &RegistrationsArgs) -> Result<(), BranchError> {
+    let rows = admin::bpu_report(database, args.from, args.to)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
@@ -134,13 +135,13 @@ pub fn registrations(data_dir: &Path, args: &RegistrationsArgs) -> Result<(), Br
     Ok(())
 }
 
-pub fn reference(data_dir: &Path, command: &ReferenceCommand) -> Result<(), BranchError> {
+pub fn reference(database: &Database, command: &ReferenceCommand) -> Result<(), BranchError> {
     match command {
         ReferenceCommand::Publish { file } => {
             let text = std::fs::read_to_string(file).map_err(|error| {
                 BranchError::Invalid(format!("cannot read {}: {error}", file.display()))
             })?;
-            let tariff = admin::publish_tariff(data_dir, &text, Utc::now())?;
+            let tariff = admin::publish_tariff(database, &text, Utc::now())?;
             println!("BPU tariff {} published to every clinic", tariff.version);
         }
     }

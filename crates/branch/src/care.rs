@@ -12,12 +12,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::admin::verify_audit;
-use crate::db::{self, parse_time, time_text};
+use crate::db::{self, parse_time, time_text, Database};
+use crate::sql::{Db, OptionalExtension};
 use crate::{BranchError, DATABASE_FILE_NAME};
 
 /// A device not heard from for this many hours is a problem: the console's limit for a silent
@@ -82,8 +82,12 @@ pub struct Problem {
 }
 
 /// The branch's health as of `now`.
-pub fn status(data_dir: &Path, now: DateTime<Utc>) -> Result<BranchHealth, BranchError> {
-    let conn = db::open(data_dir)?;
+pub fn status(
+    database: impl Into<Database>,
+    now: DateTime<Utc>,
+) -> Result<BranchHealth, BranchError> {
+    let database = database.into();
+    let conn = db::open(&database)?;
     let count =
         |sql: &str| -> Result<u64, BranchError> { Ok(conn.query_row(sql, [], |row| row.get(0))?) };
     let clinics = count("SELECT count(*) FROM clinics")?;
@@ -100,7 +104,7 @@ pub fn status(data_dir: &Path, now: DateTime<Utc>) -> Result<BranchHealth, Branc
         .query_map([], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     let mut silent_devices = Vec::new();
     for (id, clinic_code, name, last_contact_at) in rows {
         let silent_hours = (now - parse_time(&last_contact_at)?).num_hours();
@@ -115,7 +119,7 @@ pub fn status(data_dir: &Path, now: DateTime<Utc>) -> Result<BranchHealth, Branc
         }
     }
     silent_devices.sort_by_key(|device| std::cmp::Reverse(device.silent_hours));
-    let audit_breaks = verify_audit(data_dir, None)?
+    let audit_breaks = verify_audit(&database, None)?
         .into_iter()
         .filter_map(|report| {
             report.first_break.map(|found| AuditBreakSeen {
@@ -140,11 +144,23 @@ pub fn status(data_dir: &Path, now: DateTime<Utc>) -> Result<BranchHealth, Branc
             },
         )
         .optional()?;
-    let disk = fs4::statvfs(data_dir).ok();
+    // The disk is the database server's on PostgreSQL, watched by its operators.
+    let (disk, database_bytes) = match &database {
+        Database::Sqlite { data_dir } => (fs4::statvfs(data_dir).ok(), database_bytes(data_dir)),
+        Database::Postgres { .. } => (
+            None,
+            conn.query_row("SELECT pg_database_size(current_database())", [], |row| {
+                row.get(0)
+            })?,
+        ),
+    };
     let mut health = BranchHealth {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        data_dir: data_dir.display().to_string(),
-        database_bytes: database_bytes(data_dir),
+        data_dir: match &database {
+            Database::Sqlite { data_dir } => data_dir.display().to_string(),
+            Database::Postgres { .. } => database.describe(),
+        },
+        database_bytes,
         disk_free_bytes: disk.as_ref().map(|stats| stats.available_space()),
         disk_total_bytes: disk.as_ref().map(|stats| stats.total_space()),
         clinics,
@@ -197,17 +213,28 @@ fn problems(health: &BranchHealth) -> Vec<Problem> {
 /// Copies the branch database to `output` (a new file, owner-only on Unix) with SQLite's online
 /// backup, in one step (a consistent snapshot; the server keeps serving), and records it.
 pub fn backup(
-    data_dir: &Path,
+    database: impl Into<Database>,
     output: &Path,
     now: DateTime<Utc>,
 ) -> Result<BackupMade, BranchError> {
+    let database = database.into();
+    if database.is_postgres() {
+        return Err(BranchError::Invalid(
+            "`plkk-branch backup` copies a SQLite branch database; a PostgreSQL one is backed \
+             up with PostgreSQL's own tools (pg_dump, or pg_basebackup with WAL archiving; see \
+             the README)"
+                .to_owned(),
+        ));
+    }
     if output.exists() {
         return Err(BranchError::Invalid(format!(
             "{} exists already; a backup never overwrites a file",
             output.display()
         )));
     }
-    let conn = db::open(data_dir)?;
+    let Db::Sqlite(conn) = db::open(&database)? else {
+        unreachable!("a SQLite database was asked for");
+    };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -236,7 +263,7 @@ pub fn backup(
     let file = absolute(output).display().to_string();
     conn.execute(
         "INSERT INTO backups (made_at, file, bytes) VALUES (?1, ?2, ?3)",
-        params![time_text(now), file, bytes],
+        rusqlite::params![time_text(now), file, bytes],
     )?;
     Ok(BackupMade {
         made_at: time_text(now),

@@ -8,10 +8,10 @@
 //! when it wrote the intake, `written_at`, and sent it, `sent_at`; the branch's when it arrived,
 //! `received_at`; `offset_seconds`, desk minus branch, positive when the desk's clock ran fast).
 
+use crate::sql::{params, Db, OptionalExtension, TransactionBehavior};
 use chrono::{DateTime, Utc};
 use plkk_domain::{limits, Intake};
 use plkk_protocol::{CaseStatus, ChangeBody};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -80,7 +80,7 @@ const CASE_FROM: &str = "cases c JOIN clinics k ON k.id = c.clinic_id
     JOIN devices d ON d.id = e.device_id";
 
 /// The case `id`.
-pub(crate) fn read(conn: &Connection, id: Uuid) -> Result<CaseRecord, BranchError> {
+pub(crate) fn read(conn: &Db, id: Uuid) -> Result<CaseRecord, BranchError> {
     let sql = format!("SELECT {CASE_COLUMNS} FROM {CASE_FROM} WHERE c.intake_id = ?1");
     let found = conn
         .prepare_cached(&sql)?
@@ -96,7 +96,7 @@ pub(crate) fn read(conn: &Connection, id: Uuid) -> Result<CaseRecord, BranchErro
 /// The case `id` and its status history, as an officer opens it: the opening is recorded in the
 /// officers' audit log (who looked at which patient's record, and when).
 pub(crate) fn open(
-    conn: &mut Connection,
+    conn: &mut Db,
     id: Uuid,
     actor: &str,
     now: DateTime<Utc>,
@@ -117,17 +117,14 @@ pub(crate) fn open(
 }
 
 /// A clinic's cases, oldest first.
-pub(crate) fn list_of_clinic(
-    conn: &Connection,
-    clinic_id: i64,
-) -> Result<Vec<CaseRecord>, BranchError> {
+pub(crate) fn list_of_clinic(conn: &Db, clinic_id: i64) -> Result<Vec<CaseRecord>, BranchError> {
     let sql = format!(
         "SELECT {CASE_COLUMNS} FROM {CASE_FROM} WHERE c.clinic_id = ?1 ORDER BY i.entry_seq"
     );
     let rows = conn
         .prepare(&sql)?
         .query_map([clinic_id], row_of)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     rows.into_iter().map(|row| complete(conn, row)).collect()
 }
 
@@ -160,10 +157,7 @@ pub fn case_json(case: &CaseRecord) -> Value {
 }
 
 /// Every status set on the case, oldest first, with who set it.
-pub(crate) fn status_history(
-    conn: &Connection,
-    id: Uuid,
-) -> Result<Vec<StatusChange>, BranchError> {
+pub(crate) fn status_history(conn: &Db, id: Uuid) -> Result<Vec<StatusChange>, BranchError> {
     let rows = conn
         .prepare_cached(
             "SELECT at, actor, detail FROM officer_audit WHERE subject = ?1 AND action = ?2
@@ -171,9 +165,9 @@ pub(crate) fn status_history(
         )?
         .query_map(
             params![id.to_string(), OfficerAction::StatusSet.as_str()],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get::<_, String>(2)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get::<String>(2)?)),
         )?
-        .collect::<rusqlite::Result<Vec<(String, String, String)>>>()?;
+        .collect::<crate::sql::Result<Vec<(String, String, String)>>>()?;
     rows.into_iter()
         .map(|(at, actor, detail)| {
             let detail: Value = serde_json::from_str(&detail)?;
@@ -194,7 +188,7 @@ pub(crate) fn status_history(
 /// and `reference` within their lengths), stored, sent to the clinic's desks through the changes
 /// feed and recorded in the officers' audit log, all in one transaction.
 pub(crate) fn set_status(
-    conn: &mut Connection,
+    conn: &mut Db,
     case_id: Uuid,
     status: CaseStatus,
     reason: Option<&str>,
@@ -280,7 +274,7 @@ struct CaseRow {
     origin: CaseOrigin,
 }
 
-fn row_of(row: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
+fn row_of(row: &crate::sql::Row) -> crate::sql::Result<CaseRow> {
     Ok(CaseRow {
         id: row.get(0)?,
         clinic_code: row.get(1)?,
@@ -303,7 +297,7 @@ fn row_of(row: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
     })
 }
 
-fn complete(conn: &Connection, row: CaseRow) -> Result<CaseRecord, BranchError> {
+fn complete(conn: &Db, row: CaseRow) -> Result<CaseRecord, BranchError> {
     let id = Uuid::parse_str(&row.id)
         .map_err(|_| BranchError::Stored(format!("case id {:?}", row.id)))?;
     Ok(CaseRecord {
@@ -323,19 +317,19 @@ fn complete(conn: &Connection, row: CaseRow) -> Result<CaseRecord, BranchError> 
     })
 }
 
-fn notes_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, BranchError> {
+fn notes_of(conn: &Db, intake_id: &str) -> Result<Vec<Value>, BranchError> {
     let mut statement =
         conn.prepare_cached("SELECT record FROM notes WHERE intake_id = ?1 ORDER BY entry_seq")?;
     let rows = statement
-        .query_map([intake_id], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .query_map([intake_id], |row| row.get::<String>(0))?
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     Ok(rows
         .iter()
         .map(|text| serde_json::from_str(text))
         .collect::<Result<_, _>>()?)
 }
 
-fn corrections_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, BranchError> {
+fn corrections_of(conn: &Db, intake_id: &str) -> Result<Vec<Value>, BranchError> {
     let mut statement = conn.prepare_cached(
         "SELECT id, changes, reason, author, written_at FROM corrections
          WHERE intake_id = ?1 ORDER BY entry_seq",
@@ -350,7 +344,7 @@ fn corrections_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, Bran
                 row.get(4)?,
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     rows.into_iter()
         .map(|(id, changes, reason, author, written_at)| {
             let changes: Value = serde_json::from_str(&changes)?;
@@ -359,7 +353,7 @@ fn corrections_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, Bran
         .collect()
 }
 
-fn conflicts_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, BranchError> {
+fn conflicts_of(conn: &Db, intake_id: &str) -> Result<Vec<Value>, BranchError> {
     let mut statement = conn.prepare_cached(
         "SELECT correction_id, device_id, correction, fields, detected_at FROM conflicts
          WHERE intake_id = ?1 ORDER BY entry_seq",
@@ -374,7 +368,7 @@ fn conflicts_of(conn: &Connection, intake_id: &str) -> Result<Vec<Value>, Branch
                 row.get(4)?,
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     rows.into_iter()
         .map(
             |(correction_id, device_id, correction, fields, detected_at)| {

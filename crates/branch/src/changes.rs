@@ -4,9 +4,9 @@
 //! A page is bounded in rows (`limit`, 1 to 1000) and in bytes (`MAX_CHANGES_PAGE_BYTES` of
 //! JSON): rows are read one at a time and the page closes before the next would pass the bound.
 
+use crate::sql::{params, Db, TransactionBehavior};
 use chrono::{DateTime, Utc};
 use plkk_protocol::{Change, ChangeBody, Changes, MAX_CHANGES_PAGE_BYTES, MAX_CHANGES_PER_PULL};
-use rusqlite::{params, Connection, Transaction};
 use uuid::Uuid;
 
 use crate::db::time_text;
@@ -17,7 +17,7 @@ const CHANGE_FRAME_BYTES: usize = 80;
 
 /// Appends a change for `clinic_id` in the caller's transaction.
 pub(crate) fn emit(
-    tx: &Transaction,
+    tx: &Db,
     clinic_id: i64,
     intake_id: Uuid,
     body: &ChangeBody,
@@ -30,19 +30,24 @@ pub(crate) fn emit(
         ChangeBody::BpuDecision { .. } => ("bpu_decision", None),
         ChangeBody::Reference { .. } => ("reference", None),
     };
-    tx.prepare_cached(
-        "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        clinic_id,
-        intake_id.to_string(),
-        kind,
-        origin_device.map(|id| id.to_string()),
-        serde_json::to_string(body)?,
-        time_text(now),
-    ])?;
-    Ok(tx.last_insert_rowid())
+    tx.lock_clinic(clinic_id)?;
+    let seq = tx
+        .prepare_cached(
+            "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq",
+        )?
+        .query_row(
+            params![
+                clinic_id,
+                intake_id.to_string(),
+                kind,
+                origin_device.map(|id| id.to_string()),
+                serde_json::to_string(body)?,
+                time_text(now),
+            ],
+            |row| row.get(0),
+        )?;
+    Ok(seq)
 }
 
 /// The clinic's changes after `since` that `device` should see: at most `limit` (1 to
@@ -50,7 +55,7 @@ pub(crate) fn emit(
 /// JSON beyond the first change. Read in one transaction, so the cursor and `has_more` agree with
 /// the rows.
 pub(crate) fn read(
-    conn: &mut Connection,
+    conn: &mut Db,
     clinic_id: i64,
     device: Uuid,
     since: i64,
@@ -58,7 +63,9 @@ pub(crate) fn read(
     now: DateTime<Utc>,
 ) -> Result<Changes, BranchError> {
     let limit = limit.clamp(1, MAX_CHANGES_PER_PULL) as usize;
-    let tx = conn.transaction()?;
+    // One snapshot for the rows and the cursor: on PostgreSQL a change committed between two
+    // statements would otherwise move the cursor past a row this page never read.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Snapshot)?;
     let device_text = device.to_string();
     let mut changes = Vec::new();
     let mut has_more = false;
@@ -67,9 +74,9 @@ pub(crate) fn read(
             "SELECT seq, intake_id, body FROM changes
              WHERE clinic_id = ?1 AND seq > ?2
                AND NOT (kind = 'record' AND origin_device = ?3)
-             ORDER BY seq",
+             ORDER BY seq LIMIT ?4",
         )?;
-        let mut rows = statement.query(params![clinic_id, since, device_text])?;
+        let mut rows = statement.query(params![clinic_id, since, device_text, limit + 1])?;
         let mut bytes = 0;
         while let Some(row) = rows.next()? {
             let (seq, intake_id, body): (i64, String, String) =

@@ -6,9 +6,9 @@
 //! itself on every pull: its `Date` header (clock), `User-Agent` (`plkk-desk/VERSION`) and
 //! `Plkk-Outbox-Waiting` (entries not yet confirmed); [`record_sync`] keeps the latest.
 
+use crate::sql::{params, Db, OptionalExtension, TransactionBehavior};
 use chrono::{DateTime, Duration, Utc};
 use plkk_domain::limits;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -77,7 +77,7 @@ pub struct ClinicRow {
 
 /// Adds a clinic. Its code is what `enroll-code --clinic` and `case list --clinic` name.
 pub(crate) fn add_clinic(
-    conn: &mut Connection,
+    conn: &mut Db,
     code: &str,
     name: &str,
     actor: &str,
@@ -139,7 +139,7 @@ pub(crate) fn add_clinic(
 /// Issues a one-time enrolment code for the clinic, valid 24 hours from `now`. Only its hash is
 /// stored: the returned text is the only copy.
 pub(crate) fn issue_enrollment_code(
-    conn: &mut Connection,
+    conn: &mut Db,
     clinic_code: &str,
     actor: &str,
     now: DateTime<Utc>,
@@ -167,7 +167,7 @@ pub(crate) fn issue_enrollment_code(
 }
 
 /// Every enrolled device, oldest first.
-pub(crate) fn list_devices(conn: &Connection) -> Result<Vec<DeviceRow>, BranchError> {
+pub(crate) fn list_devices(conn: &Db) -> Result<Vec<DeviceRow>, BranchError> {
     let mut statement = conn.prepare(
         "SELECT d.id, c.code, d.name, d.enrolled_at, d.revoked_at,
                 s.last_sync_at, s.waiting, s.clock_offset_seconds, s.app_version,
@@ -191,7 +191,7 @@ pub(crate) fn list_devices(conn: &Connection) -> Result<Vec<DeviceRow>, BranchEr
                 }),
             };
             Ok((
-                row.get::<_, String>(0)?,
+                row.get::<String>(0)?,
                 row.get(1)?,
                 row.get(2)?,
                 row.get(3)?,
@@ -203,7 +203,7 @@ pub(crate) fn list_devices(conn: &Connection) -> Result<Vec<DeviceRow>, BranchEr
                 },
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(
             |(id, clinic_code, name, enrolled_at, revoked_at, last_sync, audit)| {
@@ -223,15 +223,12 @@ pub(crate) fn list_devices(conn: &Connection) -> Result<Vec<DeviceRow>, BranchEr
 }
 
 /// Every clinic by code, with its devices, marked silent where no active desk synced within a day.
-pub(crate) fn list_clinics(
-    conn: &Connection,
-    now: DateTime<Utc>,
-) -> Result<Vec<ClinicRow>, BranchError> {
+pub(crate) fn list_clinics(conn: &Db, now: DateTime<Utc>) -> Result<Vec<ClinicRow>, BranchError> {
     let devices = list_devices(conn)?;
     let mut statement = conn.prepare("SELECT code, name, created_at FROM clinics ORDER BY code")?;
     let clinics = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-        .collect::<rusqlite::Result<Vec<(String, String, String)>>>()?;
+        .collect::<crate::sql::Result<Vec<(String, String, String)>>>()?;
     clinics
         .into_iter()
         .map(|(code, name, created_at)| {
@@ -277,7 +274,7 @@ fn is_silent(devices: &[DeviceRow], now: DateTime<Utc>) -> Result<bool, BranchEr
 /// Revokes a device: its token is refused (401 `device_revoked`) from now on. Revoking twice
 /// keeps the first time.
 pub(crate) fn revoke_device(
-    conn: &mut Connection,
+    conn: &mut Db,
     device_id: Uuid,
     actor: &str,
     now: DateTime<Utc>,
@@ -355,7 +352,7 @@ impl SyncReport {
 
 /// Keeps what `device` said at this pull.
 pub(crate) fn record_sync(
-    conn: &Connection,
+    conn: &Db,
     device_id: Uuid,
     report: &SyncReport,
     now: DateTime<Utc>,
@@ -378,7 +375,7 @@ pub(crate) fn record_sync(
     Ok(())
 }
 
-pub(crate) fn clinic_id(conn: &Connection, clinic_code: &str) -> Result<i64, BranchError> {
+pub(crate) fn clinic_id(conn: &Db, clinic_code: &str) -> Result<i64, BranchError> {
     conn.query_row(
         "SELECT id FROM clinics WHERE code = ?1",
         [clinic_code.trim()],

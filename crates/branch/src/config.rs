@@ -3,7 +3,8 @@
 //! `PLKK_BRANCH_TLS_CERT`, `PLKK_BRANCH_TLS_KEY`, `PLKK_BRANCH_MAX_BODY_BYTES`,
 //! `PLKK_BRANCH_MAX_DOCUMENT_BYTES`,
 //! `PLKK_BRANCH_MAX_CONNECTIONS`, `PLKK_BRANCH_HEADER_TIMEOUT_SECONDS`,
-//! `PLKK_BRANCH_BODY_TIMEOUT_SECONDS`, `PLKK_BRANCH_IDLE_TIMEOUT_SECONDS`). Plain HTTP is allowed
+//! `PLKK_BRANCH_BODY_TIMEOUT_SECONDS`, `PLKK_BRANCH_IDLE_TIMEOUT_SECONDS`, and
+//! `PLKK_BRANCH_DATABASE`: a PostgreSQL URL instead of SQLite in the data directory). Plain HTTP is allowed
 //! only on a loopback address; [`Config::check`] refuses anything else without TLS files.
 
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::BranchError;
+use crate::{BranchError, Database};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8700";
 /// Connections served at once by default (systemd's default open-file limit is 1024).
@@ -34,6 +35,8 @@ pub struct TlsFiles {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://…`); `None`: SQLite in `data_dir` (see [`Database`]).
+    pub database: Option<String>,
     pub listen: SocketAddr,
     pub tls: Option<TlsFiles>,
     /// Largest request body, before and after gzip decompression (also the largest chunk of a
@@ -57,6 +60,8 @@ pub struct Config {
 pub struct ConfigFile {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
+    /// `postgres://user:password@host:port/name` (with `?sslmode=…&pool_size=N`).
+    pub database: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
@@ -72,6 +77,7 @@ impl Config {
     pub fn for_data_dir(dir: &Path) -> Config {
         Config {
             data_dir: dir.to_owned(),
+            database: None,
             listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
             tls: None,
             max_body_bytes: plkk_protocol::MAX_BODY_BYTES,
@@ -97,6 +103,9 @@ impl Config {
     pub fn apply_file(&mut self, file: &ConfigFile) -> Result<(), BranchError> {
         if let Some(listen) = &file.listen {
             self.listen = parse_listen(listen)?;
+        }
+        if let Some(database) = &file.database {
+            self.database = Some(database.clone());
         }
         if let Some(max) = file.max_body_bytes {
             self.max_body_bytes = max;
@@ -128,6 +137,9 @@ impl Config {
     ) -> Result<(), BranchError> {
         if let Some(listen) = lookup("PLKK_BRANCH_LISTEN") {
             self.listen = parse_listen(&listen)?;
+        }
+        if let Some(database) = lookup("PLKK_BRANCH_DATABASE") {
+            self.database = Some(database);
         }
         if let Some(max) = lookup("PLKK_BRANCH_MAX_BODY_BYTES") {
             self.max_body_bytes = max.trim().parse().map_err(|_| {
@@ -196,9 +208,16 @@ impl Config {
         }
     }
 
+    /// The database this configuration names: PostgreSQL at `database`, else SQLite in
+    /// `data_dir`.
+    pub fn database(&self) -> Result<Database, BranchError> {
+        Database::choose(&self.data_dir, self.database.as_deref())
+    }
+
     /// Refuses a configuration that would be unsafe or cannot work: plain HTTP on a non-loopback
     /// address, half a TLS pair, a zero body limit, no connection, a zero timeout.
     pub fn check(&self) -> Result<(), BranchError> {
+        self.database()?;
         if self.max_body_bytes == 0 {
             return Err(BranchError::Config(
                 "max_body_bytes must be more than 0".to_owned(),
@@ -278,6 +297,34 @@ mod tests {
         let mut half = config("0.0.0.0:8700", false);
         half.set_tls(Some("cert.pem".into()), None);
         assert!(half.check().unwrap_err().to_string().contains("key"));
+    }
+
+    #[test]
+    fn the_database_comes_from_the_file_then_the_environment() {
+        let mut config = Config::for_data_dir(Path::new("/tmp/branch"));
+        assert!(
+            !config.database().unwrap().is_postgres(),
+            "SQLite by default"
+        );
+        let file: ConfigFile =
+            toml::from_str("database = \"postgres://plkk@db:5432/cabang\"\n").unwrap();
+        config.apply_file(&file).unwrap();
+        assert_eq!(
+            config.database().unwrap().describe(),
+            "postgres://plkk@db:5432/cabang"
+        );
+        config
+            .apply_env(|name| {
+                (name == "PLKK_BRANCH_DATABASE").then(|| "postgres://plkk:x@db2/cabang".to_owned())
+            })
+            .unwrap();
+        assert_eq!(
+            config.database().unwrap().describe(),
+            "postgres://plkk@db2/cabang"
+        );
+        config.database = Some("mysql://db/cabang".to_owned());
+        let refused = config.check().unwrap_err();
+        assert!(refused.to_string().contains("database:"), "{refused}");
     }
 
     #[test]

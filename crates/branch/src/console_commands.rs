@@ -3,13 +3,13 @@
 //! (`case inbox`), clinics with their desks (`clinic list`) and the monthly report (`report`).
 //! Each prints what one `plkk_branch::admin` call returns, the same call the console makes.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use plkk_branch::admin::{self, InboxFilter, InboxQuery, MonthRange, NewOfficer, OfficerRole};
 use plkk_branch::BranchError;
+use plkk_branch::Database;
 use plkk_protocol::CaseStatus;
 use uuid::Uuid;
 
@@ -75,7 +75,7 @@ pub struct InboxArgs {
     json: bool,
 }
 
-pub fn officer(data_dir: &Path, command: &OfficerCommand) -> Result<(), BranchError> {
+pub fn officer(database: &Database, command: &OfficerCommand) -> Result<(), BranchError> {
     match command {
         OfficerCommand::Add {
             username,
@@ -91,7 +91,7 @@ pub fn officer(data_dir: &Path, command: &OfficerCommand) -> Result<(), BranchEr
             })?;
             let password = new_password()?;
             let officer = admin::add_officer(
-                data_dir,
+                database,
                 NewOfficer {
                     username,
                     display_name: name,
@@ -106,7 +106,7 @@ pub fn officer(data_dir: &Path, command: &OfficerCommand) -> Result<(), BranchEr
             );
         }
         OfficerCommand::List { json } => {
-            let officers = admin::list_officers(data_dir, Utc::now())?;
+            let officers = admin::list_officers(database, Utc::now())?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&officers)?);
             } else {
@@ -123,7 +123,7 @@ pub fn officer(data_dir: &Path, command: &OfficerCommand) -> Result<(), BranchEr
             }
         }
         OfficerCommand::Remove { username } => {
-            admin::remove_officer(data_dir, username)?;
+            admin::remove_officer(database, username)?;
             println!("officer {} removed; their sessions ended", username.trim());
         }
     }
@@ -152,11 +152,11 @@ fn new_password() -> Result<String, BranchError> {
 
 /// `audit officers`: the log, then whether its chain is sound (exit 5 when not).
 pub fn audit_officers(
-    data_dir: &Path,
+    database: &Database,
     limit: Option<u32>,
     json: bool,
 ) -> Result<ExitCode, BranchError> {
-    let log = admin::officer_audit(data_dir, limit)?;
+    let log = admin::officer_audit(database, limit)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&log)?);
     } else {
@@ -187,8 +187,8 @@ pub fn audit_officers(
 }
 
 /// `case show ID`: the case as `case list` prints it, with where it came from and its statuses.
-pub fn show_case(data_dir: &Path, case_id: Uuid, json: bool) -> Result<(), BranchError> {
-    let (case, history) = admin::show_case(data_dir, case_id)?;
+pub fn show_case(database: &Database, case_id: Uuid, json: bool) -> Result<(), BranchError> {
+    let (case, history) = admin::show_case(database, case_id)?;
     if json {
         let mut object = plkk_branch::admin::case_json(&case);
         if let Some(map) = object.as_object_mut() {
@@ -228,7 +228,7 @@ pub fn show_case(data_dir: &Path, case_id: Uuid, json: bool) -> Result<(), Branc
     Ok(())
 }
 
-pub fn inbox(data_dir: &Path, args: &InboxArgs) -> Result<(), BranchError> {
+pub fn inbox(database: &Database, args: &InboxArgs) -> Result<(), BranchError> {
     let status = args
         .status
         .as_deref()
@@ -265,7 +265,7 @@ pub fn inbox(data_dir: &Path, args: &InboxArgs) -> Result<(), BranchError> {
             .collect(),
         page: args.page,
     };
-    let page = admin::inbox(data_dir, &query, Utc::now())?;
+    let page = admin::inbox(database, &query, Utc::now())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&page)?);
         return Ok(());
@@ -291,8 +291,8 @@ pub fn inbox(data_dir: &Path, args: &InboxArgs) -> Result<(), BranchError> {
     Ok(())
 }
 
-pub fn list_clinics(data_dir: &Path, json: bool) -> Result<(), BranchError> {
-    let clinics = admin::list_clinics(data_dir, Utc::now())?;
+pub fn list_clinics(database: &Database, json: bool) -> Result<(), BranchError> {
+    let clinics = admin::list_clinics(database, Utc::now())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&clinics)?);
         return Ok(());
@@ -313,8 +313,8 @@ pub fn list_clinics(data_dir: &Path, json: bool) -> Result<(), BranchError> {
     Ok(())
 }
 
-pub fn report(data_dir: &Path, from: &str, to: &str, json: bool) -> Result<(), BranchError> {
-    let rows = admin::report(data_dir, &MonthRange::new(from, to)?)?;
+pub fn report(database: &Database, from: &str, to: &str, json: bool) -> Result<(), BranchError> {
+    let rows = admin::report(database, &MonthRange::new(from, to)?)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {

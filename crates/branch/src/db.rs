@@ -1,18 +1,165 @@
-//! Opening the branch database: `branch.sqlite3` in the data directory, with the pragmas for
-//! durability (WAL, `synchronous=FULL`, foreign keys) and the embedded migrations. The server keeps
-//! one connection behind a lock; each admin call opens its own (WAL lets them work side by side).
+//! Opening the branch database. Which one is configuration ([`Database`]): SQLite,
+//! `branch.sqlite3` in the data directory (the default), with the pragmas for durability (WAL,
+//! `synchronous=FULL`, foreign keys); or PostgreSQL at a `postgres://` URL (`database` in the
+//! config file, `PLKK_BRANCH_DATABASE`, `--database`), through a connection pool. Either way the
+//! embedded migrations run when it opens, and the rest of the branch talks to it through
+//! `crate::sql::Db` without knowing which it is.
+//!
+//! The server keeps a [`Store`]: on SQLite one connection behind a lock for the API (one writer
+//! at a time is SQLite's own rule) and a connection of its own per console request; on
+//! PostgreSQL a pooled connection per request. Each administration command opens one connection
+//! (WAL lets it work beside a running server on SQLite).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::sql::{Db, PgStore};
 use crate::{migrate, BranchError};
 
 pub const DATABASE_FILE_NAME: &str = "branch.sqlite3";
 
-/// Opens (creating if needed) the branch database in `data_dir` and applies pending migrations.
-pub(crate) fn open(data_dir: &Path) -> Result<Connection, BranchError> {
+/// Where the branch's data is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// `branch.sqlite3` in this data directory.
+    Sqlite { data_dir: PathBuf },
+    /// A PostgreSQL database, by its connection URL (`postgres://user:password@host/db`).
+    Postgres { url: String },
+}
+
+impl Database {
+    /// `database` when given (it must be a PostgreSQL URL), else SQLite in `data_dir`.
+    pub fn choose(data_dir: &Path, database: Option<&str>) -> Result<Database, BranchError> {
+        match database.map(str::trim).filter(|url| !url.is_empty()) {
+            None => Ok(Database::Sqlite {
+                data_dir: data_dir.to_owned(),
+            }),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Database::Postgres {
+                    url: url.to_owned(),
+                })
+            }
+            Some(_) => Err(BranchError::Config(
+                "database: must be a PostgreSQL URL (postgres://user:password@host:port/name); \
+                 leave it out for SQLite in the data directory"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// What logs and `status` may show: the file, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite { data_dir } => {
+                data_dir.join(DATABASE_FILE_NAME).display().to_string()
+            }
+            Database::Postgres { url } => match url.split_once("://") {
+                Some((scheme, rest)) => match rest.split_once('@') {
+                    Some((user, host)) => {
+                        let user = user.split(':').next().unwrap_or_default();
+                        format!("{scheme}://{user}@{host}")
+                    }
+                    None => url.clone(),
+                },
+                None => url.clone(),
+            },
+        }
+    }
+
+    /// Whether this is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Database::Postgres { .. })
+    }
+}
+
+impl From<&Path> for Database {
+    fn from(data_dir: &Path) -> Database {
+        Database::Sqlite {
+            data_dir: data_dir.to_owned(),
+        }
+    }
+}
+
+impl From<&PathBuf> for Database {
+    fn from(data_dir: &PathBuf) -> Database {
+        Database::from(data_dir.as_path())
+    }
+}
+
+impl From<PathBuf> for Database {
+    fn from(data_dir: PathBuf) -> Database {
+        Database::Sqlite { data_dir }
+    }
+}
+
+impl From<&Database> for Database {
+    fn from(database: &Database) -> Database {
+        database.clone()
+    }
+}
+
+/// Opens one connection to `database` and applies pending migrations.
+pub(crate) fn open(database: impl Into<Database>) -> Result<Db, BranchError> {
+    match database.into() {
+        Database::Sqlite { data_dir } => Ok(Db::Sqlite(open_sqlite(&data_dir)?)),
+        Database::Postgres { url } => {
+            let store = PgStore::new(&url).map_err(BranchError::Config)?;
+            let mut db = Db::Postgres(store.connect()?);
+            migrate::apply_postgres(&mut db)?;
+            Ok(db)
+        }
+    }
+}
+
+/// What the server keeps open.
+#[derive(Debug)]
+pub(crate) enum Store {
+    Sqlite { api: Mutex<Db>, data_dir: PathBuf },
+    Postgres(PgStore),
+}
+
+impl Store {
+    pub(crate) fn open(database: &Database) -> Result<Store, BranchError> {
+        match database {
+            Database::Sqlite { data_dir } => Ok(Store::Sqlite {
+                api: Mutex::new(Db::Sqlite(open_sqlite(data_dir)?)),
+                data_dir: data_dir.clone(),
+            }),
+            Database::Postgres { url } => {
+                let store = PgStore::new(url).map_err(BranchError::Config)?;
+                migrate::apply_postgres(&mut Db::Postgres(store.connect()?))?;
+                Ok(Store::Postgres(store))
+            }
+        }
+    }
+
+    /// Runs `work` on the API's connection (call from a blocking thread).
+    pub(crate) fn with_api<T>(&self, work: impl FnOnce(&mut Db) -> T) -> Result<T, BranchError> {
+        match self {
+            Store::Sqlite { api, .. } => {
+                // A panic while holding the lock leaves SQLite consistent (the transaction rolls
+                // back when dropped), so a poisoned lock is safe to use.
+                let mut db = api.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                Ok(work(&mut db))
+            }
+            Store::Postgres(store) => Ok(work(&mut Db::Postgres(store.connect()?))),
+        }
+    }
+
+    /// Runs `work` on a connection of its own (the console's requests; call from a blocking
+    /// thread).
+    pub(crate) fn with_own<T>(&self, work: impl FnOnce(&mut Db) -> T) -> Result<T, BranchError> {
+        match self {
+            Store::Sqlite { data_dir, .. } => Ok(work(&mut Db::Sqlite(open_sqlite(data_dir)?))),
+            Store::Postgres(store) => Ok(work(&mut Db::Postgres(store.connect()?))),
+        }
+    }
+}
+
+fn open_sqlite(data_dir: &Path) -> Result<Connection, BranchError> {
     std::fs::create_dir_all(data_dir).map_err(|source| BranchError::DataDir {
         path: data_dir.display().to_string(),
         source,
@@ -52,7 +199,7 @@ pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Br
 
 #[cfg(test)]
 mod tests {
-    use super::open;
+    use super::{open, Database};
 
     /// The server starting while an administrator's command opens the same new database: both
     /// switch its journal to WAL and migrate at the same moment, and neither may fail.
@@ -74,5 +221,22 @@ mod tests {
                 opener.join().unwrap().expect("the database opens");
             }
         }
+    }
+
+    #[test]
+    fn the_database_is_sqlite_unless_a_postgresql_url_is_given() {
+        let dir = std::path::Path::new("/var/lib/plkk-branch");
+        assert_eq!(
+            Database::choose(dir, None).unwrap(),
+            Database::Sqlite {
+                data_dir: dir.to_owned()
+            }
+        );
+        let pg = Database::choose(dir, Some("postgres://plkk:rahasia@db:5432/plkk")).unwrap();
+        assert!(pg.is_postgres());
+        assert_eq!(pg.describe(), "postgres://plkk@db:5432/plkk");
+        assert!(Database::choose(dir, Some("sqlite:/tmp/x"))
+            .unwrap_err()
+            .is_bad_input());
     }
 }

@@ -1,11 +1,13 @@
 //! `plkk-branch document list|get` (issue 13): a case's documents and one document's content
-//! from the command line, each one call into `plkk_branch::admin`.
+//! from the command line, each one call into `plkk_branch::admin`. The contents are files in the
+//! data directory on either database: `get` on PostgreSQL needs `--data-dir` too (the directory
+//! the servers share).
 
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use clap::Subcommand;
-use plkk_branch::{admin, BranchError};
+use plkk_branch::{admin, BranchError, Database};
 
 use crate::parse_uuid;
 
@@ -31,11 +33,17 @@ pub enum DocumentCommand {
     },
 }
 
-pub fn document(data_dir: &Path, command: &DocumentCommand) -> Result<(), BranchError> {
+/// Runs `command` on `database`; `data_dir`: the data directory when given apart from it
+/// (`--data-dir` beside `--database`).
+pub fn document(
+    database: &Database,
+    data_dir: Option<&Path>,
+    command: &DocumentCommand,
+) -> Result<(), BranchError> {
     match command {
         DocumentCommand::List { case_id, json } => {
             let id = parse_uuid("--case", case_id)?;
-            let documents = admin::list_documents(data_dir, id)?;
+            let documents = admin::list_documents(database, id)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&documents)?);
             } else {
@@ -66,7 +74,17 @@ pub fn document(data_dir: &Path, command: &DocumentCommand) -> Result<(), Branch
             output,
         } => {
             let id = parse_uuid("DOCUMENT_ID", document_id)?;
-            let (document, content) = admin::download_document(data_dir, id, Utc::now())?;
+            let data_dir =
+                match (database, data_dir) {
+                    (_, Some(dir)) => dir,
+                    (Database::Sqlite { data_dir }, None) => data_dir.as_path(),
+                    (Database::Postgres { .. }, None) => return Err(BranchError::Invalid(
+                        "document get: give --data-dir DIR too (the data directory the servers \
+                         keep documents' contents in) beside --database"
+                            .to_owned(),
+                    )),
+                };
+            let (document, content) = admin::download_document(database, data_dir, id, Utc::now())?;
             std::fs::write(output, &content)?;
             eprintln!(
                 "{} bytes ({}, {}) written to {}",

@@ -19,13 +19,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use plkk_domain::MAX_STORED_BYTES;
 use plkk_protocol::DocumentUpload;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::time_text;
 use crate::push::Device;
+use crate::sql::{params, Db, OptionalExtension, Row, SqlError, TransactionBehavior};
 use crate::BranchError;
 
 /// The folder of contents and partial uploads inside the data directory.
@@ -76,8 +76,8 @@ pub enum DocumentError {
     Branch(#[from] BranchError),
 }
 
-impl From<rusqlite::Error> for DocumentError {
-    fn from(error: rusqlite::Error) -> Self {
+impl From<SqlError> for DocumentError {
+    fn from(error: SqlError) -> Self {
         DocumentError::Branch(error.into())
     }
 }
@@ -114,7 +114,33 @@ pub(crate) struct Uploads {
 /// What the branch holds of document `id` of `device`'s clinic. A document whose content is
 /// here already (any document with its SHA-256) is confirmed now, without a byte sent.
 pub(crate) fn upload_state(
-    conn: &Connection,
+    conn: &mut Db,
+    uploads: &Uploads,
+    device: Device,
+    id: Uuid,
+) -> Result<DocumentUpload, DocumentError> {
+    locked(conn, id, |tx| state_of(tx, uploads, device, id))
+}
+
+/// Runs `work` in a transaction holding document `id`'s lock, so that two requests for one
+/// document (a chunk sent again while the first is still being written, or two servers of one
+/// PostgreSQL database sharing the data directory) never append to its partial file at once.
+/// SQLite's API connection is one already; PostgreSQL's pool gives each request its own, so the
+/// lock (`Db::lock`, an advisory lock) is what serializes them there.
+fn locked<T>(
+    conn: &mut Db,
+    id: Uuid,
+    work: impl FnOnce(&Db) -> Result<T, DocumentError>,
+) -> Result<T, DocumentError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.lock(&format!("document {id}"))?;
+    let done = work(&tx)?;
+    tx.commit()?;
+    Ok(done)
+}
+
+fn state_of(
+    conn: &Db,
     uploads: &Uploads,
     device: Device,
     id: Uuid,
@@ -152,7 +178,20 @@ pub struct UploadLimits {
 /// Appends `chunk` at `offset` to document `id`'s partial copy, flushed to disk before answering;
 /// the chunk that completes it has the whole checked and stored under its SHA-256.
 pub(crate) fn receive_chunk(
-    conn: &Connection,
+    conn: &mut Db,
+    uploads: &Uploads,
+    device: Device,
+    id: Uuid,
+    offset: u64,
+    chunk: &[u8],
+) -> Result<DocumentUpload, DocumentError> {
+    locked(conn, id, |tx| {
+        append_chunk(tx, uploads, device, id, offset, chunk)
+    })
+}
+
+fn append_chunk(
+    conn: &Db,
     uploads: &Uploads,
     device: Device,
     id: Uuid,
@@ -160,7 +199,7 @@ pub(crate) fn receive_chunk(
     chunk: &[u8],
 ) -> Result<DocumentUpload, DocumentError> {
     let (data_dir, limits, now) = (uploads.data_dir.as_path(), uploads.limits, uploads.now);
-    let state = upload_state(conn, uploads, device, id)?;
+    let state = state_of(conn, uploads, device, id)?;
     if state.confirmed {
         // A repeat of the last chunk after its answer was lost: nothing more to store.
         return Ok(state);
@@ -207,7 +246,7 @@ pub(crate) fn receive_chunk(
 /// Moves a checked partial copy to its content address (or drops it when the content is there
 /// already) and records the content.
 fn store_content(
-    conn: &Connection,
+    conn: &Db,
     data_dir: &Path,
     partial: &Path,
     document: &BranchDocument,
@@ -223,7 +262,8 @@ fn store_content(
         sync_dir(folder);
     }
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO document_contents (sha256, bytes, stored_at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO document_contents (sha256, bytes, stored_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (sha256) DO NOTHING",
     )?
     .execute(params![
         document.sha256,
@@ -243,7 +283,7 @@ fn sync_dir(folder: &Path) {
     let _ = folder;
 }
 
-fn confirm(conn: &Connection, id: Uuid, now: DateTime<Utc>) -> Result<(), DocumentError> {
+fn confirm(conn: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), DocumentError> {
     conn.prepare_cached(
         "UPDATE documents SET confirmed_at = ?2 WHERE id = ?1 AND confirmed_at IS NULL",
     )?
@@ -251,7 +291,7 @@ fn confirm(conn: &Connection, id: Uuid, now: DateTime<Utc>) -> Result<(), Docume
     Ok(())
 }
 
-fn content_held(conn: &Connection, sha256: &str) -> Result<bool, DocumentError> {
+fn content_held(conn: &Db, sha256: &str) -> Result<bool, DocumentError> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM document_contents WHERE sha256 = ?1")?
         .query_row([sha256], |_| Ok(()))
@@ -267,7 +307,7 @@ fn partial_length(data_dir: &Path, id: Uuid) -> Result<u64, DocumentError> {
     }
 }
 
-fn sha256_of_file(path: &Path) -> Result<String, DocumentError> {
+pub(crate) fn sha256_of_file(path: &Path) -> Result<String, DocumentError> {
     let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 64 * 1024];
@@ -301,7 +341,7 @@ fn answer(
 }
 
 /// Document `id` if it belongs to `clinic_id`.
-fn of_clinic(conn: &Connection, clinic_id: i64, id: Uuid) -> Result<BranchDocument, DocumentError> {
+fn of_clinic(conn: &Db, clinic_id: i64, id: Uuid) -> Result<BranchDocument, DocumentError> {
     let document = find(conn, id)?.ok_or(DocumentError::NotFound(id))?;
     let clinic: Option<i64> = conn
         .prepare_cached("SELECT clinic_id FROM cases WHERE intake_id = ?1")?
@@ -317,7 +357,7 @@ const COLUMNS: &str =
     "d.id, d.intake_id, d.kind, d.media_type, d.sha256, d.bytes, d.original_bytes,
      d.author, d.written_at, d.confirmed_at IS NOT NULL, r.reason";
 
-fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(BranchDocumentRow, Option<String>)> {
+fn read_row(row: &Row) -> crate::sql::Result<(BranchDocumentRow, Option<String>)> {
     Ok((
         BranchDocumentRow {
             id: row.get(0)?,
@@ -370,7 +410,7 @@ fn document_of(
 }
 
 /// Document `id`, whatever its clinic.
-pub fn find(conn: &Connection, id: Uuid) -> Result<Option<BranchDocument>, BranchError> {
+pub(crate) fn find(conn: &Db, id: Uuid) -> Result<Option<BranchDocument>, BranchError> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM documents d LEFT JOIN document_removals r ON r.document_id = d.id
          WHERE d.id = ?1"
@@ -382,8 +422,8 @@ pub fn find(conn: &Connection, id: Uuid) -> Result<Option<BranchDocument>, Branc
 }
 
 /// A case's documents, in the order they arrived, removed ones included.
-pub fn list_for_case(
-    conn: &Connection,
+pub(crate) fn list_for_case(
+    conn: &Db,
     intake_id: Uuid,
 ) -> Result<Vec<BranchDocument>, BranchError> {
     let mut statement = conn.prepare_cached(&format!(
@@ -396,8 +436,8 @@ pub fn list_for_case(
 
 /// Document `id` with its content, once confirmed (a document whose content has not arrived yet
 /// is refused with `document_id` `not_confirmed`).
-pub fn read(
-    conn: &Connection,
+pub(crate) fn read(
+    conn: &Db,
     data_dir: &Path,
     id: Uuid,
 ) -> Result<(BranchDocument, Vec<u8>), BranchError> {
@@ -422,14 +462,14 @@ pub fn read(
 
 /// Document `id` with its content for `actor` (an officer, or `(cli)`), recorded in the officers'
 /// audit log as downloaded.
-pub fn download(
-    conn: &mut Connection,
+pub(crate) fn download(
+    conn: &mut Db,
     data_dir: &Path,
     id: Uuid,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(BranchDocument, Vec<u8>), BranchError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (document, content) = read(&tx, data_dir, id)?;
     crate::officer_audit::append(
         &tx,

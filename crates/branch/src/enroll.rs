@@ -3,10 +3,10 @@
 //! restored from a backup a new identity in its clinic. Codes and tokens are looked up by their
 //! hashes only.
 
+use crate::sql::{params, Db, OptionalExtension, TransactionBehavior};
 use chrono::{DateTime, Utc};
 use plkk_domain::limits;
 use plkk_protocol::Enrollment;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 use crate::db::{parse_time, time_text};
@@ -32,15 +32,15 @@ pub(crate) enum EnrollError {
     Branch(#[from] BranchError),
 }
 
-impl From<rusqlite::Error> for EnrollError {
-    fn from(error: rusqlite::Error) -> Self {
+impl From<crate::sql::SqlError> for EnrollError {
+    fn from(error: crate::sql::SqlError) -> Self {
         EnrollError::Branch(error.into())
     }
 }
 
 /// Uses `code` up and enrols a new device of its clinic, in one transaction.
 pub(crate) fn enroll(
-    conn: &mut Connection,
+    conn: &mut Db,
     code: &str,
     device_name: &str,
     now: DateTime<Utc>,
@@ -87,13 +87,20 @@ pub(crate) fn enroll(
     }
     let device_id = Uuid::now_v7();
     let token = new_token();
+    // The code is claimed only if still unused when this write runs: on PostgreSQL another
+    // server may have used it since it was read above (its update waits for that commit, then
+    // finds `used_at` set), so a code enrols one device across every server.
+    let claimed = tx.execute(
+        "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3
+         WHERE code_hash = ?1 AND used_at IS NULL",
+        params![code_hash, time_text(now), device_id.to_string()],
+    )?;
+    if claimed != 1 {
+        return Err(EnrollError::Used);
+    }
     tx.execute(
         "INSERT INTO devices (id, clinic_id, name, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![device_id.to_string(), clinic_id, device_name, hash_secret(&token), time_text(now)],
-    )?;
-    tx.execute(
-        "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
-        params![code_hash, time_text(now), device_id.to_string()],
     )?;
     tx.commit()?;
     tracing::info!(%device_id, clinic = %clinic_code, name = device_name, "device enrolled");
@@ -111,7 +118,7 @@ pub(crate) fn enroll(
 /// pointing at it. What the old identity sent stays its own: the restored desk pulls it back as
 /// another device's records, and sends its audit chain again under the new identity.
 pub(crate) fn replace(
-    conn: &mut Connection,
+    conn: &mut Db,
     device: Device,
     backup_made_at: DateTime<chrono::FixedOffset>,
     now: DateTime<Utc>,
@@ -136,10 +143,18 @@ pub(crate) fn replace(
             time_text(now)
         ],
     )?;
-    tx.execute(
-        "UPDATE devices SET revoked_at = ?2, replaced_by = ?3 WHERE id = ?1",
+    // Still unrevoked when this write runs: two servers given the same request at once make
+    // one new identity, and the second is refused as the first's revoked device would be.
+    let replaced = tx.execute(
+        "UPDATE devices SET revoked_at = ?2, replaced_by = ?3 WHERE id = ?1 AND revoked_at IS NULL",
         params![device.id.to_string(), time_text(now), device_id.to_string()],
     )?;
+    if replaced != 1 {
+        return Err(BranchError::Invalid(format!(
+            "device {} was replaced already",
+            device.id
+        )));
+    }
     tx.commit()?;
     tracing::info!(old = %device.id, new = %device_id, clinic = %clinic_code, backup_made_at = %backup_made_at, "restored desk given a new identity");
     Ok(Enrollment {
@@ -164,7 +179,7 @@ pub(crate) enum AuthError {
 
 /// The device whose token this is; notes that it was heard from at `now` (once a minute at most).
 pub(crate) fn authenticate(
-    conn: &Connection,
+    conn: &Db,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Device, AuthError> {

@@ -32,8 +32,20 @@ pub enum BranchError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("database migration {name} failed: {source}")]
+    MigrationPostgres {
+        name: &'static str,
+        #[source]
+        source: crate::sql::SqlError,
+    },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Sql(#[from] crate::sql::SqlError),
+    /// A command that does not work on a PostgreSQL store yet; the message names it and what to
+    /// use instead.
+    #[error("{0} is not yet available on PostgreSQL")]
+    NotOnPostgres(&'static str),
     /// A stored value the branch wrote cannot be read back (a damaged database).
     #[error("stored value is not valid: {0}")]
     Stored(String),

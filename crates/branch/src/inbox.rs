@@ -25,8 +25,8 @@ use chrono::{DateTime, Utc};
 use plkk_domain::{limits, normalise, Segment};
 use plkk_protocol::CaseStatus;
 use rusqlite::functions::FunctionFlags;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::Connection;
+
+use crate::sql::{Db, Dialect, Value as SqlValue};
 use serde::Serialize;
 
 use crate::BranchError;
@@ -122,7 +122,7 @@ pub struct InboxPage {
 
 /// The page `query` asks for, at `now`.
 pub(crate) fn page(
-    conn: &Connection,
+    conn: &Db,
     query: &InboxQuery,
     now: DateTime<Utc>,
 ) -> Result<InboxPage, BranchError> {
@@ -149,7 +149,12 @@ pub(crate) fn page(
                 // each is quicker than sorting every match; a long one matches a few, found
                 // through the NIK and KPJ indexes. Counting (up to a bound) tells which.
                 let common = prefix_matches(conn, &prefix, &end)? >= COMMON_PREFIX_MATCHES;
-                let plus = if common { "+" } else { "" };
+                // `+` keeps SQLite's planner off the index; PostgreSQL's plans by statistics.
+                let plus = if common && conn.dialect() == Dialect::Sqlite {
+                    "+"
+                } else {
+                    ""
+                };
                 conditions.push(format!(
                     "(({plus}x.nik >= ? AND {plus}x.nik < ?) OR ({plus}x.kpj >= ? AND {plus}x.kpj < ?))"
                 ));
@@ -160,7 +165,23 @@ pub(crate) fn page(
                     SqlValue::Text(end),
                 ]);
             }
-            Search::Name(expression) => {
+            Search::Name(words) if conn.dialect() == Dialect::Postgres => {
+                // PostgreSQL: every typed word starts a word of `inbox_names.name_words`
+                // (walked newest first from the inbox's key; no FTS5 there).
+                from = "inbox x JOIN inbox_names n ON n.intake_id = x.intake_id".to_owned();
+                for word in words {
+                    conditions.push("(' ' || n.name_words) LIKE ?".to_owned());
+                    values.push(SqlValue::Text(format!("% {word}%")));
+                }
+            }
+            Search::Name(words) => {
+                // Normalised words hold only letters and digits: quoted, nothing typed is FTS5
+                // syntax.
+                let expression = words
+                    .iter()
+                    .map(|word| format!("\"{word}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 // The name index walks its matches newest first and stops at the page's end,
                 // whatever other filter is set (CROSS JOIN keeps it the outer loop).
                 from = "inbox_names CROSS JOIN inbox x ON x.seq = inbox_names.rowid".to_owned();
@@ -203,14 +224,20 @@ pub(crate) fn page(
     };
     // The page's rows are found first (the subquery), then completed: CROSS JOIN keeps that
     // order, which the planner would otherwise turn around (the LIMIT is a parameter).
+    // SQLite's CROSS JOIN is its planner's fixed order; PostgreSQL has no ON for it and plans
+    // the join by statistics.
+    let (accident_at, join) = match conn.dialect() {
+        Dialect::Sqlite => ("json_extract(c.record, '$.accident_at')", "CROSS JOIN"),
+        Dialect::Postgres => ("(c.record::jsonb ->> 'accident_at')", "JOIN"),
+    };
     let sql = format!(
         "SELECT x.intake_id, x.full_name, x.nik, x.kpj, k.code, k.name, x.segment,
-                json_extract(c.record, '$.accident_at'), x.received_at, x.reported_late,
+                {accident_at}, x.received_at, x.reported_late,
                 x.status, x.decided_at, x.has_conflict, x.clock_flagged
          FROM (SELECT x.seq FROM {from} {filter} ORDER BY {order} DESC LIMIT ? OFFSET ?) p
-         CROSS JOIN inbox x ON x.seq = p.seq
-         CROSS JOIN clinics k ON k.id = x.clinic_id
-         CROSS JOIN cases c ON c.intake_id = x.intake_id
+         {join} inbox x ON x.seq = p.seq
+         {join} clinics k ON k.id = x.clinic_id
+         {join} cases c ON c.intake_id = x.intake_id
          ORDER BY x.seq DESC"
     );
     values.push(SqlValue::Integer(i64::from(PAGE_SIZE) + 1));
@@ -219,7 +246,7 @@ pub(crate) fn page(
     ));
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement
-        .query_map(rusqlite::params_from_iter(values), |row| {
+        .query_map(crate::sql::params_from_iter(values), |row| {
             let received_at: i64 = row.get(8)?;
             let decided_at: Option<i64> = row.get(11)?;
             let deadline = received_at + CONCLUDE_WITHIN_DAYS * DAY;
@@ -235,7 +262,7 @@ pub(crate) fn page(
                 received_at: DateTime::from_timestamp(received_at, 0)
                     .unwrap_or_default()
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                within_deadline: !row.get::<_, bool>(9)?,
+                within_deadline: !row.get::<bool>(9)?,
                 status: row.get(10)?,
                 days_left: decided_at
                     .is_none()
@@ -244,7 +271,7 @@ pub(crate) fn page(
                 clock_flagged: row.get(13)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     let has_more = rows.len() > PAGE_SIZE as usize;
     rows.truncate(PAGE_SIZE as usize);
     Ok(InboxPage {
@@ -254,11 +281,29 @@ pub(crate) fn page(
     })
 }
 
+/// Keeps the name index of PostgreSQL, where no SQL function can run the search normal form:
+/// `inbox_names.name_words` of the case, written with the case's current record (its admission
+/// and each applied correction, in their transaction). On SQLite the triggers of `inbox_names`
+/// write it through `plkk_search_words`, so this does nothing there.
+pub(crate) fn index_name(tx: &Db, intake_id: &str, full_name: &str) -> crate::sql::Result<()> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.prepare_cached(
+            "INSERT INTO inbox_names (intake_id, name_words) VALUES (?1, ?2)
+             ON CONFLICT (intake_id) DO UPDATE SET name_words = excluded.name_words",
+        )?
+        .execute(crate::sql::params![
+            intake_id,
+            normalise::index_text(full_name)
+        ])?;
+    }
+    Ok(())
+}
+
 /// Registers `plkk_search_words(text)`, the words of a name in the search normal form joined by
 /// spaces (`plkk_domain::normalise::index_text`; NULL stays NULL), which the triggers of
 /// `inbox_names` write into the index. Every connection to the branch database needs it before
 /// a case is written (`migrate::apply` registers it).
-pub(crate) fn register_search_words(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn register_search_words(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function(
         "plkk_search_words",
         1,
@@ -271,13 +316,13 @@ pub(crate) fn register_search_words(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// How many NIKs and KPJs start with the prefix (counted up to the bound in each index).
-fn prefix_matches(conn: &Connection, prefix: &str, end: &str) -> Result<i64, BranchError> {
+fn prefix_matches(conn: &Db, prefix: &str, end: &str) -> Result<i64, BranchError> {
     Ok(conn
         .prepare_cached(
-            "SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE nik >= ?1 AND nik < ?2 LIMIT ?3))
-                  + (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE kpj >= ?1 AND kpj < ?2 LIMIT ?3))",
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE nik >= ?1 AND nik < ?2 LIMIT ?3) a)
+                  + (SELECT count(*) FROM (SELECT 1 FROM inbox WHERE kpj >= ?1 AND kpj < ?2 LIMIT ?3) b)",
         )?
-        .query_row(rusqlite::params![prefix, end, COMMON_PREFIX_MATCHES], |row| row.get(0))?)
+        .query_row(crate::sql::params![prefix, end, COMMON_PREFIX_MATCHES], |row| row.get(0))?)
 }
 
 /// Seconds as days, rounded away from zero: a case received a moment ago has 30 days left, one
@@ -295,8 +340,8 @@ fn whole_days(seconds: i64) -> i64 {
 enum Search {
     /// The start of a NIK or KPJ, as stored (digits, upper-case letters).
     Identity(String),
-    /// An FTS5 expression: every word typed, as the start of a word of the name.
-    Name(String),
+    /// Every word typed (normalised), each the start of a word of the name.
+    Name(Vec<String>),
     Nothing,
 }
 
@@ -305,16 +350,11 @@ impl Search {
         if let Some(prefix) = normalise::identity_key(typed) {
             return Search::Identity(prefix);
         }
-        // Normalised words hold only letters and digits: quoted, nothing typed is FTS5 syntax.
-        let words: Vec<String> = normalise::words(typed)
-            .into_iter()
-            .take(8)
-            .map(|word| format!("\"{word}\"*"))
-            .collect();
+        let words: Vec<String> = normalise::words(typed).into_iter().take(8).collect();
         if words.is_empty() {
             Search::Nothing
         } else {
-            Search::Name(words.join(" "))
+            Search::Name(words)
         }
     }
 }
@@ -326,8 +366,8 @@ mod tests {
     /// An inbox of `count` rows written straight into the projection, beside bare case rows
     /// (foreign keys off: no intakes or entries behind them), NIKs `3216…` and `3275…`
     /// alternating.
-    fn inbox_of(count: i64) -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
+    fn inbox_of(count: i64) -> Db {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::migrate::apply(&mut conn).unwrap();
         conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
         conn.execute(
@@ -354,10 +394,10 @@ mod tests {
             .unwrap();
         }
         tx.commit().unwrap();
-        conn
+        Db::Sqlite(conn)
     }
 
-    fn found(conn: &Connection, q: &str, page: u32) -> Vec<String> {
+    fn found(conn: &Db, q: &str, page: u32) -> Vec<String> {
         let query = InboxQuery {
             q: Some(q.to_owned()),
             page,
@@ -408,12 +448,15 @@ mod tests {
             "3216 0557-0890.0014",
             Search::Identity("3216055708900014".into()),
         );
-        check("siti", Search::Name("\"siti\"*".into()));
-        check("Siti  Nur", Search::Name("\"siti\"* \"nur\"*".into()));
-        check("o'neil", Search::Name("\"oneil\"*".into()));
-        check("MA’RUFAH", Search::Name("\"marufah\"*".into()));
-        check("Hélène", Search::Name("\"helene\"*".into()));
-        check("siti 3216", Search::Name("\"siti\"* \"3216\"*".into()));
+        check("siti", Search::Name(vec!["siti".into()]));
+        check("Siti  Nur", Search::Name(vec!["siti".into(), "nur".into()]));
+        check("o'neil", Search::Name(vec!["oneil".into()]));
+        check("MA’RUFAH", Search::Name(vec!["marufah".into()]));
+        check("Hélène", Search::Name(vec!["helene".into()]));
+        check(
+            "siti 3216",
+            Search::Name(vec!["siti".into(), "3216".into()]),
+        );
         check("\"*", Search::Nothing);
         check("   ", Search::Nothing);
     }

@@ -13,12 +13,12 @@
 //! every record the letter covers yet, or the code was altered past its check).
 
 use plkk_domain::{LetterCode, LetterRecord};
-use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::BranchError;
+use crate::sql::Db;
 
 /// A letter the branch confirmed.
 #[derive(Debug, Clone, Serialize)]
@@ -57,12 +57,12 @@ struct HeldRecord {
 }
 
 /// Checks `typed` against every case the branch holds (see the module).
-pub fn verify_letter(conn: &Connection, typed: &str) -> Result<VerifiedLetter, BranchError> {
+pub(crate) fn verify_letter(conn: &Db, typed: &str) -> Result<VerifiedLetter, BranchError> {
     let code = LetterCode::parse(typed)
         .ok_or_else(|| refused(LetterRefusal::Unknown(typed.trim().to_owned())))?;
     let mut statement = conn.prepare_cached("SELECT intake_id FROM cases")?;
     let candidates: Vec<Uuid> = statement
-        .query_map([], |row| row.get::<_, String>(0))?
+        .query_map([], |row| row.get::<String>(0))?
         .filter_map(|id| id.ok().and_then(|id| Uuid::parse_str(&id).ok()))
         .filter(|id| code.names_case(*id))
         .collect();
@@ -129,7 +129,7 @@ fn covered_by(code: &LetterCode, case_id: Uuid, held: &[HeldRecord]) -> Option<u
 
 /// The case's intake, corrections (applied or in conflict) and notes, with their content
 /// digests, in the order received.
-fn held_records(conn: &Connection, case_id: Uuid) -> Result<Vec<HeldRecord>, BranchError> {
+fn held_records(conn: &Db, case_id: Uuid) -> Result<Vec<HeldRecord>, BranchError> {
     let mut statement = conn.prepare_cached(
         "SELECT i.id, 'intake', e.device_id, e.seq, i.record, NULL, NULL
            FROM intakes i JOIN entries e ON e.seq = i.entry_seq WHERE i.id = ?1
@@ -165,7 +165,7 @@ fn held_records(conn: &Connection, case_id: Uuid) -> Result<Vec<HeldRecord>, Bra
                 row.get(6)?,
             ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::sql::Result<_>>()?;
     let mut held = Vec::with_capacity(rows.len());
     for (id, kind, device_id, seq, record, author, reason) in rows {
         let Ok(id) = Uuid::parse_str(&id) else {

@@ -19,8 +19,11 @@
 //! BPU registrations (module `bpu`, issue 11) are their own tables and queries: pushed like any
 //! entry, decided by officers, reported per clinic.
 //!
+//! The database is SQLite in the data directory or PostgreSQL ([`Database`]); every module
+//! reaches it through one seam, `sql::Db`, and never knows which it has.
+//!
 //! Invariants: every record is validated with `plkk-domain` before it is stored; a push batch is
-//! one SQLite transaction committed before its answer is written; a device only ever reads and
+//! one database transaction committed before its answer is written; a device only ever reads and
 //! writes its own clinic's records; only hashes of tokens and enrolment codes are stored.
 
 pub mod admin;
@@ -41,6 +44,7 @@ mod http;
 mod inbox;
 pub mod letters;
 mod migrate;
+mod migrate_store;
 mod officer_audit;
 mod officers;
 mod push;
@@ -48,11 +52,12 @@ mod reports;
 mod secrets;
 mod server;
 mod sessions;
+mod sql;
 
 pub use clinics::SyncReport;
 pub use config::{Config, ConfigFile, TlsFiles, DEFAULT_LISTEN};
 pub use connections::{connection_cap, open_file_limit, RESERVED_FILES};
-pub use db::DATABASE_FILE_NAME;
+pub use db::{Database, DATABASE_FILE_NAME};
 pub use error::BranchError;
 pub use http::{openapi_document, router, ApiDoc, ApiError, AppState};
 pub use reports::to_csv as report_csv;

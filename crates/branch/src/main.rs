@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand};
-use plkk_branch::{admin, BranchError, Config};
+use plkk_branch::{admin, BranchError, Config, Database};
 use plkk_protocol::CaseStatus;
 use uuid::Uuid;
 
@@ -26,6 +26,10 @@ struct Cli {
     /// The branch's data directory (database and logs).
     #[arg(long, global = true, env = "PLKK_BRANCH_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// The branch database as a PostgreSQL URL (postgres://user:password@host:port/name, with
+    /// ?sslmode=… and &pool_size=N); without it, SQLite in the data directory.
+    #[arg(long, global = true, env = "PLKK_BRANCH_DATABASE")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -109,6 +113,23 @@ enum Command {
     /// Reference data for the desks (BPU tariffs).
     #[command(subcommand)]
     Reference(bpu_commands::ReferenceCommand),
+    /// Copy a SQLite branch (its data directory) into an empty PostgreSQL database, verifying
+    /// every table's row count and checksum; refuses a target that holds any row.
+    MigrateStore {
+        /// The SQLite branch: sqlite:DIR (its data directory).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: postgres://user:password@host:port/name.
+        #[arg(long)]
+        to: String,
+        /// The PostgreSQL servers' (shared) data directory: case documents' content files are
+        /// copied to its documents/ and checked. Without it they stay in the SQLite branch's
+        /// data directory, which the servers then use.
+        #[arg(long)]
+        documents_to: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Case documents the desks sent (KTP, KPJ card, police report, 3 KK1, 3b KK3, receipts).
     #[command(subcommand)]
     Document(document_commands::DocumentCommand),
@@ -239,11 +260,22 @@ fn main() -> ExitCode {
 }
 
 fn no_data_dir() -> BranchError {
-    BranchError::Invalid("give --data-dir DIR (or PLKK_BRANCH_DATA_DIR)".to_owned())
+    BranchError::Invalid(
+        "give --data-dir DIR (or PLKK_BRANCH_DATA_DIR), or --database postgres://… \
+         (or PLKK_BRANCH_DATABASE)"
+            .to_owned(),
+    )
 }
 
 fn run(cli: Cli) -> Result<ExitCode, BranchError> {
-    let data_dir = || cli.data_dir.clone().ok_or_else(no_data_dir);
+    let data_dir = || match &cli.database {
+        Some(url) => Database::choose(std::path::Path::new(""), Some(url)),
+        None => cli
+            .data_dir
+            .clone()
+            .map(Database::from)
+            .ok_or_else(no_data_dir),
+    };
     let done = match cli.command {
         Command::Serve {
             ref listen,
@@ -257,13 +289,25 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
                 file.as_ref().and_then(|f| f.data_dir.clone()),
             ) {
                 (Some(dir), _) | (None, Some(dir)) => dir,
-                (None, None) => return Err(data_dir().unwrap_err()),
+                // On PostgreSQL too: case documents' contents are files there (one directory
+                // shared by every server of the database).
+                (None, None) => {
+                    return Err(BranchError::Invalid(
+                        "serve: give --data-dir DIR (or data_dir in the config file): case \
+                         documents' contents are kept there, on PostgreSQL too (one directory \
+                         shared by every server)"
+                            .to_owned(),
+                    ))
+                }
             };
             let mut settings = Config::for_data_dir(&dir);
             if let Some(file) = &file {
                 settings.apply_file(file)?;
             }
             settings.apply_env(|name| std::env::var(name).ok())?;
+            if let Some(database) = &cli.database {
+                settings.database = Some(database.clone());
+            }
             if let Some(listen) = listen {
                 settings.listen = listen.parse().map_err(|_| {
                     BranchError::Config(format!("--listen must be IP:PORT, got {listen:?}"))
@@ -272,6 +316,50 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
             settings.set_tls(tls_cert.clone(), tls_key.clone());
             settings.check()?;
             serve(settings)
+        }
+        Command::MigrateStore {
+            ref from,
+            ref to,
+            ref documents_to,
+            json,
+        } => {
+            let dir = from.strip_prefix("sqlite:").ok_or_else(|| {
+                BranchError::Invalid(format!(
+                    "--from: write sqlite:DIR (the SQLite branch's data directory), got {from:?}"
+                ))
+            })?;
+            let migrated =
+                admin::migrate_store(std::path::Path::new(dir), to, documents_to.as_deref())?;
+            let copied = migrated.tables;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&copied).expect("tables as JSON")
+                );
+            } else {
+                for table in &copied {
+                    println!(
+                        "{:<20} {:>10} rows  checksum {}",
+                        table.table, table.rows, table.checksum
+                    );
+                }
+                eprintln!("copied and verified: {} tables", copied.len());
+            }
+            match documents_to {
+                Some(target) => eprintln!(
+                    "documents' contents: {} files copied to {} and checked",
+                    migrated.content_files,
+                    target.join(plkk_branch::documents::DOCUMENTS_DIR).display()
+                ),
+                None => eprintln!(
+                    "documents' contents stay in {}: serve with --data-dir {dir} (shared by every \
+                     server), or copy that folder to the servers' data directory",
+                    std::path::Path::new(dir)
+                        .join(plkk_branch::documents::DOCUMENTS_DIR)
+                        .display()
+                ),
+            }
+            Ok(())
         }
         Command::Audit(ref command) => return audit(&data_dir()?, command),
         Command::Status { json } => return status(&data_dir()?, json),
@@ -299,7 +387,9 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
         ),
         Command::Bpu(ref command) => bpu_commands::bpu(&data_dir()?, command),
         Command::Reference(ref command) => bpu_commands::reference(&data_dir()?, command),
-        Command::Document(ref command) => document_commands::document(&data_dir()?, command),
+        Command::Document(ref command) => {
+            document_commands::document(&data_dir()?, cli.data_dir.as_deref(), command)
+        }
         Command::Clinic(ClinicCommand::List { json }) => {
             console_commands::list_clinics(&data_dir()?, json)
         }
@@ -421,7 +511,7 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
     done.map(|()| ExitCode::SUCCESS)
 }
 
-fn audit(data_dir: &std::path::Path, command: &AuditCommand) -> Result<ExitCode, BranchError> {
+fn audit(data_dir: &Database, command: &AuditCommand) -> Result<ExitCode, BranchError> {
     match command {
         AuditCommand::Verify { device, json } => {
             let device = device
@@ -488,7 +578,7 @@ fn audit(data_dir: &std::path::Path, command: &AuditCommand) -> Result<ExitCode,
 /// Exit status of `status` when something needs attention.
 const EXIT_ATTENTION: u8 = 10;
 
-fn status(data_dir: &std::path::Path, json: bool) -> Result<ExitCode, BranchError> {
+fn status(data_dir: &Database, json: bool) -> Result<ExitCode, BranchError> {
     let health = admin::status(data_dir, Utc::now())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&health)?);

@@ -9,6 +9,7 @@
 use plkk_migrate::{Migration, MigrationFailed, Schema};
 use rusqlite::Connection;
 
+use crate::sql::{params, Db};
 use crate::BranchError;
 
 macro_rules! migration {
@@ -121,6 +122,55 @@ impl From<MigrationFailed> for BranchError {
     }
 }
 
+/// The PostgreSQL schema (`migrations/branch-postgres/`), applied by name like SQLite's. It
+/// starts at the SQLite schema's state after 0030 in one file; append-only from there.
+const POSTGRES_MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_init",
+        sql: include_str!("../../../migrations/branch-postgres/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_documents",
+        sql: include_str!("../../../migrations/branch-postgres/0002_documents.sql"),
+    },
+    Migration {
+        name: "0003_unixepoch_truncates",
+        sql: include_str!("../../../migrations/branch-postgres/0003_unixepoch_truncates.sql"),
+    },
+];
+
+/// Applies the PostgreSQL migrations not yet recorded, with `plkk-migrate`'s plan. Several
+/// servers may start at once on one database: all pending migrations run in one transaction that
+/// first takes an advisory lock, so the second server waits, then finds them recorded. PostgreSQL
+/// changes its schema inside a transaction, so a failed migration leaves nothing behind.
+pub(crate) fn apply_postgres(db: &mut Db) -> Result<(), BranchError> {
+    let tx = db.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock(727015)", [])?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS applied_migrations (
+             name       TEXT PRIMARY KEY,
+             applied_at TEXT NOT NULL
+         )",
+    )?;
+    let applied: Vec<String> = tx
+        .prepare("SELECT name FROM applied_migrations")?
+        .query_map([], |row| row.get(0))?
+        .collect::<crate::sql::Result<_>>()?;
+    for migration in plkk_migrate::missing(POSTGRES_MIGRATIONS, &applied) {
+        tx.execute_batch(migration.sql)
+            .map_err(|source| BranchError::MigrationPostgres {
+                name: migration.name,
+                source,
+            })?;
+        tx.execute(
+            "INSERT INTO applied_migrations (name, applied_at) VALUES (?1, ?2)",
+            params![migration.name, crate::db::time_text(chrono::Utc::now())],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), BranchError> {
     crate::inbox::register_search_words(conn)?;
     plkk_migrate::apply(conn, &SCHEMA, |name, tx| {
@@ -213,7 +263,7 @@ mod tests {
 
     #[test]
     fn an_older_branchs_inbox_names_are_indexed_anew_in_the_search_normal_form() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let conn = Connection::open_in_memory().unwrap();
         let before = MIGRATIONS
             .iter()
             .position(|migration| migration.name == "0015_inbox_normal_form")
@@ -234,7 +284,7 @@ mod tests {
                 '3275014501900002', NULL, 'PU', 'received', 0);",
         )
         .unwrap();
-        let found = |conn: &Connection| {
+        let found = |conn: &Db| {
             let query = crate::inbox::InboxQuery {
                 q: Some("marufah".into()),
                 ..Default::default()
@@ -242,19 +292,23 @@ mod tests {
             let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
             crate::inbox::page(conn, &query, now).unwrap().rows.len()
         };
+        let mut db = Db::Sqlite(conn);
         assert_eq!(
-            found(&conn),
+            found(&db),
             0,
             "the old index split the name at its apostrophe"
         );
-        apply(&mut conn).unwrap();
-        assert_eq!(found(&conn), 1, "0015 indexed the name again");
-        conn.execute(
+        let Db::Sqlite(conn) = &mut db else {
+            unreachable!()
+        };
+        apply(conn).unwrap();
+        assert_eq!(found(&db), 1, "0015 indexed the name again");
+        db.execute(
             "UPDATE inbox SET full_name = 'Nur Ma''ruf' WHERE seq = 1",
             [],
         )
         .unwrap();
-        assert_eq!(found(&conn), 0, "a corrected name leaves the index");
+        assert_eq!(found(&db), 0, "a corrected name leaves the index");
     }
 
     #[test]

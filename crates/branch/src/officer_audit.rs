@@ -8,9 +8,9 @@
 //! appended inside the transaction of the act it records, so an act and its entry commit together.
 //! `plkk-branch audit officers [--json]` lists and verifies it.
 
+use crate::sql::{params, Db, OptionalExtension};
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::{limits, verify_chain, AuditEntry, ChainBreak};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -92,7 +92,7 @@ pub struct OfficerAuditLog {
 /// Appends one entry in the caller's transaction. `actor`, `subject` and `detail` are cut to the
 /// audit entry's limits (a hostile username typed at a failed sign-in is kept short).
 pub(crate) fn append(
-    tx: &Transaction,
+    tx: &Db,
     now: DateTime<Utc>,
     actor: &str,
     action: OfficerAction,
@@ -107,6 +107,8 @@ pub(crate) fn append(
         detail =
             serde_json::json!({ "clipped": limits::clip(&detail, max("detail") - 20) }).to_string();
     }
+    // Several servers: one appends at a time, each after the last one's commit.
+    tx.lock("officer_audit")?;
     let prev: Option<(i64, String)> = tx
         .prepare_cached("SELECT seq, hash FROM officer_audit ORDER BY seq DESC LIMIT 1")?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -141,12 +143,12 @@ pub(crate) fn append(
 /// id, clinic code, device id or username; None for a page), and in the detail the attempted
 /// action, the officer's role and the request (`POST /cases/…/status`).
 pub(crate) fn record_refusal(
-    conn: &mut Connection,
+    conn: &mut Db,
     now: DateTime<Utc>,
     actor: &str,
     refused: Refusal<'_>,
 ) -> Result<(), BranchError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(crate::sql::TransactionBehavior::Immediate)?;
     append(
         &tx,
         now,
@@ -175,7 +177,7 @@ pub(crate) struct Refusal<'a> {
 }
 
 /// The newest `limit` entries (all when None), oldest first, and the state of the whole chain.
-pub(crate) fn read(conn: &Connection, limit: Option<u32>) -> Result<OfficerAuditLog, BranchError> {
+pub(crate) fn read(conn: &Db, limit: Option<u32>) -> Result<OfficerAuditLog, BranchError> {
     let mut statement = conn.prepare(
         "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM officer_audit
          ORDER BY seq",
@@ -193,7 +195,7 @@ pub(crate) fn read(conn: &Connection, limit: Option<u32>) -> Result<OfficerAudit
                 hash: row.get(7)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     let chain = rows.iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
     let first_break = verify_chain(&chain).err();
     let skip = limit.map_or(0, |limit| rows.len().saturating_sub(limit as usize));
@@ -228,10 +230,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn database() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
+    fn database() -> Db {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::migrate::apply(&mut conn).unwrap();
-        conn
+        Db::Sqlite(conn)
     }
 
     fn at(minute: u32) -> DateTime<Utc> {

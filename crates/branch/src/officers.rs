@@ -11,9 +11,9 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::sql::{params, Db, OptionalExtension, TransactionBehavior};
 use chrono::{DateTime, Utc};
 use plkk_domain::limits;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::json;
 
@@ -119,8 +119,8 @@ pub enum SignInError {
     Branch(#[from] BranchError),
 }
 
-impl From<rusqlite::Error> for SignInError {
-    fn from(error: rusqlite::Error) -> Self {
+impl From<crate::sql::SqlError> for SignInError {
+    fn from(error: crate::sql::SqlError) -> Self {
         SignInError::Branch(error.into())
     }
 }
@@ -147,7 +147,7 @@ pub fn normalize_username(typed: &str) -> Result<String, BranchError> {
 
 /// Adds an officer account; `actor` is who did it (an officer's username or the CLI).
 pub(crate) fn add(
-    conn: &mut Connection,
+    conn: &mut Db,
     new: NewOfficer,
     actor: &str,
     now: DateTime<Utc>,
@@ -206,7 +206,7 @@ pub(crate) fn add(
 }
 
 /// Every officer, by username, with their open sessions at `now`.
-pub(crate) fn list(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Officer>, BranchError> {
+pub(crate) fn list(conn: &Db, now: DateTime<Utc>) -> Result<Vec<Officer>, BranchError> {
     let idle_since = time_text(now - sessions::IDLE);
     let mut statement = conn.prepare(
         "SELECT o.username, o.display_name, o.role, o.created_at, o.failures,
@@ -217,15 +217,15 @@ pub(crate) fn list(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Officer>
     let rows = statement
         .query_map([idle_since], |row| {
             Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, u32>(4)?,
-                row.get::<_, u32>(5)?,
+                row.get::<String>(0)?,
+                row.get::<String>(1)?,
+                row.get::<String>(2)?,
+                row.get::<String>(3)?,
+                row.get::<u32>(4)?,
+                row.get::<u32>(5)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(
             |(username, display_name, role, created_at, failures, open_sessions)| {
@@ -245,7 +245,7 @@ pub(crate) fn list(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Officer>
 
 /// Removes an officer account and ends all of its sessions at once.
 pub(crate) fn remove(
-    conn: &mut Connection,
+    conn: &mut Db,
     username: &str,
     actor: &str,
     now: DateTime<Utc>,
@@ -285,7 +285,7 @@ pub struct SignedIn {
 /// checked outside any transaction (argon2id takes a moment); the outcome, its audit entry and
 /// the new session are written in one.
 pub(crate) fn sign_in(
-    conn: &mut Connection,
+    conn: &mut Db,
     typed_username: &str,
     password: &str,
     now: DateTime<Utc>,
@@ -330,11 +330,7 @@ pub(crate) fn sign_in(
 }
 
 /// Ends the session whose cookie value is `token` (if it is live) and records the sign-out.
-pub(crate) fn sign_out(
-    conn: &mut Connection,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<(), BranchError> {
+pub(crate) fn sign_out(conn: &mut Db, token: &str, now: DateTime<Utc>) -> Result<(), BranchError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let username: Option<String> = tx
         .query_row(
@@ -371,7 +367,7 @@ fn remaining_wait(
 
 /// Counts a failure (not while locked out: waiting out the delay is the point) and records it.
 fn record_failure(
-    conn: &mut Connection,
+    conn: &mut Db,
     username: &str,
     reason: &str,
     now: DateTime<Utc>,
@@ -410,10 +406,10 @@ fn unknown_user_hash() -> &'static str {
 mod tests {
     use super::*;
 
-    fn database() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
+    fn database() -> Db {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::migrate::apply(&mut conn).unwrap();
-        conn
+        Db::Sqlite(conn)
     }
 
     fn t(seconds: i64) -> DateTime<Utc> {

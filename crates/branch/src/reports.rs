@@ -6,8 +6,8 @@
 //! CSV, `plkk-branch report` prints it. Each row also counts the clinic's BPU registrations received
 //! that month and how many were registered (`bpu_received`, `bpu_registered`).
 
+use crate::sql::Db;
 use plkk_domain::limits;
-use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::inbox::CONCLUDE_WITHIN_DAYS;
@@ -87,16 +87,14 @@ impl ReportRow {
 
 /// Every clinic and month with cases or BPU registrations in `months`, by month then clinic
 /// code. A case counts in its accident's month, a registration in the month it arrived.
-pub(crate) fn monthly(
-    conn: &Connection,
-    months: &MonthRange,
-) -> Result<Vec<ReportRow>, BranchError> {
+pub(crate) fn monthly(conn: &Db, months: &MonthRange) -> Result<Vec<ReportRow>, BranchError> {
     let mut statement = conn.prepare_cached(
         "WITH case_rows AS (
              SELECT x.clinic_id, x.accident_month AS month, count(*) AS cases,
-                    sum(x.reported_late = 0) AS within,
-                    sum(x.decided_at IS NOT NULL AND x.decided_at <= x.received_at + ?3) AS concluded,
-                    sum(x.decided_at IS NULL) AS open
+                    count(*) FILTER (WHERE x.reported_late = 0) AS within,
+                    count(*) FILTER (WHERE x.decided_at IS NOT NULL
+                                       AND x.decided_at <= x.received_at + ?3) AS concluded,
+                    count(*) FILTER (WHERE x.decided_at IS NULL) AS open
              FROM inbox x WHERE x.accident_month BETWEEN ?1 AND ?2
              GROUP BY x.clinic_id, x.accident_month),
          bpu_rows AS (
@@ -116,7 +114,7 @@ pub(crate) fn monthly(
     )?;
     let rows = statement
         .query_map(
-            rusqlite::params![months.from, months.to, CONCLUDE_WITHIN_DAYS * 86_400],
+            crate::sql::params![months.from, months.to, CONCLUDE_WITHIN_DAYS * 86_400],
             |row| {
                 Ok(ReportRow {
                     clinic_code: row.get(0)?,
@@ -131,18 +129,18 @@ pub(crate) fn monthly(
                 })
             },
         )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::sql::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// The report as CSV for an officer, recorded in the officers' audit log as downloaded.
 pub(crate) fn download(
-    conn: &mut rusqlite::Connection,
+    conn: &mut crate::sql::Db,
     months: &MonthRange,
     actor: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, BranchError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(crate::sql::TransactionBehavior::Immediate)?;
     let rows = monthly(&tx, months)?;
     let text = to_csv(&rows)?;
     crate::officer_audit::append(

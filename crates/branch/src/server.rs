@@ -21,13 +21,14 @@ pub async fn serve(
 ) -> Result<(), BranchError> {
     config.listen = listener.local_addr()?;
     config.check()?;
-    let data_dir = config.data_dir.clone();
+    let database = config.database()?;
     let max_body_bytes = config.max_body_bytes;
     let body_timeout = config.body_timeout;
     let tls = config.tls.is_some();
     let max_document_bytes = config.max_document_bytes;
+    let data_dir = config.data_dir.clone();
     let state = tokio::task::spawn_blocking(move || {
-        AppState::open(&data_dir, max_body_bytes, body_timeout, tls)
+        AppState::open(&database, &data_dir, max_body_bytes, body_timeout, tls)
             .map(|state| state.with_max_document_bytes(max_document_bytes))
     })
     .await??;
@@ -54,7 +55,7 @@ pub async fn serve(
     };
     tracing::info!(
         listen = %config.listen,
-        data_dir = %config.data_dir.display(),
+        database = %config.database()?.describe(),
         tls = tls.is_some(),
         max_connections,
         header_timeout_seconds = limits.header_timeout.as_secs(),

@@ -5,8 +5,8 @@
 //! value. Before sign-in the sign-in form is protected by its own random value (a cookie and a
 //! hidden field that must match), which is replaced at every sign-in and sign-out too.
 
+use crate::sql::{params, Db, OptionalExtension};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::db::{parse_time, time_text};
 use crate::officers::OfficerRole;
@@ -38,7 +38,7 @@ pub struct Session {
 
 /// Opens a session for `username` in the caller's transaction; also clears ended sessions.
 pub(crate) fn start(
-    tx: &Transaction,
+    tx: &Db,
     username: &str,
     now: DateTime<Utc>,
 ) -> Result<NewSession, BranchError> {
@@ -66,7 +66,7 @@ pub(crate) fn start(
 /// The live session whose cookie value is `token`, or None (unknown, ended or expired; an expired
 /// one is removed). Notes the use, at most once a minute.
 pub(crate) fn find(
-    conn: &Connection,
+    conn: &Db,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Session>, BranchError> {
@@ -116,7 +116,7 @@ pub(crate) fn find(
 }
 
 /// Ends the session whose cookie value is `token`; whether there was one.
-pub(crate) fn end(tx: &Transaction, token: &str) -> Result<bool, BranchError> {
+pub(crate) fn end(tx: &Db, token: &str) -> Result<bool, BranchError> {
     Ok(tx.execute(
         "DELETE FROM officer_sessions WHERE token_hash = ?1",
         [hash_secret(token)],
@@ -146,8 +146,8 @@ mod tests {
         "2026-11-30T08:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes)
     }
 
-    fn database_with_officer() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
+    fn database_with_officer() -> Db {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::migrate::apply(&mut conn).unwrap();
         conn.execute(
             "INSERT INTO officers (username, display_name, role, password_hash, created_at)
@@ -155,10 +155,10 @@ mod tests {
             [],
         )
         .unwrap();
-        conn
+        Db::Sqlite(conn)
     }
 
-    fn open(conn: &mut Connection, at: DateTime<Utc>) -> NewSession {
+    fn open(conn: &mut Db, at: DateTime<Utc>) -> NewSession {
         let tx = conn.transaction().unwrap();
         let session = start(&tx, "rina", at).unwrap();
         tx.commit().unwrap();

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use chrono::{Duration, Utc};
 use common::*;
 use plkk_branch::{admin, Config};
@@ -107,7 +105,7 @@ async fn audit_entries_ride_with_a_push_compactly_and_are_held_as_sent_in_full()
     let refused = post(json!({"entries": [], "audit": bad})).await.unwrap();
     let body = error_body(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
     assert_eq!(body.issues[0].field, "audit.lines[2].actor", "{body:?}");
-    assert!(admin::list_audit(branch.data_dir(), desk.device_id)
+    assert!(admin::list_audit(branch.database(), desk.device_id)
         .unwrap()
         .is_empty());
 
@@ -116,7 +114,7 @@ async fn audit_entries_ride_with_a_push_compactly_and_are_held_as_sent_in_full()
     let answer: PushResponse = answered.json().await.unwrap();
     let audit = answer.audit.expect("an audit answer");
     assert_eq!((audit.acked_seq, audit.breaks.len()), (4, 0));
-    let held = admin::list_audit(branch.data_dir(), desk.device_id).unwrap();
+    let held = admin::list_audit(branch.database(), desk.device_id).unwrap();
     let hashes: Vec<&str> = held.iter().map(|entry| entry.hash.as_str()).collect();
     let sent: Vec<&str> = entries.iter().map(|entry| entry.hash.as_str()).collect();
     assert_eq!(
@@ -131,7 +129,7 @@ async fn enrolment_codes_work_once_within_24_hours() {
     let branch = Branch::start().await;
     let desk = branch.enrol("PLKK-A").await;
     assert_eq!(
-        admin::list_devices(branch.data_dir()).unwrap()[0].device_id,
+        admin::list_devices(branch.database()).unwrap()[0].device_id,
         desk.device_id
     );
 
@@ -148,7 +146,7 @@ async fn enrolment_codes_work_once_within_24_hours() {
     error_body(malformed, StatusCode::BAD_REQUEST, "invalid_body").await;
 
     let old = admin::issue_enrollment_code(
-        branch.data_dir(),
+        branch.database(),
         "PLKK-A",
         Utc::now() - Duration::hours(25),
     )
@@ -156,7 +154,7 @@ async fn enrolment_codes_work_once_within_24_hours() {
     let expired = enrol(old).await.unwrap();
     error_body(expired, StatusCode::GONE, "enrollment_code_expired").await;
 
-    let code = admin::issue_enrollment_code(branch.data_dir(), "PLKK-A", Utc::now()).unwrap();
+    let code = admin::issue_enrollment_code(branch.database(), "PLKK-A", Utc::now()).unwrap();
     assert_eq!(
         enrol(code.to_lowercase()).await.unwrap().status(),
         StatusCode::OK,
@@ -165,7 +163,7 @@ async fn enrolment_codes_work_once_within_24_hours() {
     let reused = enrol(code).await.unwrap();
     error_body(reused, StatusCode::GONE, "enrollment_code_used").await;
     assert_eq!(
-        admin::list_devices(branch.data_dir()).unwrap().len(),
+        admin::list_devices(branch.database()).unwrap().len(),
         2,
         "failed enrolments make no device"
     );
@@ -208,7 +206,7 @@ async fn a_repeated_entry_is_answered_with_its_first_receipt_and_stored_once() {
         (1, 1),
         "nothing is stored twice"
     );
-    let cases = admin::list_cases(branch.data_dir(), "PLKK-A").unwrap();
+    let cases = admin::list_cases(branch.database(), "PLKK-A").unwrap();
     assert_eq!(cases[0]["status"], "received", "a new case is received");
     assert_eq!(cases[0]["full_name"], "Siti Aminah");
     branch.stop().await;
@@ -320,7 +318,7 @@ async fn concurrent_corrections_of_one_field_become_a_conflict() {
     );
     assert_eq!(repeat.receipts[0].receipt, receipt.receipt);
 
-    let cases = admin::list_cases(branch.data_dir(), "PLKK-A").unwrap();
+    let cases = admin::list_cases(branch.database(), "PLKK-A").unwrap();
     assert_eq!(
         cases[0]["injury"], "Luka robek telapak tangan kiri",
         "the first correction stands"
@@ -346,7 +344,7 @@ async fn pull_follows_a_cursor_through_statuses_records_and_conflicts() {
         )
         .await;
     admin::set_case_status(
-        branch.data_dir(),
+        branch.database(),
         my_case,
         CaseStatus::GuaranteeIssued,
         None,
@@ -422,7 +420,7 @@ async fn pull_follows_a_cursor_through_statuses_records_and_conflicts() {
         "nothing new after the cursor"
     );
     admin::set_case_status(
-        branch.data_dir(),
+        branch.database(),
         my_case,
         CaseStatus::Eligible,
         Some("lengkap"),
@@ -464,7 +462,7 @@ async fn a_device_never_reads_or_writes_another_clinics_cases() {
     );
 
     admin::set_case_status(
-        branch.data_dir(),
+        branch.database(),
         case_a,
         CaseStatus::Eligible,
         None,
@@ -474,7 +472,7 @@ async fn a_device_never_reads_or_writes_another_clinics_cases() {
     .unwrap();
     let (changes, _) = branch.pull_all(&clinic_b, 0).await;
     assert!(changes.is_empty(), "B sees nothing of A: {changes:?}");
-    assert!(admin::list_cases(branch.data_dir(), "PLKK-B")
+    assert!(admin::list_cases(branch.database(), "PLKK-B")
         .unwrap()
         .is_empty());
     branch.stop().await;
@@ -500,7 +498,7 @@ async fn revoked_or_missing_tokens_are_refused() {
         .unwrap();
     error_body(wrong, StatusCode::UNAUTHORIZED, "unauthorized").await;
 
-    admin::revoke_device(branch.data_dir(), desk.device_id, Utc::now()).unwrap();
+    admin::revoke_device(branch.database(), desk.device_id, Utc::now()).unwrap();
     let response = branch
         .push(&mut desk, vec![intake_entry(Uuid::now_v7())])
         .await;
@@ -514,7 +512,7 @@ async fn revoked_or_missing_tokens_are_refused() {
         .unwrap();
     error_body(pull, StatusCode::UNAUTHORIZED, "device_revoked").await;
     assert_eq!(branch.counts().entries, 0);
-    assert!(admin::list_devices(branch.data_dir()).unwrap()[0]
+    assert!(admin::list_devices(branch.database()).unwrap()[0]
         .revoked_at
         .is_some());
     branch.stop().await;
@@ -680,10 +678,9 @@ async fn tls_is_required_beyond_loopback() {
     assert!(message.contains("TLS"), "{message}");
 }
 
-fn cli(data_dir: &Path, args: &[&str]) -> std::process::Output {
+fn cli(store: &[std::ffi::OsString], args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_plkk-branch"))
-        .arg("--data-dir")
-        .arg(data_dir)
+        .args(store)
         .args(args)
         .env_remove("PLKK_BRANCH_DATA_DIR")
         .output()
@@ -702,7 +699,8 @@ fn stdout(output: &std::process::Output) -> String {
 #[tokio::test]
 async fn the_admin_commands_work_as_a_process() {
     let branch = Branch::start().await;
-    let dir = branch.data_dir();
+    let store = branch.store_args();
+    let dir = store.as_slice();
     stdout(&cli(
         dir,
         &[

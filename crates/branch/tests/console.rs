@@ -36,7 +36,7 @@ fn root(branch: &Branch) -> String {
 
 fn add_officer(branch: &Branch, username: &str, role: OfficerRole) {
     admin::add_officer(
-        branch.data_dir(),
+        branch.database(),
         NewOfficer {
             username,
             display_name: &format!("Petugas {username}"),
@@ -135,7 +135,7 @@ async fn branch_with_case() -> (Branch, Uuid) {
 }
 
 fn status_of(branch: &Branch, case: Uuid) -> String {
-    let (record, _) = admin::show_case(branch.data_dir(), case).unwrap();
+    let (record, _) = admin::show_case(branch.database(), case).unwrap();
     record.status
 }
 
@@ -146,9 +146,9 @@ async fn a_state_change_without_the_csrf_token_is_refused_and_changes_nothing() 
     let http = client();
     let base = root(&branch);
     let session = sign_in(&http, &base, "admin1").await;
-    let device = admin::list_devices(branch.data_dir()).unwrap()[0].device_id;
+    let device = admin::list_devices(branch.database()).unwrap()[0].device_id;
     let counts = branch.counts();
-    let log_before = admin::officer_audit(branch.data_dir(), None)
+    let log_before = admin::officer_audit(branch.database(), None)
         .unwrap()
         .entries
         .len();
@@ -202,22 +202,22 @@ async fn a_state_change_without_the_csrf_token_is_refused_and_changes_nothing() 
     assert_eq!(status_of(&branch, case), "received");
     assert_eq!(branch.counts(), counts);
     assert_eq!(
-        admin::list_clinics(branch.data_dir(), Utc::now())
+        admin::list_clinics(branch.database(), Utc::now())
             .unwrap()
             .len(),
         1
     );
-    assert!(admin::list_devices(branch.data_dir()).unwrap()[0]
+    assert!(admin::list_devices(branch.database()).unwrap()[0]
         .revoked_at
         .is_none());
     assert_eq!(
-        admin::list_officers(branch.data_dir(), Utc::now())
+        admin::list_officers(branch.database(), Utc::now())
             .unwrap()
             .len(),
         1
     );
     assert_eq!(
-        admin::officer_audit(branch.data_dir(), None)
+        admin::officer_audit(branch.database(), None)
             .unwrap()
             .entries
             .len(),
@@ -296,7 +296,7 @@ async fn the_session_cookie_is_httponly_strict_and_new_at_every_sign_in() {
         "another session of the same officer lives on"
     );
 
-    admin::remove_officer(branch.data_dir(), "rina").unwrap();
+    admin::remove_officer(branch.database(), "rina").unwrap();
     let removed = http
         .get(format!("{base}/clinics"))
         .header(COOKIE, format!("plkk_session={first}"))
@@ -494,7 +494,7 @@ async fn five_failed_sign_ins_make_the_right_password_wait() {
         "even the right password is refused"
     );
     assert!(waiting.text().await.unwrap().contains("Coba lagi dalam"));
-    let log = admin::officer_audit(branch.data_dir(), None).unwrap();
+    let log = admin::officer_audit(branch.database(), None).unwrap();
     let failed = log
         .entries
         .iter()
@@ -551,7 +551,7 @@ async fn a_viewer_sees_no_status_button_and_a_forged_post_is_refused() {
         );
     }
     // Every refusal is in the officers' audit log, as the desk records its role refusals.
-    let log = admin::officer_audit(branch.data_dir(), None).unwrap();
+    let log = admin::officer_audit(branch.database(), None).unwrap();
     let refused: Vec<(Option<&str>, serde_json::Value)> = log
         .entries
         .iter()
@@ -584,7 +584,7 @@ async fn a_viewer_sees_no_status_button_and_a_forged_post_is_refused() {
         "{:?}",
         log.entries
     );
-    let audit = cli(branch.data_dir(), &["audit", "officers", "--json"], None);
+    let audit = cli(&branch.store_args(), &["audit", "officers", "--json"], None);
     assert_eq!(audit.status.code(), Some(0), "the chain still verifies");
     let audit: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
     assert_eq!(audit["sound"], true);
@@ -600,7 +600,7 @@ async fn a_viewer_sees_no_status_button_and_a_forged_post_is_refused() {
         .unwrap();
     assert_eq!(no_csrf.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        admin::officer_audit(branch.data_dir(), None)
+        admin::officer_audit(branch.database(), None)
             .unwrap()
             .entries
             .len(),
@@ -706,7 +706,7 @@ async fn a_refused_status_names_its_field_and_keeps_what_was_typed() {
         saved.headers()[LOCATION],
         format!("/cases/{case}?saved=status").as_str()
     );
-    let (record, history) = admin::show_case(branch.data_dir(), case).unwrap();
+    let (record, history) = admin::show_case(branch.database(), case).unwrap();
     assert_eq!(record.status_reason.as_deref(), Some("Bukan peserta aktif"));
     assert_eq!(history.len(), 1);
     assert_eq!(
@@ -808,7 +808,7 @@ async fn the_inbox_filters_and_searches_what_desks_sent() {
         )
         .await;
     admin::set_case_status(
-        branch.data_dir(),
+        branch.database(),
         late,
         CaseStatus::ConcludedWorkAccident,
         None,
@@ -818,7 +818,7 @@ async fn the_inbox_filters_and_searches_what_desks_sent() {
     .unwrap();
 
     let ids = |query: InboxQuery| {
-        admin::inbox(branch.data_dir(), &query, Utc::now())
+        admin::inbox(branch.database(), &query, Utc::now())
             .unwrap()
             .rows
             .into_iter()
@@ -890,7 +890,7 @@ async fn the_inbox_filters_and_searches_what_desks_sent() {
     );
     let in_31_days = Utc::now() + chrono::Duration::days(31);
     let overdue = admin::inbox(
-        branch.data_dir(),
+        branch.database(),
         &InboxQuery {
             filters: vec![InboxFilter::Overdue],
             ..all.clone()
@@ -904,7 +904,7 @@ async fn the_inbox_filters_and_searches_what_desks_sent() {
         [conflicted.to_string(), on_time.to_string()],
         "the decided case is not overdue"
     );
-    let page = admin::inbox(branch.data_dir(), &all, Utc::now()).unwrap();
+    let page = admin::inbox(branch.database(), &all, Utc::now()).unwrap();
     let row = |id: Uuid| {
         page.rows
             .iter()
@@ -915,7 +915,7 @@ async fn the_inbox_filters_and_searches_what_desks_sent() {
     assert_eq!(row(on_time).days_left, Some(30));
     assert_eq!(row(late).days_left, None);
     let refused = admin::inbox(
-        branch.data_dir(),
+        branch.database(),
         &InboxQuery {
             q: Some("x".repeat(101)),
             ..all
@@ -959,7 +959,7 @@ async fn a_desk_reports_its_clock_version_and_waiting_records_when_it_pulls() {
     fast_hashing();
     let branch = Branch::start().await;
     let desk = branch.enrol("PLKK-A").await;
-    assert!(admin::list_devices(branch.data_dir()).unwrap()[0]
+    assert!(admin::list_devices(branch.database()).unwrap()[0]
         .last_sync
         .is_none());
     let desk_clock = Utc::now() - chrono::Duration::minutes(10);
@@ -976,7 +976,7 @@ async fn a_desk_reports_its_clock_version_and_waiting_records_when_it_pulls() {
         .await
         .unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
-    let device = &admin::list_devices(branch.data_dir()).unwrap()[0];
+    let device = &admin::list_devices(branch.database()).unwrap()[0];
     let sync = device.last_sync.as_ref().expect("the pull is recorded");
     assert_eq!(sync.waiting, Some(4));
     assert_eq!(sync.app_version.as_deref(), Some("1.2.3"));
@@ -985,11 +985,11 @@ async fn a_desk_reports_its_clock_version_and_waiting_records_when_it_pulls() {
         (-605..=-599).contains(&offset),
         "the desk's clock is slow: {offset}"
     );
-    let clinics = admin::list_clinics(branch.data_dir(), Utc::now()).unwrap();
+    let clinics = admin::list_clinics(branch.database(), Utc::now()).unwrap();
     assert!(!clinics[0].silent);
     let tomorrow = Utc::now() + chrono::Duration::hours(25);
     assert!(
-        admin::list_clinics(branch.data_dir(), tomorrow).unwrap()[0].silent,
+        admin::list_clinics(branch.database(), tomorrow).unwrap()[0].silent,
         "no sync for a day"
     );
     // A case the desk sends after a sync that showed its clock 10 minutes off is flagged.
@@ -997,7 +997,7 @@ async fn a_desk_reports_its_clock_version_and_waiting_records_when_it_pulls() {
     let case = Uuid::now_v7();
     branch.push_ok(&mut desk, vec![intake_entry(case)]).await;
     let flagged = admin::inbox(
-        branch.data_dir(),
+        branch.database(),
         &InboxQuery {
             filters: vec![InboxFilter::Clock],
             ..Default::default()
@@ -1020,7 +1020,7 @@ async fn a_desk_reports_its_clock_version_and_waiting_records_when_it_pulls() {
         .unwrap();
     assert_eq!(pushed.status(), StatusCode::OK);
     let flagged = admin::inbox(
-        branch.data_dir(),
+        branch.database(),
         &InboxQuery {
             filters: vec![InboxFilter::Clock],
             clinic: Some("PLKK-B".into()),
@@ -1076,7 +1076,7 @@ async fn officer_acts_are_in_the_officers_audit_log() {
         html.contains(r#"data-testid="enrollment-code""#),
         "the code is shown once"
     );
-    let device = admin::list_devices(branch.data_dir()).unwrap()[0].device_id;
+    let device = admin::list_devices(branch.database()).unwrap()[0].device_id;
     let revoke = post(format!("/devices/{device}/revoke"), vec![]).await;
     assert_eq!(revoke.status(), StatusCode::SEE_OTHER);
     let csv = http
@@ -1096,7 +1096,7 @@ async fn officer_acts_are_in_the_officers_audit_log() {
         "{text}"
     );
 
-    let log = admin::officer_audit(branch.data_dir(), None).unwrap();
+    let log = admin::officer_audit(branch.database(), None).unwrap();
     assert!(log.sound);
     let acts: Vec<(&str, &str)> = log
         .entries
@@ -1127,11 +1127,14 @@ async fn officer_acts_are_in_the_officers_audit_log() {
     branch.stop().await;
 }
 
-fn cli(data_dir: &std::path::Path, args: &[&str], password: Option<&str>) -> std::process::Output {
+fn cli(
+    store: &[std::ffi::OsString],
+    args: &[&str],
+    password: Option<&str>,
+) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plkk-branch"));
     command
-        .arg("--data-dir")
-        .arg(data_dir)
+        .args(store)
         .args(args)
         .env("PLKK_KDF", "fast")
         .env_remove("PLKK_BRANCH_PASSWORD")
@@ -1145,7 +1148,8 @@ fn cli(data_dir: &std::path::Path, args: &[&str], password: Option<&str>) -> std
 #[test]
 fn officer_and_audit_commands_work_on_the_data_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
+    let data_dir = dir.path();
+    let data: &[std::ffi::OsString] = &["--data-dir".into(), data_dir.into()];
     let add = |username: &str, role: &str, password: Option<&str>| {
         cli(
             data,
@@ -1208,7 +1212,7 @@ fn officer_and_audit_commands_work_on_the_data_directory() {
     );
 
     // An entry changed behind the triggers' back: the chain names it, exit 5.
-    let conn = rusqlite::Connection::open(data.join(plkk_branch::DATABASE_FILE_NAME)).unwrap();
+    let conn = rusqlite::Connection::open(data_dir.join(plkk_branch::DATABASE_FILE_NAME)).unwrap();
     conn.execute_batch(
         "DROP TRIGGER officer_audit_no_update; UPDATE officer_audit SET actor = 'someone' WHERE seq = 1;",
     )
@@ -1236,7 +1240,7 @@ async fn guarantee_issued_without_a_reference_is_refused_by_the_command_line() {
     let (branch, case) = branch_with_case().await;
     let id = case.to_string();
     let refused = cli(
-        branch.data_dir(),
+        &branch.store_args(),
         &["case", "status", &id, "guarantee_issued"],
         None,
     );
@@ -1247,7 +1251,7 @@ async fn guarantee_issued_without_a_reference_is_refused_by_the_command_line() {
         "the field is named: {stderr}"
     );
     let blank = cli(
-        branch.data_dir(),
+        &branch.store_args(),
         &[
             "case",
             "status",
@@ -1261,7 +1265,7 @@ async fn guarantee_issued_without_a_reference_is_refused_by_the_command_line() {
     assert_eq!(blank.status.code(), Some(2));
     assert_eq!(status_of(&branch, case), "received", "nothing was stored");
     let set = cli(
-        branch.data_dir(),
+        &branch.store_args(),
         &[
             "case",
             "status",
@@ -1277,7 +1281,7 @@ async fn guarantee_issued_without_a_reference_is_refused_by_the_command_line() {
         "{}",
         String::from_utf8_lossy(&set.stderr)
     );
-    let (record, _) = admin::show_case(branch.data_dir(), case).unwrap();
+    let (record, _) = admin::show_case(branch.database(), case).unwrap();
     assert_eq!(
         (record.status.as_str(), record.status_reference.as_deref()),
         ("guarantee_issued", Some("SJ-2026-7"))
@@ -1290,7 +1294,7 @@ async fn a_clinic_name_that_starts_a_formula_is_neutralised_in_the_report_csv() 
     fast_hashing();
     let branch = Branch::start().await;
     let formula = r#"=HYPERLINK("http://x","y")"#;
-    admin::add_clinic(branch.data_dir(), "PLKK-F", formula).unwrap();
+    admin::add_clinic(branch.database(), "PLKK-F", formula).unwrap();
     let mut desk = branch.enrol("PLKK-F").await;
     branch
         .push_ok(&mut desk, vec![intake_entry(Uuid::now_v7())])
@@ -1307,7 +1311,7 @@ async fn a_clinic_name_that_starts_a_formula_is_neutralised_in_the_report_csv() 
         .unwrap();
     assert_eq!(download.status(), StatusCode::OK);
     let printed = cli(
-        branch.data_dir(),
+        &branch.store_args(),
         &["report", "--from", "2025-01", "--to", "2025-01"],
         None,
     );
@@ -1379,7 +1383,7 @@ async fn the_inbox_search_reads_names_and_numbers_as_the_desk_does() {
         let html = page.text().await.unwrap();
         assert_eq!(ids_in(&html), expected, "console, typed {typed:?}");
         let listed = cli(
-            branch.data_dir(),
+            &branch.store_args(),
             &["case", "inbox", "--q", typed, "--json"],
             None,
         );
@@ -1478,7 +1482,7 @@ async fn a_cases_documents_are_listed_and_each_download_is_in_the_officers_log()
         StatusCode::OK,
         "only for a signed-in officer"
     );
-    let log = admin::officer_audit(branch.data_dir(), None).unwrap();
+    let log = admin::officer_audit(branch.database(), None).unwrap();
     let downloads: Vec<_> = log
         .entries
         .iter()

@@ -215,7 +215,7 @@ async fn chunks_are_checked_and_every_refusal_is_named() {
     assert_eq!(answered.receipts[0].outcome, Outcome::Applied);
     assert_eq!(answered.receipts[1].outcome, Outcome::Rejected);
     assert_eq!(answered.receipts[1].issues[0].rule, "document_too_large");
-    let listed = plkk_branch::admin::list_documents(branch.data_dir(), case).unwrap();
+    let listed = plkk_branch::admin::list_documents(branch.database(), case).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].removed.as_deref(), Some("salah pasien"));
 }

@@ -21,8 +21,8 @@ fn snapshot(
 ) -> (admin::RecordCounts, Vec<Value>, usize) {
     (
         branch.counts(),
-        admin::list_cases(branch.data_dir(), clinic).unwrap(),
-        admin::list_audit(branch.data_dir(), device).unwrap().len(),
+        admin::list_cases(branch.database(), clinic).unwrap(),
+        admin::list_audit(branch.database(), device).unwrap().len(),
     )
 }
 
@@ -144,7 +144,7 @@ async fn audit_entries_enrolment_and_administration_hold_their_text_to_its_lengt
     let mut pusher = branch.enrol("PLKK-C").await;
     branch.push_ok(&mut pusher, vec![intake_entry(case)]).await;
     let before = snapshot(&branch, "PLKK-A", desk.device_id);
-    let cases_before = admin::list_cases(branch.data_dir(), "PLKK-C").unwrap();
+    let cases_before = admin::list_cases(branch.database(), "PLKK-C").unwrap();
     for (field, value, max) in [
         ("actor", "a".repeat(65), 64),
         ("action", "a".repeat(41), 40),
@@ -189,7 +189,7 @@ async fn audit_entries_enrolment_and_administration_hold_their_text_to_its_lengt
             )
         );
     }
-    let code = admin::issue_enrollment_code(branch.data_dir(), "PLKK-A", Utc::now()).unwrap();
+    let code = admin::issue_enrollment_code(branch.database(), "PLKK-A", Utc::now()).unwrap();
     let long_name = branch
         .client
         .post(branch.url("/enroll"))
@@ -216,11 +216,11 @@ async fn audit_entries_enrolment_and_administration_hold_their_text_to_its_lengt
         "the code is not repeated: {}",
         body.message
     );
-    let refused = admin::add_clinic(branch.data_dir(), "PLKK-B", &"n".repeat(201)).unwrap_err();
+    let refused = admin::add_clinic(branch.database(), "PLKK-B", &"n".repeat(201)).unwrap_err();
     assert!(refused.to_string().contains("at most 200"), "{refused}");
     let status = |reason: &str, reference: &str| {
         admin::set_case_status(
-            branch.data_dir(),
+            branch.database(),
             case,
             CaseStatus::NotEligible,
             Some(reason),
@@ -236,10 +236,10 @@ async fn audit_entries_enrolment_and_administration_hold_their_text_to_its_lengt
         "no audit entry, device or case changed"
     );
     assert_eq!(
-        admin::list_cases(branch.data_dir(), "PLKK-C").unwrap(),
+        admin::list_cases(branch.database(), "PLKK-C").unwrap(),
         cases_before
     );
-    assert_eq!(admin::list_devices(branch.data_dir()).unwrap().len(), 2);
+    assert_eq!(admin::list_devices(branch.database()).unwrap().len(), 2);
     branch.stop().await;
 }
 

@@ -101,11 +101,7 @@ async fn decide<F>(
     act: F,
 ) -> Result<Response, Failure>
 where
-    F: FnOnce(
-            Uuid,
-            &mut rusqlite::Connection,
-            &str,
-        ) -> Result<plkk_protocol::BpuDecision, BranchError>
+    F: FnOnce(Uuid, &mut crate::sql::Db, &str) -> Result<plkk_protocol::BpuDecision, BranchError>
         + Send
         + 'static,
 {

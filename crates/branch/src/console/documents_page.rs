@@ -62,7 +62,7 @@ pub(crate) async fn download(
 ) -> Result<Response, Failure> {
     let id = Uuid::parse_str(&id).map_err(|_| signed.failure(Problem::NotFound))?;
     let actor = signed.session.username.clone();
-    let data_dir = state.console.data_dir.clone();
+    let data_dir = state.data_dir().to_owned();
     let now = Utc::now();
     let (document, content) = call(&state, move |conn| {
         documents::download(conn, &data_dir, id, &actor, now)

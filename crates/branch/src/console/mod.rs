@@ -31,8 +31,7 @@ mod reports_page;
 mod sign_in;
 mod words;
 
-use std::path::PathBuf;
-
+use crate::sql::Db;
 use axum::extract::FromRequestParts;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
@@ -42,7 +41,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use cookie::{Cookie, SameSite};
-use rusqlite::Connection;
 
 use crate::http::AppState;
 use crate::officer_audit;
@@ -61,7 +59,6 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 /// What the console needs besides the API's state.
 #[derive(Debug, Clone)]
 pub(crate) struct ConsoleSettings {
-    pub(crate) data_dir: PathBuf,
     /// Served over TLS: cookies get `Secure`.
     pub(crate) secure_cookies: bool,
 }
@@ -289,19 +286,15 @@ impl FromRequestParts<AppState> for Signed {
     }
 }
 
-/// Runs `work` on a connection of its own in a blocking thread (WAL lets console requests and
-/// the device API read and write side by side).
+/// Runs `work` on a connection of its own in a blocking thread (on SQLite, WAL lets console
+/// requests and the device API read and write side by side; on PostgreSQL, one from the pool).
 pub(crate) async fn call<T, F>(state: &AppState, work: F) -> Result<T, BranchError>
 where
-    F: FnOnce(&mut Connection) -> Result<T, BranchError> + Send + 'static,
+    F: FnOnce(&mut Db) -> Result<T, BranchError> + Send + 'static,
     T: Send + 'static,
 {
-    let data_dir = state.console.data_dir.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = crate::db::open(&data_dir)?;
-        work(&mut conn)
-    })
-    .await?
+    let store = std::sync::Arc::clone(&state.store);
+    tokio::task::spawn_blocking(move || store.with_own(work)).await??
 }
 
 /// Why a console request failed.

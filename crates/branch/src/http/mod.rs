@@ -1,6 +1,6 @@
 //! The HTTP API v1: routes, the middleware stack (gzip both ways, body limits, panics caught,
-//! request tracing) and the state the handlers share (one database connection behind a lock,
-//! used from blocking threads). The same router serves the officers' console (module `console`)
+//! request tracing) and the state the handlers share (the branch's store, `db::Store`: one
+//! SQLite connection behind a lock or a PostgreSQL pool, used from blocking threads). The same router serves the officers' console (module `console`)
 //! at every path outside `/api/v1`.
 
 mod documents;
@@ -9,9 +9,11 @@ mod extract;
 mod openapi;
 mod routes;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::{Database, Store};
+use crate::sql::Db;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
@@ -19,7 +21,6 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use rusqlite::Connection;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -37,33 +38,36 @@ use crate::BranchError;
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    db: Arc<Mutex<Connection>>,
+    pub(crate) store: Arc<Store>,
+    /// The data directory: the documents' content files (`crate::documents`), on either
+    /// database (servers of one PostgreSQL database share it).
+    data_dir: std::path::PathBuf,
     max_body_bytes: usize,
     /// The largest case document accepted, in bytes.
     max_document_bytes: u64,
     /// How long a request body may take to arrive in full.
     body_timeout: Duration,
-    /// The console's settings (its own connections on the same data directory).
+    /// The console's settings (its requests take connections of their own from `store`).
     pub(crate) console: Arc<ConsoleSettings>,
 }
 
 impl AppState {
-    /// Opens (and migrates) the database in `data_dir`. `tls`: served over TLS (the console's
-    /// cookies are then `Secure`).
+    /// Opens (and migrates) the branch database; documents' contents go to `data_dir`. `tls`:
+    /// served over TLS (the console's cookies are then `Secure`).
     pub fn open(
+        database: &Database,
         data_dir: &std::path::Path,
         max_body_bytes: usize,
         body_timeout: Duration,
         tls: bool,
     ) -> Result<AppState, BranchError> {
-        let conn = crate::db::open(data_dir)?;
         Ok(AppState {
-            db: Arc::new(Mutex::new(conn)),
+            store: Arc::new(Store::open(database)?),
+            data_dir: data_dir.to_owned(),
             max_body_bytes,
             max_document_bytes: plkk_domain::MAX_STORED_BYTES,
             body_timeout,
             console: Arc::new(ConsoleSettings {
-                data_dir: data_dir.to_owned(),
                 secure_cookies: tls,
             }),
         })
@@ -79,7 +83,7 @@ impl AppState {
     /// Where document uploads go and their limits, at `now`.
     pub(crate) fn uploads(&self, now: chrono::DateTime<chrono::Utc>) -> crate::documents::Uploads {
         crate::documents::Uploads {
-            data_dir: self.console.data_dir.clone(),
+            data_dir: self.data_dir.clone(),
             limits: crate::documents::UploadLimits {
                 max_document_bytes: self.max_document_bytes,
                 max_chunk_bytes: self.max_body_bytes as u64,
@@ -88,21 +92,21 @@ impl AppState {
         }
     }
 
+    /// The data directory (where documents' contents are).
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
     /// Runs `work` on the connection in a blocking thread.
     pub(crate) async fn with_db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut Connection) -> T + Send + 'static,
+        F: FnOnce(&mut Db) -> T + Send + 'static,
         T: Send + 'static,
     {
-        let db = Arc::clone(&self.db);
-        let result = tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock leaves SQLite consistent (the transaction rolls
-            // back when dropped), so a poisoned lock is safe to use.
-            let mut conn = db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut conn)
-        })
-        .await
-        .map_err(BranchError::from)?;
+        let store = Arc::clone(&self.store);
+        let result = tokio::task::spawn_blocking(move || store.with_api(work))
+            .await
+            .map_err(BranchError::from)??;
         Ok(result)
     }
 }

@@ -5,11 +5,11 @@
 //! figure is refused as `contribution_mismatch` naming both values, an unknown version as
 //! `tariff_unknown`. Stored in `bpu_registrations` with the branch's local date for the report.
 
+use crate::sql::{params, Db, OptionalExtension};
 use chrono::Local;
 use plkk_domain::limits;
 use plkk_domain::{Issue, Tariff};
 use plkk_protocol::{BpuPayload, PushEntry, Receipt, BPU_TARIFF};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{
     applied, author_issues, error_issue, mismatch, rejected, store_entry, Clocks, Device, PushError,
@@ -19,7 +19,7 @@ use crate::BranchError;
 
 /// Applies one pushed registration; a refusal is a `rejected` receipt naming the field.
 pub(super) fn apply_registration(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     payload: &BpuPayload,
@@ -113,7 +113,7 @@ fn unknown_tariff(version: &str) -> Vec<Issue> {
 }
 
 /// The tariff of `version`: the one this build ships, or one the branch published.
-fn tariff_by_version(conn: &Connection, version: &str) -> Result<Option<Tariff>, BranchError> {
+fn tariff_by_version(conn: &Db, version: &str) -> Result<Option<Tariff>, BranchError> {
     let bundled = Tariff::bundled();
     if bundled.version == version {
         return Ok(Some(bundled));

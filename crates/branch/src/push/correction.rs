@@ -3,8 +3,8 @@
 //! case's current values (`plkk_domain::apply_correction`) or, when fields changed meanwhile
 //! (`plkk_domain::conflicting_fields`), kept as a conflict for a person to resolve.
 
+use crate::sql::{params, Db};
 use plkk_protocol::{ChangeBody, CorrectionPayload, FieldConflict, Outcome, PushEntry, Receipt};
-use rusqlite::{params, Transaction};
 
 use super::{
     applied, current_intake, emit_record, intake_missing, mismatch, next_entry_seq, rejected,
@@ -14,7 +14,7 @@ use crate::changes;
 use crate::db::time_text;
 
 pub(super) fn apply_correction(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     payload: &CorrectionPayload,
@@ -94,13 +94,14 @@ pub(super) fn apply_correction(
                 serde_json::to_string(&intake)?,
                 serde_json::to_string(&warnings)?,
             ])?;
+        crate::inbox::index_name(tx, &intake.id.to_string(), &intake.full_name)?;
     }
     emit_record(tx, device, entry, now)?;
     Ok(receipt)
 }
 
 fn store_conflict(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     payload: &CorrectionPayload,

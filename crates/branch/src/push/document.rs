@@ -3,9 +3,9 @@
 //! `plkk_domain`'s lists, a SHA-256 of 64 lowercase hex digits, a size of 1 to
 //! `plkk_domain::MAX_STORED_BYTES` bytes. The bytes come later (`crate::documents`).
 
+use crate::sql::{params, Db, OptionalExtension};
 use plkk_domain::{DocumentKind, MediaType, MAX_STORED_BYTES};
 use plkk_protocol::{DocumentPayload, DocumentRemovalPayload, PushEntry, Receipt};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{
     applied, author_issues, current_intake, error_issue, intake_missing, mismatch, rejected,
@@ -13,7 +13,7 @@ use super::{
 };
 
 pub(super) fn apply_document(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     payload: &DocumentPayload,
@@ -86,7 +86,7 @@ pub(super) fn apply_document(
 }
 
 pub(super) fn apply_removal(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     payload: &DocumentRemovalPayload,
@@ -124,9 +124,8 @@ pub(super) fn apply_removal(
     let receipt = applied(entry, now, &[], tx)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO document_removals (id, document_id, entry_seq, reason, author,
-                                                  written_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO document_removals (id, document_id, entry_seq, reason, author, written_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
     )?
     .execute(params![
         payload.id.to_string(),

@@ -2,8 +2,8 @@
 //! limits, the intake passes `plkk_domain::validate_intake` against its desk's clock; then the
 //! record, its case and the clinic's change are stored.
 
+use crate::sql::{params, Db};
 use plkk_protocol::{ChangeBody, IntakePayload, PushEntry, Receipt};
-use rusqlite::{params, Transaction};
 
 use super::{
     applied, author_issues, emit_record, mismatch, rejected, store_entry, Clocks, Device, PushError,
@@ -12,7 +12,7 @@ use crate::changes;
 use crate::db::time_text;
 
 pub(super) fn apply_intake(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     payload: &IntakePayload,
@@ -77,6 +77,7 @@ pub(super) fn apply_intake(
         warnings,
         time_text(now),
     ])?;
+    crate::inbox::index_name(tx, &entry.record_id.to_string(), &checked.record.full_name)?;
     emit_record(tx, device, entry, now)?;
     let received = ChangeBody::CaseStatus {
         status: plkk_protocol::CaseStatus::Received,

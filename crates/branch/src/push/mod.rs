@@ -11,15 +11,22 @@
 //! the repeat of an entry stored before, receipts, and the entry row and clinic change every kind
 //! writes. Documents are not passed to the clinic's other desks (no `record` change).
 //!
+//! Several servers on one PostgreSQL database: a batch first locks its clinic's row (held to the
+//! commit), so two servers given the same batch at once (a desk retrying through a load balancer)
+//! apply it one after the other, and the second answers every entry from the receipts the first
+//! committed (`earlier_receipt`), exactly once. Unique keys (entry id, record and kind) back this
+//! up: a batch that still meets one taken by a concurrent commit, or a deadlock, is run again
+//! from the start, and then finds the earlier receipts.
+//!
 //! Rules that depend on "now" are judged against the desk's own clock ([`Clocks`]), never the
 //! branch's: a desk whose clock runs fast admits a patient "now" by its clock, and that admission
 //! is valid. The desk's clock and its measured offset are kept with each stored entry.
 
+use crate::sql::{params, Db, Dialect, OptionalExtension, TransactionBehavior};
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
 use plkk_domain::{Intake, Issue, Severity};
 use plkk_protocol::{ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use crate::changes;
@@ -54,8 +61,8 @@ pub(crate) enum PushError {
     Branch(#[from] BranchError),
 }
 
-impl From<rusqlite::Error> for PushError {
-    fn from(error: rusqlite::Error) -> Self {
+impl From<crate::sql::SqlError> for PushError {
+    fn from(error: crate::sql::SqlError) -> Self {
         PushError::Branch(error.into())
     }
 }
@@ -93,14 +100,38 @@ impl Clocks {
     }
 }
 
+/// How many times a batch is run again after losing a race to another server's commit.
+const RACE_RETRIES: usize = 5;
+
 /// Applies `entries` from `device` in one transaction and answers one receipt per entry, in order.
 pub(crate) fn apply_batch(
-    conn: &mut Connection,
+    conn: &mut Db,
+    device: Device,
+    entries: &[PushEntry],
+    clocks: Clocks,
+) -> Result<Vec<Receipt>, PushError> {
+    let mut lost = 0;
+    loop {
+        match apply_batch_once(conn, device, entries, clocks) {
+            Err(PushError::Branch(BranchError::Sql(error)))
+                if lost < RACE_RETRIES && (error.is_unique_violation() || error.is_retryable()) =>
+            {
+                lost += 1;
+                tracing::info!(%error, lost, "a push lost a race to another commit; running it again");
+            }
+            answer => return answer,
+        }
+    }
+}
+
+fn apply_batch_once(
+    conn: &mut Db,
     device: Device,
     entries: &[PushEntry],
     clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.lock_clinic(device.clinic_id)?;
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
         receipts.push(apply_entry(&tx, device, entry, clocks)?);
@@ -110,7 +141,7 @@ pub(crate) fn apply_batch(
 }
 
 fn apply_entry(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     clocks: Clocks,
@@ -138,7 +169,7 @@ fn apply_entry(
 /// The receipt given the first time, when this entry (or another entry with the same record) was
 /// stored before. An entry stored for another clinic is forbidden.
 fn earlier_receipt(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
 ) -> Result<Option<Receipt>, PushError> {
@@ -197,7 +228,7 @@ pub(super) fn applied(
     entry: &PushEntry,
     now: DateTime<Utc>,
     warnings: &[Issue],
-    tx: &Transaction,
+    tx: &Db,
 ) -> Result<Receipt, PushError> {
     Ok(Receipt {
         entry_id: entry.entry_id,
@@ -220,15 +251,19 @@ pub(super) fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>
     }
 }
 
-/// The receipt number the next stored entry gets (inside the batch's write transaction).
-pub(super) fn next_entry_seq(tx: &Transaction) -> rusqlite::Result<i64> {
-    tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM entries", [], |row| {
-        row.get(0)
-    })
+/// The receipt number the next stored entry gets (inside the batch's write transaction): the
+/// next after the highest on SQLite (one writer), a sequence's next value on PostgreSQL (several
+/// servers at once; a rolled-back batch leaves its numbers unused).
+pub(super) fn next_entry_seq(tx: &Db) -> crate::sql::Result<i64> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => "SELECT coalesce(max(seq), 0) + 1 FROM entries",
+        Dialect::Postgres => "SELECT nextval('receipt_numbers')",
+    };
+    tx.query_row(sql, [], |row| row.get(0))
 }
 
 pub(super) fn store_entry(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     receipt: &Receipt,
@@ -238,31 +273,36 @@ pub(super) fn store_entry(
         Outcome::Conflict => "conflict",
         _ => "applied",
     };
-    tx.prepare_cached(
-        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id, outcome,
-                              entry, receipt, received_at, desk_time, desk_clock_offset_seconds)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
-        receipt.receipt,
-        entry.entry_id.to_string(),
-        device.id.to_string(),
-        entry.device_seq,
-        entry.kind().as_str(),
-        entry.record_id.to_string(),
-        entry.intake_id.to_string(),
-        outcome,
-        serde_json::to_string(entry)?,
-        serde_json::to_string(receipt)?,
-        time_text(clocks.branch),
-        clocks.desk.map(|desk| desk.to_rfc3339()),
-        clocks.desk_offset_seconds(),
-    ])?;
-    Ok(tx.last_insert_rowid())
+    let seq = tx
+        .prepare_cached(
+            "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id,
+                                  outcome, entry, receipt, received_at, desk_time,
+                                  desk_clock_offset_seconds)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING seq",
+        )?
+        .query_row(
+            params![
+                receipt.receipt,
+                entry.entry_id.to_string(),
+                device.id.to_string(),
+                entry.device_seq,
+                entry.kind().as_str(),
+                entry.record_id.to_string(),
+                entry.intake_id.to_string(),
+                outcome,
+                serde_json::to_string(entry)?,
+                serde_json::to_string(receipt)?,
+                time_text(clocks.branch),
+                clocks.desk.map(|desk| desk.to_rfc3339()),
+                clocks.desk_offset_seconds(),
+            ],
+            |row| row.get(0),
+        )?;
+    Ok(seq)
 }
 
 pub(super) fn emit_record(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     now: DateTime<Utc>,
@@ -276,17 +316,14 @@ pub(super) fn emit_record(
 }
 
 /// The clinic a case belongs to, if the branch has the case.
-pub(super) fn case_clinic(conn: &Connection, intake_id: Uuid) -> rusqlite::Result<Option<i64>> {
+pub(super) fn case_clinic(conn: &Db, intake_id: Uuid) -> crate::sql::Result<Option<i64>> {
     conn.prepare_cached("SELECT clinic_id FROM cases WHERE intake_id = ?1")?
         .query_row([intake_id.to_string()], |row| row.get(0))
         .optional()
 }
 
 /// The current values of a case (admission + applied corrections).
-pub(crate) fn current_intake(
-    conn: &Connection,
-    intake_id: Uuid,
-) -> Result<Option<Intake>, BranchError> {
+pub(crate) fn current_intake(conn: &Db, intake_id: Uuid) -> Result<Option<Intake>, BranchError> {
     let record: Option<String> = conn
         .prepare_cached("SELECT record FROM cases WHERE intake_id = ?1")?
         .query_row([intake_id.to_string()], |row| row.get(0))
@@ -294,7 +331,7 @@ pub(crate) fn current_intake(
     Ok(record.map(|text| serde_json::from_str(&text)).transpose()?)
 }
 
-pub(super) fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>> {
+pub(super) fn note_case(conn: &Db, note_id: Uuid) -> crate::sql::Result<Option<Uuid>> {
     let intake_id: Option<String> = conn
         .prepare_cached("SELECT intake_id FROM notes WHERE id = ?1")?
         .query_row([note_id.to_string()], |row| row.get(0))

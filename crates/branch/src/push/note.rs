@@ -2,9 +2,9 @@
 //! intake: `intake_id` `not_found`), the note valid by `plkk_domain::validate_note` for the
 //! case's category, and a corrected note on the same case.
 
+use crate::sql::{params, Db};
 use plkk_domain::Note;
 use plkk_protocol::{NotePayload, PushEntry, Receipt};
-use rusqlite::{params, Transaction};
 
 use super::{
     applied, author_issues, current_intake, emit_record, error_issue, intake_missing, mismatch,
@@ -12,7 +12,7 @@ use super::{
 };
 
 pub(super) fn apply_note(
-    tx: &Transaction,
+    tx: &Db,
     device: Device,
     entry: &PushEntry,
     payload: &NotePayload,

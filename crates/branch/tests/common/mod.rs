@@ -1,6 +1,12 @@
 //! The branch for the API tests: served in-process on 127.0.0.1:0 with a temporary data
-//! directory, talked to with reqwest over real HTTP, and the entries a desk would push.
+//! directory, talked to with reqwest over real HTTP, and the entries a desk would push. With
+//! `PLKK_TEST_BACKEND=postgres` the branch keeps its data in a fresh database of a throwaway
+//! PostgreSQL cluster instead (the helper `tests/src/postgres.rs`, shared with the workspace's
+//! test package).
 #![allow(dead_code)]
+
+#[path = "../../../../tests/src/postgres.rs"]
+pub mod postgres;
 
 use std::io::Write;
 use std::path::Path;
@@ -18,6 +24,7 @@ pub const LIMIT: usize = 256 * 1024;
 
 pub struct Branch {
     dir: tempfile::TempDir,
+    database: Option<String>,
     pub base: String,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -25,18 +32,36 @@ pub struct Branch {
 }
 
 impl Branch {
+    /// A branch on the backend of this run (`PLKK_TEST_BACKEND`).
     pub async fn start() -> Branch {
+        let database = postgres::backend_is_postgres().then(postgres::fresh_database);
+        Branch::start_with(database).await
+    }
+
+    /// A branch on SQLite whatever the run's backend.
+    pub async fn start_sqlite() -> Branch {
+        Branch::start_with(None).await
+    }
+
+    /// A branch on the PostgreSQL database at `url`.
+    pub async fn start_on(url: &str) -> Branch {
+        Branch::start_with(Some(url.to_owned())).await
+    }
+
+    async fn start_with(database: Option<String>) -> Branch {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
         let mut config = Config::for_data_dir(dir.path());
         config.max_body_bytes = LIMIT;
+        config.database = database.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(plkk_branch::serve(listener, config, async move {
             let _ = stopped.await;
         }));
         let branch = Branch {
             dir,
+            database,
             base,
             client: reqwest::Client::new(),
             stop: Some(stop),
@@ -62,6 +87,19 @@ impl Branch {
         self.dir.path()
     }
 
+    /// Where this branch keeps its data, for the administration calls.
+    pub fn database(&self) -> plkk_branch::Database {
+        plkk_branch::Database::choose(self.dir.path(), self.database.as_deref()).unwrap()
+    }
+
+    /// The `plkk-branch` arguments naming this branch's store.
+    pub fn store_args(&self) -> Vec<std::ffi::OsString> {
+        match &self.database {
+            Some(url) => vec!["--database".into(), url.into()],
+            None => vec!["--data-dir".into(), self.dir.path().into()],
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -76,8 +114,8 @@ impl Branch {
 
     /// Adds the clinic if needed and enrols a new device of it.
     pub async fn enrol(&self, clinic: &str) -> Desk {
-        let _ = admin::add_clinic(self.data_dir(), clinic, &format!("Klinik {clinic}"));
-        let code = admin::issue_enrollment_code(self.data_dir(), clinic, Utc::now()).unwrap();
+        let _ = admin::add_clinic(self.database(), clinic, &format!("Klinik {clinic}"));
+        let code = admin::issue_enrollment_code(self.database(), clinic, Utc::now()).unwrap();
         let response = self
             .client
             .post(self.url("/enroll"))
@@ -146,7 +184,7 @@ impl Branch {
     }
 
     pub fn counts(&self) -> admin::RecordCounts {
-        admin::count_records(self.data_dir()).unwrap()
+        admin::count_records(self.database()).unwrap()
     }
 }
 

@@ -12,6 +12,9 @@
 //!   median and p95 per filter and search (`inbox.rs`);
 //! - with `--line` (only that): a day's work synced over an emulated rural line and a 2G-like one,
 //!   uncut and with cuts, and the upload's make-up per record (`line.rs`);
+//! - with `--postgres` (only that): the branch on PostgreSQL — ingest from 500 desks of 50
+//!   clinics through two servers, and the changes feed at 1,000,000 cases on both backends
+//!   (`--feed-cases N`; `postgres.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
 //!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
 //! - with `--documents` (only that): a 300 KB photo's upload over loopback and a 64 kbit/s line
@@ -34,6 +37,7 @@ use plkk_tests::samples::{self, Seeded};
 mod documents;
 mod inbox;
 mod line;
+mod postgres;
 mod sync;
 mod typing;
 mod window;
@@ -46,6 +50,8 @@ struct Options {
     sync: bool,
     inbox: bool,
     inbox_cases: u64,
+    postgres: bool,
+    feed_cases: u64,
     line: bool,
     typing: bool,
     documents: bool,
@@ -66,6 +72,9 @@ fn main() -> anyhow::Result<()> {
     }
     if options.line {
         return line::day_over_a_line(&options.dir);
+    }
+    if options.postgres {
+        return postgres::postgres(&options.dir, options.feed_cases);
     }
     if options.typing {
         return typing::typing();
@@ -89,6 +98,7 @@ plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
 Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing] [--documents]
        plkk-bench --inbox [--inbox-cases 100000] [--dir DIR]
+       plkk-bench --postgres [--feed-cases 1000000] [--dir DIR]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
   --saves N     intake saves to time (encrypted desk, durable), next to bare SQLite transactions
@@ -98,6 +108,8 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
   --sync        only the sync figures: backlog of one desk, then 50 desks at a branch at once
   --inbox       only the branch console's inbox: median and p95 per filter (library and HTTP)
   --inbox-cases N  cases at the branch for --inbox (default 100000; the filled branch is kept in DIR)
+  --postgres    only the branch on PostgreSQL: ingest from 500 desks through two servers, and
+                one changes-feed page at --feed-cases N cases (default 1000000), SQLite beside it
   --line        only a day's work over an emulated 64 kbit/s line and a 2G-like one, uncut and
                 with 4 cuts (about 15 minutes), and the upload's make-up per record
   --documents   only a case document's upload: a 300 KB photo over loopback (median, p99, bytes
@@ -121,6 +133,8 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         sync: false,
         inbox: false,
         inbox_cases: 100_000,
+        postgres: false,
+        feed_cases: 1_000_000,
         line: false,
         typing: false,
         documents: false,
@@ -146,6 +160,8 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--inbox" => options.inbox = true,
             "--inbox-cases" => options.inbox_cases = value()?.parse()?,
             "--line" => options.line = true,
+            "--postgres" => options.postgres = true,
+            "--feed-cases" => options.feed_cases = value()?.parse()?,
             "--typing" => options.typing = true,
             "--documents" => options.documents = true,
             "--help" | "-h" => return Ok(None),
