@@ -269,8 +269,10 @@ fn copy_database(
         loop {
             match backup.step(-1)? {
                 rusqlite::backup::StepResult::Done => break,
-                // Another connection holds a lock for a moment (a checkpoint): wait, then again.
-                _ if waits < 200 => {
+                // Another connection holds a lock for a moment (a checkpoint): wait, then again,
+                // for up to 30 seconds (1,200 waits of 25 ms). A desk writing without pause on a
+                // busy machine held the copy off for more than the 5 seconds once allowed.
+                _ if waits < 1_200 => {
                     waits += 1;
                     std::thread::sleep(std::time::Duration::from_millis(25));
                 }
