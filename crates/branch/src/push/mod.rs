@@ -16,8 +16,10 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
-use plkk_domain::{Intake, Issue, Severity};
-use plkk_protocol::{ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt};
+use plkk_domain::{CaseCategory, Intake, Issue, Severity};
+use plkk_protocol::{
+    AuditPushResponse, AuditRecord, ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
@@ -97,13 +99,32 @@ pub(crate) fn apply_batch(
     entries: &[PushEntry],
     clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
+    Ok(apply_push(conn, device, entries, None, clocks)?.0)
+}
+
+/// Applies a push: its entries, then the audit entries riding along (already checked with
+/// `audit::unpack`), in one transaction, so the whole push costs one commit. Answers one receipt
+/// per entry, in order, and the audit answer when audit entries came.
+pub(crate) fn apply_push(
+    conn: &mut Connection,
+    device: Device,
+    entries: &[PushEntry],
+    audit: Option<&[AuditRecord]>,
+    clocks: Clocks,
+) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
         receipts.push(apply_entry(&tx, device, entry, clocks)?);
     }
+    let audit = audit
+        .map(|records| crate::audit::store_valid_in(&tx, device, records, clocks.branch))
+        .transpose()?;
     tx.commit()?;
-    Ok(receipts)
+    if let Some(answer) = &audit {
+        crate::audit::log_breaks(device, answer);
+    }
+    Ok((receipts, audit))
 }
 
 fn apply_entry(
@@ -217,9 +238,8 @@ pub(super) fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>
 
 /// The receipt number the next stored entry gets (inside the batch's write transaction).
 pub(super) fn next_entry_seq(tx: &Transaction) -> rusqlite::Result<i64> {
-    tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM entries", [], |row| {
-        row.get(0)
-    })
+    tx.prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM entries")?
+        .query_row([], |row| row.get(0))
 }
 
 pub(super) fn store_entry(
@@ -287,6 +307,24 @@ pub(crate) fn current_intake(
         .query_row([intake_id.to_string()], |row| row.get(0))
         .optional()?;
     Ok(record.map(|text| serde_json::from_str(&text)).transpose()?)
+}
+
+/// The category of a case, without reading its whole record (a note needs only this).
+pub(super) fn case_category(
+    conn: &Connection,
+    intake_id: Uuid,
+) -> Result<Option<CaseCategory>, BranchError> {
+    let category: Option<Option<String>> = conn
+        .prepare_cached("SELECT json_extract(record, '$.case_category') FROM cases WHERE intake_id = ?1")?
+        .query_row([intake_id.to_string()], |row| row.get(0))
+        .optional()?;
+    category
+        .map(|text| {
+            text.as_deref()
+                .and_then(CaseCategory::parse)
+                .ok_or_else(|| BranchError::Stored(format!("case {intake_id}: case_category {text:?}")))
+        })
+        .transpose()
 }
 
 pub(super) fn note_case(conn: &Connection, note_id: Uuid) -> rusqlite::Result<Option<Uuid>> {

@@ -18,6 +18,8 @@ use plkk_tests::branch::TestBranch;
 use plkk_tests::fault_proxy::FaultProxy;
 use plkk_tests::samples::{self, Seeded};
 
+use crate::pouch;
+
 const INTAKES: u64 = 10_000;
 const NOTES_EACH: u64 = 3;
 const DESKS: u64 = 50;
@@ -103,12 +105,18 @@ impl Drop for Branch {
     }
 }
 
-fn vm_hwm(status_file: &str) -> Option<String> {
+pub(crate) fn vm_hwm(status_file: &str) -> Option<String> {
     std::fs::read_to_string(status_file)
         .ok()?
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .map(|value| value.trim().to_owned())
+}
+
+/// Resets this process's peak RSS (VmHWM) so the desk's figure is the sync's, not the capture's
+/// (Linux: writing 5 to /proc/self/clear_refs).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
@@ -170,36 +178,66 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
         plkk_branch::admin::issue_enrollment_code(branch.data_dir(), "BENCH", chrono::Utc::now())
     };
 
-    // One desk, a 40,000-record backlog, through a counting proxy.
+    // One desk, a 40,000-record backlog, through a counting proxy; then PouchDB on the same
+    // documents, so the run prints both figures and their ratio.
     let proxy = FaultProxy::start(branch.addr());
     let (desk, records) = capture(&dir.join("desk"), INTAKES, 1)?;
+    let documents = dir.join("pouch-documents.ndjson");
+    let written = pouch::write_documents(&desk, &documents)?;
+    anyhow::ensure!(written == records, "{written} of {records} documents written");
     runtime.block_on(enroll(&desk, &proxy.url(), code()?))?;
     let before = proxy.bytes();
+    reset_peak_rss();
     let started = Instant::now();
     let summary = runtime.block_on(plkk_sync::sync_once(&desk))?;
     let elapsed = started.elapsed().as_secs_f64();
+    let desk_peak = vm_hwm("/proc/self/status").unwrap_or_else(|| "?".into());
     let after = proxy.bytes();
     anyhow::ensure!(
         summary.confirmed == records && summary.pending == 0,
         "not all confirmed: {summary:?}"
     );
+    let chains = plkk_branch::admin::verify_audit(branch.data_dir(), None)?;
+    anyhow::ensure!(
+        chains.len() == 1 && chains[0].is_sound(),
+        "the desk's audit chain at the branch: {chains:?}"
+    );
+    let audit_held = chains[0].entries;
+    let ours = records as f64 / elapsed;
     let wire = (after.0 - before.0) + (after.1 - before.1);
+    let peer = pouch::replicate(&documents, &dir.join("pouch"))?;
+    let theirs = peer.records as f64 / peer.seconds;
     println!(
-        "\n## Backlog sync, one desk: {INTAKES} intakes + {} notes to a loopback branch",
+        "\n## Backlog sync, one desk: {INTAKES} intakes + {} notes to a loopback branch, beside PouchDB",
         INTAKES * NOTES_EACH
     );
-    println!("records/s:                 {:.0} ({records} records in {elapsed:.2} s, every batch durable at the branch)", records as f64 / elapsed);
+    println!("records/s:                 {ours:.0} ({records} records in {elapsed:.2} s, every batch durable at the branch, receipts stored, {} audit entries delivered, statuses pulled)", summary.audit_sent);
     println!(
         "bytes on the wire/record:  {:.1} (requests {:.1} + answers {:.1}; HTTP heads included, gzip)",
         wire as f64 / records as f64,
         (after.0 - before.0) as f64 / records as f64,
         (after.1 - before.1) as f64 / records as f64
     );
-    println!(
-        "peak RSS desk (this process): {}",
-        vm_hwm("/proc/self/status").unwrap_or_else(|| "?".into())
-    );
+    println!("peak RSS desk (this process, during the sync): {desk_peak}");
     println!("peak RSS branch:              {}", branch.peak_rss());
+    println!("audit entries at the branch:  {audit_held} (chain verified)");
+    println!(
+        "PouchDB 9 records/s:       {theirs:.0} ({} documents in {:.2} s, replicate.to(), batch_size 100, express-pouchdb on leveldb)",
+        peer.records, peer.seconds
+    );
+    println!(
+        "PouchDB bytes on the wire/record: {:.1} (requests {:.1} + answers {:.1})",
+        (peer.wire.0 + peer.wire.1) as f64 / peer.records as f64,
+        peer.wire.0 as f64 / peer.records as f64,
+        peer.wire.1 as f64 / peer.records as f64
+    );
+    println!(
+        "PouchDB peak RSS:          replicating {} kB, express-pouchdb {}",
+        peer.desk_kib,
+        peer.server_kib
+            .map_or_else(|| "?".to_owned(), |kib| format!("{kib} kB"))
+    );
+    println!("ratio ours / PouchDB:      {:.2}x", ours / theirs);
 
     // Fifty desks pushing at once, straight to the branch: one desk per clinic, so what is
     // measured is the branch taking records in, not each desk pulling the others' records.
