@@ -17,7 +17,9 @@ fn receipts(desk: &SyncDesk) -> Vec<(i64, String, String, Option<i64>)> {
         .prepare("SELECT seq, kind, intake_id, receipt FROM outbox ORDER BY seq")
         .unwrap();
     statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
@@ -40,7 +42,9 @@ fn a_cut_with_two_requests_in_flight_loses_and_duplicates_nothing_and_keeps_note
         Fault::Delay(Duration::from_secs(3)),
         Fault::DropAfterForward,
     ]);
-    let failure = desk.sync().expect_err("the second push's answer never arrives");
+    let failure = desk
+        .sync()
+        .expect_err("the second push's answer never arrives");
     assert_eq!(failure.code(), "branch_unreachable", "{failure}");
     let after_cut = desk.status();
     assert!(

@@ -233,18 +233,18 @@ fn save_link_in(
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-            "INSERT INTO sync_link (id, batch_bytes, bytes_per_second, branch_max_body, updated_at)
+        "INSERT INTO sync_link (id, batch_bytes, bytes_per_second, branch_max_body, updated_at)
              VALUES (1, ?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET batch_bytes = excluded.batch_bytes,
                  bytes_per_second = excluded.bytes_per_second,
                  branch_max_body = excluded.branch_max_body, updated_at = excluded.updated_at",
-        )?
-        .execute(params![
-            link.batch_bytes,
-            link.bytes_per_second,
-            link.branch_max_body,
-            now.to_rfc3339()
-        ])?;
+    )?
+    .execute(params![
+        link.batch_bytes,
+        link.bytes_per_second,
+        link.branch_max_body,
+        now.to_rfc3339()
+    ])?;
     Ok(())
 }
 

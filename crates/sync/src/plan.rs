@@ -369,9 +369,20 @@ mod tests {
         let words = ["N1s", "N1s", "I2", "N2", "N3"];
         let plan = plan_batch(&candidates(&words.join(" ")), limits, &in_flight);
         let picked: Vec<&str> = plan.selected.iter().map(|&index| words[index]).collect();
-        assert_eq!(picked, ["I2", "N2"], "case 1's notes wait for its request's receipts");
-        assert_eq!(plan.deferred_from, Some(1), "the push comes back to them in this cycle");
-        assert_eq!(plan.waiting, 1, "N3's intake is pending here and not in flight");
+        assert_eq!(
+            picked,
+            ["I2", "N2"],
+            "case 1's notes wait for its request's receipts"
+        );
+        assert_eq!(
+            plan.deferred_from,
+            Some(1),
+            "the push comes back to them in this cycle"
+        );
+        assert_eq!(
+            plan.waiting, 1,
+            "N3's intake is pending here and not in flight"
+        );
         assert_eq!(plan.considered_through, Some(5));
     }
 

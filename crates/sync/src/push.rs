@@ -248,7 +248,11 @@ async fn next_request(
             .collect();
         let plan = plan_batch(&candidates, limits, intakes_in_flight);
         if let Some(deferred) = plan.deferred_from {
-            state.deferred_from = Some(state.deferred_from.map_or(deferred, |from| from.min(deferred)));
+            state.deferred_from = Some(
+                state
+                    .deferred_from
+                    .map_or(deferred, |from| from.min(deferred)),
+            );
         }
         let Some(&first) = plan.selected.first() else {
             state.after_seq = plan
@@ -278,7 +282,13 @@ async fn next_request(
             }
         }
         let first_seq = Some(page[first].seq);
-        break (selected, selected_pieces, plan.considered_through, first_seq, intakes);
+        break (
+            selected,
+            selected_pieces,
+            plan.considered_through,
+            first_seq,
+            intakes,
+        );
     };
     if let Some(through) = considered_through {
         // Planned: the next request starts after these (a request sent again comes back).

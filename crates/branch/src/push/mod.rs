@@ -315,14 +315,18 @@ pub(super) fn case_category(
     intake_id: Uuid,
 ) -> Result<Option<CaseCategory>, BranchError> {
     let category: Option<Option<String>> = conn
-        .prepare_cached("SELECT json_extract(record, '$.case_category') FROM cases WHERE intake_id = ?1")?
+        .prepare_cached(
+            "SELECT json_extract(record, '$.case_category') FROM cases WHERE intake_id = ?1",
+        )?
         .query_row([intake_id.to_string()], |row| row.get(0))
         .optional()?;
     category
         .map(|text| {
             text.as_deref()
                 .and_then(CaseCategory::parse)
-                .ok_or_else(|| BranchError::Stored(format!("case {intake_id}: case_category {text:?}")))
+                .ok_or_else(|| {
+                    BranchError::Stored(format!("case {intake_id}: case_category {text:?}"))
+                })
         })
         .transpose()
 }

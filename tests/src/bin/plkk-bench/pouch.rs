@@ -29,11 +29,15 @@ fn package_dir() -> PathBuf {
 /// `npm ci` in `tests/pouch` unless its packages are there.
 fn install() -> anyhow::Result<()> {
     let dir = package_dir();
-    if dir.join("node_modules/pouchdb").is_dir() && dir.join("node_modules/express-pouchdb").is_dir()
+    if dir.join("node_modules/pouchdb").is_dir()
+        && dir.join("node_modules/express-pouchdb").is_dir()
     {
         return Ok(());
     }
-    println!("plkk-bench: installing PouchDB (npm ci in {})", dir.display());
+    println!(
+        "plkk-bench: installing PouchDB (npm ci in {})",
+        dir.display()
+    );
     let status = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(&dir)

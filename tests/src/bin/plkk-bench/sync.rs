@@ -184,7 +184,10 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
     let (desk, records) = capture(&dir.join("desk"), INTAKES, 1)?;
     let documents = dir.join("pouch-documents.ndjson");
     let written = pouch::write_documents(&desk, &documents)?;
-    anyhow::ensure!(written == records, "{written} of {records} documents written");
+    anyhow::ensure!(
+        written == records,
+        "{written} of {records} documents written"
+    );
     runtime.block_on(enroll(&desk, &proxy.url(), code()?))?;
     let before = proxy.bytes();
     reset_peak_rss();
