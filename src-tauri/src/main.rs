@@ -8,7 +8,9 @@
 mod bpu;
 mod commands;
 mod desk;
+mod documents;
 mod form_aids;
+mod letters;
 mod logging;
 
 fn main() {
@@ -80,6 +82,13 @@ fn main() {
             bpu::bpu_show,
             bpu::bpu_month_count,
             bpu::bpu_known,
+            letters::letter_make,
+            documents::document_attach,
+            documents::document_attach_bytes,
+            documents::document_list,
+            documents::document_bytes,
+            documents::document_data_url,
+            documents::document_remove,
         ])
         .run(tauri::generate_context!())
         .expect("the desk window could not start");

@@ -341,6 +341,26 @@ impl DeskWindow {
         assert_eq!(now, value, "`{css}` should hold what was entered into it");
     }
 
+    /// Choose the file at `path` in the file input `[name=NAME]` inside the first `scope`, as the
+    /// system's file picker would (WebDriver sends the path to the input).
+    pub async fn choose_file(&self, scope: &str, name: &str, path: &Path) {
+        let css = format!("{scope} [name=\"{name}\"]")
+            .trim_start()
+            .to_string();
+        let element = self.wait_for(&css, UI_TIMEOUT).await;
+        element
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|error| panic!("choose {} in `{css}`: {error}", path.display()));
+        let count = self
+            .script(
+                "return arguments[0].files.length;",
+                vec![element_arg(&element)],
+            )
+            .await;
+        assert_eq!(count, json!(1), "`{css}` should hold the chosen file");
+    }
+
     /// The current `value` of the form field `[name=NAME]` inside the first `scope`.
     pub async fn value_in(&self, scope: &str, name: &str) -> String {
         let css = format!("{scope} [name=\"{name}\"]")

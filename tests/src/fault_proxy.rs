@@ -34,6 +34,9 @@ pub enum Fault {
     CaptivePortal,
     /// Forwarded; the sender is told once the request is written to the branch (to kill it).
     Signal(std::sync::mpsc::Sender<()>),
+    /// Only the first bytes of the request reach the branch, then both connections are cut (a
+    /// line that dies in the middle of an upload).
+    CutRequest(usize),
 }
 
 /// A request and its answer, as bytes on the wire.
@@ -46,6 +49,13 @@ struct Shared {
     bytes_from_desk: AtomicU64,
     bytes_to_desk: AtomicU64,
     requests: AtomicU64,
+    /// The request line of every request (`PUT /api/v1/... HTTP/1.1`) with its fault's name.
+    lines: Mutex<Vec<(String, &'static str)>>,
+    /// Some: a request whose body is larger is answered 413 by the proxy (as a reverse proxy with
+    /// a body limit of its own in front of the branch does).
+    body_limit: Mutex<Option<usize>>,
+    /// Some: every request is held this long before it is forwarded (a slow line).
+    delay_each: Mutex<Option<Duration>>,
     /// Some: every passed request and its answer, as bytes on the wire.
     recorded: Option<Mutex<Vec<Exchange>>>,
 }
@@ -128,6 +138,22 @@ impl FaultProxy {
     pub fn requests(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
     }
+
+    /// Answers 413 itself to every request whose body is larger than `bytes`.
+    pub fn limit_body(&self, bytes: usize) {
+        *self.shared.body_limit.lock().unwrap() = Some(bytes);
+    }
+
+    /// Holds every later request `pause` before forwarding it.
+    pub fn delay_each(&self, pause: Duration) {
+        *self.shared.delay_each.lock().unwrap() = Some(pause);
+    }
+
+    /// Each request's first line (`PUT /api/v1/documents/…/content?offset=0 HTTP/1.1`) and what
+    /// the proxy did with it (`pass`, `cut_request`, `status`, ...), in arrival order.
+    pub fn request_lines(&self) -> Vec<(String, &'static str)> {
+        self.shared.lines.lock().unwrap().clone()
+    }
 }
 
 impl Drop for FaultProxy {
@@ -155,6 +181,26 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
             .pop_front()
             .unwrap_or(Fault::Pass);
         let upstream = shared.upstream.lock().unwrap().expect("an upstream");
+        let body_bytes = find(&request, b"\r\n\r\n").map_or(0, |at| request.len() - at - 4);
+        let limit = *shared.body_limit.lock().unwrap();
+        let fault = match limit {
+            Some(limit) if body_bytes > limit => Fault::Status(413),
+            _ => fault,
+        };
+        let pause = *shared.delay_each.lock().unwrap();
+        if let Some(pause) = pause {
+            tokio::time::sleep(pause).await;
+        }
+        let first_line = String::from_utf8_lossy(&request)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        shared
+            .lines
+            .lock()
+            .unwrap()
+            .push((first_line, fault_name(&fault)));
         let answer = match fault {
             Fault::Pass if shared.recorded.is_some() => {
                 let request = without_header(&request, "accept-encoding:");
@@ -181,6 +227,7 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
                 tokio::time::sleep(pause).await;
                 forward(&request, upstream, None).await
             }
+            Fault::Status(413) => Some(own_answer(413, "text/plain", "Request Entity Too Large\n")),
             Fault::Status(status) => Some(own_answer(status, "text/plain", "Bad gateway\n")),
             Fault::CaptivePortal => Some(own_answer(
                 200,
@@ -189,9 +236,33 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
                  <body><form action=\"/login\"><input name=\"voucher\"></form></body></html>",
             )),
             Fault::Signal(sender) => forward(&request, upstream, Some(sender)).await,
+            Fault::CutRequest(length) => {
+                if let Ok(mut branch) = TcpStream::connect(upstream).await {
+                    let request = closing(&request);
+                    let _ = branch
+                        .write_all(&request[..length.min(request.len())])
+                        .await;
+                    let _ = branch.flush().await;
+                }
+                return;
+            }
         };
         let Some(answer) = answer else { return };
         send(&mut desk, &answer, &shared).await;
+    }
+}
+
+fn fault_name(fault: &Fault) -> &'static str {
+    match fault {
+        Fault::Pass => "pass",
+        Fault::DropBeforeForward => "drop_before_forward",
+        Fault::DropAfterForward => "drop_after_forward",
+        Fault::Truncate(_) => "truncate",
+        Fault::Delay(_) => "delay",
+        Fault::Status(_) => "status",
+        Fault::CaptivePortal => "captive_portal",
+        Fault::Signal(_) => "signal",
+        Fault::CutRequest(_) => "cut_request",
     }
 }
 

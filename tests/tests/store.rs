@@ -483,6 +483,8 @@ fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
         .execute_batch(
             "DROP TABLE drafts; DROP TABLE employers; DROP TABLE sync_link;
              DROP TABLE bpu_registrations; DROP TABLE bpu_decisions;
+             DROP TABLE document_uploads; DROP TABLE document_removals; DROP TABLE documents;
+             DROP TABLE document_blobs;
              DROP TABLE applied_migrations;
              DELETE FROM case_search;
              INSERT INTO case_search (rowid, full_name, employer_name)

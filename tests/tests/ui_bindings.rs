@@ -30,6 +30,7 @@ fn export(dir: &Path) {
         plkk_store::BackupState::export_all(&config),
         plkk_store::BackupDone::export_all(&config),
         plkk_store::PatientReportDone::export_all(&config),
+        plkk_store::LetterDone::export_all(&config),
         plkk_store::SyncState::export_all(&config),
         plkk_domain::AuditEntry::export_all(&config),
         plkk_domain::NikFacts::export_all(&config),
@@ -42,6 +43,8 @@ fn export(dir: &Path) {
         plkk_store::BpuView::export_all(&config),
         plkk_store::BpuCheck::export_all(&config),
         plkk_store::KnownParticipant::export_all(&config),
+        plkk_store::DocumentView::export_all(&config),
+        plkk_store::DocumentData::export_all(&config),
     ];
     for result in results {
         result.expect("export a type");

@@ -118,6 +118,15 @@ pub fn show_case(
     ))
 }
 
+/// Checks a letter's verification code against the records received (`case verify-letter`).
+pub fn verify_letter(
+    data_dir: &Path,
+    code: &str,
+) -> Result<crate::letters::VerifiedLetter, BranchError> {
+    let conn = db::open(data_dir)?;
+    crate::letters::verify_letter(&conn, code)
+}
+
 /// The inbox page `query` asks for at `now` (what the console's Kasus masuk shows).
 pub fn inbox(
     data_dir: &Path,
@@ -309,4 +318,27 @@ pub fn publish_tariff(
     now: DateTime<Utc>,
 ) -> Result<plkk_domain::Tariff, BranchError> {
     crate::bpu::publish_tariff(&mut db::open(data_dir)?, text, CLI_ACTOR, now)
+}
+
+/// A case's documents, in the order they arrived (`plkk-branch document list --case`).
+pub fn list_documents(
+    data_dir: &Path,
+    case_id: Uuid,
+) -> Result<Vec<crate::documents::BranchDocument>, BranchError> {
+    crate::documents::list_for_case(&db::open(data_dir)?, case_id)
+}
+
+/// A document's content (`plkk-branch document get`), audited as downloaded by `(cli)`.
+pub fn download_document(
+    data_dir: &Path,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(crate::documents::BranchDocument, Vec<u8>), BranchError> {
+    crate::documents::download(
+        &mut db::open(data_dir)?,
+        data_dir,
+        id,
+        crate::officer_audit::CLI_ACTOR,
+        now,
+    )
 }

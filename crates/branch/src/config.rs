@@ -1,6 +1,7 @@
 //! How the server is configured: [`Config`] with defaults for a data directory, a TOML config file
 //! ([`ConfigFile`]) and environment overrides (`PLKK_BRANCH_LISTEN`, `PLKK_BRANCH_DATA_DIR`,
 //! `PLKK_BRANCH_TLS_CERT`, `PLKK_BRANCH_TLS_KEY`, `PLKK_BRANCH_MAX_BODY_BYTES`,
+//! `PLKK_BRANCH_MAX_DOCUMENT_BYTES`,
 //! `PLKK_BRANCH_MAX_CONNECTIONS`, `PLKK_BRANCH_HEADER_TIMEOUT_SECONDS`,
 //! `PLKK_BRANCH_BODY_TIMEOUT_SECONDS`, `PLKK_BRANCH_IDLE_TIMEOUT_SECONDS`). Plain HTTP is allowed
 //! only on a loopback address; [`Config::check`] refuses anything else without TLS files.
@@ -35,8 +36,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     pub tls: Option<TlsFiles>,
-    /// Largest request body, before and after gzip decompression.
+    /// Largest request body, before and after gzip decompression (also the largest chunk of a
+    /// case document).
     pub max_body_bytes: usize,
+    /// Largest case document accepted, in bytes (at most 10,000,000, the contract's limit).
+    pub max_document_bytes: u64,
     /// Most connections served at once (lowered to stay below the open-file limit).
     pub max_connections: usize,
     /// A TLS handshake, and a request's headers, must arrive within this.
@@ -56,6 +60,7 @@ pub struct ConfigFile {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
+    pub max_document_bytes: Option<u64>,
     pub max_connections: Option<usize>,
     pub header_timeout_seconds: Option<u64>,
     pub body_timeout_seconds: Option<u64>,
@@ -70,6 +75,7 @@ impl Config {
             listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
             tls: None,
             max_body_bytes: plkk_protocol::MAX_BODY_BYTES,
+            max_document_bytes: plkk_domain::MAX_STORED_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECONDS),
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECONDS),
@@ -94,6 +100,9 @@ impl Config {
         }
         if let Some(max) = file.max_body_bytes {
             self.max_body_bytes = max;
+        }
+        if let Some(max) = file.max_document_bytes {
+            self.max_document_bytes = max;
         }
         if let Some(max) = file.max_connections {
             self.max_connections = max;
@@ -136,6 +145,9 @@ impl Config {
                 })
                 .transpose()
         };
+        if let Some(max) = number("PLKK_BRANCH_MAX_DOCUMENT_BYTES")? {
+            self.max_document_bytes = max;
+        }
         if let Some(max) = number("PLKK_BRANCH_MAX_CONNECTIONS")? {
             self.max_connections = usize::try_from(max).unwrap_or(usize::MAX);
         }
@@ -191,6 +203,12 @@ impl Config {
             return Err(BranchError::Config(
                 "max_body_bytes must be more than 0".to_owned(),
             ));
+        }
+        if self.max_document_bytes == 0 || self.max_document_bytes > plkk_domain::MAX_STORED_BYTES {
+            return Err(BranchError::Config(format!(
+                "max_document_bytes must be 1 to {} (the documents' contract limit)",
+                plkk_domain::MAX_STORED_BYTES
+            )));
         }
         if self.max_connections == 0 {
             return Err(BranchError::Config(

@@ -13,6 +13,9 @@
 //! sessions (`officers`, `sessions`) separate from device tokens, and the officers' audit log
 //! (`officer_audit`).
 //!
+//! Case documents (module `documents`, issue 13): metadata pushed as entries, contents uploaded
+//! in chunks and kept as files named by their SHA-256 in the data directory.
+//!
 //! BPU registrations (module `bpu`, issue 11) are their own tables and queries: pushed like any
 //! entry, decided by officers, reported per clinic.
 //!
@@ -31,10 +34,12 @@ mod config;
 mod connections;
 mod console;
 mod db;
+pub mod documents;
 mod enroll;
 mod error;
 mod http;
 mod inbox;
+pub mod letters;
 mod migrate;
 mod officer_audit;
 mod officers;

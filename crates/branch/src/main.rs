@@ -5,6 +5,7 @@
 
 mod bpu_commands;
 mod console_commands;
+mod document_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,6 +109,9 @@ enum Command {
     /// Reference data for the desks (BPU tariffs).
     #[command(subcommand)]
     Reference(bpu_commands::ReferenceCommand),
+    /// Case documents the desks sent (KTP, KPJ card, police report, 3 KK1, 3b KK3, receipts).
+    #[command(subcommand)]
+    Document(document_commands::DocumentCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +201,14 @@ enum CaseCommand {
     },
     /// The inbox, newest first, 50 to a page, as the console shows it.
     Inbox(console_commands::InboxArgs),
+    /// Check a desk's letter by the code printed after "Kode verifikasi:": exit 0 printing the
+    /// case id and the patient's name; exit 2 naming why not (an unknown code, a case that has
+    /// not reached the branch, or records of it still on the way).
+    VerifyLetter {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Set the branch's status of a case (not_eligible needs --reason).
     Status {
         case_id: String,
@@ -287,12 +299,26 @@ fn run(cli: Cli) -> Result<ExitCode, BranchError> {
         ),
         Command::Bpu(ref command) => bpu_commands::bpu(&data_dir()?, command),
         Command::Reference(ref command) => bpu_commands::reference(&data_dir()?, command),
+        Command::Document(ref command) => document_commands::document(&data_dir()?, command),
         Command::Clinic(ClinicCommand::List { json }) => {
             console_commands::list_clinics(&data_dir()?, json)
         }
         Command::Case(CaseCommand::Show { ref case_id, json }) => {
             let id = parse_uuid("CASE_ID", case_id)?;
             console_commands::show_case(&data_dir()?, id, json)
+        }
+        Command::Case(CaseCommand::VerifyLetter { ref code, json }) => {
+            let verified = admin::verify_letter(&data_dir()?, code)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&verified)?);
+            } else {
+                println!("{}  {}", verified.case_id, verified.full_name);
+                eprintln!(
+                    "genuine: clinic {}, the letter covers {} of the {} records the branch holds for the case",
+                    verified.clinic_code, verified.records_covered, verified.records_held
+                );
+            }
+            Ok(())
         }
         Command::Case(CaseCommand::Inbox(ref args)) => console_commands::inbox(&data_dir()?, args),
         Command::Clinic(ClinicCommand::Add { code, name }) => {

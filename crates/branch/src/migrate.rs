@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0015_inbox_normal_form"),
     migration!("0020_device_care"),
     migration!("0030_bpu"),
+    migration!("0040_documents"),
 ];
 
 /// The order branch databases counted migrations in `user_version` before names were recorded.
@@ -45,7 +46,10 @@ const SCHEMA: Schema = Schema {
 type After = fn(&Connection) -> rusqlite::Result<()>;
 
 /// What follows a migration's SQL, by migration name.
-const AFTER: &[(&str, After)] = &[("0030_bpu", widen_kinds)];
+const AFTER: &[(&str, After)] = &[
+    ("0030_bpu", widen_kinds),
+    ("0040_documents", widen_kinds_for_documents),
+];
 
 /// Adds the BPU kinds to the CHECK lists of `entries.kind` and `changes.kind` by rewriting the
 /// two tables' definitions (SQLite's documented way to change a CHECK constraint in place: the
@@ -53,18 +57,39 @@ const AFTER: &[(&str, After)] = &[("0030_bpu", widen_kinds)];
 /// connection reloads it). A rebuild is not possible: the inbox's triggers and the foreign keys
 /// of intakes, corrections and notes name `entries`.
 fn widen_kinds(tx: &Connection) -> rusqlite::Result<()> {
-    let widenings = [
-        (
+    widen(
+        tx,
+        &[
+            (
+                "entries",
+                "CHECK (kind IN ('intake', 'intake_correction', 'note'))",
+                "CHECK (kind IN ('intake', 'intake_correction', 'note', 'bpu_registration'))",
+            ),
+            (
+                "changes",
+                "CHECK (kind IN ('case_status', 'record', 'conflict'))",
+                "CHECK (kind IN ('case_status', 'record', 'conflict', 'bpu_decision', 'reference'))",
+            ),
+        ],
+    )
+}
+
+/// Adds the document kinds to the CHECK list of `entries.kind`, the same way.
+fn widen_kinds_for_documents(tx: &Connection) -> rusqlite::Result<()> {
+    widen(
+        tx,
+        &[(
             "entries",
-            "CHECK (kind IN ('intake', 'intake_correction', 'note'))",
             "CHECK (kind IN ('intake', 'intake_correction', 'note', 'bpu_registration'))",
-        ),
-        (
-            "changes",
-            "CHECK (kind IN ('case_status', 'record', 'conflict'))",
-            "CHECK (kind IN ('case_status', 'record', 'conflict', 'bpu_decision', 'reference'))",
-        ),
-    ];
+            "CHECK (kind IN ('intake', 'intake_correction', 'note', 'bpu_registration', \
+             'document', 'document_removal'))",
+        )],
+    )
+}
+
+/// Rewrites each table's CHECK text `narrow` to `wide` (table, narrow, wide), failing when a
+/// table does not hold `narrow` exactly once.
+fn widen(tx: &Connection, widenings: &[(&str, &str, &str)]) -> rusqlite::Result<()> {
     let version: i64 = tx.query_row("PRAGMA schema_version", [], |row| row.get(0))?;
     tx.pragma_update(None, "writable_schema", "ON")?;
     for (table, narrow, wide) in widenings {
@@ -172,7 +197,12 @@ mod tests {
         assert_eq!(&names[..COUNTED.len()], COUNTED);
         assert_eq!(
             &names[COUNTED.len()..],
-            ["0015_inbox_normal_form", "0020_device_care", "0030_bpu"]
+            [
+                "0015_inbox_normal_form",
+                "0020_device_care",
+                "0030_bpu",
+                "0040_documents"
+            ]
         );
         // 0020_device_care's columns and table are there.
         conn.prepare("SELECT last_seen_at, replaced_by FROM devices")
@@ -268,6 +298,10 @@ mod tests {
             )
             .unwrap();
         assert!(entry_sql.contains("'bpu_registration'"));
+        assert!(
+            entry_sql.contains("'bpu_registration', 'document', 'document_removal'"),
+            "0040_documents widened the list again: {entry_sql}"
+        );
         let rows: i64 = conn
             .query_row("SELECT count(*) FROM changes", [], |row| row.get(0))
             .unwrap();

@@ -37,6 +37,8 @@ pub enum OfficerAction {
     BpuDecided,
     /// A reference file (BPU tariff) published to the desks.
     ReferencePublished,
+    /// A case document's content downloaded (console or `plkk-branch document get`).
+    DocumentDownloaded,
     /// The officer's role does not permit what was attempted (the console answered 403).
     Refused,
 }
@@ -57,6 +59,7 @@ impl OfficerAction {
             OfficerAction::ReportDownloaded => "report_downloaded",
             OfficerAction::BpuDecided => "bpu_decided",
             OfficerAction::ReferencePublished => "reference_published",
+            OfficerAction::DocumentDownloaded => "document_downloaded",
             OfficerAction::Refused => "refused",
         }
     }

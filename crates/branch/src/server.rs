@@ -25,8 +25,10 @@ pub async fn serve(
     let max_body_bytes = config.max_body_bytes;
     let body_timeout = config.body_timeout;
     let tls = config.tls.is_some();
+    let max_document_bytes = config.max_document_bytes;
     let state = tokio::task::spawn_blocking(move || {
         AppState::open(&data_dir, max_body_bytes, body_timeout, tls)
+            .map(|state| state.with_max_document_bytes(max_document_bytes))
     })
     .await??;
     let app = router(state);

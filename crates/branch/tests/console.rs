@@ -1395,3 +1395,96 @@ async fn the_inbox_search_reads_names_and_numbers_as_the_desk_does() {
     }
     branch.stop().await;
 }
+
+#[tokio::test]
+async fn a_cases_documents_are_listed_and_each_download_is_in_the_officers_log() {
+    fast_hashing();
+    let branch = Branch::start().await;
+    let mut desk = branch.enrol("PLKK-A").await;
+    let (case, document, waiting) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let content = b"%PDF-1.4\nlaporan polisi".to_vec();
+    let sha256: String = <sha2::Sha256 as sha2::Digest>::digest(&content)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let entry = |id: Uuid, sha: &str| {
+        json!({
+            "entry_id": Uuid::now_v7(), "device_seq": 0, "kind": "document",
+            "record_id": id, "intake_id": case,
+            "payload": {"id": id, "intake_id": case, "kind": "police_report",
+                        "media_type": "application/pdf", "sha256": sha, "bytes": content.len(),
+                        "original_bytes": content.len(), "author": "resepsionis",
+                        "written_at": "2025-01-10T09:05:00+07:00"}
+        })
+    };
+    let other_sha = "0".repeat(64);
+    branch
+        .push_ok(
+            &mut desk,
+            vec![
+                intake_entry(case),
+                entry(document, &sha256),
+                entry(waiting, &other_sha),
+            ],
+        )
+        .await;
+    let put = branch
+        .client
+        .put(branch.url(&format!("/documents/{document}/content?offset=0")))
+        .bearer_auth(&desk.token)
+        .body(content.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+    add_officer(&branch, "lihat", OfficerRole::Viewer);
+    let http = client();
+    let base = root(&branch);
+    let session = sign_in(&http, &base, "lihat").await;
+    let html = http
+        .get(format!("{base}/cases/{case}"))
+        .header(COOKIE, session.header())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!(r#"href="/documents/{document}""#)),
+        "a download link"
+    );
+    assert!(
+        !html.contains(&format!("/documents/{waiting}")),
+        "no link before the content arrived"
+    );
+    assert!(html.contains("police_report"));
+    let download = http
+        .get(format!("{base}/documents/{document}"))
+        .header(COOKIE, session.header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert_eq!(download.bytes().await.unwrap().to_vec(), content);
+    let signed_out = http
+        .get(format!("{base}/documents/{document}"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        signed_out.status(),
+        StatusCode::OK,
+        "only for a signed-in officer"
+    );
+    let log = admin::officer_audit(branch.data_dir(), None).unwrap();
+    let downloads: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|entry| entry.action == "document_downloaded")
+        .map(|entry| (entry.actor.as_str(), entry.subject.clone()))
+        .collect();
+    assert_eq!(downloads, [("lihat", Some(document.to_string()))]);
+    branch.stop().await;
+}

@@ -114,6 +114,12 @@ pub enum Command {
         #[command(subcommand)]
         command: BpuCommand,
     },
+    /// Case documents: the papers of a claim (KTP, KPJ card, police report, 3 KK1, 3b KK3,
+    /// receipts), attached to a case and delivered to the branch after its records.
+    Document {
+        #[command(subcommand)]
+        command: DocumentCommand,
+    },
     /// Reference data the desk computes with (the BPU contribution tariff).
     Reference {
         #[command(subcommand)]
@@ -157,6 +163,21 @@ disk_almost_full (under 5 % free), clock_off (more than 5 minutes from the branc
         /// The person's NIK (16 digits; spaces and dashes are ignored).
         #[arg(long)]
         nik: String,
+        /// The PDF file to write (it must not exist yet).
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Print a case's letter as a PDF in the desk's language (receptionists, nurses,
+    /// administrators; audited): `notification` is the Pemberitahuan dugaan kecelakaan kerja
+    /// (Permenaker 1/2025), `summary` the case summary (intake, corrections, notes, outcome).
+    /// Prints the file, then the letter's verification code on the last line. Exit 2 for an
+    /// unknown case or kind, an existing file or a missing folder.
+    Letter {
+        /// The case's id.
+        case_id: String,
+        /// notification or summary.
+        #[arg(long)]
+        kind: String,
         /// The PDF file to write (it must not exist yet).
         #[arg(long)]
         output: PathBuf,
@@ -329,6 +350,44 @@ pub enum BpuCommand {
         /// First day of cover, YYYY-MM-DD (default: today).
         #[arg(long)]
         starts_on: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentCommand {
+    /// Attach a JPEG, PNG or PDF to a case: the type is read from the content (a name that says
+    /// otherwise is refused), photos are turned upright and downscaled to 1,600 px, at most
+    /// 10,000,000 bytes stored. Prints the document id on the last line; exit 2 naming the
+    /// reason when refused. Nurses attach only doctor_certificate_3bkk3 and other.
+    Add {
+        /// The case (intake id).
+        case_id: String,
+        /// ktp, kpj_card, police_report, employer_report_3kk1, doctor_certificate_3bkk3,
+        /// receipt or other.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// A case's documents, oldest first, removed ones included: id, kind, sizes, sync state
+    /// (pending, uploading, confirmed).
+    List {
+        case_id: String,
+        /// Print a JSON array of {id, kind, sha256, bytes, original_bytes, sync_state, ...}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a document's stored bytes to a file (audited as opened).
+    Get {
+        document_id: String,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Take a document off its case with a reason; it stays in the history.
+    Remove {
+        document_id: String,
+        #[arg(long)]
+        reason: String,
     },
 }
 

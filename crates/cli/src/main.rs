@@ -14,6 +14,7 @@
 mod args;
 mod auth;
 mod bpu;
+mod document;
 mod input;
 mod report;
 
@@ -236,6 +237,7 @@ fn signed_in(
             }
         },
         Command::Bpu { command } => bpu::signed_in(command, store, actor, now)?,
+        Command::Document { command } => document::signed_in(command, store, actor, now)?,
         Command::Reference { command } => match command {
             args::ReferenceCommand::Import { file } => {
                 let text = input::read_text(&file)?;
@@ -261,6 +263,20 @@ fn signed_in(
             let language = plkk_store::language(data_dir);
             let done = plkk_store::patient_report(store, actor, &nik, &output, language, now)?;
             report::patient_report(&done);
+        }
+        Command::Letter {
+            case_id,
+            kind,
+            output,
+        } => {
+            let kind = plkk_store::LetterKind::parse(&kind).ok_or_else(|| {
+                report::CliError::BadInput(format!(
+                    "kind: one of notification, summary; got {kind:?}"
+                ))
+            })?;
+            let language = plkk_store::language(data_dir);
+            let done = plkk_store::letter(store, actor, &case_id, kind, &output, language, now)?;
+            report::letter(&done);
         }
     }
     Ok(())

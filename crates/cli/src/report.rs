@@ -8,7 +8,8 @@ use plkk_domain::Issue;
 use plkk_protocol::FieldIssue;
 use plkk_store::{
     Account, AuditReport, BackupDone, CaseDetail, CaseListItem, ErrorKind, ExportDone, Health,
-    PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status, StoreError,
+    LetterDone, PatientReportDone, QuarantinedEntry, RestoreDone, Saved, SetupDone, Status,
+    StoreError,
 };
 use plkk_sync::{Enrolled, SyncError, SyncStatus, SyncSummary};
 
@@ -195,6 +196,10 @@ fn print_status(status: &Status, sync: &SyncStatus, health: &Health) {
     for (state, count) in &status.outbox {
         println!("outbox {state:<10} {count}");
     }
+    println!(
+        "documents    {} waiting ({} bytes)",
+        status.documents_waiting, status.document_bytes_waiting
+    );
     match &sync.enrolled {
         Some(enrolled) => println!(
             "branch       {} (clinic {} {}, device {})",
@@ -269,6 +274,13 @@ pub fn restored(done: &RestoreDone, data_dir: &std::path::Path) {
 pub fn patient_report(done: &PatientReportDone) {
     eprintln!("{} case(s), {} bytes", done.cases, done.bytes);
     println!("{}", done.path.display());
+}
+
+/// The letter's file, then its verification code on the last line.
+pub fn letter(done: &LetterDone) {
+    eprintln!("{} bytes", done.bytes);
+    println!("{}", done.path.display());
+    println!("{}", done.code);
 }
 
 pub fn setup(done: &SetupDone) {

@@ -42,6 +42,8 @@ impl Role {
             View | SyncNow | Print => true,
             Admit | CorrectIntake | RegisterBpu => matches!(self, Role::Receptionist | Role::Admin),
             AddNote => matches!(self, Role::Nurse | Role::Admin),
+            // Which kinds a nurse may attach: `DocumentKind::may_attach`.
+            AttachDocument => true,
             ManageAccounts | Enroll | Export | ReadAudit | ChangeSettings | Backup => {
                 self == Role::Admin
             }
@@ -79,11 +81,13 @@ pub enum Action {
     RegisterBpu,
     /// Back the desk up, or restore it from a backup.
     Backup,
+    /// Attach a document to a case or remove one (which kinds: `DocumentKind::may_attach`).
+    AttachDocument,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::View,
         Action::SyncNow,
         Action::Print,
@@ -97,6 +101,7 @@ impl Action {
         Action::ChangeSettings,
         Action::RegisterBpu,
         Action::Backup,
+        Action::AttachDocument,
     ];
 
     /// What the action is, for a refusal a receptionist can read ("... may not add treatment notes").
@@ -115,6 +120,7 @@ impl Action {
             Action::ChangeSettings => "change the desk's settings",
             Action::RegisterBpu => "register BPU participants",
             Action::Backup => "back up or restore the desk",
+            Action::AttachDocument => "attach or remove documents of this kind",
         }
     }
 
@@ -134,6 +140,7 @@ impl Action {
             Action::ChangeSettings => "change_settings",
             Action::RegisterBpu => "register_bpu",
             Action::Backup => "backup",
+            Action::AttachDocument => "attach_document",
         }
     }
 }
@@ -155,9 +162,20 @@ mod tests {
         use Action::*;
         assert_eq!(
             allowed(Role::Receptionist),
-            [View, SyncNow, Print, Admit, CorrectIntake, RegisterBpu]
+            [
+                View,
+                SyncNow,
+                Print,
+                Admit,
+                CorrectIntake,
+                RegisterBpu,
+                AttachDocument
+            ]
         );
-        assert_eq!(allowed(Role::Nurse), [View, SyncNow, Print, AddNote]);
+        assert_eq!(
+            allowed(Role::Nurse),
+            [View, SyncNow, Print, AddNote, AttachDocument]
+        );
         assert_eq!(allowed(Role::Admin), Action::ALL);
     }
 

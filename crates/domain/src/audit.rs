@@ -89,6 +89,12 @@ pub enum AuditAction {
     Restore,
     /// Everything the desk holds about one person was written out for them (UU 27/2022).
     PatientReport,
+    /// A document was attached to a case (detail: kind, SHA-256, bytes).
+    AttachDocument,
+    /// A document was opened or saved to a file.
+    OpenDocument,
+    /// A document was removed from a case (detail: the reason); it stays in the history.
+    RemoveDocument,
 }
 
 impl AuditAction {
@@ -121,6 +127,9 @@ impl AuditAction {
             AuditAction::Backup => "backup",
             AuditAction::Restore => "restore",
             AuditAction::PatientReport => "patient_report",
+            AuditAction::AttachDocument => "attach_document",
+            AuditAction::OpenDocument => "open_document",
+            AuditAction::RemoveDocument => "remove_document",
         }
     }
 }

@@ -13,11 +13,13 @@ mod access;
 mod audit;
 mod bpu;
 mod correction;
+mod documents;
 mod enums;
 mod formats;
 mod input;
 mod intake;
 mod issue;
+mod letter_code;
 pub mod limits;
 mod nik;
 pub mod normalise;
@@ -37,6 +39,11 @@ pub use correction::{
     apply_correction, check_correction, conflicting_fields, correct_intake, ConflictingField,
     Corrected, FieldChange,
 };
+pub use documents::{
+    is_sha256_hex, prepare_document, removal_reason, sha256_hex, sniff, DocumentKind, MediaType,
+    Prepared, JPEG_QUALITY, MAX_DECODED_SIDE_PX, MAX_INPUT_BYTES, MAX_SIDE_PX, MAX_STORED_BYTES,
+    REMOVAL_REASON_MAX_CHARS,
+};
 pub use enums::{
     CaseCategory, Consent, Disposition, HeirRelation, Occupation, Outcome, PlaceType, Programme,
     Segment, Sex,
@@ -44,6 +51,7 @@ pub use enums::{
 pub use input::JsonObject;
 pub use intake::{validate_intake, Intake, INTAKE_FIELDS};
 pub use issue::{Checked, Issue, Rejected, Severity};
+pub use letter_code::{content_digest, correction_content, letter_code, LetterCode, LetterRecord};
 pub use nik::{decode_nik, NikFacts};
 pub use note::{validate_note, Note, NoteDraft, NoteFields, STAGE_TWO_DEADLINE};
 pub use reference::{region_of_nik, search_icd10, Icd10Entry, Region};

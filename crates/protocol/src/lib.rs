@@ -17,6 +17,8 @@
 //! - `GET  /changes?since=CURSOR&limit=N` → [`Changes`]: at most `limit` (1 to
 //!   [`MAX_CHANGES_PER_PULL`]) changes and about [`MAX_CHANGES_PAGE_BYTES`] bytes of JSON
 //! - `POST /audit` [`AuditPushRequest`] → [`AuditPushResponse`] (audit entries in full)
+//! - `GET  /documents/{id}/content` → [`DocumentUpload`]; `PUT /documents/{id}/content?offset=N`
+//!   with raw bytes → [`DocumentUpload`] (a case document's content in chunks, `document` module)
 //! - `GET  /openapi.json` (no auth) → the OpenAPI document, generated from the code
 //!
 //! Every error is a status code with an [`ErrorBody`]; 401 means the token is missing, unknown or
@@ -30,6 +32,7 @@ mod audit_batch;
 mod bounded;
 mod bpu;
 mod changes;
+mod document;
 mod entry;
 mod payload;
 #[cfg(feature = "utoipa")]
@@ -46,6 +49,9 @@ pub use bpu::{
     ReferenceFile, BPU_TARIFF,
 };
 pub use changes::{Change, ChangeBody, Changes};
+pub use document::{
+    DocumentPayload, DocumentRemovalPayload, DocumentUpload, DOCUMENT_CHUNK_BYTES, MIN_CHUNK_BYTES,
+};
 pub use entry::PushEntry;
 pub use payload::{
     Codes, CorrectionPayload, EntryKind, FieldChange, IntakePayload, IntakeRecord, NotePayload,

@@ -30,24 +30,33 @@ pub enum EntryKind {
     Note,
     /// `payload` is a [`crate::BpuPayload`].
     BpuRegistration,
+    /// `payload` is a [`crate::DocumentPayload`].
+    Document,
+    /// `payload` is a [`crate::DocumentRemovalPayload`].
+    DocumentRemoval,
 }
 
 impl EntryKind {
     /// Every kind.
-    pub const ALL: [EntryKind; 4] = [
+    pub const ALL: [EntryKind; 6] = [
         EntryKind::Intake,
         EntryKind::IntakeCorrection,
         EntryKind::Note,
         EntryKind::BpuRegistration,
+        EntryKind::Document,
+        EntryKind::DocumentRemoval,
     ];
 
-    /// The kind's name: `intake`, `intake_correction`, `note`, `bpu_registration`.
+    /// The kind's name: `intake`, `intake_correction`, `note`, `bpu_registration`, `document`,
+    /// `document_removal`.
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::Intake => "intake",
             EntryKind::IntakeCorrection => "intake_correction",
             EntryKind::Note => "note",
             EntryKind::BpuRegistration => "bpu_registration",
+            EntryKind::Document => "document",
+            EntryKind::DocumentRemoval => "document_removal",
         }
     }
 
@@ -63,11 +72,15 @@ impl EntryKind {
     /// sends it before its intake is confirmed or placed earlier in the same request, and holds
     /// it back while its intake is in quarantine; the branch refuses it with `intake_id`
     /// `not_found` when it lacks the intake. An intake and a BPU registration start a record of
-    /// their own (a registration's `intake_id` is its own id) and wait for nothing.
+    /// their own (a registration's `intake_id` is its own id) and wait for nothing. A document's
+    /// entry waits like a note (and its bytes wait for that entry).
     pub fn waits_for_intake(self) -> bool {
         match self {
             EntryKind::Intake | EntryKind::BpuRegistration => false,
-            EntryKind::IntakeCorrection | EntryKind::Note => true,
+            EntryKind::IntakeCorrection
+            | EntryKind::Note
+            | EntryKind::Document
+            | EntryKind::DocumentRemoval => true,
         }
     }
 }
@@ -475,6 +488,10 @@ pub enum Payload {
     Note(NotePayload),
     /// A `bpu_registration` entry's.
     BpuRegistration(crate::BpuPayload),
+    /// A `document` entry's.
+    Document(crate::DocumentPayload),
+    /// A `document_removal` entry's.
+    DocumentRemoval(crate::DocumentRemovalPayload),
 }
 
 impl Payload {
@@ -485,6 +502,8 @@ impl Payload {
             Payload::IntakeCorrection(_) => EntryKind::IntakeCorrection,
             Payload::Note(_) => EntryKind::Note,
             Payload::BpuRegistration(_) => EntryKind::BpuRegistration,
+            Payload::Document(_) => EntryKind::Document,
+            Payload::DocumentRemoval(_) => EntryKind::DocumentRemoval,
         }
     }
 
@@ -509,6 +528,8 @@ impl Serialize for Payload {
             Payload::IntakeCorrection(payload) => payload.serialize(serializer),
             Payload::Note(payload) => payload.serialize(serializer),
             Payload::BpuRegistration(payload) => payload.serialize(serializer),
+            Payload::Document(payload) => payload.serialize(serializer),
+            Payload::DocumentRemoval(payload) => payload.serialize(serializer),
         }
     }
 }
@@ -529,6 +550,12 @@ impl<'de> DeserializeSeed<'de> for PayloadSeed {
             EntryKind::Note => Payload::Note(NotePayload::deserialize(deserializer)?),
             EntryKind::BpuRegistration => {
                 Payload::BpuRegistration(crate::BpuPayload::deserialize(deserializer)?)
+            }
+            EntryKind::Document => {
+                Payload::Document(crate::DocumentPayload::deserialize(deserializer)?)
+            }
+            EntryKind::DocumentRemoval => {
+                Payload::DocumentRemoval(crate::DocumentRemovalPayload::deserialize(deserializer)?)
             }
         })
     }

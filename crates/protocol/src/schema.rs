@@ -10,8 +10,9 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::{
-    BpuDecision, BpuPayload, CaseStatus, Change, CorrectionPayload, EntryKind, FieldConflict,
-    IntakePayload, NotePayload, PushEntry, ReferenceFile,
+    BpuDecision, BpuPayload, CaseStatus, Change, CorrectionPayload, DocumentPayload,
+    DocumentRemovalPayload, EntryKind, FieldConflict, IntakePayload, NotePayload, PushEntry,
+    ReferenceFile,
 };
 use plkk_domain::limits;
 
@@ -50,6 +51,8 @@ impl PartialSchema for PushEntry {
                     EntryKind::IntakeCorrection => "CorrectionPayload",
                     EntryKind::Note => "NotePayload",
                     EntryKind::BpuRegistration => "BpuPayload",
+                    EntryKind::Document => "DocumentPayload",
+                    EntryKind::DocumentRemoval => "DocumentRemovalPayload",
                 }))
                 .collect::<Vec<_>>(),
         }))
@@ -67,6 +70,11 @@ impl ToSchema for PushEntry {
             (CorrectionPayload::name(), CorrectionPayload::schema()),
             (NotePayload::name(), NotePayload::schema()),
             (BpuPayload::name(), BpuPayload::schema()),
+            (DocumentPayload::name(), DocumentPayload::schema()),
+            (
+                DocumentRemovalPayload::name(),
+                DocumentRemovalPayload::schema(),
+            ),
         ] {
             schemas.push((name.into_owned(), schema));
         }

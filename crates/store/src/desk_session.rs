@@ -28,6 +28,7 @@ use serde::Serialize;
 use crate::access::Actor;
 use crate::accounts::{Account, NewAccount};
 use crate::backup::BackupDone;
+use crate::letters::{LetterDone, LetterKind};
 use crate::patient_report::PatientReportDone;
 use crate::settings::Language;
 use crate::{DeskAccess, Store, StoreError};
@@ -323,6 +324,21 @@ impl DeskSession {
         let (store, actor) = self.signed_in()?;
         let output = folder.join(crate::patient_report_file_name(nik, now));
         crate::patient_report(store, actor, nik, &output, language, now)
+    }
+
+    /// The `kind` letter of case `case_id` into `folder`, in the desk's language, named by
+    /// [`crate::letter_file_name`].
+    pub fn letter_into(
+        &mut self,
+        case_id: &str,
+        kind: LetterKind,
+        folder: &Path,
+        now: DateTime<FixedOffset>,
+    ) -> Result<LetterDone, StoreError> {
+        let language = crate::language(&self.data_dir);
+        let (store, actor) = self.signed_in()?;
+        let output = folder.join(crate::letter_file_name(kind, case_id, now));
+        crate::letter(store, actor, case_id, kind, &output, language, now)
     }
 
     /// Where the window stands.

@@ -136,6 +136,34 @@ pub(crate) fn check_output_folder(output: &Path) -> Result<(), crate::StoreError
     ))
 }
 
+/// Writes `bytes` to `output` as a new owner-only file (a report or a letter): refused when its
+/// folder is missing or the file exists (never overwritten); a failed write leaves no file.
+pub(crate) fn write_new_private(output: &Path, bytes: &[u8]) -> Result<(), crate::StoreError> {
+    check_output_folder(output)?;
+    if output.exists() {
+        return Err(crate::error::refused(
+            "output",
+            "exists",
+            format!(
+                "output: {} exists already; a file is never overwritten",
+                output.display()
+            ),
+        ));
+    }
+    let written = create_private(output).and_then(|mut file| {
+        io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()
+    });
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(output);
+        return Err(crate::StoreError::File {
+            path: output.display().to_string(),
+            source,
+        });
+    }
+    Ok(())
+}
+
 /// The file a running window holds a shared lock on, in the data directory.
 const IN_USE_FILE_NAME: &str = "desk.lock";
 

@@ -11,6 +11,9 @@
 //!
 //! Callers pass the clock (`now`) and the actor in; the store makes ids (UUIDv7).
 //!
+//! Case documents (`documents`): files attached to a case, their bytes in the encrypted database,
+//! delivered after the case's records in chunks by the sync.
+//!
 //! Looking after a desk: `backup` writes one file a desk can be restored from (`restore`),
 //! `health` says what needs attention, and `patient_report` writes everything held about one
 //! person as a PDF (UU 27/2022).
@@ -24,6 +27,7 @@ mod case_status;
 mod conflicts;
 mod db;
 mod desk_session;
+mod documents;
 mod drafts;
 mod encrypt;
 mod error;
@@ -31,6 +35,7 @@ mod export;
 mod files;
 mod health;
 mod intakes;
+mod letters;
 mod migrate;
 mod notes;
 mod outbox;
@@ -39,6 +44,7 @@ mod paths;
 mod patient_report;
 mod payloads;
 mod projection;
+mod record_words;
 mod reference;
 mod restore;
 mod rows;
@@ -72,6 +78,12 @@ pub use case_status::BranchStatus;
 pub use conflicts::{list_conflicts, ConflictView};
 pub use db::{DeskAccess, Store};
 pub use desk_session::{DeskSession, SessionInfo, SetUp};
+pub use documents::{
+    attach_document, document_chunk, document_data_url, document_waiting, documents_to_upload,
+    list_documents, open_document, read_document_file, record_upload, remove_document,
+    DocumentContent, DocumentData, DocumentRemoval, DocumentSyncState, DocumentToUpload,
+    DocumentView, DocumentsWaiting,
+};
 pub use drafts::{clear_draft, drafts_of, save_draft, Draft};
 pub use error::{ErrorKind, StorageProblem, StoreError};
 pub use export::{export_csv, ExportDone};
@@ -81,6 +93,7 @@ pub use health::{
     UNCONFIRMED_LIMIT_HOURS,
 };
 pub use intakes::{admit_intake, correct_intake, find_by_nik, list_cases, show_case, ListQuery};
+pub use letters::{letter, letter_file_name, LetterDone, LetterKind};
 pub use notes::add_note;
 pub use outbox::{
     mark_sent, mark_unsent, push_candidates, quarantine, quarantine_undeliverable, resend,

@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0005_sync_link"),
     migration!("0015_employers_normal_form"),
     migration!("0030_bpu"),
+    migration!("0040_documents"),
 ];
 
 /// The order desks counted migrations in `user_version` before names were recorded. Never changes.

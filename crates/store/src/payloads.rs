@@ -1,13 +1,14 @@
 //! The one place that turns a stored record into the payload of its outbox entry (the types are
 //! `plkk-protocol`'s): an admitted intake, a correction, a note, a BPU registration with its
-//! contribution, and an intake resent with its case's current values. What the desk queues is
-//! what the branch's parser reads.
+//! contribution, a case document's metadata and its removal, and an intake resent with its
+//! case's current values. What the desk queues is what the branch's parser reads.
 
 use chrono::{DateTime, FixedOffset};
 use plkk_domain::{BpuRegistration, Contribution, FieldChange, Intake, Note};
 use plkk_protocol::{
-    BpuContribution, BpuPayload, BpuRecord, CorrectionPayload, FieldChange as WireChange,
-    IntakePayload, IntakeRecord, NotePayload, Payload,
+    BpuContribution, BpuPayload, BpuRecord, CorrectionPayload, DocumentPayload,
+    DocumentRemovalPayload, FieldChange as WireChange, IntakePayload, IntakeRecord, NotePayload,
+    Payload,
 };
 use uuid::Uuid;
 
@@ -59,6 +60,47 @@ pub(crate) fn bpu_registration(
     Payload::BpuRegistration(BpuPayload {
         registration: BpuRecord::of(registration),
         contribution: BpuContribution::of(contribution),
+        author: author.to_owned(),
+        written_at,
+    })
+}
+
+/// The payload of a document attached by `author` at `written_at`: what it is, not its bytes.
+pub(crate) fn document(
+    id: Uuid,
+    intake_id: Uuid,
+    kind: plkk_domain::DocumentKind,
+    prepared: &plkk_domain::Prepared,
+    author: &str,
+    written_at: DateTime<FixedOffset>,
+) -> Payload {
+    Payload::Document(DocumentPayload {
+        id,
+        intake_id,
+        kind: kind.as_str().to_owned(),
+        media_type: prepared.media_type.as_str().to_owned(),
+        sha256: prepared.sha256.clone(),
+        bytes: prepared.bytes.len() as u64,
+        original_bytes: prepared.original_bytes,
+        author: author.to_owned(),
+        written_at,
+    })
+}
+
+/// The payload of a document's removal.
+pub(crate) fn document_removal(
+    id: Uuid,
+    document_id: Uuid,
+    intake_id: Uuid,
+    reason: &str,
+    author: &str,
+    written_at: DateTime<FixedOffset>,
+) -> Payload {
+    Payload::DocumentRemoval(DocumentRemovalPayload {
+        id,
+        document_id,
+        intake_id,
+        reason: reason.to_owned(),
         author: author.to_owned(),
         written_at,
     })

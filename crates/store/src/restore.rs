@@ -232,6 +232,7 @@ fn refuse_if_losing(current: &Store, restored: &Store) -> Result<(), StoreError>
         ("intake", "intakes", "intakes"),
         ("correction", "corrections", "intake_corrections"),
         ("note", "notes", "notes"),
+        ("document", "documents", "documents"),
     ];
     let mut parts = Vec::new();
     let mut total = 0;

@@ -25,6 +25,10 @@ pub struct Status {
     pub conflict: u64,
     /// When the last sync cycle succeeded.
     pub last_sync_at: Option<DateTime<FixedOffset>>,
+    /// Case documents whose bytes the branch has not confirmed yet.
+    pub documents_waiting: u64,
+    /// Their bytes the branch does not hold yet.
+    pub document_bytes_waiting: u64,
 }
 
 pub fn status(store: &Store) -> Result<Status, StoreError> {
@@ -38,6 +42,7 @@ pub fn status(store: &Store) -> Result<Status, StoreError> {
             .find(|(state, _)| *state == wanted)
             .map_or(0, |(_, count)| *count)
     };
+    let documents = crate::documents::document_waiting(store)?;
     Ok(Status {
         database: store.path().map(|path| path.display().to_string()),
         log_dir: store
@@ -58,5 +63,7 @@ pub fn status(store: &Store) -> Result<Status, StoreError> {
         rejected: of(SyncState::Rejected),
         conflict: of(SyncState::Conflict),
         last_sync_at: crate::sync_settings::sync_log(store)?.last_success_at,
+        documents_waiting: documents.documents,
+        document_bytes_waiting: documents.bytes,
     })
 }

@@ -146,6 +146,8 @@ fn has_record(conn: &Connection, entry: &PushEntry) -> rusqlite::Result<bool> {
         EntryKind::IntakeCorrection => "intake_corrections",
         EntryKind::Note => "notes",
         EntryKind::BpuRegistration => "bpu_registrations",
+        EntryKind::Document => "documents",
+        EntryKind::DocumentRemoval => "document_removals",
     };
     conn.prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
         .query_row([entry.record_id.to_string()], |_| Ok(()))
@@ -277,6 +279,9 @@ fn store_pulled_record(
         // Another desk's registration is not copied here: the branch's decision, which names
         // the NIK, is what this desk needs of it (`bpu_decisions`).
         Payload::BpuRegistration(_) => Ok(false),
+        // The branch does not pass documents to the clinic's other desks (their bytes stay at
+        // the branch, where officers open them).
+        Payload::Document(_) | Payload::DocumentRemoval(_) => Ok(false),
     }
 }
 

@@ -39,6 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "intakes",
             "notes",
             "bpu",
+            "documents",
             "drafts",
             "suggest",
             "export",
@@ -49,6 +50,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "restore",
             "health",
             "patient_report",
+            "record_words",
+            "letters",
         ],
     ),
 ];

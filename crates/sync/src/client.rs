@@ -15,8 +15,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use plkk_protocol::{
-    Changes, EnrollRequest, Enrollment, ErrorBody, Health, PushResponse, RestoredRequest,
-    MAX_ANSWER_BYTES, OUTBOX_WAITING_HEADER,
+    Changes, DocumentUpload, EnrollRequest, Enrollment, ErrorBody, Health, PushResponse,
+    RestoredRequest, MAX_ANSWER_BYTES, OUTBOX_WAITING_HEADER,
 };
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, DATE};
 use reqwest::StatusCode;
@@ -138,6 +138,49 @@ impl BranchClient {
             .authorized(self.http.get(&url))
             .header(OUTBOX_WAITING_HEADER, waiting)
             .timeout(timeout)
+            .send()
+            .await
+            .map_err(|error| self.transport(error))?;
+        self.answer(response).await
+    }
+
+    /// Where the upload of document `id` stands at the branch (where to resume).
+    pub(crate) async fn document_state(
+        &self,
+        id: uuid::Uuid,
+        timeout: Duration,
+    ) -> Result<DocumentUpload, SyncError> {
+        let url = self.address.api(&format!("/documents/{id}/content"));
+        let response = self
+            .authorized(self.http.get(&url))
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|error| self.transport(error))?;
+        self.answer(response).await
+    }
+
+    /// Sends one chunk of document `id`'s bytes from `offset` (raw, not gzipped: photos and
+    /// PDFs are compressed already).
+    pub(crate) async fn document_chunk(
+        &self,
+        id: uuid::Uuid,
+        offset: u64,
+        chunk: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<DocumentUpload, SyncError> {
+        let url = format!(
+            "{}?offset={offset}",
+            self.address.api(&format!("/documents/{id}/content"))
+        );
+        let response = self
+            .authorized(self.http.put(&url))
+            .timeout(timeout)
+            .header(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            )
+            .body(chunk)
             .send()
             .await
             .map_err(|error| self.transport(error))?;

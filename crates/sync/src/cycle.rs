@@ -1,7 +1,7 @@
 //! One sync cycle: push every deliverable outbox entry with the audit log's new entries riding
 //! along (`push`: requests sized to the line, marked `sent` before each request, receipts stored in
 //! one transaction after it), then pull the clinic's changes page by page (each page stored with its
-//! cursor in one transaction). Also enrolment.
+//! cursor in one transaction), then upload case documents' bytes (`documents`). Also enrolment.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits;
@@ -82,6 +82,12 @@ pub struct SyncSummary {
     pub clock_offset_seconds: Option<i64>,
     /// Breaks the branch reported in this desk's audit chain during the cycle.
     pub audit_breaks: u64,
+    /// Case documents the branch confirmed whole in this cycle.
+    pub documents_confirmed: u64,
+    /// Chunks of case documents the branch accepted in this cycle.
+    pub document_chunks_sent: u64,
+    /// Bytes of case documents sent in chunks (as raw bytes, before HTTP's own framing).
+    pub document_bytes_sent: u64,
 }
 
 /// Trades a one-time enrolment code for a device token and stores the enrolment (administrators
@@ -182,6 +188,8 @@ async fn push_and_pull(db: &DeskDb, enrolment: &Enrolment) -> Result<SyncSummary
         .unwrap_or_default();
     let audit_refused = crate::push::push_all(db, &client, &mut link, &mut summary).await?;
     pull(db, &client, &link, enrolment.device_id, &mut summary).await?;
+    // Documents' bytes go after every case record (pushed above) and the pull.
+    crate::documents::upload_documents(db, &client, &link, &mut summary).await?;
     if let Some(refusal) = audit_refused {
         return Err(refusal);
     }

@@ -6,13 +6,14 @@
 //!
 //! Map: `plan` holds the pure decisions (batch selection, the line's push size and timeouts, retry
 //! schedule, watchdog), `cycle` does one push-and-pull, `push` the push with the audit log riding
-//! along, `client` speaks HTTP, `address` refuses plain http off loopback, `engine` runs cycles in
+//! along, `documents` the upload of case documents' bytes after it, `client` speaks HTTP, `address` refuses plain http off loopback, `engine` runs cycles in
 //! the background, `status` summarises for the status bar.
 
 mod address;
 mod client;
 mod cycle;
 mod desk_db;
+mod documents;
 mod engine;
 mod error;
 pub mod plan;

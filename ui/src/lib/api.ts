@@ -2,6 +2,7 @@
 // its types mirror the Tauri commands of src-tauri (see the internal contract, section 3).
 import { invoke } from '@tauri-apps/api/core';
 import { open as openDialog } from '@tauri-apps/plugin-dialog';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 
 // The answers' types are generated from the Rust types (ts-rs) into ./bindings by
 // `PLKK_UPDATE_BINDINGS=1 cargo test -p plkk-tests --test ui_bindings`; that test fails when they
@@ -20,6 +21,9 @@ import type { BranchStatus } from './bindings/BranchStatus';
 import type { CaseDetail } from './bindings/CaseDetail';
 import type { CaseListItem } from './bindings/CaseListItem';
 import type { ConflictView } from './bindings/ConflictView';
+import type { DocumentData } from './bindings/DocumentData';
+import type { DocumentKind } from './bindings/DocumentKind';
+import type { DocumentView } from './bindings/DocumentView';
 import type { Draft as DraftAnswer } from './bindings/Draft';
 import type { EmployerOffer } from './bindings/EmployerOffer';
 import type { Enrolled } from './bindings/Enrolled';
@@ -32,6 +36,8 @@ import type { Language } from './bindings/Language';
 import type { NikFacts } from './bindings/NikFacts';
 import type { NoteView } from './bindings/NoteView';
 import type { PatientReportDone } from './bindings/PatientReportDone';
+import type { LetterDone } from './bindings/LetterDone';
+import type { LetterKind } from './bindings/LetterKind';
 import type { QuarantinedEntry } from './bindings/QuarantinedEntry';
 import type { ReturningPatient } from './bindings/ReturningPatient';
 import type { Revision } from './bindings/Revision';
@@ -56,6 +62,9 @@ export type {
   BackupState,
   BranchStatus,
   CaseDetail,
+  DocumentData,
+  DocumentKind,
+  DocumentView,
   EmployerOffer,
   Enrolled,
   FieldChange,
@@ -64,6 +73,8 @@ export type {
   NikFacts,
   NoteView,
   PatientReportDone,
+  LetterDone,
+  LetterKind,
   ReturningPatient,
   Revision,
   Role,
@@ -222,9 +233,13 @@ export function onSessionLost(listener: ((code: SessionLoss) => void) | null): v
   sessionLost = listener;
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(
+  command: string,
+  args?: Record<string, unknown> | Uint8Array,
+  headers?: Record<string, string>,
+): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await (headers ? invoke<T>(command, args, { headers }) : invoke<T>(command, args));
   } catch (rejection) {
     const error = toCommandError(rejection);
     if (error.code === 'locked' || error.code === 'signed_out') sessionLost?.(error.code);
@@ -279,6 +294,11 @@ export const makeBackup = (folder: string) => call<BackupDone>('backup_make', { 
 /** Everything held about the person with `nik`, as a PDF in `folder` (administrators; audited). */
 export const makePatientReport = (nik: string, folder: string) =>
   call<PatientReportDone>('patient_report_make', { nik, folder });
+
+/** A case's letter (the notification of a suspected work accident, or the case summary) as a PDF
+ *  in `folder`, in the desk's language (receptionists, nurses, administrators; audited). */
+export const makeLetter = (caseId: string, kind: LetterKind, folder: string) =>
+  call<LetterDone>('letter_make', { caseId, kind, folder });
 
 /** The system's folder picker, opened at `start`; null when the person cancels. */
 export async function pickFolder(start: string): Promise<string | null> {
@@ -368,3 +388,41 @@ export const bpuList = (search: string) => call<BpuView[]>('bpu_list', { search 
 export const bpuShow = (id: string) => call<BpuView>('bpu_show', { id });
 export const bpuMonthCount = () => call<number>('bpu_month_count');
 export const bpuKnown = (nik: string) => call<KnownParticipant | null>('bpu_known', { nik });
+
+// Case documents (issue 13): attach from a path (the file picker, or a file dropped on the
+// window: Tauri's drop event gives paths) or from bytes (raw body; the case, kind and file name
+// travel in headers), list, open (raw bytes, or a data: URL for an <img>), remove with a reason.
+
+/** The kinds, in the order the form offers them. */
+export const DOCUMENT_KINDS: DocumentKind[] = [
+  'ktp',
+  'kpj_card',
+  'police_report',
+  'employer_report_3kk1',
+  'doctor_certificate_3bkk3',
+  'receipt',
+  'other',
+];
+
+export const documentAttach = (intakeId: string, kind: DocumentKind, path: string) =>
+  call<DocumentView>('document_attach', { intakeId, kind, path });
+export const documentAttachBytes = (intakeId: string, kind: DocumentKind, bytes: Uint8Array, fileName?: string) =>
+  call<DocumentView>('document_attach_bytes', bytes, {
+    'plkk-intake-id': intakeId,
+    'plkk-kind': kind,
+    ...(fileName ? { 'plkk-file-name': encodeURIComponent(fileName) } : {}),
+  });
+export const documentList = (intakeId: string) => call<DocumentView[]>('document_list', { intakeId });
+/** The stored bytes (audited as opened). */
+export const documentBytes = (id: string) => call<ArrayBuffer>('document_bytes', { id });
+/** The document with its content as a data: URL, for a thumbnail or the full view (audited). */
+export const documentDataUrl = (id: string) => call<DocumentData>('document_data_url', { id });
+export const documentRemove = (id: string, reason: string) => call<DocumentView>('document_remove', { id, reason });
+
+/** Calls `handler` with the paths of files dropped on the window (Tauri's drop event: the
+ *  webview itself gets no HTML drop); answers the function that stops listening. */
+export async function onFileDrop(handler: (paths: string[]) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    if (event.payload.type === 'drop') handler(event.payload.paths);
+  });
+}

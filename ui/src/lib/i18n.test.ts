@@ -138,6 +138,24 @@ describe('storage failures', () => {
   });
 });
 
+describe('case document words', () => {
+  // plkk_domain::prepare_document's and the store's document rule codes (issue 13).
+  const RULES = [
+    'document_kind_unknown', 'document_type_unsupported', 'document_type_mismatch', 'document_too_large',
+    'document_empty', 'document_unreadable', 'unreadable', 'already_removed',
+  ];
+
+  it('say every document rule and act in both languages', () => {
+    for (const lang of ['id', 'en'] as const) {
+      expect(RULES.filter((rule) => !(`rule.${rule}` in dictionaries[lang])), lang).toEqual([]);
+      for (const act of ['attach_document', 'open_document', 'remove_document']) {
+        expect(`audit.action.${act}` in dictionaries[lang], `${lang} ${act}`).toBe(true);
+      }
+      expect('forbidden.attach_document' in dictionaries[lang], lang).toBe(true);
+    }
+  });
+});
+
 describe('Daftar BPU words', () => {
   // plkk_domain's BPU rule codes and the store's duplicate warnings (issue 11).
   const RULES = [

@@ -15,7 +15,8 @@ export type Action =
   | 'read_audit'
   | 'change_settings'
   | 'register_bpu'
-  | 'backup';
+  | 'backup'
+  | 'attach_document';
 
 /** Whether `role` may perform `action`; nobody signed in may do nothing. */
 export function can(role: Role | null | undefined, action: Action): boolean {
@@ -24,6 +25,8 @@ export function can(role: Role | null | undefined, action: Action): boolean {
     case 'view':
     case 'sync_now':
     case 'print':
+    case 'attach_document':
+      // Which kinds: mayAttach.
       return true;
     case 'admit':
     case 'correct_intake':
@@ -34,4 +37,13 @@ export function can(role: Role | null | undefined, action: Action): boolean {
     default:
       return role === 'admin';
   }
+}
+
+/** Whether `role` may attach (and remove) a document of `kind`, mirroring
+ * plkk_domain::DocumentKind::may_attach: receptionists and administrators any kind, nurses the
+ * doctor's certificate (3b KK3) and `other`. */
+export function mayAttach(role: Role | null | undefined, kind: string): boolean {
+  if (!role) return false;
+  if (role === 'nurse') return kind === 'doctor_certificate_3bkk3' || kind === 'other';
+  return true;
 }

@@ -1,7 +1,8 @@
 //! A case's page (`/cases/{id}`): the branch's status with the form that sets it (inputs
 //! `status`, `reason`, `reference`, a submit button; for verifiers and administrators only), who
 //! set which status, the intake's current values with their warnings, the correction history,
-//! the treatment notes, conflicts, and the desk it came from. Opening it is recorded in the
+//! the treatment notes, the case's documents with download links (`documents_page.rs`),
+//! conflicts, and the desk it came from. Opening it is recorded in the
 //! officers' audit log. Setting a status (`cases::set_status`) goes to the clinic's desks through
 //! the changes feed; a refusal is shown beside its field with what was typed (422).
 
@@ -128,6 +129,7 @@ async fn render(
     let (case, history) = call(state, move |conn| cases::open(conn, id, &actor, now))
         .await
         .map_err(|error| Failure::of(signed.lang, error))?;
+    let documents = super::documents_page::of_case(state, signed, id).await?;
     let words = signed.lang.words();
     let body = html! {
         @if saved { (notice(words.status_saved)) }
@@ -137,6 +139,7 @@ async fn render(
         (intake_section(signed.lang, &case))
         (corrections_section(signed.lang, &case))
         (notes_section(signed.lang, &case))
+        (super::documents_page::section(signed.lang, &documents))
         @if !case.conflicts.is_empty() { (conflicts_section(signed.lang, &case)) }
         (origin_section(signed.lang, &case))
     };

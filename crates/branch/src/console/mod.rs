@@ -22,6 +22,7 @@
 mod bpu_page;
 mod case_page;
 mod clinics_page;
+mod documents_page;
 mod inbox_page;
 mod labels;
 mod layout;
@@ -77,6 +78,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/bpu/{id}/reject", post(bpu_page::reject))
         .route("/cases/{id}", get(case_page::show))
         .route("/cases/{id}/status", post(case_page::set_status))
+        .route("/documents/{id}", get(documents_page::download))
         .route(
             "/clinics",
             get(clinics_page::show).post(clinics_page::add_clinic),

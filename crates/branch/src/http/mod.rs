@@ -3,6 +3,7 @@
 //! used from blocking threads). The same router serves the officers' console (module `console`)
 //! at every path outside `/api/v1`.
 
+mod documents;
 mod error;
 mod extract;
 mod openapi;
@@ -38,6 +39,8 @@ use crate::BranchError;
 pub struct AppState {
     db: Arc<Mutex<Connection>>,
     max_body_bytes: usize,
+    /// The largest case document accepted, in bytes.
+    max_document_bytes: u64,
     /// How long a request body may take to arrive in full.
     body_timeout: Duration,
     /// The console's settings (its own connections on the same data directory).
@@ -57,12 +60,32 @@ impl AppState {
         Ok(AppState {
             db: Arc::new(Mutex::new(conn)),
             max_body_bytes,
+            max_document_bytes: plkk_domain::MAX_STORED_BYTES,
             body_timeout,
             console: Arc::new(ConsoleSettings {
                 data_dir: data_dir.to_owned(),
                 secure_cookies: tls,
             }),
         })
+    }
+
+    /// Lowers the largest case document accepted (bytes; never above the contract's
+    /// `plkk_domain::MAX_STORED_BYTES`).
+    pub fn with_max_document_bytes(mut self, max: u64) -> AppState {
+        self.max_document_bytes = max.min(plkk_domain::MAX_STORED_BYTES);
+        self
+    }
+
+    /// Where document uploads go and their limits, at `now`.
+    pub(crate) fn uploads(&self, now: chrono::DateTime<chrono::Utc>) -> crate::documents::Uploads {
+        crate::documents::Uploads {
+            data_dir: self.console.data_dir.clone(),
+            limits: crate::documents::UploadLimits {
+                max_document_bytes: self.max_document_bytes,
+                max_chunk_bytes: self.max_body_bytes as u64,
+            },
+            now,
+        }
     }
 
     /// Runs `work` on the connection in a blocking thread.
@@ -94,6 +117,10 @@ pub fn router(state: AppState) -> Router {
         .route("/changes", get(routes::changes))
         .route("/audit", post(routes::audit))
         .route("/restored", post(routes::restored))
+        .route(
+            "/documents/{id}/content",
+            get(documents::content_state).put(documents::put_chunk),
+        )
         .route("/openapi.json", get(routes::openapi_json))
         .fallback(routes::not_found);
     Router::new()

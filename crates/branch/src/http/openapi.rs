@@ -15,7 +15,7 @@ use super::routes;
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "PLKK Desk branch server", description = "Sync API v1 between PLKK desks and the BPJS Ketenagakerjaan branch. Text lengths are in characters."),
-    paths(routes::health, routes::enroll, routes::restored, routes::push, routes::changes, routes::audit, routes::openapi_json),
+    paths(routes::health, routes::enroll, routes::restored, routes::push, routes::changes, routes::audit, super::documents::content_state, super::documents::put_chunk, routes::openapi_json),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;
@@ -124,6 +124,45 @@ fn add_limits(document: &mut Value) {
         &mut schemas["FieldIssue"],
         "severity",
         json!({"enum": ["error", "warning"]}),
+    );
+    // Case documents (issue 13): closed lists from plkk_domain, the content address, the limits.
+    for schema in ["DocumentPayload", "DocumentRemovalPayload"] {
+        for limit in limits::RECORD_ENVELOPE {
+            set_length(&mut schemas[schema], limit.field, *limit);
+        }
+    }
+    let kinds: Vec<&str> = plkk_domain::DocumentKind::ALL
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect();
+    let media: Vec<&str> = plkk_domain::MediaType::ALL
+        .iter()
+        .map(|media| media.as_str())
+        .collect();
+    set(
+        &mut schemas["DocumentPayload"],
+        "kind",
+        json!({"enum": kinds}),
+    );
+    set(
+        &mut schemas["DocumentPayload"],
+        "media_type",
+        json!({"enum": media}),
+    );
+    set(
+        &mut schemas["DocumentPayload"],
+        "sha256",
+        json!({"minLength": 64, "maxLength": 64, "pattern": "^[0-9a-f]{64}$"}),
+    );
+    set(
+        &mut schemas["DocumentPayload"],
+        "bytes",
+        json!({"minimum": 1, "maximum": plkk_domain::MAX_STORED_BYTES}),
+    );
+    set(
+        &mut schemas["DocumentRemovalPayload"],
+        "reason",
+        json!({"minLength": 1, "maxLength": plkk_domain::REMOVAL_REASON_MAX_CHARS}),
     );
     set(&mut schemas["Health"], "status", json!({"enum": ["ok"]}));
     set(

@@ -7,8 +7,9 @@
 //! is stored.
 //!
 //! One module per kind it applies: `intake.rs`, `correction.rs`, `note.rs`, `bpu.rs` (a BPU
-//! registration); here the batch, the repeat of an entry stored before, receipts, and the entry
-//! row and clinic change every kind writes.
+//! registration), `document.rs` (a case document's metadata and its removal); here the batch,
+//! the repeat of an entry stored before, receipts, and the entry row and clinic change every kind
+//! writes. Documents are not passed to the clinic's other desks (no `record` change).
 //!
 //! Rules that depend on "now" are judged against the desk's own clock ([`Clocks`]), never the
 //! branch's: a desk whose clock runs fast admits a patient "now" by its clock, and that admission
@@ -29,11 +30,13 @@ use crate::BranchError;
 
 mod bpu;
 mod correction;
+mod document;
 mod intake;
 mod note;
 
 use bpu::apply_registration;
 use correction::apply_correction;
+use document::{apply_document, apply_removal};
 use intake::apply_intake;
 use note::apply_note;
 
@@ -148,6 +151,8 @@ fn apply_entry(
         Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, clocks),
         Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks),
         Payload::BpuRegistration(payload) => apply_registration(tx, device, entry, payload, clocks),
+        Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks),
+        Payload::DocumentRemoval(payload) => apply_removal(tx, device, entry, payload, clocks),
     }
 }
 

@@ -8,7 +8,6 @@
 
 mod pdf;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -106,29 +105,8 @@ pub fn patient_report(
 ) -> Result<PatientReportDone, StoreError> {
     require(actor, Action::Export)?;
     let report = gather(store, actor, nik, now)?;
-    crate::files::check_output_folder(output)?;
-    if output.exists() {
-        return Err(refused(
-            "output",
-            "exists",
-            format!(
-                "output: {} exists already; a report never overwrites a file",
-                output.display()
-            ),
-        ));
-    }
     let bytes = pdf::render(&report, language);
-    let written = files::create_private(output).and_then(|mut file| {
-        file.write_all(&bytes)?;
-        file.sync_all()
-    });
-    if let Err(source) = written {
-        let _ = std::fs::remove_file(output);
-        return Err(StoreError::File {
-            path: output.display().to_string(),
-            source,
-        });
-    }
+    files::write_new_private(output, &bytes)?;
     let case_ids: Vec<String> = report
         .cases
         .iter()
@@ -306,7 +284,7 @@ fn export_range(subject: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((from.parse().ok()?, to.parse().ok()?))
 }
 
-fn person(conn: &Connection, username: &str) -> Result<Person, StoreError> {
+pub(crate) fn person(conn: &Connection, username: &str) -> Result<Person, StoreError> {
     let name: Option<String> = conn
         .query_row(
             "SELECT display_name FROM accounts WHERE username = ?1",

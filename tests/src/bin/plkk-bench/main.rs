@@ -15,6 +15,8 @@
 //!   uncut and with cuts, and the upload's make-up per record (`line.rs`);
 //! - with `--window`: app start to first paint and memory (PSS of the app and its WebKit
 //!   processes), which needs a display (run under `xvfb-run`) and a built `plkk-desk`;
+//! - with `--documents` (only that): a 300 KB photo's upload over loopback and a 64 kbit/s line
+//!   with cuts, and its bytes on the wire against its stored size (`documents.rs`);
 //! - with `--typing` (only that): keystrokes, tab stops and seconds of an admission and a
 //!   treatment note typed into the real window at a newcomer's pace (`typing/`).
 //!
@@ -30,6 +32,7 @@ use plkk_store::{Actor, ListQuery, Store};
 use plkk_tests::accounts::{self, RECEPTIONIST};
 use plkk_tests::samples::{self, Seeded};
 
+mod documents;
 mod inbox;
 mod line;
 mod pouch;
@@ -47,6 +50,7 @@ struct Options {
     inbox_cases: u64,
     line: bool,
     typing: bool,
+    documents: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -68,6 +72,9 @@ fn main() -> anyhow::Result<()> {
     if options.typing {
         return typing::typing();
     }
+    if options.documents {
+        return documents::upload(&options.dir);
+    }
     save_latency(&options)?;
     sign_in_time(&options)?;
     for &size in &options.sizes {
@@ -82,7 +89,7 @@ fn main() -> anyhow::Result<()> {
 const USAGE: &str = "\
 plkk-bench: prints the desk's performance figures (nothing passes or fails).
 
-Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing]
+Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] [--sync] [--line] [--typing] [--documents]
        plkk-bench --inbox [--inbox-cases 100000] [--dir DIR]
 
   --sizes N,M   search over desks of these many synthetic intakes (kept in DIR between runs)
@@ -95,6 +102,9 @@ Usage: plkk-bench [--sizes 100000,1000000] [--saves 500] [--dir DIR] [--window] 
   --inbox-cases N  cases at the branch for --inbox (default 100000; the filled branch is kept in DIR)
   --line        only a day's work over an emulated 64 kbit/s line and a 2G-like one, uncut and
                 with 4 cuts (about 15 minutes), and the upload's make-up per record
+  --documents   only a case document's upload: a 300 KB photo over loopback (median, p99, bytes
+                on the wire against its stored size) and over a 64 kbit/s line, uncut and with
+                3 cuts (about 3 minutes)
   --typing      only the typing figures: an admission and a treatment note typed into the real
                 window with real key events at a newcomer's pace (needs xvfb-run and xdotool)
   --help        this text
@@ -115,6 +125,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
         inbox_cases: 100_000,
         line: false,
         typing: false,
+        documents: false,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
@@ -138,6 +149,7 @@ fn parse_options() -> anyhow::Result<Option<Options>> {
             "--inbox-cases" => options.inbox_cases = value()?.parse()?,
             "--line" => options.line = true,
             "--typing" => options.typing = true,
+            "--documents" => options.documents = true,
             "--help" | "-h" => return Ok(None),
             other => anyhow::bail!("unknown option {other} (see --help)"),
         }

@@ -3,4 +3,4 @@
 /**
  * What an outbox entry carries. `as_str` is its one spelling: on the wire, in both databases.
  */
-export type EntryKind = "intake" | "intake_correction" | "note" | "bpu_registration";
+export type EntryKind = "intake" | "intake_correction" | "note" | "bpu_registration" | "document" | "document_removal";

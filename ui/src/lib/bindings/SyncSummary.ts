@@ -55,4 +55,16 @@ clock_offset_seconds: number | null,
 /**
  * Breaks the branch reported in this desk's audit chain during the cycle.
  */
-audit_breaks: number, };
+audit_breaks: number, 
+/**
+ * Case documents the branch confirmed whole in this cycle.
+ */
+documents_confirmed: number, 
+/**
+ * Chunks of case documents the branch accepted in this cycle.
+ */
+document_chunks_sent: number, 
+/**
+ * Bytes of case documents sent in chunks (as raw bytes, before HTTP's own framing).
+ */
+document_bytes_sent: number, };
