@@ -39,6 +39,11 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   echo "setup: installing the UI's npm packages"
   (cd ui && npm ci --no-audit --no-fund)
 fi
+# PouchDB, the peer plkk-bench --sync measures beside our backlog figure.
+if [ ! -d tests/pouch/node_modules ] || [ tests/pouch/package-lock.json -nt tests/pouch/node_modules/.package-lock.json ]; then
+  echo "setup: installing the benchmark's PouchDB peer (tests/pouch)"
+  (cd tests/pouch && npm ci --no-audit --no-fund)
+fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v tauri-driver >/dev/null; then

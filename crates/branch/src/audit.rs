@@ -200,7 +200,8 @@ pub(crate) fn store_audit(
 }
 
 /// The records a push's compact [`AuditBatch`] stands for, checked like entries sent in full
-/// (nothing is stored here: the push stores them after its records, with [`store_valid`]).
+/// (nothing is stored here: the push stores them after its records, in the same transaction, with
+/// [`store_valid_in`]).
 pub(crate) fn unpack(batch: &AuditBatch) -> Result<Vec<AuditRecord>, AuditError> {
     let invalid = |field: String, rule: &str, message: String| AuditError::Invalid {
         issues: vec![FieldIssue {
@@ -236,14 +237,35 @@ pub(crate) fn store_valid(
     entries: &[AuditRecord],
     now: DateTime<Utc>,
 ) -> Result<AuditPushResponse, BranchError> {
-    let device_id = device.id.to_string();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let answer = store_valid_in(&tx, device, entries, now)?;
+    tx.commit()?;
+    log_breaks(device, &answer);
+    Ok(answer)
+}
+
+/// Logs the breaks a committed push of audit entries found.
+pub(crate) fn log_breaks(device: Device, answer: &AuditPushResponse) {
+    for found in &answer.breaks {
+        tracing::warn!(device = %device.id, seq = found.seq, kind = %found.kind, "audit chain break: {}", found.message);
+    }
+}
+
+/// [`store_valid`] inside the caller's write transaction (a push stores its records and its audit
+/// entries in one); the caller logs the breaks once it has committed.
+pub(crate) fn store_valid_in(
+    tx: &Db,
+    device: Device,
+    entries: &[AuditRecord],
+    now: DateTime<Utc>,
+) -> Result<AuditPushResponse, BranchError> {
+    let device_id = device.id.to_string();
     // Two servers given the same device's entries check neighbours one after the other.
     tx.lock(&format!("audit {device_id}"))?;
     let mut breaks = Vec::new();
     for record in entries {
         let entry = to_entry(record);
-        match stored_entry(&tx, &device_id, entry.seq)? {
+        match stored_entry(tx, &device_id, entry.seq)? {
             Some(stored) if stored.hash == entry.hash => continue,
             Some(stored) => {
                 breaks.push(changed_after_sent(&stored, &entry));
@@ -251,12 +273,12 @@ pub(crate) fn store_valid(
             }
             None => {}
         }
-        insert_entry(&tx, &device_id, &entry, now)?;
-        if let Some(found) = check_predecessor(&tx, &device_id, &entry)? {
+        insert_entry(tx, &device_id, &entry, now)?;
+        if let Some(found) = check_predecessor(tx, &device_id, &entry)? {
             breaks.push(to_wire(found));
         }
         let next = match entry.seq.checked_add(1) {
-            Some(next_seq) => stored_entry(&tx, &device_id, next_seq)?,
+            Some(next_seq) => stored_entry(tx, &device_id, next_seq)?,
             None => None,
         };
         if let Some(next) = next {
@@ -269,13 +291,9 @@ pub(crate) fn store_valid(
         }
     }
     for found in &breaks {
-        record_break(&tx, &device_id, found, now)?;
+        record_break(tx, &device_id, found, now)?;
     }
-    let acked_seq = advance_acked(&tx, &device_id)?;
-    tx.commit()?;
-    for found in &breaks {
-        tracing::warn!(device = %device.id, seq = found.seq, kind = %found.kind, "audit chain break: {}", found.message);
-    }
+    let acked_seq = advance_acked(tx, &device_id)?;
     Ok(AuditPushResponse { acked_seq, breaks })
 }
 

@@ -143,7 +143,7 @@ pub struct PushRequest {
     /// At most [`MAX_ENTRIES_PER_PUSH`].
     #[serde(deserialize_with = "bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
     pub entries: Vec<PushEntry>,
-    /// The desk's audit entries that ride along (stored after the entries, in their own
+    /// The desk's audit entries that ride along (stored after the entries, in the same
     /// transaction; an invalid batch refuses the whole request before anything is stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditBatch>,

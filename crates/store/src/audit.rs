@@ -184,11 +184,16 @@ pub fn unsent_audit(store: &Store, limit: usize) -> Result<Vec<AuditEntry>, Stor
 
 /// Remembers how far the branch holds the chain (never moves backwards).
 pub fn mark_audit_acked(store: &Store, acked_seq: i64) -> Result<(), StoreError> {
-    store.conn.execute(
+    mark_audit_acked_in(&store.conn, acked_seq)
+}
+
+/// [`mark_audit_acked`] inside the caller's transaction.
+pub(crate) fn mark_audit_acked_in(conn: &Connection, acked_seq: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
         "INSERT INTO audit_sync (id, acked_seq) VALUES (1, ?1)
          ON CONFLICT (id) DO UPDATE SET acked_seq = max(acked_seq, excluded.acked_seq)",
-        [acked_seq],
-    )?;
+    )?
+    .execute([acked_seq])?;
     Ok(())
 }
 

@@ -125,7 +125,7 @@ pub use suggest::{
 pub use sync_pull::{apply_changes, PullTally};
 pub use sync_settings::{
     enrolment, record_sync_attempt, record_sync_failure, record_sync_success, replace_enrolment,
-    restored_device, save_enrolment, save_sync_link, sync_cursor, sync_link, sync_log, Enrolment,
-    SyncLink, SyncLog, SyncLogError,
+    restored_device, save_enrolment, save_sync_link, store_push_answer, sync_cursor, sync_link,
+    sync_log, Enrolment, SyncLink, SyncLog, SyncLogError,
 };
 pub use views::{CaseDetail, CaseListItem, NoteView, Revision, Saved};

@@ -202,21 +202,49 @@ pub fn save_sync_link(
     link: &SyncLink,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    store
+    save_link_in(&store.conn, link, now)
+}
+
+/// What the branch answered to one push, stored in one transaction (one commit, so one flush of
+/// the disk, per answer): the receipts ([`crate::store_receipts`]), how far the branch holds the
+/// audit chain when the push carried audit entries, and the line as the push left it.
+pub fn store_push_answer(
+    store: &mut Store,
+    receipts: &[plkk_protocol::Receipt],
+    audit_acked: Option<i64>,
+    link: &SyncLink,
+    now: DateTime<FixedOffset>,
+) -> Result<crate::ReceiptTally, StoreError> {
+    let tx = store
         .conn
-        .prepare_cached(
-            "INSERT INTO sync_link (id, batch_bytes, bytes_per_second, branch_max_body, updated_at)
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tally = crate::outbox::store_receipts_in(&tx, receipts)?;
+    if let Some(acked) = audit_acked {
+        crate::audit::mark_audit_acked_in(&tx, acked)?;
+    }
+    save_link_in(&tx, link, now)?;
+    tx.commit()?;
+    Ok(tally)
+}
+
+fn save_link_in(
+    conn: &Connection,
+    link: &SyncLink,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO sync_link (id, batch_bytes, bytes_per_second, branch_max_body, updated_at)
              VALUES (1, ?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET batch_bytes = excluded.batch_bytes,
                  bytes_per_second = excluded.bytes_per_second,
                  branch_max_body = excluded.branch_max_body, updated_at = excluded.updated_at",
-        )?
-        .execute(params![
-            link.batch_bytes,
-            link.bytes_per_second,
-            link.branch_max_body,
-            now.to_rfc3339()
-        ])?;
+    )?
+    .execute(params![
+        link.batch_bytes,
+        link.bytes_per_second,
+        link.branch_max_body,
+        now.to_rfc3339()
+    ])?;
     Ok(())
 }
 

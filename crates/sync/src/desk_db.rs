@@ -8,6 +8,9 @@ use plkk_store::{DeskAccess, Store, StoreError};
 
 use crate::SyncError;
 
+/// The sync connection's page cache: 32 MiB (SQLite's `cache_size` in KiB when negative).
+const SYNC_CACHE_KIB: i64 = -32 * 1024;
+
 #[derive(Debug, Clone)]
 pub(crate) struct DeskDb {
     store: Arc<Mutex<Store>>,
@@ -16,9 +19,18 @@ pub(crate) struct DeskDb {
 impl DeskDb {
     pub(crate) async fn open(access: &DeskAccess) -> Result<DeskDb, SyncError> {
         let access = access.clone();
-        let store = tokio::task::spawn_blocking(move || access.open())
-            .await
-            .map_err(|_| SyncError::EngineStopped)??;
+        let store = tokio::task::spawn_blocking(move || {
+            let store = access.open()?;
+            // The sync reads the outbox again for each request: SQLCipher decrypts and checks
+            // every page it reads from disk, so a larger page cache (KiB, negative) saves most of
+            // that work on a backlog.
+            store
+                .connection()
+                .pragma_update(None, "cache_size", SYNC_CACHE_KIB)?;
+            Ok::<_, StoreError>(store)
+        })
+        .await
+        .map_err(|_| SyncError::EngineStopped)??;
         Ok(DeskDb {
             store: Arc::new(Mutex::new(store)),
         })

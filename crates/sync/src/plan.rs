@@ -49,22 +49,37 @@ pub struct BatchPlan {
     pub waiting: usize,
     /// Every candidate up to this sequence was considered; the next page starts after it.
     pub considered_through: Option<i64>,
+    /// The first candidate held back because its intake is in a request still in flight: it can
+    /// go once that request's receipts are stored, so the push comes back to it in this cycle.
+    pub deferred_from: Option<i64>,
 }
 
 /// Picks the next batch from `candidates` (in outbox order): as many as fit, never a note or a
 /// correction before its intake is confirmed at the branch or placed earlier in the same batch.
-pub fn plan_batch(candidates: &[Candidate], limits: BatchLimits) -> BatchPlan {
+/// `in_flight` holds the intakes of a request sent and not yet answered: their notes and
+/// corrections are held back (a request sent later may be applied first), and reported in
+/// `deferred_from`.
+pub fn plan_batch(
+    candidates: &[Candidate],
+    limits: BatchLimits,
+    in_flight: &HashSet<Uuid>,
+) -> BatchPlan {
     let mut selected = Vec::new();
     let mut intakes_in_batch: HashSet<Uuid> = HashSet::new();
     let mut bytes = 0;
     let mut waiting = 0;
     let mut considered_through = None;
+    let mut deferred_from = None;
     for (index, candidate) in candidates.iter().enumerate() {
         let ready = candidate.is_intake
             || matches!(candidate.intake_state, None | Some(SyncState::Confirmed))
             || intakes_in_batch.contains(&candidate.intake_id);
         if !ready {
-            waiting += 1;
+            if in_flight.contains(&candidate.intake_id) {
+                deferred_from = deferred_from.or(Some(candidate.seq));
+            } else {
+                waiting += 1;
+            }
             considered_through = Some(candidate.seq);
             continue;
         }
@@ -84,6 +99,7 @@ pub fn plan_batch(candidates: &[Candidate], limits: BatchLimits) -> BatchPlan {
         selected,
         waiting,
         considered_through,
+        deferred_from,
     }
 }
 
@@ -301,6 +317,7 @@ mod tests {
                 max_entries,
                 max_bytes,
             },
+            &HashSet::new(),
         );
         let words: Vec<&str> = spec.split_whitespace().collect();
         let picked: Vec<&str> = plan.selected.iter().map(|&index| words[index]).collect();
@@ -336,9 +353,37 @@ mod tests {
                 max_entries: 1,
                 max_bytes: 1 << 20,
             },
+            &HashSet::new(),
         );
         assert_eq!(plan.selected, vec![0]);
         assert_eq!(plan.considered_through, Some(1), "next page starts at I2");
+    }
+
+    #[test]
+    fn notes_of_an_intake_in_flight_are_deferred_not_sent_ahead_of_it() {
+        let limits = BatchLimits {
+            max_entries: 500,
+            max_bytes: 1 << 20,
+        };
+        let in_flight: HashSet<Uuid> = [Uuid::from_u128(1)].into();
+        let words = ["N1s", "N1s", "I2", "N2", "N3"];
+        let plan = plan_batch(&candidates(&words.join(" ")), limits, &in_flight);
+        let picked: Vec<&str> = plan.selected.iter().map(|&index| words[index]).collect();
+        assert_eq!(
+            picked,
+            ["I2", "N2"],
+            "case 1's notes wait for its request's receipts"
+        );
+        assert_eq!(
+            plan.deferred_from,
+            Some(1),
+            "the push comes back to them in this cycle"
+        );
+        assert_eq!(
+            plan.waiting, 1,
+            "N3's intake is pending here and not in flight"
+        );
+        assert_eq!(plan.considered_through, Some(5));
     }
 
     fn check_delay(outage_secs: u64, answered: bool, jitter: f64, expected_secs: f64) {

@@ -6,13 +6,22 @@
 //! (`plkk_protocol::AuditBatch`). Entries are marked `sent` before a request and their receipts
 //! stored after it. A record that cannot go even alone under the branch's limit is put in
 //! quarantine with a reason naming its size and the limit, and the others flow.
+//!
+//! Requests overlap: while the branch commits one request, the desk plans, marks `sent` and sends
+//! the next, so at most two are in flight ([`Flight`]). Order still holds where it matters: a note
+//! or correction whose intake is in the request in flight is deferred (the branch may apply the
+//! later request first) and sent once that request's receipts are stored, in the same cycle; and
+//! only one request in flight carries audit entries, so the branch receives the chain in order.
+//! A request that must be sent again smaller (refused as too large, or for its audit entries)
+//! first lets the other one finish, then the push plans again from the first entry it held.
 
 use std::collections::HashSet;
 use std::time::Instant;
 
 use chrono::Utc;
 use plkk_protocol::{
-    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, PushRequest, MAX_ENTRIES_PER_PUSH,
+    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, PushRequest, PushResponse,
+    MAX_ENTRIES_PER_PUSH,
 };
 use plkk_store::OutboxEntry;
 use uuid::Uuid;
@@ -25,6 +34,8 @@ use crate::SyncError;
 
 /// How many outbox rows are read to plan one request.
 const CANDIDATES_PER_PAGE: usize = 1000;
+/// How many times a cycle comes back to entries deferred behind a request in flight.
+const MAX_REVISITS: usize = 64;
 /// The bytes of a `PushRequest` around its entries and audit batch: `{"entries":[` … `],`
 /// `"desk_time":"…"` … `}` (the desk's clock is at most 35 characters of RFC 3339 with its
 /// quotes: `"2026-11-30T08:15:00.123456789+07:00"` is 37), and `"audit":` with its comma.
@@ -43,6 +54,8 @@ pub(crate) async fn push_all(
 ) -> Result<Option<SyncError>, SyncError> {
     let mut state = PushState {
         after_seq: 0,
+        deferred_from: None,
+        revisits: 0,
         audit_open: true,
         limit_asked: false,
         audit_refused: None,
@@ -50,18 +63,94 @@ pub(crate) async fn push_all(
     if link.branch_limit.is_none() {
         ask_limit(client, link, &mut state).await?;
     }
+    let mut in_flight: Option<Flight> = None;
     loop {
-        let Some(request) = next_request(db, client, link, &mut state).await? else {
-            return Ok(state.audit_refused);
+        let planned = next_request(db, client, link, &mut state, in_flight.as_ref()).await;
+        let request = match planned {
+            Ok(request) => request,
+            Err(error) => {
+                return Err(settle(db, client, link, &mut state, in_flight, summary, error).await)
+            }
         };
-        send(db, client, link, &mut state, request, summary).await?;
+        let Some(request) = request else {
+            // Nothing more to plan now: let the request in flight finish, then come back to
+            // what waited for it.
+            if let Some(flight) = in_flight.take() {
+                let again = finish(db, client, link, &mut state, flight, summary).await?;
+                plan_again_from(&mut state, again);
+                continue;
+            }
+            match state.deferred_from.take() {
+                Some(from) if state.revisits < MAX_REVISITS => {
+                    state.revisits += 1;
+                    plan_again_from(&mut state, Some(from));
+                    continue;
+                }
+                _ => return Ok(state.audit_refused),
+            }
+        };
+        let started = match start(db, client, link, request, summary).await {
+            Ok(flight) => flight,
+            Err(error) => {
+                return Err(settle(db, client, link, &mut state, in_flight, summary, error).await)
+            }
+        };
+        let Some(previous) = in_flight.replace(started) else {
+            continue;
+        };
+        match finish(db, client, link, &mut state, previous, summary).await {
+            Ok(None) => {}
+            Ok(Some(from)) => {
+                // It goes again smaller: the later request finishes first, so nothing is planned
+                // twice while it is in flight.
+                if let Some(other) = in_flight.take() {
+                    let again = finish(db, client, link, &mut state, other, summary).await?;
+                    plan_again_from(&mut state, again);
+                }
+                plan_again_from(&mut state, Some(from));
+            }
+            Err(error) => {
+                let other = in_flight.take();
+                return Err(settle(db, client, link, &mut state, other, summary, error).await);
+            }
+        }
     }
+}
+
+/// Planning goes back to `from` (an outbox seq) when it is before where it stands.
+fn plan_again_from(state: &mut PushState, from: Option<i64>) {
+    if let Some(from) = from {
+        state.after_seq = state.after_seq.min(from - 1);
+    }
+}
+
+/// After `error`, lets the request still in flight finish (its receipts stored, or its entries
+/// back to pending when it never reached the branch) and gives back the first error.
+async fn settle(
+    db: &DeskDb,
+    client: &BranchClient,
+    link: &mut Link,
+    state: &mut PushState,
+    in_flight: Option<Flight>,
+    summary: &mut SyncSummary,
+    error: SyncError,
+) -> SyncError {
+    if let Some(flight) = in_flight {
+        if let Err(other) = finish(db, client, link, state, flight, summary).await {
+            tracing::warn!(%other, "a push in flight failed too");
+        }
+    }
+    error
 }
 
 /// Where the push stands within a cycle.
 struct PushState {
     /// Outbox entries up to this seq were planned (sent, or held back) in this cycle.
     after_seq: i64,
+    /// The first entry deferred behind a request in flight: planning comes back to it.
+    deferred_from: Option<i64>,
+    /// How many times planning came back to deferred entries in this cycle.
+    revisits: usize,
     /// False once the branch says it lacks audit entries this desk no longer has.
     audit_open: bool,
     /// The branch was asked its limit in this cycle.
@@ -70,12 +159,31 @@ struct PushState {
     audit_refused: Option<SyncError>,
 }
 
+/// A request sent and not yet answered.
+struct Flight {
+    request: Request,
+    json_bytes: usize,
+    /// The entries that were pending until this request (for `mark_unsent`).
+    newly_sent: Vec<Uuid>,
+    started: Instant,
+    answer: tokio::task::JoinHandle<Result<(PushResponse, usize), SyncError>>,
+}
+
+impl Flight {
+    /// The intakes this request carries: their notes wait until it is answered.
+    fn intakes(&self) -> &HashSet<Uuid> {
+        &self.request.intakes
+    }
+}
+
 /// One request, ready to go.
 struct Request {
     json: Vec<u8>,
     entry_ids: Vec<Uuid>,
-    /// The seq of the last outbox entry planned for it (sent or held back).
-    considered_through: Option<i64>,
+    /// The outbox seq of its first entry (planning comes back there if it must go again).
+    first_seq: Option<i64>,
+    /// The intakes among its entries.
+    intakes: HashSet<Uuid>,
     record_bytes: usize,
     audit_bytes: usize,
     /// The seq of the last audit entry in it.
@@ -103,29 +211,49 @@ async fn next_request(
     client: &BranchClient,
     link: &mut Link,
     state: &mut PushState,
+    in_flight: Option<&Flight>,
 ) -> Result<Option<Request>, SyncError> {
-    let (entries, pieces, considered_through) = loop {
+    let no_intakes = HashSet::new();
+    let intakes_in_flight = in_flight.map_or(&no_intakes, Flight::intakes);
+    let (entries, pieces, considered_through, first_seq, intakes) = loop {
         let budget = link.request_bytes();
         let after_seq = state.after_seq;
         let page = db
             .call(move |store| plkk_store::push_candidates(store, after_seq, CANDIDATES_PER_PAGE))
             .await?;
         if page.is_empty() {
-            break (Vec::new(), Vec::new(), None);
+            break (Vec::new(), Vec::new(), None, None, HashSet::new());
         }
-        let pieces = page.iter().map(push_entry).collect::<Result<Vec<_>, _>>()?;
+        let limits = BatchLimits {
+            max_entries: MAX_ENTRIES_PER_PUSH,
+            max_bytes: budget.saturating_sub(WRAPPER_BYTES),
+        };
+        // Only as many entries are read into their types as one request could take: the rest of
+        // the page is read again for the next request.
+        let mut pieces = Vec::new();
+        let mut read_bytes = 0;
+        for entry in &page {
+            if pieces.len() >= limits.max_entries || read_bytes > limits.max_bytes {
+                break;
+            }
+            let piece = push_entry(entry)?;
+            read_bytes += piece.1 + 1;
+            pieces.push(piece);
+        }
+        let page = &page[..pieces.len()];
         let candidates: Vec<Candidate> = page
             .iter()
             .zip(&pieces)
             .map(|(entry, (_, bytes))| Candidate::of(entry, bytes + 1))
             .collect();
-        let plan = plan_batch(
-            &candidates,
-            BatchLimits {
-                max_entries: MAX_ENTRIES_PER_PUSH,
-                max_bytes: budget.saturating_sub(WRAPPER_BYTES),
-            },
-        );
+        let plan = plan_batch(&candidates, limits, intakes_in_flight);
+        if let Some(deferred) = plan.deferred_from {
+            state.deferred_from = Some(
+                state
+                    .deferred_from
+                    .map_or(deferred, |from| from.min(deferred)),
+            );
+        }
         let Some(&first) = plan.selected.first() else {
             state.after_seq = plan
                 .considered_through
@@ -144,18 +272,35 @@ async fn next_request(
         }
         let mut selected = Vec::new();
         let mut selected_pieces = Vec::new();
+        let mut intakes = HashSet::new();
         let mut pieces = pieces.into_iter().map(Some).collect::<Vec<_>>();
-        for index in plan.selected {
+        for &index in &plan.selected {
             selected_pieces.extend(pieces[index].take());
             selected.push(page[index].entry_id);
+            if !page[index].kind.waits_for_intake() {
+                intakes.insert(page[index].intake_id);
+            }
         }
-        break (selected, selected_pieces, plan.considered_through);
+        let first_seq = Some(page[first].seq);
+        break (
+            selected,
+            selected_pieces,
+            plan.considered_through,
+            first_seq,
+            intakes,
+        );
     };
+    if let Some(through) = considered_through {
+        // Planned: the next request starts after these (a request sent again comes back).
+        state.after_seq = through;
+    }
     let record_bytes: usize = pieces.iter().map(|(_, bytes)| bytes + 1).sum();
     let room = link
         .request_bytes()
         .saturating_sub(WRAPPER_BYTES + record_bytes);
-    let audit = if state.audit_open {
+    // One request in flight with audit entries at a time: the branch gets the chain in order.
+    let audit_in_flight = in_flight.is_some_and(|flight| flight.request.audit_through.is_some());
+    let audit = if state.audit_open && !audit_in_flight {
         audit_batch(db, room, entries.is_empty()).await?
     } else {
         None
@@ -185,7 +330,8 @@ async fn next_request(
     Ok(Some(Request {
         json,
         entry_ids: entries,
-        considered_through,
+        first_seq,
+        intakes,
         record_bytes,
         audit_bytes,
         audit_through,
@@ -235,15 +381,14 @@ async fn audit_batch(
     Ok(AuditBatch::pack(records, record_hash).map(|batch| (batch, last_seq)))
 }
 
-/// Sends one request and stores what came back; adjusts and saves the link either way.
-async fn send(
+/// Marks the request's entries `sent`, then sends it; the answer is awaited by [`finish`].
+async fn start(
     db: &DeskDb,
     client: &BranchClient,
-    link: &mut Link,
-    state: &mut PushState,
+    link: &Link,
     mut request: Request,
     summary: &mut SyncSummary,
-) -> Result<(), SyncError> {
+) -> Result<Flight, SyncError> {
     let json_bytes = request.json.len();
     let ids = request.entry_ids.clone();
     let marked = now();
@@ -253,13 +398,41 @@ async fn send(
     summary.sent += request.entry_ids.len() as u64;
     summary.push_requests += 1;
     let started = Instant::now();
-    let result = client
-        .push(
-            std::mem::take(&mut request.json),
-            link.timeout_for(json_bytes),
-        )
-        .await;
+    let (sender, json, timeout) = (
+        client.clone(),
+        std::mem::take(&mut request.json),
+        link.timeout_for(json_bytes),
+    );
+    let answer = tokio::spawn(async move { sender.push(json, timeout).await });
+    Ok(Flight {
+        request,
+        json_bytes,
+        newly_sent,
+        started,
+        answer,
+    })
+}
+
+/// Awaits a request's answer and stores what came back; adjusts and saves the link either way.
+/// `Some(seq)`: the request must go again smaller, planning from `seq` (its first entry).
+async fn finish(
+    db: &DeskDb,
+    client: &BranchClient,
+    link: &mut Link,
+    state: &mut PushState,
+    flight: Flight,
+    summary: &mut SyncSummary,
+) -> Result<Option<i64>, SyncError> {
+    let Flight {
+        request,
+        json_bytes,
+        newly_sent,
+        started,
+        answer,
+    } = flight;
+    let result = answer.await.map_err(|_| SyncError::EngineStopped)?;
     let elapsed = started.elapsed();
+    let again = request.first_seq;
     let (answer, wire_bytes) = match result {
         Ok(answered) => answered,
         Err(error) => {
@@ -269,14 +442,15 @@ async fn send(
                     .await?;
             }
             if error.too_large() {
-                return refused_as_too_large(db, client, link, state, &request, json_bytes).await;
+                refused_as_too_large(db, client, link, state, &request, json_bytes).await?;
+                return Ok(again);
             }
             if audit_refused {
                 // Nothing was stored: send the records again without the audit entries.
                 tracing::warn!(%error, "the branch refused this desk's audit entries");
                 state.audit_open = false;
                 state.audit_refused = Some(error);
-                return Ok(());
+                return Ok(again);
             }
             if error.line_failed() {
                 link.after_failure(json_bytes);
@@ -286,36 +460,35 @@ async fn send(
         }
     };
     link.after_success(json_bytes, elapsed);
-    save_link(db, link).await?;
     summary.bytes_pushed += wire_bytes as u64;
     summary.record_json_bytes += request.record_bytes as u64;
     summary.audit_json_bytes += request.audit_bytes as u64;
     summary.clock_offset_seconds = Some(offset_from(answer.server_time));
-    if let Some(through) = request.considered_through {
-        state.after_seq = through;
-    }
     let batch_ids: HashSet<Uuid> = request.entry_ids.iter().copied().collect();
     let receipts: Vec<_> = answer
         .receipts
         .into_iter()
         .filter(|receipt| batch_ids.contains(&receipt.entry_id))
         .collect();
+    let audit = answer.audit.filter(|_| request.audit_through.is_some());
+    let acked = audit.as_ref().map(|audit| audit.acked_seq);
+    let stored_link = plkk_store::SyncLink::from(*link);
+    // Receipts, the audit acknowledgement and the line: one commit.
     let tally = db
-        .call(move |store| plkk_store::store_receipts(store, &receipts))
+        .call(move |store| {
+            plkk_store::store_push_answer(store, &receipts, acked, &stored_link, now())
+        })
         .await?;
     summary.confirmed += tally.confirmed;
     summary.rejected += tally.rejected;
     summary.conflicts += tally.conflicts;
-    if let (Some(audit), Some(through)) = (answer.audit, request.audit_through) {
+    if let (Some(audit), Some(through)) = (audit, request.audit_through) {
         summary.audit_sent += request.audit_lines as u64;
         for found in &audit.breaks {
             tracing::warn!(seq = found.seq, kind = %found.kind, "the branch found a break in this desk's audit log: {}", found.message);
         }
         summary.audit_breaks += audit.breaks.len() as u64;
-        let acked = audit.acked_seq;
-        db.call(move |store| plkk_store::mark_audit_acked(store, acked))
-            .await?;
-        if acked < through {
+        if audit.acked_seq < through {
             // The branch lacks an earlier entry it cannot get from this desk (removed here): it
             // has flagged the break; sending again now would send the same entries.
             state.audit_open = false;
@@ -326,7 +499,7 @@ async fn send(
             what: "a push with audit entries was answered without an audit answer".to_owned(),
         });
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The branch refused a request as too large (413; nothing of it was stored): ask its limit, send

@@ -132,11 +132,13 @@ pub(crate) async fn push(
     };
     let result = state
         .with_db(move |conn| {
-            let receipts = push::apply_batch(conn, device, &request.entries, clocks)?;
-            let audit = audit_records
-                .map(|records| audit::store_valid(conn, device, &records, clocks.branch))
-                .transpose()?;
-            Ok::<_, PushError>((receipts, audit))
+            push::apply_push(
+                conn,
+                device,
+                &request.entries,
+                audit_records.as_deref(),
+                clocks,
+            )
         })
         .await?;
     match result {

@@ -25,8 +25,10 @@
 use crate::sql::{params, Db, Dialect, OptionalExtension, TransactionBehavior};
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
-use plkk_domain::{Intake, Issue, Severity};
-use plkk_protocol::{ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt};
+use plkk_domain::{CaseCategory, Intake, Issue, Severity};
+use plkk_protocol::{
+    AuditPushResponse, AuditRecord, ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt,
+};
 use uuid::Uuid;
 
 use crate::changes;
@@ -130,14 +132,33 @@ fn apply_batch_once(
     entries: &[PushEntry],
     clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
+    Ok(apply_push(conn, device, entries, None, clocks)?.0)
+}
+
+/// Applies a push: its entries, then the audit entries riding along (already checked with
+/// `audit::unpack`), in one transaction, so the whole push costs one commit. Answers one receipt
+/// per entry, in order, and the audit answer when audit entries came.
+pub(crate) fn apply_push(
+    conn: &mut Db,
+    device: Device,
+    entries: &[PushEntry],
+    audit: Option<&[AuditRecord]>,
+    clocks: Clocks,
+) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.lock_clinic(device.clinic_id)?;
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
         receipts.push(apply_entry(&tx, device, entry, clocks)?);
     }
+    let audit = audit
+        .map(|records| crate::audit::store_valid_in(&tx, device, records, clocks.branch))
+        .transpose()?;
     tx.commit()?;
-    Ok(receipts)
+    if let Some(answer) = &audit {
+        crate::audit::log_breaks(device, answer);
+    }
+    Ok((receipts, audit))
 }
 
 fn apply_entry(
@@ -259,7 +280,7 @@ pub(super) fn next_entry_seq(tx: &Db) -> crate::sql::Result<i64> {
         Dialect::Sqlite => "SELECT coalesce(max(seq), 0) + 1 FROM entries",
         Dialect::Postgres => "SELECT nextval('receipt_numbers')",
     };
-    tx.query_row(sql, [], |row| row.get(0))
+    tx.prepare_cached(sql)?.query_row([], |row| row.get(0))
 }
 
 pub(super) fn store_entry(
@@ -329,6 +350,35 @@ pub(crate) fn current_intake(conn: &Db, intake_id: Uuid) -> Result<Option<Intake
         .query_row([intake_id.to_string()], |row| row.get(0))
         .optional()?;
     Ok(record.map(|text| serde_json::from_str(&text)).transpose()?)
+}
+
+/// The category of a case, without reading its whole record (a note needs only this).
+pub(super) fn case_category(
+    conn: &Db,
+    intake_id: Uuid,
+) -> Result<Option<CaseCategory>, BranchError> {
+    // The one JSON path read in SQL: each database names it in its own way.
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT json_extract(record, '$.case_category') FROM cases WHERE intake_id = ?1"
+        }
+        Dialect::Postgres => {
+            "SELECT record::jsonb ->> 'case_category' FROM cases WHERE intake_id = ?1"
+        }
+    };
+    let category: Option<Option<String>> = conn
+        .prepare_cached(sql)?
+        .query_row([intake_id.to_string()], |row| row.get(0))
+        .optional()?;
+    category
+        .map(|text| {
+            text.as_deref()
+                .and_then(CaseCategory::parse)
+                .ok_or_else(|| {
+                    BranchError::Stored(format!("case {intake_id}: case_category {text:?}"))
+                })
+        })
+        .transpose()
 }
 
 pub(super) fn note_case(conn: &Db, note_id: Uuid) -> crate::sql::Result<Option<Uuid>> {

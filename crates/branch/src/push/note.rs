@@ -7,7 +7,7 @@ use plkk_domain::Note;
 use plkk_protocol::{NotePayload, PushEntry, Receipt};
 
 use super::{
-    applied, author_issues, current_intake, emit_record, error_issue, intake_missing, mismatch,
+    applied, author_issues, case_category, emit_record, error_issue, intake_missing, mismatch,
     note_case, rejected, store_entry, Clocks, Device, PushError,
 };
 
@@ -29,11 +29,11 @@ pub(super) fn apply_note(
     if !issues.is_empty() {
         return Ok(rejected(entry, now, issues));
     }
-    let Some(current) = current_intake(tx, entry.intake_id)? else {
+    let Some(case_category) = case_category(tx, entry.intake_id)? else {
         return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
     };
     let input = payload.to_input();
-    let checked = match plkk_domain::validate_note(&input, entry.record_id, current.case_category) {
+    let checked = match plkk_domain::validate_note(&input, entry.record_id, case_category) {
         Ok(checked) => checked,
         Err(rejection) => {
             let mut issues = rejection.errors;

@@ -181,6 +181,17 @@ pub fn store_receipts(store: &mut Store, receipts: &[Receipt]) -> Result<Receipt
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tally = store_receipts_in(&tx, receipts)?;
+    tx.commit()?;
+    Ok(tally)
+}
+
+/// [`store_receipts`] inside the caller's write transaction (`sync_settings::store_push_answer`
+/// stores a push's whole answer in one).
+pub(crate) fn store_receipts_in(
+    tx: &Connection,
+    receipts: &[Receipt],
+) -> Result<ReceiptTally, StoreError> {
     let mut tally = ReceiptTally::default();
     for receipt in receipts {
         let state = state_for_outcome(receipt.outcome);
@@ -224,14 +235,13 @@ pub fn store_receipts(store: &mut Store, receipts: &[Receipt]) -> Result<Receipt
             SyncState::Rejected => tally.rejected += 1,
             SyncState::Conflict => {
                 tally.conflicts += 1;
-                keep_own_conflict(&tx, receipt.entry_id, &receipt.conflicts)?;
+                keep_own_conflict(tx, receipt.entry_id, &receipt.conflicts)?;
             }
             SyncState::Pending | SyncState::Sent => {}
         }
     }
-    let back_to_waiting = wait_for_refused_intakes(&tx)?;
+    let back_to_waiting = wait_for_refused_intakes(tx)?;
     tally.rejected = tally.rejected.saturating_sub(back_to_waiting);
-    tx.commit()?;
     Ok(tally)
 }
 

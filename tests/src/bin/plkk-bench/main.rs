@@ -6,8 +6,9 @@
 //! - sign-in time with the desk's real argon2id cost (`KdfParams::DESK`): unwrap the data key,
 //!   open the encrypted database, record the sign-in (median of 5);
 //! - search latency (p50, p95) over 100,000 and 1,000,000 synthetic intakes in encrypted desks;
-//! - with `--sync` (only that): backlog sync throughput, bytes on the wire and memory, and branch
-//!   ingest with 50 desks at once (`sync.rs`);
+//! - with `--sync` (only that): backlog sync throughput, bytes on the wire and memory beside
+//!   PouchDB 9 replicating the same documents in the same run (`pouch.rs`), and branch ingest with
+//!   50 desks at once (`sync.rs`);
 //! - with `--inbox` (only that): the branch console's inbox at 100,000 cases (`--inbox-cases N`),
 //!   median and p95 per filter and search (`inbox.rs`);
 //! - with `--line` (only that): a day's work synced over an emulated rural line and a 2G-like one,
@@ -38,6 +39,7 @@ mod documents;
 mod inbox;
 mod line;
 mod postgres;
+mod pouch;
 mod sync;
 mod typing;
 mod window;

@@ -8,15 +8,18 @@
 //! read from /proc), otherwise in this process (reported as such).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use plkk_branch::Database;
 use plkk_store::DeskAccess;
 use plkk_tests::accounts::{self, ADMIN, NURSE, RECEPTIONIST};
 use plkk_tests::branch::TestBranch;
 use plkk_tests::fault_proxy::FaultProxy;
 use plkk_tests::samples::{self, Seeded};
+
+use crate::pouch;
 
 const INTAKES: u64 = 10_000;
 const NOTES_EACH: u64 = 3;
@@ -27,28 +30,35 @@ enum Branch {
     Child {
         process: Child,
         addr: SocketAddr,
-        data_dir: PathBuf,
+        database: Database,
     },
     InProcess(Box<TestBranch>),
 }
 
 impl Branch {
-    fn start(dir: &Path) -> anyhow::Result<Branch> {
+    /// A branch on SQLite in `dir`, or on the PostgreSQL database `postgres` when given.
+    fn start(dir: &Path, postgres: Option<String>) -> anyhow::Result<Branch> {
         let binary = plkk_tests::bins::profile_dir().join("plkk-branch");
         std::fs::create_dir_all(dir)?;
         if !binary.exists() {
-            return Ok(Branch::InProcess(Box::new(TestBranch::start_in(
-                dir,
-                "127.0.0.1:0".parse()?,
+            let dir = dir.to_owned();
+            return Ok(Branch::InProcess(Box::new(TestBranch::start_with(
+                move |config| {
+                    config.data_dir = dir;
+                    config.database = postgres;
+                },
             ))));
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let process = Command::new(binary)
-            .arg("--data-dir")
-            .arg(dir)
+        let mut command = Command::new(binary);
+        command.arg("--data-dir").arg(dir);
+        if let Some(url) = &postgres {
+            command.args(["--database", url]);
+        }
+        let process = command
             .args(["serve", "--listen", &addr.to_string()])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -66,7 +76,7 @@ impl Branch {
         Ok(Branch::Child {
             process,
             addr,
-            data_dir: dir.to_owned(),
+            database: Database::choose(dir, postgres.as_deref())?,
         })
     }
 
@@ -77,10 +87,10 @@ impl Branch {
         }
     }
 
-    fn data_dir(&self) -> &Path {
+    fn database(&self) -> Database {
         match self {
-            Branch::Child { data_dir, .. } => data_dir,
-            Branch::InProcess(branch) => branch.data_dir(),
+            Branch::Child { database, .. } => database.clone(),
+            Branch::InProcess(branch) => branch.database(),
         }
     }
 
@@ -103,12 +113,18 @@ impl Drop for Branch {
     }
 }
 
-fn vm_hwm(status_file: &str) -> Option<String> {
+pub(crate) fn vm_hwm(status_file: &str) -> Option<String> {
     std::fs::read_to_string(status_file)
         .ok()?
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .map(|value| value.trim().to_owned())
+}
+
+/// Resets this process's peak RSS (VmHWM) so the desk's figure is the sync's, not the capture's
+/// (Linux: writing 5 to /proc/self/clear_refs).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn object(value: serde_json::Value) -> plkk_domain::JsonObject {
@@ -160,47 +176,52 @@ async fn enroll(desk: &DeskAccess, url: &str, code: String) -> anyhow::Result<()
     Ok(())
 }
 
+/// What one backlog run measured.
+struct Backlog {
+    per_second: f64,
+}
+
 pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
     let dir = dir.join("sync");
     let _ = std::fs::remove_dir_all(&dir);
     let runtime = tokio::runtime::Runtime::new()?;
-    let branch = Branch::start(&dir.join("branch"))?;
-    plkk_branch::admin::add_clinic(branch.data_dir(), "BENCH", "Klinik Bench")?;
-    let code = || {
-        plkk_branch::admin::issue_enrollment_code(branch.data_dir(), "BENCH", chrono::Utc::now())
-    };
 
-    // One desk, a 40,000-record backlog, through a counting proxy.
-    let proxy = FaultProxy::start(branch.addr());
-    let (desk, records) = capture(&dir.join("desk"), INTAKES, 1)?;
-    runtime.block_on(enroll(&desk, &proxy.url(), code()?))?;
-    let before = proxy.bytes();
-    let started = Instant::now();
-    let summary = runtime.block_on(plkk_sync::sync_once(&desk))?;
-    let elapsed = started.elapsed().as_secs_f64();
-    let after = proxy.bytes();
-    anyhow::ensure!(
-        summary.confirmed == records && summary.pending == 0,
-        "not all confirmed: {summary:?}"
-    );
-    let wire = (after.0 - before.0) + (after.1 - before.1);
+    // One desk's 40,000-record backlog to a branch on SQLite, then (the same records, a fresh
+    // desk) to a branch on PostgreSQL; then PouchDB on the same documents, so the run prints the
+    // figures side by side and their ratios.
+    let documents = dir.join("pouch-documents.ndjson");
+    let sqlite = backlog(&runtime, &dir.join("sqlite"), None, Some(&documents))?;
+    let postgres = plkk_tests::postgres::fresh_database();
+    let postgres = backlog(&runtime, &dir.join("postgres"), Some(postgres), None)?;
+    let peer = pouch::replicate(&documents, &dir.join("pouch"))?;
+    let theirs = peer.records as f64 / peer.seconds;
     println!(
-        "\n## Backlog sync, one desk: {INTAKES} intakes + {} notes to a loopback branch",
-        INTAKES * NOTES_EACH
-    );
-    println!("records/s:                 {:.0} ({records} records in {elapsed:.2} s, every batch durable at the branch)", records as f64 / elapsed);
-    println!(
-        "bytes on the wire/record:  {:.1} (requests {:.1} + answers {:.1}; HTTP heads included, gzip)",
-        wire as f64 / records as f64,
-        (after.0 - before.0) as f64 / records as f64,
-        (after.1 - before.1) as f64 / records as f64
+        "\n## PouchDB 9 on the same {} documents (replicate.to(), batch_size 100, express-pouchdb on leveldb)",
+        peer.records
     );
     println!(
-        "peak RSS desk (this process): {}",
-        vm_hwm("/proc/self/status").unwrap_or_else(|| "?".into())
+        "PouchDB records/s:         {theirs:.0} ({} documents in {:.2} s)",
+        peer.records, peer.seconds
     );
-    println!("peak RSS branch:              {}", branch.peak_rss());
+    println!(
+        "PouchDB bytes on the wire/record: {:.1} (requests {:.1} + answers {:.1})",
+        (peer.wire.0 + peer.wire.1) as f64 / peer.records as f64,
+        peer.wire.0 as f64 / peer.records as f64,
+        peer.wire.1 as f64 / peer.records as f64
+    );
+    println!(
+        "PouchDB peak RSS:          replicating {} kB, express-pouchdb {}",
+        peer.desk_kib,
+        peer.server_kib
+            .map_or_else(|| "?".to_owned(), |kib| format!("{kib} kB"))
+    );
+    println!(
+        "ratio ours / PouchDB:      {:.2}x (branch on SQLite), {:.2}x (branch on PostgreSQL)",
+        sqlite.per_second / theirs,
+        postgres.per_second / theirs
+    );
 
+    let branch = Branch::start(&dir.join("branch"), None)?;
     // Fifty desks pushing at once, straight to the branch: one desk per clinic, so what is
     // measured is the branch taking records in, not each desk pulling the others' records.
     let url = format!("http://{}", branch.addr());
@@ -214,9 +235,9 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
         )?;
         total += records;
         let clinic = format!("BENCH-{index:02}");
-        plkk_branch::admin::add_clinic(branch.data_dir(), &clinic, "Klinik Bench")?;
+        plkk_branch::admin::add_clinic(branch.database(), &clinic, "Klinik Bench")?;
         let code = plkk_branch::admin::issue_enrollment_code(
-            branch.data_dir(),
+            branch.database(),
             &clinic,
             chrono::Utc::now(),
         )?;
@@ -254,4 +275,70 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
     );
     println!("peak RSS branch:           {}", branch.peak_rss());
     Ok(())
+}
+
+/// One desk's backlog synced to a branch on SQLite (in `dir`) or on the PostgreSQL database
+/// `postgres`, through a counting proxy; prints its figures. Writes PouchDB's copy of the same
+/// documents to `documents` when asked.
+fn backlog(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    postgres: Option<String>,
+    documents: Option<&Path>,
+) -> anyhow::Result<Backlog> {
+    let backend = if postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let branch = Branch::start(&dir.join("branch"), postgres)?;
+    plkk_branch::admin::add_clinic(branch.database(), "BENCH", "Klinik Bench")?;
+    let code =
+        plkk_branch::admin::issue_enrollment_code(branch.database(), "BENCH", chrono::Utc::now())?;
+    let proxy = FaultProxy::start(branch.addr());
+    let (desk, records) = capture(&dir.join("desk"), INTAKES, 1)?;
+    if let Some(documents) = documents {
+        let written = pouch::write_documents(&desk, documents)?;
+        anyhow::ensure!(
+            written == records,
+            "{written} of {records} documents written"
+        );
+    }
+    runtime.block_on(enroll(&desk, &proxy.url(), code))?;
+    let before = proxy.bytes();
+    reset_peak_rss();
+    let started = Instant::now();
+    let summary = runtime.block_on(plkk_sync::sync_once(&desk))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let desk_peak = vm_hwm("/proc/self/status").unwrap_or_else(|| "?".into());
+    let after = proxy.bytes();
+    anyhow::ensure!(
+        summary.confirmed == records && summary.pending == 0,
+        "not all confirmed: {summary:?}"
+    );
+    let chains = plkk_branch::admin::verify_audit(branch.database(), None)?;
+    anyhow::ensure!(
+        chains.len() == 1 && chains[0].is_sound(),
+        "the desk's audit chain at the branch: {chains:?}"
+    );
+    let ours = records as f64 / elapsed;
+    let wire = (after.0 - before.0) + (after.1 - before.1);
+    println!(
+        "\n## Backlog sync, one desk: {INTAKES} intakes + {} notes to a loopback branch on {backend}",
+        INTAKES * NOTES_EACH
+    );
+    println!("records/s:                 {ours:.0} ({records} records in {elapsed:.2} s, every batch durable at the branch, receipts stored, {} audit entries delivered, statuses pulled)", summary.audit_sent);
+    println!(
+        "bytes on the wire/record:  {:.1} (requests {:.1} + answers {:.1}; HTTP heads included, gzip)",
+        wire as f64 / records as f64,
+        (after.0 - before.0) as f64 / records as f64,
+        (after.1 - before.1) as f64 / records as f64
+    );
+    println!("peak RSS desk (this process, during the sync): {desk_peak}");
+    println!("peak RSS branch:              {}", branch.peak_rss());
+    println!(
+        "audit entries at the branch:  {} (chain verified)",
+        chains[0].entries
+    );
+    Ok(Backlog { per_second: ours })
 }
