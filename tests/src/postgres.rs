@@ -55,6 +55,33 @@ pub fn fresh_database() -> String {
     cluster.url(&name)
 }
 
+/// Runs `sql` with `psql` on the database at `url` (of this binary's cluster); its output
+/// (unaligned, tuples only). Panics when psql fails.
+pub fn psql(url: &str, sql: &str) -> String {
+    let cluster = CLUSTER.get_or_init(start_cluster);
+    let output = cluster
+        .command("psql")
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            url,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(
+        output.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 impl Cluster {
     fn command(&self, program: &str) -> Command {
         let program = self.bin.join(program);

@@ -262,58 +262,98 @@ pub(crate) fn store_valid_in(
     let device_id = device.id.to_string();
     // Two servers given the same device's entries check neighbours one after the other.
     tx.lock(&format!("audit {device_id}"))?;
+    // The stored entries around this push, read once: every neighbour a check looks at (seq − 1
+    // and seq + 1 of each entry) lies in this range, so the checks cost no further query.
+    let mut near = Neighbourhood::read(tx, &device_id, entries)?;
     let mut breaks = Vec::new();
     for record in entries {
         let entry = to_entry(record);
-        match stored_entry(tx, &device_id, entry.seq)? {
+        match near.get(entry.seq) {
             Some(stored) if stored.hash == entry.hash => continue,
             Some(stored) => {
-                breaks.push(changed_after_sent(&stored, &entry));
+                breaks.push(changed_after_sent(stored, &entry));
                 continue;
             }
             None => {}
         }
         insert_entry(tx, &device_id, &entry, now)?;
-        if let Some(found) = check_predecessor(tx, &device_id, &entry)? {
+        if let Some(found) = check_predecessor(near.get(entry.seq - 1), &entry) {
             breaks.push(to_wire(found));
         }
-        let next = match entry.seq.checked_add(1) {
-            Some(next_seq) => stored_entry(tx, &device_id, next_seq)?,
-            None => None,
-        };
-        if let Some(next) = next {
+        if let Some(next) = entry.seq.checked_add(1).and_then(|next| near.get(next)) {
             // The successor's own content was checked when it arrived; here only the link.
             if next.computed_hash() == next.hash {
-                if let Err(found) = check_link(Some(&entry), &next) {
+                if let Err(found) = check_link(Some(&entry), next) {
                     breaks.push(to_wire(found));
                 }
             }
         }
+        near.stored(entry);
     }
     for found in &breaks {
         record_break(tx, &device_id, found, now)?;
     }
-    let acked_seq = advance_acked(tx, &device_id)?;
+    let acked_seq = advance_acked(tx, &device_id, &near)?;
     Ok(AuditPushResponse { acked_seq, breaks })
 }
 
-/// The break between `entry` and the entry stored before it, if any.
-fn check_predecessor(
-    tx: &Db,
-    device_id: &str,
-    entry: &AuditEntry,
-) -> Result<Option<ChainBreak>, BranchError> {
-    if entry.seq == 1 {
-        return Ok(check_link(None, entry).err());
+/// The stored entries of one device from just before a push's first seq to just after its last,
+/// and the entries the push stores as it goes.
+struct Neighbourhood {
+    low: i64,
+    high: i64,
+    entries: std::collections::HashMap<i64, AuditEntry>,
+}
+
+impl Neighbourhood {
+    fn read(tx: &Db, device_id: &str, records: &[AuditRecord]) -> Result<Self, BranchError> {
+        let seqs = records.iter().map(|record| record.seq);
+        let low = seqs.clone().min().unwrap_or(1).saturating_sub(1);
+        let high = seqs.max().unwrap_or(0).saturating_add(1);
+        let mut statement = tx.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_entries
+             WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3"
+        ))?;
+        let mut rows = statement.query(params![device_id, low, high])?;
+        let mut entries = std::collections::HashMap::new();
+        while let Some(row) = rows.next()? {
+            let (entry, _) = read_entry(row)?;
+            entries.insert(entry.seq, entry);
+        }
+        Ok(Neighbourhood { low, high, entries })
     }
-    if let Some(prev) = stored_entry(tx, device_id, entry.seq - 1)? {
-        return Ok(check_link(Some(&prev), entry).err());
+
+    /// The stored entry at `seq`; only asked within the range read.
+    fn get(&self, seq: i64) -> Option<&AuditEntry> {
+        debug_assert!((self.low..=self.high).contains(&seq));
+        self.entries.get(&seq)
+    }
+
+    fn stored(&mut self, entry: AuditEntry) {
+        self.entries.insert(entry.seq, entry);
+    }
+
+    /// Whether `seq` is held: from memory within the range, else `None` (ask the database).
+    fn holds(&self, seq: i64) -> Option<bool> {
+        (self.low..=self.high)
+            .contains(&seq)
+            .then(|| self.entries.contains_key(&seq))
+    }
+}
+
+/// The break between `entry` and `prev`, the entry stored before it (if any).
+fn check_predecessor(prev: Option<&AuditEntry>, entry: &AuditEntry) -> Option<ChainBreak> {
+    if entry.seq == 1 {
+        return check_link(None, entry).err();
+    }
+    if let Some(prev) = prev {
+        return check_link(Some(prev), entry).err();
     }
     if entry.computed_hash() != entry.hash {
         // check_link reports a modified entry first, whatever comes before it.
-        return Ok(check_link(None, entry).err());
+        return check_link(None, entry).err();
     }
-    Ok(Some(ChainBreak {
+    Some(ChainBreak {
         seq: entry.seq,
         kind: plkk_domain::BreakKind::Missing,
         message: format!(
@@ -321,7 +361,7 @@ fn check_predecessor(
             entry.seq,
             entry.seq - 1
         ),
-    }))
+    })
 }
 
 fn changed_after_sent(stored: &AuditEntry, resent: &AuditEntry) -> AuditBreak {
@@ -385,16 +425,6 @@ fn read_entry(row: &Row) -> crate::sql::Result<(AuditEntry, String)> {
     Ok((entry, at))
 }
 
-fn stored_entry(conn: &Db, device_id: &str, seq: i64) -> Result<Option<AuditEntry>, BranchError> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE device_id = ?1 AND seq = ?2"
-        ))?
-        .query_row(params![device_id, seq], read_entry)
-        .optional()?
-        .map(|(entry, _)| entry))
-}
-
 fn insert_entry(
     tx: &Db,
     device_id: &str,
@@ -443,14 +473,22 @@ fn record_break(
 
 /// Moves the device's `acked_seq` past every entry now held without a gap, and returns it. Each
 /// seq is passed once over the chain's life, so a push costs its own entries, not the chain's.
-fn advance_acked(tx: &Db, device_id: &str) -> Result<i64, BranchError> {
+fn advance_acked(tx: &Db, device_id: &str, near: &Neighbourhood) -> Result<i64, BranchError> {
     let was = acked_seq(tx, device_id)?;
     let mut acked = was;
     let mut held = tx.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM audit_entries WHERE device_id = ?1 AND seq = ?2)",
     )?;
-    while held.query_row(params![device_id, acked + 1], |row| row.get::<bool>(0))? {
-        acked += 1;
+    loop {
+        let next = acked + 1;
+        let is_held = match near.holds(next) {
+            Some(known) => known,
+            None => held.query_row(params![device_id, next], |row| row.get::<bool>(0))?,
+        };
+        if !is_held {
+            break;
+        }
+        acked = next;
     }
     if acked != was {
         tx.prepare_cached(
