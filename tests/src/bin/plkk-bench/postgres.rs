@@ -34,7 +34,8 @@ const BATCHES: usize = 4;
 const CASES_PER_BATCH: usize = 10;
 const NOTES: usize = 1;
 const FEED_CLINICS: u64 = 100;
-const FEED_BATCH: usize = 500;
+/// Cases a push of the fill, one clinic after another: every clinic gets its share.
+const FEED_BATCH: usize = 100;
 const FEED_PAGE: u32 = 500;
 const FEED_RUNS: usize = 200;
 /// Cases filled through the branch's push path; the feed is then grown to `--feed-cases` by
@@ -311,7 +312,7 @@ fn feed(label: &str, branch: TestBranch, cases: u64) -> anyhow::Result<()> {
     let per_clinic = cases / FEED_CLINICS;
     let mut times = Vec::with_capacity(FEED_RUNS);
     let mut rows = 0;
-    for run in 0..FEED_RUNS {
+    for _ in 0..FEED_RUNS {
         let clinic = random.below(FEED_CLINICS) as usize;
         // A cursor somewhere in the branch's sequence: the page starts at the clinic's next.
         let since = random.below(cases.saturating_sub(per_clinic.min(cases)).max(1));
@@ -320,13 +321,12 @@ fn feed(label: &str, branch: TestBranch, cases: u64) -> anyhow::Result<()> {
         let (status, answer) = request(addr, "GET", &path, Some(&readers[clinic]), None)?;
         times.push(sent.elapsed());
         anyhow::ensure!(status == 200, "changes: {status} {answer:.200}");
-        if run == 0 {
-            let page: Value = serde_json::from_str(&answer)?;
-            rows = page["changes"].as_array().map_or(0, Vec::len);
-        }
+        let page: Value = serde_json::from_str(&answer)?;
+        rows += page["changes"].as_array().map_or(0, Vec::len);
     }
     println!(
-        "{label:<11} {cases} cases filled in {fill:.0} s; a page ({rows} changes): {}",
+        "{label:<11} {cases} cases filled in {fill:.0} s; a page ({} changes on average): {}",
+        rows / FEED_RUNS,
         Figures::of(&mut times)
     );
     Ok(())
