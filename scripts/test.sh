@@ -48,7 +48,7 @@ if [ "$status" -eq 0 ]; then
     cargo test --locked "${profile[@]}" \
     -p plkk-branch --test api --test console --test limits --test documents \
     -p plkk-tests --test sync_clinic --test sync_faults --test sync_field_faults \
-    --test sync_quarantine --test branch_audit --test audit --test letters \
+    --test sync_quarantine --test sync_pipeline --test branch_audit --test audit --test letters \
     --test sync_documents --test e2e_case_papers 2>&1 | tee -a "$log"
   status=${PIPESTATUS[0]}
 fi
