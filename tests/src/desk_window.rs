@@ -303,9 +303,26 @@ impl DeskWindow {
                 let button = self
                     .wait_for(&format!("{css}[value=\"{value}\"]"), UI_TIMEOUT)
                     .await;
-                self.click_element(&button, &format!("{css}[value=\"{value}\"]"))
-                    .await;
-                let checked = button.prop("checked").await.ok().flatten();
+                let what = format!("{css}[value=\"{value}\"]");
+                // A click can land while the form is still laying out after the previous field
+                // (a select re-renders what follows it); a person would click again, so do we,
+                // up to three times, and fail if the choice is still not made.
+                let mut checked = None;
+                for attempt in 1..=3 {
+                    self.click_element(&button, &what).await;
+                    let deadline = Instant::now() + Duration::from_secs(2);
+                    loop {
+                        checked = button.prop("checked").await.ok().flatten();
+                        if checked.as_deref() == Some("true") || Instant::now() >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    if checked.as_deref() == Some("true") {
+                        break;
+                    }
+                    eprintln!("desk window: click {attempt} on `{what}` did not choose it");
+                }
                 assert_eq!(
                     checked.as_deref(),
                     Some("true"),
