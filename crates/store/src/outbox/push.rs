@@ -47,7 +47,7 @@ pub fn push_candidates(
         format!(
             "SELECT entry.seq, entry.id, entry.kind, entry.record_id, entry.intake_id,
                     entry.payload, entry.state, case_intake.state
-             FROM outbox AS entry
+             FROM outbox AS entry INDEXED BY outbox_unconfirmed
              LEFT JOIN outbox AS case_intake
                  ON case_intake.intake_id = entry.intake_id AND case_intake.kind = '{intake}'
              WHERE entry.state IN ('pending', 'sent') AND entry.seq > ?1
