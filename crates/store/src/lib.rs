@@ -44,6 +44,8 @@ mod paths;
 mod patient_report;
 mod payloads;
 mod projection;
+#[cfg(test)]
+mod query_plans;
 mod record_words;
 mod reference;
 mod restore;

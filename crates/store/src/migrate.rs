@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0015_employers_normal_form"),
     migration!("0030_bpu"),
     migration!("0040_documents"),
+    migration!("0050_outbox_by_record"),
 ];
 
 /// The order desks counted migrations in `user_version` before names were recorded. Never changes.
@@ -240,6 +241,9 @@ mod tests {
                 |row| row.get(0),
             )
             .unwrap();
-        assert_eq!(indexes, 4, "the outbox's indexes are back");
+        assert_eq!(
+            indexes, 5,
+            "the outbox's four indexes are back, and 0050 added outbox_by_record"
+        );
     }
 }

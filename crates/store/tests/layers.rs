@@ -52,6 +52,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "patient_report",
             "record_words",
             "letters",
+            "query_plans",
         ],
     ),
 ];

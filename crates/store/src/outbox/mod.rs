@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use plkk_protocol::EntryKind;
 
-pub(crate) use push::store_receipts_in;
+pub(crate) use push::{store_receipts_in, CANDIDATES};
 pub use push::{
     mark_sent, mark_unsent, push_candidates, quarantine_undeliverable, state_for_outcome,
     store_receipts, OutboxEntry, ReceiptTally,

@@ -34,6 +34,24 @@ pub struct OutboxEntry {
     pub intake_state: Option<SyncState>,
 }
 
+/// The push's candidates in send order: it walks `outbox_unconfirmed` (the pending and sent
+/// entries, by seq) and stops at the limit. Left to choose, SQLite took `outbox_by_state` and
+/// sorted every pending entry for each request: quadratic over a backlog.
+pub(crate) static CANDIDATES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT entry.seq, entry.id, entry.kind, entry.record_id, entry.intake_id,
+                entry.payload, entry.state, case_intake.state
+         FROM outbox AS entry INDEXED BY outbox_unconfirmed
+         LEFT JOIN outbox AS case_intake
+             ON case_intake.intake_id = entry.intake_id AND case_intake.kind = '{intake}'
+         WHERE entry.state IN ('pending', 'sent') AND entry.seq > ?1
+           AND entry.folded_into IS NULL AND NOT {waits}
+         ORDER BY entry.seq LIMIT ?2",
+        intake = EntryKind::Intake.as_str(),
+        waits = waits_for_rejected_intake("entry"),
+    )
+});
+
 /// Up to `limit` undelivered entries with `seq > after_seq`, in send order. Entries of a case whose
 /// intake is in quarantine are left out (they wait for it), as are corrections folded into a
 /// resent intake.
@@ -43,20 +61,6 @@ pub fn push_candidates(
     limit: usize,
 ) -> Result<Vec<OutboxEntry>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    static CANDIDATES: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "SELECT entry.seq, entry.id, entry.kind, entry.record_id, entry.intake_id,
-                    entry.payload, entry.state, case_intake.state
-             FROM outbox AS entry INDEXED BY outbox_unconfirmed
-             LEFT JOIN outbox AS case_intake
-                 ON case_intake.intake_id = entry.intake_id AND case_intake.kind = '{intake}'
-             WHERE entry.state IN ('pending', 'sent') AND entry.seq > ?1
-               AND entry.folded_into IS NULL AND NOT {waits}
-             ORDER BY entry.seq LIMIT ?2",
-            intake = EntryKind::Intake.as_str(),
-            waits = waits_for_rejected_intake("entry"),
-        )
-    });
     let mut statement = store.conn.prepare_cached(&CANDIDATES)?;
     let rows = statement.query_map(params![after_seq, limit], |row| {
         Ok((
