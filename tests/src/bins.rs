@@ -125,3 +125,34 @@ pub fn fast_clock(offset: &str) -> Vec<(&'static str, String)> {
         ("FAKETIME_DONT_RESET", "1".to_owned()),
     ]
 }
+
+/// Runs `command` with its standard output a pipe whose reader is gone before it writes (as in
+/// `… | head` once `head` has its lines) and its standard error captured.
+pub fn run_with_stdout_closed(mut command: std::process::Command) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the program ends")
+}
+
+/// `output` is that of a program that ended as a Unix tool does when its reader went away:
+/// stopped by SIGPIPE, nothing said on standard error (no panic about a broken pipe).
+pub fn assert_ended_quietly(output: &std::process::Output, what: &str) {
+    use std::os::unix::process::ExitStatusExt;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{what} says nothing when its reader goes away: {stderr}"
+    );
+    assert_eq!(
+        output.status.signal(),
+        Some(13),
+        "{what} stops at SIGPIPE once its reader is gone ({:?}; {stderr})",
+        output.status
+    );
+}

@@ -120,3 +120,28 @@ fn status_names_a_desk_whose_audit_chain_arrived_broken() {
     assert_eq!(codes(&value), ["audit_chain_broken"]);
     assert_eq!(value["audit_breaks"][0]["seq"], 2);
 }
+
+#[test]
+fn an_administration_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
+    let data = tempfile::tempdir().unwrap();
+    let added = branch_admin(
+        data.path(),
+        None,
+        &[
+            "clinic",
+            "add",
+            "--code",
+            "PLKK-1",
+            "--name",
+            "Klinik Sehat",
+        ],
+    );
+    assert!(added.status.success(), "{added:?}");
+    let mut command = Command::new(workspace_binary("plkk-branch"));
+    command
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["clinic", "list", "--json"]);
+    let output = plkk_tests::bins::run_with_stdout_closed(command);
+    plkk_tests::bins::assert_ended_quietly(&output, "`plkk-branch clinic list --json | head`");
+}

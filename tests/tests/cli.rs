@@ -604,3 +604,18 @@ fn a_list_cut_at_its_limit_says_so_on_stderr() {
     let refused = desk.run(&["intake", "list", "--limit", "0"], "");
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
 }
+
+#[test]
+fn a_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
+    let desk = Desk::new();
+    desk.admit(&samples::intake());
+    let mut command = std::process::Command::new(bins::workspace_binary("plkk"));
+    command
+        .args(["intake", "list", "--json"])
+        .env("PLKK_DATA_DIR", desk.dir.path())
+        .env("PLKK_USER", RECEPTIONIST.username)
+        .env("PLKK_PASSWORD", RECEPTIONIST.password)
+        .env("PLKK_KDF", "fast");
+    let output = bins::run_with_stdout_closed(command);
+    bins::assert_ended_quietly(&output, "`plkk intake list --json | head`");
+}

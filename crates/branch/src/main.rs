@@ -245,6 +245,13 @@ enum CaseCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        // An administration command's output piped into a reader that stops early (`… | head`)
+        // ends it quietly, as with any Unix tool, instead of a panic on the closed pipe. The
+        // server keeps Rust's default (SIGPIPE ignored): a socket closed by a client is an error
+        // to handle, never a reason to stop.
+        sigpipe::reset();
+    }
     init_logging();
     match run(cli) {
         Ok(code) => code,

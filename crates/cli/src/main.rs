@@ -30,6 +30,10 @@ use args::{
 };
 
 fn main() -> ExitCode {
+    // Output piped into a reader that stops early (`plkk case list | head`) ends the program
+    // quietly, as with any Unix tool, instead of a panic on the closed pipe. Network writes are
+    // not affected: Rust's sockets send with MSG_NOSIGNAL.
+    sigpipe::reset();
     let cli = Cli::parse();
     // The sync engine's and the store's warnings, on standard error; `PLKK_LOG` sets the level.
     let filter = std::env::var("PLKK_LOG").unwrap_or_else(|_| "warn".to_owned());

@@ -60,7 +60,10 @@ fn the_documents_to_upload_are_read_in_attach_order() {
     // It walks the documents from the first (one index lookup for each uploaded one, a few per
     // case), not the outbox's confirmed entries (several per case, all of them).
     let lines = assert_no_sort("the documents to upload", crate::documents::TO_UPLOAD);
-    assert_eq!(lines[0], "SCAN d", "walks the documents in attach order: {lines:?}");
+    assert_eq!(
+        lines[0], "SCAN d",
+        "walks the documents in attach order: {lines:?}"
+    );
     assert!(
         lines.iter().any(|line| line.contains("outbox_by_record")),
         "an entry is found by its record: {lines:?}"

@@ -28,6 +28,7 @@ use crate::rows::{immediate, parse_time, stored_id};
 use crate::{outbox, payloads};
 use crate::{Store, StoreError};
 
+#[cfg(test)]
 pub(crate) use upload::TO_UPLOAD;
 pub use upload::{
     document_chunk, document_waiting, documents_to_upload, record_upload, DocumentToUpload,
