@@ -44,12 +44,17 @@ status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -eq 0 ]; then
   step "Rust: the branch's tests again, on PostgreSQL (a throwaway cluster per test binary)"
-  PLKK_TEST_BACKEND=postgres timeout 600 xvfb-run -a -s '-screen 0 1280x800x24' \
+  # Every test binary that runs a branch (branch_servers and migrate_store use PostgreSQL in
+  # the first run already).
+  PLKK_TEST_BACKEND=postgres timeout 900 xvfb-run -a -s '-screen 0 1280x800x24' \
     cargo test --locked "${profile[@]}" \
     -p plkk-branch --test api --test console --test limits --test documents \
     -p plkk-tests --test sync_clinic --test sync_faults --test sync_field_faults \
     --test sync_quarantine --test sync_pipeline --test branch_audit --test audit --test letters \
-    --test sync_documents --test e2e_case_papers 2>&1 | tee -a "$log"
+    --test sync_documents --test e2e_case_papers --test branch_status --test branch_memory \
+    --test branch_slow_clients --test openapi --test sync_bpu --test sync_cli --test sync_backlog \
+    --test sync_line --test desk_limits --test desk_health --test backup_restore \
+    --test e2e_console --test e2e_bpu --test e2e_sync --test e2e_quarantine 2>&1 | tee -a "$log"
   status=${PIPESTATUS[0]}
 fi
 # One closing line for the whole run (cargo prints one per test binary, the last often "0 passed").

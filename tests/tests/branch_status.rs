@@ -10,9 +10,14 @@ use plkk_tests::branch::TestBranch;
 use plkk_tests::sync_desk::SyncDesk;
 use serde_json::Value;
 
+/// `plkk-branch` on the branch of `data_dir`: its PostgreSQL database too when the tests run there.
 fn branch_admin(data_dir: &Path, clock: Option<&str>, args: &[&str]) -> Output {
     let mut command = Command::new(workspace_binary("plkk-branch"));
-    command.arg("--data-dir").arg(data_dir).args(args);
+    command.arg("--data-dir").arg(data_dir);
+    if let Some(url) = plkk_tests::branch::database_for(data_dir) {
+        command.arg("--database").arg(url);
+    }
+    command.args(args);
     if let Some(offset) = clock {
         command.envs(fast_clock(offset));
     }
@@ -58,36 +63,49 @@ fn status_names_silent_devices_and_the_last_backup() {
 
     let scratch = tempfile::tempdir().unwrap();
     let file = scratch.path().join("branch-copy.sqlite3");
-    let out = branch_admin(
-        branch.data_dir(),
-        None,
-        &["backup", "--output", file.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let copy = rusqlite::Connection::open(&file).unwrap();
-    let intakes: u64 = copy
-        .query_row("SELECT count(*) FROM intakes", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(intakes, 3, "the copy holds what the branch held");
-    let again = branch_admin(
-        branch.data_dir(),
-        None,
-        &["backup", "--output", file.to_str().unwrap()],
-    );
-    assert_eq!(
-        again.status.code(),
-        Some(2),
-        "an existing file is never overwritten"
-    );
-    let (_, value, _) = status(branch.data_dir(), None);
-    assert!(value["last_backup"]["file"]
-        .as_str()
-        .unwrap()
-        .ends_with("branch-copy.sqlite3"));
+    if plkk_tests::postgres::backend_is_postgres() {
+        // A PostgreSQL branch is backed up with PostgreSQL's own tools: the command says so.
+        let out = branch_admin(
+            branch.data_dir(),
+            None,
+            &["backup", "--output", file.to_str().unwrap()],
+        );
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(said.contains("pg_dump"), "{said}");
+        assert!(!file.exists(), "nothing written");
+    } else {
+        let out = branch_admin(
+            branch.data_dir(),
+            None,
+            &["backup", "--output", file.to_str().unwrap()],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let copy = rusqlite::Connection::open(&file).unwrap();
+        let intakes: u64 = copy
+            .query_row("SELECT count(*) FROM intakes", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(intakes, 3, "the copy holds what the branch held");
+        let again = branch_admin(
+            branch.data_dir(),
+            None,
+            &["backup", "--output", file.to_str().unwrap()],
+        );
+        assert_eq!(
+            again.status.code(),
+            Some(2),
+            "an existing file is never overwritten"
+        );
+        let (_, value, _) = status(branch.data_dir(), None);
+        assert!(value["last_backup"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("branch-copy.sqlite3"));
+    }
 
     // A day and an hour on, the desk has not been heard from.
     let (exit, value, stderr) = status(branch.data_dir(), Some("+25h"));
@@ -138,10 +156,11 @@ fn an_administration_listing_piped_into_a_reader_that_stops_early_ends_quietly()
     );
     assert!(added.status.success(), "{added:?}");
     let mut command = Command::new(workspace_binary("plkk-branch"));
-    command
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["clinic", "list", "--json"]);
+    command.arg("--data-dir").arg(data.path());
+    if let Some(url) = plkk_tests::branch::database_for(data.path()) {
+        command.arg("--database").arg(url);
+    }
+    command.args(["clinic", "list", "--json"]);
     let output = plkk_tests::bins::run_with_stdout_closed(command);
     plkk_tests::bins::assert_ended_quietly(&output, "`plkk-branch clinic list --json | head`");
 }

@@ -34,10 +34,14 @@ const ADMIN_PASSWORD: &str = "sandi-admin-cabang";
 const VIEWER_PASSWORD: &str = "sandi-pemantau-1";
 const REFERENCE: &str = "SJ/BKS/2026/0042";
 
+/// `plkk-branch` on the branch of `data_dir`: its PostgreSQL database too when the tests run there.
 fn branch_cli(data_dir: &Path, args: &[&str], password: &str) -> Output {
-    std::process::Command::new(workspace_binary("plkk-branch"))
-        .arg("--data-dir")
-        .arg(data_dir)
+    let mut command = std::process::Command::new(workspace_binary("plkk-branch"));
+    command.arg("--data-dir").arg(data_dir);
+    if let Some(url) = plkk_tests::branch::database_for(data_dir) {
+        command.arg("--database").arg(url);
+    }
+    command
         .args(args)
         .env("PLKK_BRANCH_PASSWORD", password)
         .env("PLKK_KDF", "fast")
@@ -299,8 +303,8 @@ async fn an_officer_works_a_case_from_a_real_desk_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(forged.status(), reqwest::StatusCode::FORBIDDEN);
-    let (case, _) =
-        plkk_branch::admin::show_case(&data, case_id.parse().unwrap()).expect("the case");
+    let (case, _) = plkk_branch::admin::show_case(branch.database(), case_id.parse().unwrap())
+        .expect("the case");
     assert_eq!(
         case.status, "guarantee_issued",
         "the forged POST changed nothing"

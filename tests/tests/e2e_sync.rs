@@ -52,7 +52,6 @@ async fn a_case_admitted_offline_is_confirmed_when_the_branch_returns() {
     // the WebDriver client's worker with block_in_place.
     let mut branch = block_in_place(TestBranch::start);
     let code = branch.clinic_with_code(CLINIC_CODE, CLINIC_NAME);
-    let branch_data = branch.data_dir().to_owned();
     let branch_url = branch.url();
     step(started, &format!("branch up at {branch_url}"));
 
@@ -143,7 +142,7 @@ async fn a_case_admitted_offline_is_confirmed_when_the_branch_returns() {
             UI_TIMEOUT,
         )
         .await;
-    let at_branch = plkk_branch::admin::list_cases(&branch_data, CLINIC_CODE)
+    let at_branch = plkk_branch::admin::list_cases(branch.database(), CLINIC_CODE)
         .expect("list the clinic's cases at the branch");
     let copies = at_branch
         .iter()
@@ -156,7 +155,7 @@ async fn a_case_admitted_offline_is_confirmed_when_the_branch_returns() {
 
     let case_uuid = Uuid::parse_str(&case_id).expect("a case id is a UUID");
     plkk_branch::admin::set_case_status(
-        &branch_data,
+        branch.database(),
         case_uuid,
         CaseStatus::GuaranteeIssued,
         None,

@@ -31,14 +31,15 @@ fn show(desk: &SyncDesk, id: &str) -> plkk_store::BpuView {
     plkk_store::show_bpu(&desk.store(), &NURSE.actor(), id, now()).expect("the registration")
 }
 
-/// `plkk-branch` as a process on the running branch's data directory.
+/// `plkk-branch` as a process on the running branch's store: its data directory, and its
+/// PostgreSQL database when the tests run there.
 fn branch_cli(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(bins::workspace_binary("plkk-branch"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .output()
-        .expect("plkk-branch runs")
+    let mut command = Command::new(bins::workspace_binary("plkk-branch"));
+    command.arg("--data-dir").arg(data_dir);
+    if let Some(url) = plkk_tests::branch::database_for(data_dir) {
+        command.arg("--database").arg(url);
+    }
+    command.args(args).output().expect("plkk-branch runs")
 }
 
 fn branch_ok(data_dir: &Path, args: &[&str]) -> String {
