@@ -63,23 +63,18 @@ fn status_names_silent_devices_and_the_last_backup() {
 
     let scratch = tempfile::tempdir().unwrap();
     let file = scratch.path().join("branch-copy.sqlite3");
+    let out = branch_admin(
+        branch.data_dir(),
+        None,
+        &["backup", "--output", file.to_str().unwrap()],
+    );
     if plkk_tests::postgres::backend_is_postgres() {
         // A PostgreSQL branch is backed up with PostgreSQL's own tools: the command says so.
-        let out = branch_admin(
-            branch.data_dir(),
-            None,
-            &["backup", "--output", file.to_str().unwrap()],
-        );
         let said = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{said}");
         assert!(said.contains("pg_dump"), "{said}");
         assert!(!file.exists(), "nothing written");
     } else {
-        let out = branch_admin(
-            branch.data_dir(),
-            None,
-            &["backup", "--output", file.to_str().unwrap()],
-        );
         assert!(
             out.status.success(),
             "{}",

@@ -310,6 +310,12 @@ mod tests {
         crate::enroll::authenticate(&conn, &enrollment.token, Utc::now()).unwrap();
         let heard = status(dir.path(), Utc::now()).unwrap();
         assert!(heard.silent_devices.is_empty(), "{heard:?}");
-        assert!(heard.problems.is_empty(), "{:?}", heard.problems);
+        // Only the device is at stake here, not how full this machine's disk happens to be.
+        let device_problems: Vec<_> = heard
+            .problems
+            .iter()
+            .filter(|problem| problem.code != "disk_almost_full")
+            .collect();
+        assert!(device_problems.is_empty(), "{:?}", heard.problems);
     }
 }

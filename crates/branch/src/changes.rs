@@ -3,6 +3,10 @@
 //! never gets back the records it pushed itself, but does get every conflict, its own included.
 //! A page is bounded in rows (`limit`, 1 to 1000) and in bytes (`MAX_CHANGES_PAGE_BYTES` of
 //! JSON): rows are read one at a time and the page closes before the next would pass the bound.
+//!
+//! A pushed record is kept once, in `entries`: its change names the entry (`entry_seq`,
+//! [`emit_entry`]) and the page builds the `record` change from it. Other changes carry their
+//! body as JSON ([`emit`]).
 
 use crate::sql::{params, Db, TransactionBehavior};
 use chrono::{DateTime, Utc};
@@ -14,6 +18,9 @@ use crate::BranchError;
 
 /// What a change adds to a page besides its stored body: `{"seq":…,"intake_id":"…",` and a comma.
 const CHANGE_FRAME_BYTES: usize = 80;
+/// What a `record` change adds around its entry: `{"kind":"record","origin_device":"…","entry":`
+/// and `}`.
+const RECORD_FRAME_BYTES: usize = 80;
 
 /// Appends a change for `clinic_id` in the caller's transaction.
 pub(crate) fn emit(
@@ -22,7 +29,7 @@ pub(crate) fn emit(
     intake_id: Uuid,
     body: &ChangeBody,
     now: DateTime<Utc>,
-) -> Result<i64, BranchError> {
+) -> Result<(), BranchError> {
     let (kind, origin_device) = match body {
         ChangeBody::CaseStatus { .. } => ("case_status", None),
         ChangeBody::Record { origin_device, .. } => ("record", Some(*origin_device)),
@@ -31,23 +38,67 @@ pub(crate) fn emit(
         ChangeBody::Reference { .. } => ("reference", None),
     };
     tx.lock_clinic(clinic_id)?;
-    let seq = tx
-        .prepare_cached(
-            "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq",
-        )?
-        .query_row(
-            params![
-                clinic_id,
-                intake_id.to_string(),
-                kind,
-                origin_device.map(|id| id.to_string()),
-                serde_json::to_string(body)?,
-                time_text(now),
-            ],
-            |row| row.get(0),
-        )?;
-    Ok(seq)
+    tx.prepare_cached(
+        "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        clinic_id,
+        intake_id.to_string(),
+        kind,
+        origin_device.map(|id| id.to_string()),
+        serde_json::to_string(body)?,
+        time_text(now),
+    ])?;
+    Ok(())
+}
+
+/// Appends the `record` change of the entry stored as `entry_seq` (pushed by `origin_device`),
+/// in the caller's transaction: the change names the entry rather than copying it.
+pub(crate) fn emit_entry(
+    tx: &Db,
+    clinic_id: i64,
+    intake_id: Uuid,
+    origin_device: Uuid,
+    entry_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<(), BranchError> {
+    tx.lock_clinic(clinic_id)?;
+    tx.prepare_cached(
+        "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at,
+                              entry_seq)
+         VALUES (?1, ?2, 'record', ?3, '', ?4, ?5)",
+    )?
+    .execute(params![
+        clinic_id,
+        intake_id.to_string(),
+        origin_device.to_string(),
+        time_text(now),
+        entry_seq,
+    ])?;
+    Ok(())
+}
+
+/// The body of a change as stored: its JSON, or for a record change that names its entry, the
+/// entry's JSON and the device that pushed it.
+fn body_of(
+    seq: i64,
+    body: &str,
+    origin_device: Option<&str>,
+    entry: Option<&str>,
+) -> Result<ChangeBody, BranchError> {
+    let Some(entry) = entry else {
+        return Ok(serde_json::from_str(body)?);
+    };
+    let origin_device = origin_device
+        .and_then(|text| Uuid::parse_str(text).ok())
+        .ok_or_else(|| {
+            BranchError::Stored(format!("change {seq}: origin device {origin_device:?}"))
+        })?;
+    Ok(ChangeBody::Record {
+        origin_device,
+        entry: serde_json::from_str(entry)?,
+    })
 }
 
 /// The clinic's changes after `since` that `device` should see: at most `limit` (1 to
@@ -71,17 +122,33 @@ pub(crate) fn read(
     let mut has_more = false;
     {
         let mut statement = tx.prepare_cached(
-            "SELECT seq, intake_id, body FROM changes
-             WHERE clinic_id = ?1 AND seq > ?2
-               AND NOT (kind = 'record' AND origin_device = ?3)
-             ORDER BY seq LIMIT ?4",
+            "SELECT c.seq, c.intake_id, c.body, c.origin_device, e.entry
+             FROM changes c LEFT JOIN entries e ON e.seq = c.entry_seq
+             WHERE c.clinic_id = ?1 AND c.seq > ?2
+               AND NOT (c.kind = 'record' AND c.origin_device = ?3)
+             ORDER BY c.seq LIMIT ?4",
         )?;
         let mut rows = statement.query(params![clinic_id, since, device_text, limit + 1])?;
         let mut bytes = 0;
         while let Some(row) = rows.next()? {
-            let (seq, intake_id, body): (i64, String, String) =
-                (row.get(0)?, row.get(1)?, row.get(2)?);
-            bytes += body.len() + CHANGE_FRAME_BYTES;
+            let (seq, intake_id, body, origin_device, entry): (
+                i64,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+            ) = (
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            );
+            bytes += body.len()
+                + entry
+                    .as_ref()
+                    .map_or(0, |entry| entry.len() + RECORD_FRAME_BYTES)
+                + CHANGE_FRAME_BYTES;
             if changes.len() == limit || (!changes.is_empty() && bytes > MAX_CHANGES_PAGE_BYTES) {
                 has_more = true;
                 break;
@@ -91,7 +158,7 @@ pub(crate) fn read(
                 intake_id: Uuid::parse_str(&intake_id).map_err(|_| {
                     BranchError::Stored(format!("change {seq}: intake id {intake_id:?}"))
                 })?,
-                body: serde_json::from_str(&body)?,
+                body: body_of(seq, &body, origin_device.as_deref(), entry.as_deref())?,
             });
         }
     }

@@ -281,10 +281,37 @@ pub(crate) fn page(
     })
 }
 
+/// The newest case in the inbox (its seq, 0 when none) on SQLite, where a push indexes the names
+/// of the cases it adds after it ([`index_names_after`]); 0 on PostgreSQL, where nothing reads it.
+pub(crate) fn newest_case(tx: &Db) -> crate::sql::Result<i64> {
+    if tx.dialect() == Dialect::Postgres {
+        return Ok(0);
+    }
+    tx.prepare_cached("SELECT coalesce(max(seq), 0) FROM inbox")?
+        .query_row([], |row| row.get(0))
+}
+
+/// Writes the SQLite name index of the cases after `after` (see [`newest_case`]) in one
+/// statement at the end of a push: FTS5 writes the terms it holds to disk at the start of every
+/// later statement of the transaction, so one insert per case wrote a small index segment per
+/// case (migration 0051). On PostgreSQL [`index_name`] writes each case's words; nothing here.
+pub(crate) fn index_names_after(tx: &Db, after: i64) -> crate::sql::Result<()> {
+    if tx.dialect() == Dialect::Postgres {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO inbox_names (rowid, name_words)
+         SELECT seq, plkk_search_words(full_name) FROM inbox WHERE seq > ?1",
+    )?
+    .execute([after])?;
+    Ok(())
+}
+
 /// Keeps the name index of PostgreSQL, where no SQL function can run the search normal form:
 /// `inbox_names.name_words` of the case, written with the case's current record (its admission
-/// and each applied correction, in their transaction). On SQLite the triggers of `inbox_names`
-/// write it through `plkk_search_words`, so this does nothing there.
+/// and each applied correction, in their transaction). On SQLite a new case's words are written
+/// by [`index_names_after`] and a correction's by the trigger `inbox_names_update`, both through
+/// `plkk_search_words`, so this does nothing there.
 pub(crate) fn index_name(tx: &Db, intake_id: &str, full_name: &str) -> crate::sql::Result<()> {
     if tx.dialect() == Dialect::Postgres {
         tx.prepare_cached(
@@ -394,7 +421,9 @@ mod tests {
             .unwrap();
         }
         tx.commit().unwrap();
-        Db::Sqlite(conn)
+        let db = Db::Sqlite(conn);
+        index_names_after(&db, 0).unwrap();
+        db
     }
 
     fn found(conn: &Db, q: &str, page: u32) -> Vec<String> {

@@ -32,6 +32,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0020_device_care"),
     migration!("0030_bpu"),
     migration!("0040_documents"),
+    migration!("0050_changes_entry_once"),
+    migration!("0051_inbox_names_per_push"),
 ];
 
 /// The order branch databases counted migrations in `user_version` before names were recorded.
@@ -136,6 +138,10 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0003_unixepoch_truncates",
         sql: include_str!("../../../migrations/branch-postgres/0003_unixepoch_truncates.sql"),
+    },
+    Migration {
+        name: "0004_changes_entry_once",
+        sql: include_str!("../../../migrations/branch-postgres/0004_changes_entry_once.sql"),
     },
 ];
 
@@ -251,7 +257,9 @@ mod tests {
                 "0015_inbox_normal_form",
                 "0020_device_care",
                 "0030_bpu",
-                "0040_documents"
+                "0040_documents",
+                "0050_changes_entry_once",
+                "0051_inbox_names_per_push"
             ]
         );
         // 0020_device_care's columns and table are there.

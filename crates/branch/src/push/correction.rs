@@ -96,7 +96,7 @@ pub(super) fn apply_correction(
             ])?;
         crate::inbox::index_name(tx, &intake.id.to_string(), &intake.full_name)?;
     }
-    emit_record(tx, device, entry, now)?;
+    emit_record(tx, device, entry, seq, now)?;
     Ok(receipt)
 }
 

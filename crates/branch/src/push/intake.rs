@@ -78,7 +78,7 @@ pub(super) fn apply_intake(
         time_text(now),
     ])?;
     crate::inbox::index_name(tx, &entry.record_id.to_string(), &checked.record.full_name)?;
-    emit_record(tx, device, entry, now)?;
+    emit_record(tx, device, entry, seq, now)?;
     let received = ChangeBody::CaseStatus {
         status: plkk_protocol::CaseStatus::Received,
         reason: None,

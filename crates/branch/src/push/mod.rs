@@ -27,7 +27,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
 use plkk_domain::{CaseCategory, Intake, Issue, Severity};
 use plkk_protocol::{
-    AuditPushResponse, AuditRecord, ChangeBody, FieldIssue, Outcome, Payload, PushEntry, Receipt,
+    AuditPushResponse, AuditRecord, FieldIssue, Outcome, Payload, PushEntry, Receipt,
 };
 use uuid::Uuid;
 
@@ -147,10 +147,12 @@ pub(crate) fn apply_push(
 ) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.lock_clinic(device.clinic_id)?;
+    let newest_case = crate::inbox::newest_case(&tx)?;
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
         receipts.push(apply_entry(&tx, device, entry, clocks)?);
     }
+    crate::inbox::index_names_after(&tx, newest_case)?;
     let audit = audit
         .map(|records| crate::audit::store_valid_in(&tx, device, records, clocks.branch))
         .transpose()?;
@@ -283,6 +285,9 @@ pub(super) fn next_entry_seq(tx: &Db) -> crate::sql::Result<i64> {
     tx.prepare_cached(sql)?.query_row([], |row| row.get(0))
 }
 
+/// Stores an applied (or conflicting) entry under its receipt number, which it returns. The
+/// number is the receipt's, taken with [`next_entry_seq`]; no `RETURNING` (on SQLite that builds
+/// a temporary table per row).
 pub(super) fn store_entry(
     tx: &Db,
     device: Device,
@@ -294,45 +299,53 @@ pub(super) fn store_entry(
         Outcome::Conflict => "conflict",
         _ => "applied",
     };
-    let seq = tx
-        .prepare_cached(
-            "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id,
-                                  outcome, entry, receipt, received_at, desk_time,
-                                  desk_clock_offset_seconds)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING seq",
-        )?
-        .query_row(
-            params![
-                receipt.receipt,
-                entry.entry_id.to_string(),
-                device.id.to_string(),
-                entry.device_seq,
-                entry.kind().as_str(),
-                entry.record_id.to_string(),
-                entry.intake_id.to_string(),
-                outcome,
-                serde_json::to_string(entry)?,
-                serde_json::to_string(receipt)?,
-                time_text(clocks.branch),
-                clocks.desk.map(|desk| desk.to_rfc3339()),
-                clocks.desk_offset_seconds(),
-            ],
-            |row| row.get(0),
-        )?;
+    let seq = receipt.receipt.ok_or_else(|| {
+        BranchError::Stored(format!(
+            "entry {}: stored without a receipt number",
+            entry.entry_id
+        ))
+    })?;
+    tx.prepare_cached(
+        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id,
+                              outcome, entry, receipt, received_at, desk_time,
+                              desk_clock_offset_seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        seq,
+        entry.entry_id.to_string(),
+        device.id.to_string(),
+        entry.device_seq,
+        entry.kind().as_str(),
+        entry.record_id.to_string(),
+        entry.intake_id.to_string(),
+        outcome,
+        serde_json::to_string(entry)?,
+        serde_json::to_string(receipt)?,
+        time_text(clocks.branch),
+        clocks.desk.map(|desk| desk.to_rfc3339()),
+        clocks.desk_offset_seconds(),
+    ])?;
     Ok(seq)
 }
 
+/// The clinic's `record` change for the entry stored as `entry_seq` (the feed reads the entry
+/// from `entries`).
 pub(super) fn emit_record(
     tx: &Db,
     device: Device,
     entry: &PushEntry,
+    entry_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<(), PushError> {
-    let body = ChangeBody::Record {
-        origin_device: device.id,
-        entry: entry.clone(),
-    };
-    changes::emit(tx, device.clinic_id, entry.intake_id, &body, now)?;
+    changes::emit_entry(
+        tx,
+        device.clinic_id,
+        entry.intake_id,
+        device.id,
+        entry_seq,
+        now,
+    )?;
     Ok(())
 }
 

@@ -71,6 +71,6 @@ pub(super) fn apply_note(
         serde_json::to_string(&note)?,
         serde_json::to_string(&checked.warnings)?,
     ])?;
-    emit_record(tx, device, entry, now)?;
+    emit_record(tx, device, entry, seq, now)?;
     Ok(receipt)
 }

@@ -281,10 +281,12 @@ fn feed(label: &str, branch: TestBranch, cases: u64) -> anyhow::Result<()> {
     }
     let through_push = started.elapsed().as_secs_f64();
     // The rest: the pushed cases' changes copied in SQL, in seq order, until the feed holds
-    // `cases` cases' worth (the page reads nothing but the changes table).
+    // `cases` cases' worth (a copied record change names the same stored entry, which the page
+    // reads by its key, as it reads every record change).
     let copies = cases / pushed - 1;
-    let copy = "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
-                SELECT clinic_id, intake_id, kind, origin_device, body, created_at
+    let copy = "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at,
+                                     entry_seq)
+                SELECT clinic_id, intake_id, kind, origin_device, body, created_at, entry_seq
                 FROM changes WHERE seq <= (SELECT min(seq) FROM changes) + COPY_ROWS ORDER BY seq;";
     let rows: u64 = match branch.database() {
         plkk_branch::Database::Sqlite { data_dir } => {
