@@ -6,7 +6,8 @@
 //! `crate::sql::Db` without knowing which it is.
 //!
 //! The server keeps a [`Store`]: on SQLite one connection behind a lock for the API (one writer
-//! at a time is SQLite's own rule) and a connection of its own per console request; on
+//! at a time is SQLite's own rule; it leaves WAL checkpoints to `checkpoint.rs`) and a
+//! connection of its own per console request; on
 //! PostgreSQL a pooled connection per request. Each administration command opens one connection
 //! (WAL lets it work beside a running server on SQLite).
 
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::checkpoint::Checkpointer;
 use crate::sql::{Db, PgStore};
 use crate::{migrate, BranchError};
 
@@ -117,17 +119,28 @@ pub(crate) fn open(database: impl Into<Database>) -> Result<Db, BranchError> {
 /// What the server keeps open.
 #[derive(Debug)]
 pub(crate) enum Store {
-    Sqlite { api: Mutex<Db>, data_dir: PathBuf },
+    Sqlite {
+        api: Mutex<Db>,
+        data_dir: PathBuf,
+        /// Checkpoints the WAL off the API's commits (the API connection does none); held
+        /// for its thread, which stops when the store is dropped.
+        _checkpointer: Checkpointer,
+    },
     Postgres(PgStore),
 }
 
 impl Store {
     pub(crate) fn open(database: &Database) -> Result<Store, BranchError> {
         match database {
-            Database::Sqlite { data_dir } => Ok(Store::Sqlite {
-                api: Mutex::new(Db::Sqlite(open_sqlite(data_dir)?)),
-                data_dir: data_dir.clone(),
-            }),
+            Database::Sqlite { data_dir } => {
+                let api = open_sqlite(data_dir)?;
+                api.pragma_update(None, "wal_autocheckpoint", 0)?;
+                Ok(Store::Sqlite {
+                    api: Mutex::new(Db::Sqlite(api)),
+                    data_dir: data_dir.clone(),
+                    _checkpointer: Checkpointer::start(&data_dir.join(DATABASE_FILE_NAME))?,
+                })
+            }
             Database::Postgres { url } => {
                 let store = PgStore::new(url).map_err(BranchError::Config)?;
                 migrate::apply_postgres(&mut Db::Postgres(store.connect()?))?;

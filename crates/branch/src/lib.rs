@@ -32,6 +32,7 @@ pub mod bpu;
 mod care;
 mod cases;
 mod changes;
+mod checkpoint;
 mod clinics;
 mod config;
 mod connections;

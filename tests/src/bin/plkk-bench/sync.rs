@@ -191,9 +191,6 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
     // figures side by side and their ratios.
     let documents = dir.join("pouch-documents.ndjson");
     let sqlite = backlog(&runtime, &dir.join("sqlite"), None, Some(&documents))?;
-    if std::env::var_os("QUICK").is_some() {
-        return Ok(());
-    }
     let postgres = plkk_tests::postgres::fresh_database();
     let postgres = backlog(&runtime, &dir.join("postgres"), Some(postgres), None)?;
     let peer = pouch::replicate(&documents, &dir.join("pouch"))?;
