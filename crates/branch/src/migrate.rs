@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0040_documents"),
     migration!("0050_changes_entry_once"),
     migration!("0051_inbox_names_per_push"),
+    migration!("0052_checks_without_lists"),
 ];
 
 /// The order branch databases counted migrations in `user_version` before names were recorded.
@@ -52,6 +53,7 @@ type After = fn(&Connection) -> rusqlite::Result<()>;
 const AFTER: &[(&str, After)] = &[
     ("0030_bpu", widen_kinds),
     ("0040_documents", widen_kinds_for_documents),
+    ("0052_checks_without_lists", kinds_without_lists),
 ];
 
 /// Adds the BPU kinds to the CHECK lists of `entries.kind` and `changes.kind` by rewriting the
@@ -90,6 +92,30 @@ fn widen_kinds_for_documents(tx: &Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// Writes the kind CHECKs of `entries` and `changes` as comparisons joined by `OR`: the same
+/// lists, without the temporary index SQLite builds for an `IN` list of more than two constants
+/// on every insert (0052).
+fn kinds_without_lists(tx: &Connection) -> rusqlite::Result<()> {
+    widen(
+        tx,
+        &[
+            (
+                "entries",
+                "CHECK (kind IN ('intake', 'intake_correction', 'note', 'bpu_registration', \
+                 'document', 'document_removal'))",
+                "CHECK (kind = 'intake' OR kind = 'intake_correction' OR kind = 'note' \
+                 OR kind = 'bpu_registration' OR kind = 'document' OR kind = 'document_removal')",
+            ),
+            (
+                "changes",
+                "CHECK (kind IN ('case_status', 'record', 'conflict', 'bpu_decision', 'reference'))",
+                "CHECK (kind = 'case_status' OR kind = 'record' OR kind = 'conflict' \
+                 OR kind = 'bpu_decision' OR kind = 'reference')",
+            ),
+        ],
+    )
+}
+
 /// Rewrites each table's CHECK text `narrow` to `wide` (table, narrow, wide), failing when a
 /// table does not hold `narrow` exactly once.
 fn widen(tx: &Connection, widenings: &[(&str, &str, &str)]) -> rusqlite::Result<()> {
@@ -105,7 +131,7 @@ fn widen(tx: &Connection, widenings: &[(&str, &str, &str)]) -> rusqlite::Result<
             return Err(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
                 Some(format!(
-                    "the kind list of {table} is not the one 0001_init.sql wrote"
+                    "the kind CHECK of {table} is not the one the earlier migrations wrote"
                 )),
             ));
         }
@@ -240,6 +266,41 @@ mod tests {
     }
 
     #[test]
+    fn the_rows_a_push_writes_build_no_temporary_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(&mut conn).unwrap();
+        // Each of these runs once per pushed entry; `OpenEphemeral` would be a temporary index.
+        for statement in [
+            "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id,
+                                  outcome, entry, receipt, received_at)
+             VALUES (1, 'e', 'd', 1, 'note', 'r', 'i', 'applied', '{}', '{}', 'x')",
+            "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
+             VALUES (1, 'i', 'case_status', NULL, '{}', 'x')",
+            "INSERT INTO cases (intake_id, clinic_id, record, warnings, status, status_changed_at)
+             VALUES ('i', 1, '{}', '[]', 'received', 'x')",
+            "UPDATE cases SET status = 'not_eligible' WHERE intake_id = 'i'",
+        ] {
+            let mut plan = conn.prepare(&format!("EXPLAIN {statement}")).unwrap();
+            let opcodes: Vec<String> = plan
+                .query_map([], |row| row.get::<_, String>(1))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                !opcodes.iter().any(|opcode| opcode == "OpenEphemeral"),
+                "{statement}"
+            );
+        }
+        // The rewritten lists still refuse what they refused.
+        let refused = conn.execute(
+            "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
+             VALUES (1, 'i', 'gossip', NULL, '{}', 'x')",
+            [],
+        );
+        assert!(refused.unwrap_err().to_string().contains("CHECK"));
+    }
+
+    #[test]
     fn a_branch_that_counted_every_migration_of_its_day_gets_the_later_ones() {
         let mut conn = Connection::open_in_memory().unwrap();
         for name in COUNTED {
@@ -259,7 +320,8 @@ mod tests {
                 "0030_bpu",
                 "0040_documents",
                 "0050_changes_entry_once",
-                "0051_inbox_names_per_push"
+                "0051_inbox_names_per_push",
+                "0052_checks_without_lists"
             ]
         );
         // 0020_device_care's columns and table are there.
@@ -361,8 +423,8 @@ mod tests {
             .unwrap();
         assert!(entry_sql.contains("'bpu_registration'"));
         assert!(
-            entry_sql.contains("'bpu_registration', 'document', 'document_removal'"),
-            "0040_documents widened the list again: {entry_sql}"
+            entry_sql.contains("kind = 'document' OR kind = 'document_removal'"),
+            "0040_documents widened the list again, 0052 wrote it with OR: {entry_sql}"
         );
         let rows: i64 = conn
             .query_row("SELECT count(*) FROM changes", [], |row| row.get(0))

@@ -94,6 +94,14 @@ impl Branch {
         }
     }
 
+    /// CPU seconds the branch's process has used so far (user + system); `None` in this process.
+    fn cpu_seconds(&self) -> Option<f64> {
+        match self {
+            Branch::Child { process, .. } => cpu_seconds(&format!("/proc/{}/stat", process.id())),
+            Branch::InProcess(_) => None,
+        }
+    }
+
     fn peak_rss(&self) -> String {
         match self {
             Branch::Child { process, .. } => {
@@ -119,6 +127,16 @@ pub(crate) fn vm_hwm(status_file: &str) -> Option<String> {
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .map(|value| value.trim().to_owned())
+}
+
+/// User + system CPU seconds of the process whose `/proc/…/stat` is `stat_file` (Linux; fields
+/// 14 and 15, in clock ticks of 1/100 s).
+fn cpu_seconds(stat_file: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its `)` are plain.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// Resets this process's peak RSS (VmHWM) so the desk's figure is the sync's, not the capture's
@@ -307,9 +325,11 @@ fn backlog(
     runtime.block_on(enroll(&desk, &proxy.url(), code))?;
     let before = proxy.bytes();
     reset_peak_rss();
+    let cpu_before = (cpu_seconds("/proc/self/stat"), branch.cpu_seconds());
     let started = Instant::now();
     let summary = runtime.block_on(plkk_sync::sync_once(&desk))?;
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = (cpu_seconds("/proc/self/stat"), branch.cpu_seconds());
     let desk_peak = vm_hwm("/proc/self/status").unwrap_or_else(|| "?".into());
     let after = proxy.bytes();
     anyhow::ensure!(
@@ -333,6 +353,15 @@ fn backlog(
         wire as f64 / records as f64,
         (after.0 - before.0) as f64 / records as f64,
         (after.1 - before.1) as f64 / records as f64
+    );
+    let used = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(before), Some(after)) => format!("{:.2} s", after - before),
+        _ => "?".to_owned(),
+    };
+    println!(
+        "CPU during the sync:        desk and proxy (this process) {}, branch {} (wall {elapsed:.2} s, 2 cores)",
+        used(cpu_before.0, cpu_after.0),
+        used(cpu_before.1, cpu_after.1)
     );
     println!("peak RSS desk (this process, during the sync): {desk_peak}");
     println!("peak RSS branch:              {}", branch.peak_rss());
