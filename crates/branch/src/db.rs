@@ -158,7 +158,9 @@ impl Store {
                 let mut db = api.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 Ok(work(&mut db))
             }
-            Store::Postgres(store) => Ok(work(&mut Db::Postgres(store.connect()?))),
+            Store::Postgres(store) => {
+                crate::sql::on_a_blocking_thread(|| Ok(work(&mut Db::Postgres(store.connect()?))))
+            }
         }
     }
 
@@ -167,7 +169,9 @@ impl Store {
     pub(crate) fn with_own<T>(&self, work: impl FnOnce(&mut Db) -> T) -> Result<T, BranchError> {
         match self {
             Store::Sqlite { data_dir, .. } => Ok(work(&mut Db::Sqlite(open_sqlite(data_dir)?))),
-            Store::Postgres(store) => Ok(work(&mut Db::Postgres(store.connect()?))),
+            Store::Postgres(store) => {
+                crate::sql::on_a_blocking_thread(|| Ok(work(&mut Db::Postgres(store.connect()?))))
+            }
         }
     }
 }

@@ -169,6 +169,10 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         name: "0004_changes_entry_once",
         sql: include_str!("../../../migrations/branch-postgres/0004_changes_entry_once.sql"),
     },
+    Migration {
+        name: "0005_unixepoch_inlined",
+        sql: include_str!("../../../migrations/branch-postgres/0005_unixepoch_inlined.sql"),
+    },
 ];
 
 /// Applies the PostgreSQL migrations not yet recorded, with `plkk-migrate`'s plan. Several

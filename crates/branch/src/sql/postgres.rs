@@ -1,7 +1,9 @@
 //! The PostgreSQL side of the seam: tokio-postgres connections in a deadpool pool, on a runtime
-//! of their own (two threads) so that the branch's blocking code — handlers on tokio's blocking
-//! threads, administration commands, tests' synchronous calls inside an async test — waits for a
-//! statement the same way from anywhere. Statements are translated once from the shared dialect
+//! of their own (one thread: it only moves the connections' bytes) so that the branch's blocking
+//! code — handlers on tokio's blocking threads, administration commands, tests' synchronous
+//! calls inside an async test — waits for a statement the same way from anywhere. A request's
+//! work on tokio's blocking pool polls its statements on its own thread
+//! ([`on_a_blocking_thread`]); elsewhere a statement is handed to the runtime. Statements are translated once from the shared dialect
 //! (`?N` becomes `$N`) and prepared once per pooled connection.
 //!
 //! The connection string is PostgreSQL's own URL (`postgres://user:password@host:port/db`).
@@ -56,8 +58,15 @@ impl PgRuntime {
             .handle()
     }
 
-    /// Runs `work` on the database runtime and waits for it on this thread.
+    /// Runs `work` on the database runtime and waits for it on this thread. On a thread that
+    /// [`on_a_blocking_thread`] marked (a request's work on tokio's blocking pool), `work` is
+    /// polled right here and only the connection's own task runs on the database runtime: two
+    /// threads woken per statement instead of four (measured: the branch on PostgreSQL spent a
+    /// quarter of its CPU in the kernel's task switches).
     fn run<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> T {
+        if BLOCKING.get() {
+            return self.handle().block_on(work);
+        }
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         self.handle().spawn(async move {
             let _ = sender.send(work.await);
@@ -66,6 +75,22 @@ impl PgRuntime {
             .recv()
             .expect("the database runtime finishes what it was given")
     }
+}
+
+thread_local! {
+    /// This thread may block on a future (see [`on_a_blocking_thread`]).
+    static BLOCKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `work` with this thread marked as one that may block on the database runtime's futures:
+/// call only where no async task runs on this thread (tokio's blocking pool, a plain thread).
+/// Inside an async task, blocking on a future would panic; unmarked threads hand the statement
+/// to the database runtime instead.
+pub(crate) fn on_a_blocking_thread<T>(work: impl FnOnce() -> T) -> T {
+    let before = BLOCKING.replace(true);
+    let result = work();
+    BLOCKING.set(before);
+    result
 }
 
 /// The connection string with the options this program reads itself taken out: the URL for
@@ -139,7 +164,7 @@ impl PgStore {
             .parse()
             .map_err(|error| format!("not a PostgreSQL connection string: {error}"))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .thread_name("plkk-postgres")
             .enable_all()
             .build()
@@ -179,6 +204,7 @@ impl PgStore {
         Ok(PgConn {
             client: Arc::new(client),
             runtime: Arc::clone(&self.runtime),
+            clinics_locked: Default::default(),
         })
     }
 }
@@ -187,9 +213,23 @@ impl PgStore {
 pub(crate) struct PgConn {
     client: Arc<deadpool_postgres::Object>,
     runtime: Arc<PgRuntime>,
+    /// The clinics whose row this connection's open transaction has locked (`Db::lock_clinic`).
+    clinics_locked: std::cell::RefCell<Vec<i64>>,
 }
 
 impl PgConn {
+    pub(super) fn holds_clinic(&self, clinic_id: i64) -> bool {
+        self.clinics_locked.borrow().contains(&clinic_id)
+    }
+
+    pub(super) fn hold_clinic(&self, clinic_id: i64) {
+        self.clinics_locked.borrow_mut().push(clinic_id);
+    }
+
+    pub(super) fn forget_clinics(&self) {
+        self.clinics_locked.borrow_mut().clear();
+    }
+
     pub(super) fn rows(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
         let client = Arc::clone(&self.client);
         let sql = translate(sql);
