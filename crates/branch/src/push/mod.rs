@@ -172,17 +172,19 @@ fn apply_entry(
     if let Some(receipt) = earlier_receipt(tx, device, entry)? {
         return Ok(receipt);
     }
-    if let Some(clinic_id) = case_clinic(tx, entry.intake_id)? {
-        if clinic_id != device.clinic_id {
-            return Err(PushError::Forbidden {
-                entry_id: entry.entry_id,
-            });
-        }
+    let case = known_case(tx, entry.intake_id)?;
+    if case
+        .as_ref()
+        .is_some_and(|case| case.clinic_id != device.clinic_id)
+    {
+        return Err(PushError::Forbidden {
+            entry_id: entry.entry_id,
+        });
     }
     match &entry.payload {
         Payload::Intake(payload) => apply_intake(tx, device, entry, payload, clocks),
         Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, clocks),
-        Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks),
+        Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks, case.as_ref()),
         Payload::BpuRegistration(payload) => apply_registration(tx, device, entry, payload, clocks),
         Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks),
         Payload::DocumentRemoval(payload) => apply_removal(tx, device, entry, payload, clocks),
@@ -349,10 +351,48 @@ pub(super) fn emit_record(
     Ok(())
 }
 
-/// The clinic a case belongs to, if the branch has the case.
-pub(super) fn case_clinic(conn: &Db, intake_id: Uuid) -> crate::sql::Result<Option<i64>> {
-    conn.prepare_cached("SELECT clinic_id FROM cases WHERE intake_id = ?1")?
-        .query_row([intake_id.to_string()], |row| row.get(0))
+/// What an entry is checked against in the branch's copy of its case: the clinic it belongs to
+/// and its category (a note's rules depend on it), read in one statement.
+pub(super) struct KnownCase {
+    intake_id: Uuid,
+    pub(super) clinic_id: i64,
+    category: Option<String>,
+}
+
+impl KnownCase {
+    pub(super) fn category(&self) -> Result<CaseCategory, BranchError> {
+        self.category
+            .as_deref()
+            .and_then(CaseCategory::parse)
+            .ok_or_else(|| {
+                BranchError::Stored(format!(
+                    "case {}: case_category {:?}",
+                    self.intake_id, self.category
+                ))
+            })
+    }
+}
+
+/// The branch's case `intake_id`, if it has it.
+fn known_case(conn: &Db, intake_id: Uuid) -> crate::sql::Result<Option<KnownCase>> {
+    // The one JSON path read in SQL: each database names it in its own way.
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT clinic_id, json_extract(record, '$.case_category') FROM cases
+             WHERE intake_id = ?1"
+        }
+        Dialect::Postgres => {
+            "SELECT clinic_id, record::jsonb ->> 'case_category' FROM cases WHERE intake_id = ?1"
+        }
+    };
+    conn.prepare_cached(sql)?
+        .query_row([intake_id.to_string()], |row| {
+            Ok(KnownCase {
+                intake_id,
+                clinic_id: row.get(0)?,
+                category: row.get(1)?,
+            })
+        })
         .optional()
 }
 
@@ -363,35 +403,6 @@ pub(crate) fn current_intake(conn: &Db, intake_id: Uuid) -> Result<Option<Intake
         .query_row([intake_id.to_string()], |row| row.get(0))
         .optional()?;
     Ok(record.map(|text| serde_json::from_str(&text)).transpose()?)
-}
-
-/// The category of a case, without reading its whole record (a note needs only this).
-pub(super) fn case_category(
-    conn: &Db,
-    intake_id: Uuid,
-) -> Result<Option<CaseCategory>, BranchError> {
-    // The one JSON path read in SQL: each database names it in its own way.
-    let sql = match conn.dialect() {
-        Dialect::Sqlite => {
-            "SELECT json_extract(record, '$.case_category') FROM cases WHERE intake_id = ?1"
-        }
-        Dialect::Postgres => {
-            "SELECT record::jsonb ->> 'case_category' FROM cases WHERE intake_id = ?1"
-        }
-    };
-    let category: Option<Option<String>> = conn
-        .prepare_cached(sql)?
-        .query_row([intake_id.to_string()], |row| row.get(0))
-        .optional()?;
-    category
-        .map(|text| {
-            text.as_deref()
-                .and_then(CaseCategory::parse)
-                .ok_or_else(|| {
-                    BranchError::Stored(format!("case {intake_id}: case_category {text:?}"))
-                })
-        })
-        .transpose()
 }
 
 pub(super) fn note_case(conn: &Db, note_id: Uuid) -> crate::sql::Result<Option<Uuid>> {

@@ -7,8 +7,8 @@ use plkk_domain::Note;
 use plkk_protocol::{NotePayload, PushEntry, Receipt};
 
 use super::{
-    applied, author_issues, case_category, emit_record, error_issue, intake_missing, mismatch,
-    note_case, rejected, store_entry, Clocks, Device, PushError,
+    applied, author_issues, emit_record, error_issue, intake_missing, mismatch, note_case,
+    rejected, store_entry, Clocks, Device, KnownCase, PushError,
 };
 
 pub(super) fn apply_note(
@@ -17,6 +17,7 @@ pub(super) fn apply_note(
     entry: &PushEntry,
     payload: &NotePayload,
     clocks: Clocks,
+    case: Option<&KnownCase>,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
     let mut issues = author_issues(&payload.author);
@@ -29,9 +30,10 @@ pub(super) fn apply_note(
     if !issues.is_empty() {
         return Ok(rejected(entry, now, issues));
     }
-    let Some(case_category) = case_category(tx, entry.intake_id)? else {
+    let Some(case) = case else {
         return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
     };
+    let case_category = case.category()?;
     let input = payload.to_input();
     let checked = match plkk_domain::validate_note(&input, entry.record_id, case_category) {
         Ok(checked) => checked,
