@@ -262,6 +262,19 @@ async fn one_invalid_record_is_rejected_and_the_others_applied() {
     );
     let counts = branch.counts();
     assert_eq!((counts.intakes, counts.notes, counts.entries), (1, 1, 2));
+    // Receipt numbers rise in the order entries are stored, within a push and from one push to
+    // the next (PostgreSQL takes a push's numbers in one statement; a rejected entry leaves one
+    // unused there).
+    let (first, second) = (
+        response.receipts[0].receipt.unwrap(),
+        response.receipts[2].receipt.unwrap(),
+    );
+    assert!(first < second, "{first} then {second}");
+    let later = branch
+        .push_ok(&mut desk, vec![intake_entry(Uuid::now_v7())])
+        .await;
+    let third = later.receipts[0].receipt.unwrap();
+    assert!(second < third, "{second} then {third}");
     branch.stop().await;
 }
 

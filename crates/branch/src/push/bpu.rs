@@ -12,7 +12,8 @@ use plkk_domain::{Issue, Tariff};
 use plkk_protocol::{BpuPayload, PushEntry, Receipt, BPU_TARIFF};
 
 use super::{
-    applied, author_issues, error_issue, mismatch, rejected, store_entry, Clocks, Device, PushError,
+    applied, author_issues, error_issue, mismatch, rejected, store_entry, Clocks, Device,
+    PushError, ReceiptNumbers,
 };
 use crate::db::time_text;
 use crate::BranchError;
@@ -24,6 +25,7 @@ pub(super) fn apply_registration(
     entry: &PushEntry,
     payload: &BpuPayload,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
     if entry.record_id != entry.intake_id {
@@ -71,7 +73,7 @@ pub(super) fn apply_registration(
         Ok(contribution) => contribution,
         Err(rejection) => return Ok(rejected(entry, now, rejection.errors)),
     };
-    let receipt = applied(entry, now, &checked.warnings, tx)?;
+    let receipt = applied(entry, now, &checked.warnings, tx, numbers)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     let registration = &checked.record;
     tx.prepare_cached(

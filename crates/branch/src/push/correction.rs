@@ -7,8 +7,8 @@ use crate::sql::{params, Db};
 use plkk_protocol::{ChangeBody, CorrectionPayload, FieldConflict, Outcome, PushEntry, Receipt};
 
 use super::{
-    applied, current_intake, emit_record, intake_missing, mismatch, next_entry_seq, rejected,
-    store_entry, Clocks, Device, PushError,
+    applied, current_intake, emit_record, intake_missing, mismatch, rejected, store_entry, Clocks,
+    Device, PushError, ReceiptNumbers,
 };
 use crate::changes;
 use crate::db::time_text;
@@ -19,6 +19,7 @@ pub(super) fn apply_correction(
     entry: &PushEntry,
     payload: &CorrectionPayload,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
     if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
@@ -62,7 +63,7 @@ pub(super) fn apply_correction(
             }
         };
     if !conflicts.is_empty() {
-        return store_conflict(tx, device, entry, payload, conflicts, clocks);
+        return store_conflict(tx, device, entry, payload, conflicts, clocks, numbers);
     }
     let (corrected, applied_changes, warnings) = match applied_now {
         Some(checked) => {
@@ -72,7 +73,7 @@ pub(super) fn apply_correction(
         // Every field already holds the desk's value (the same change made elsewhere).
         None => (None, Vec::new(), Vec::new()),
     };
-    let receipt = applied(entry, now, &warnings, tx)?;
+    let receipt = applied(entry, now, &warnings, tx, numbers)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO corrections (id, intake_id, entry_seq, changes, reason, author, written_at)
@@ -107,12 +108,13 @@ fn store_conflict(
     payload: &CorrectionPayload,
     conflicts: Vec<FieldConflict>,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
     let receipt = Receipt {
         entry_id: entry.entry_id,
         outcome: Outcome::Conflict,
-        receipt: Some(next_entry_seq(tx)?),
+        receipt: Some(numbers.next(tx)?),
         received_at: now,
         issues: Vec::new(),
         conflicts,

@@ -9,7 +9,7 @@ use plkk_protocol::{DocumentPayload, DocumentRemovalPayload, PushEntry, Receipt}
 
 use super::{
     applied, author_issues, current_intake, error_issue, intake_missing, mismatch, rejected,
-    store_entry, Clocks, Device, PushError,
+    store_entry, Clocks, Device, PushError, ReceiptNumbers,
 };
 
 pub(super) fn apply_document(
@@ -18,6 +18,7 @@ pub(super) fn apply_document(
     entry: &PushEntry,
     payload: &DocumentPayload,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
     let mut issues = author_issues(&payload.author);
@@ -63,7 +64,7 @@ pub(super) fn apply_document(
     if current_intake(tx, entry.intake_id)?.is_none() {
         return Ok(rejected(entry, now, intake_missing(entry.intake_id)));
     }
-    let receipt = applied(entry, now, &[], tx)?;
+    let receipt = applied(entry, now, &[], tx, numbers)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO documents (id, intake_id, entry_seq, kind, media_type, sha256, bytes,
@@ -91,6 +92,7 @@ pub(super) fn apply_removal(
     entry: &PushEntry,
     payload: &DocumentRemovalPayload,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
     let mut issues = author_issues(&payload.author);
@@ -121,7 +123,7 @@ pub(super) fn apply_removal(
             vec![error_issue("document_id", "not_found", message)],
         ));
     }
-    let receipt = applied(entry, now, &[], tx)?;
+    let receipt = applied(entry, now, &[], tx, numbers)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO document_removals (id, document_id, entry_seq, reason, author, written_at)

@@ -6,7 +6,8 @@ use crate::sql::{params, Db};
 use plkk_protocol::{ChangeBody, IntakePayload, PushEntry, Receipt};
 
 use super::{
-    applied, author_issues, emit_record, mismatch, rejected, store_entry, Clocks, Device, PushError,
+    applied, author_issues, emit_record, mismatch, rejected, store_entry, Clocks, Device,
+    PushError, ReceiptNumbers,
 };
 use crate::changes;
 use crate::db::time_text;
@@ -17,6 +18,7 @@ pub(super) fn apply_intake(
     entry: &PushEntry,
     payload: &IntakePayload,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
     if entry.record_id != entry.intake_id {
@@ -49,7 +51,7 @@ pub(super) fn apply_intake(
             return Ok(rejected(entry, now, issues));
         }
     };
-    let receipt = applied(entry, now, &checked.warnings, tx)?;
+    let receipt = applied(entry, now, &checked.warnings, tx, numbers)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     let record = serde_json::to_string(&checked.record)?;
     let warnings = serde_json::to_string(&checked.warnings)?;

@@ -148,9 +148,10 @@ pub(crate) fn apply_push(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.lock_clinic(device.clinic_id)?;
     let newest_case = crate::inbox::newest_case(&tx)?;
+    let numbers = ReceiptNumbers::for_push(entries.len());
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
-        receipts.push(apply_entry(&tx, device, entry, clocks)?);
+        receipts.push(apply_entry(&tx, device, entry, clocks, &numbers)?);
     }
     crate::inbox::index_names_after(&tx, newest_case)?;
     let audit = audit
@@ -168,6 +169,7 @@ fn apply_entry(
     device: Device,
     entry: &PushEntry,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     if let Some(receipt) = earlier_receipt(tx, device, entry)? {
         return Ok(receipt);
@@ -182,12 +184,20 @@ fn apply_entry(
         });
     }
     match &entry.payload {
-        Payload::Intake(payload) => apply_intake(tx, device, entry, payload, clocks),
-        Payload::IntakeCorrection(payload) => apply_correction(tx, device, entry, payload, clocks),
-        Payload::Note(payload) => apply_note(tx, device, entry, payload, clocks, case.as_ref()),
-        Payload::BpuRegistration(payload) => apply_registration(tx, device, entry, payload, clocks),
-        Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks),
-        Payload::DocumentRemoval(payload) => apply_removal(tx, device, entry, payload, clocks),
+        Payload::Intake(payload) => apply_intake(tx, device, entry, payload, clocks, numbers),
+        Payload::IntakeCorrection(payload) => {
+            apply_correction(tx, device, entry, payload, clocks, numbers)
+        }
+        Payload::Note(payload) => {
+            apply_note(tx, device, entry, payload, clocks, numbers, case.as_ref())
+        }
+        Payload::BpuRegistration(payload) => {
+            apply_registration(tx, device, entry, payload, clocks, numbers)
+        }
+        Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks, numbers),
+        Payload::DocumentRemoval(payload) => {
+            apply_removal(tx, device, entry, payload, clocks, numbers)
+        }
     }
 }
 
@@ -254,11 +264,12 @@ pub(super) fn applied(
     now: DateTime<Utc>,
     warnings: &[Issue],
     tx: &Db,
+    numbers: &ReceiptNumbers,
 ) -> Result<Receipt, PushError> {
     Ok(Receipt {
         entry_id: entry.entry_id,
         outcome: Outcome::Applied,
-        receipt: Some(next_entry_seq(tx)?),
+        receipt: Some(numbers.next(tx)?),
         received_at: now,
         issues: warnings.iter().map(FieldIssue::of).collect(),
         conflicts: Vec::new(),
@@ -276,19 +287,66 @@ pub(super) fn rejected(entry: &PushEntry, now: DateTime<Utc>, issues: Vec<Issue>
     }
 }
 
-/// The receipt number the next stored entry gets (inside the batch's write transaction): the
-/// next after the highest on SQLite (one writer), a sequence's next value on PostgreSQL (several
-/// servers at once; a rolled-back batch leaves its numbers unused).
-pub(super) fn next_entry_seq(tx: &Db) -> crate::sql::Result<i64> {
-    let sql = match tx.dialect() {
-        Dialect::Sqlite => "SELECT coalesce(max(seq), 0) + 1 FROM entries",
-        Dialect::Postgres => "SELECT nextval('receipt_numbers')",
-    };
-    tx.prepare_cached(sql)?.query_row([], |row| row.get(0))
+/// The receipt numbers of one push's stored entries, inside its write transaction. On SQLite
+/// (one writer) the next after the highest, read once and counted on from there: gap-free. On
+/// PostgreSQL (several servers at once) a sequence's values, as many as the push has entries,
+/// taken in one statement when the first is needed: a rejected or repeated entry, or a
+/// rolled-back batch, leaves its number unused (a gap; numbers are unique and increasing, never
+/// reused).
+pub(super) struct ReceiptNumbers {
+    wanted: usize,
+    /// The numbers still to give, in the order they are given.
+    left: std::cell::RefCell<std::collections::VecDeque<i64>>,
+    /// SQLite: the number the next stored entry gets, once read.
+    next: std::cell::Cell<Option<i64>>,
+}
+
+impl ReceiptNumbers {
+    pub(super) fn for_push(entries: usize) -> ReceiptNumbers {
+        ReceiptNumbers {
+            wanted: entries.max(1),
+            left: Default::default(),
+            next: Default::default(),
+        }
+    }
+
+    /// The number of the entry about to be stored.
+    pub(super) fn next(&self, tx: &Db) -> crate::sql::Result<i64> {
+        match tx.dialect() {
+            Dialect::Sqlite => {
+                let next = match self.next.get() {
+                    Some(next) => next,
+                    None => tx
+                        .prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM entries")?
+                        .query_row([], |row| row.get(0))?,
+                };
+                self.next.set(Some(next + 1));
+                Ok(next)
+            }
+            Dialect::Postgres => {
+                if self.left.borrow().is_empty() {
+                    let wanted = i64::try_from(self.wanted).unwrap_or(i64::MAX);
+                    let mut taken: Vec<i64> = tx
+                        .prepare_cached(
+                            "SELECT nextval('receipt_numbers')
+                             FROM generate_series(1::bigint, ?1::bigint)",
+                        )?
+                        .query_map([wanted], |row| row.get(0))?
+                        .collect::<crate::sql::Result<_>>()?;
+                    taken.sort_unstable();
+                    self.left.borrow_mut().extend(taken);
+                }
+                self.left
+                    .borrow_mut()
+                    .pop_front()
+                    .ok_or(crate::sql::SqlError::NoRows)
+            }
+        }
+    }
 }
 
 /// Stores an applied (or conflicting) entry under its receipt number, which it returns. The
-/// number is the receipt's, taken with [`next_entry_seq`]; no `RETURNING` (on SQLite that builds
+/// number is the receipt's, taken with [`ReceiptNumbers`]; no `RETURNING` (on SQLite that builds
 /// a temporary table per row).
 pub(super) fn store_entry(
     tx: &Db,

@@ -8,7 +8,7 @@ use plkk_protocol::{NotePayload, PushEntry, Receipt};
 
 use super::{
     applied, author_issues, emit_record, error_issue, intake_missing, mismatch, note_case,
-    rejected, store_entry, Clocks, Device, KnownCase, PushError,
+    rejected, store_entry, Clocks, Device, KnownCase, PushError, ReceiptNumbers,
 };
 
 pub(super) fn apply_note(
@@ -17,6 +17,7 @@ pub(super) fn apply_note(
     entry: &PushEntry,
     payload: &NotePayload,
     clocks: Clocks,
+    numbers: &ReceiptNumbers,
     case: Option<&KnownCase>,
 ) -> Result<Receipt, PushError> {
     let now = clocks.branch;
@@ -61,7 +62,7 @@ pub(super) fn apply_note(
         author: payload.author.trim().to_owned(),
         fields: draft.fields,
     };
-    let receipt = applied(entry, now, &checked.warnings, tx)?;
+    let receipt = applied(entry, now, &checked.warnings, tx, numbers)?;
     let seq = store_entry(tx, device, entry, &receipt, clocks)?;
     tx.prepare_cached(
         "INSERT INTO notes (id, intake_id, entry_seq, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5)",
