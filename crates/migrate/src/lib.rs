@@ -13,11 +13,14 @@
 //! programs only.
 //!
 //! `plan` decides what to run from the recorded names, without a database (a PostgreSQL branch
-//! store can use it as it is); `sqlite` runs it on a `rusqlite` connection.
+//! store can use it as it is); `sqlite` runs it on a `rusqlite` connection; `checks` changes a
+//! table's CHECK constraint in place, for a step in Rust that follows a migration's SQL.
 
+mod checks;
 mod plan;
 mod sqlite;
 
+pub use checks::{rewrite_checks, tables_with_temporary_indexes};
 pub use plan::{adopted, missing};
 pub use sqlite::{applied_names, apply, enter_wal, APPLIED_TABLE};
 

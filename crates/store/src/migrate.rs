@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0030_bpu"),
     migration!("0040_documents"),
     migration!("0050_outbox_by_record"),
+    migration!("0060_checks_without_lists"),
 ];
 
 /// The order desks counted migrations in `user_version` before names were recorded. Never changes.
@@ -58,7 +59,48 @@ const REBUILDS: &[(&str, Rebuild)] = &[
         "0015_employers_normal_form",
         crate::projection::rekey_employers,
     ),
+    ("0060_checks_without_lists", checks_without_lists),
 ];
+
+/// Writes the CHECK lists of more than two constants as `=` comparisons joined by `OR`: the same
+/// rules, without the temporary index SQLite builds for such a list on every row written (0060).
+fn checks_without_lists(tx: &Connection) -> Result<(), StoreError> {
+    plkk_migrate::rewrite_checks(
+        tx,
+        &[
+            (
+                "outbox",
+                "CHECK (kind IN ('intake', 'intake_correction', 'note', 'bpu_registration',
+                                 'document', 'document_removal'))",
+                "CHECK (kind = 'intake' OR kind = 'intake_correction' OR kind = 'note'
+                                 OR kind = 'bpu_registration' OR kind = 'document'
+                                 OR kind = 'document_removal')",
+            ),
+            (
+                "outbox",
+                "CHECK (state IN ('pending', 'sent', 'confirmed', 'rejected', 'conflict'))",
+                "CHECK (state = 'pending' OR state = 'sent' OR state = 'confirmed'
+                                 OR state = 'rejected' OR state = 'conflict')",
+            ),
+            (
+                "pulled_records",
+                "CHECK (kind IN ('intake', 'intake_correction', 'note'))",
+                "CHECK (kind = 'intake' OR kind = 'intake_correction' OR kind = 'note')",
+            ),
+            (
+                "accounts",
+                "CHECK (role IN ('receptionist', 'nurse', 'admin'))",
+                "CHECK (role = 'receptionist' OR role = 'nurse' OR role = 'admin')",
+            ),
+            (
+                "bpu_decisions",
+                "CHECK (status IN ('submitted', 'registered', 'rejected'))",
+                "CHECK (status = 'submitted' OR status = 'registered' OR status = 'rejected')",
+            ),
+        ],
+    )?;
+    Ok(())
+}
 
 impl From<MigrationFailed> for StoreError {
     fn from(failed: MigrationFailed) -> StoreError {
@@ -96,6 +138,47 @@ mod tests {
         assert_eq!(names, listed);
         // Applying again is a no-op, not an error: every start of the app does it.
         apply(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn no_row_written_on_a_desk_builds_a_temporary_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        apply(&mut conn).unwrap();
+        assert_eq!(
+            plkk_migrate::tables_with_temporary_indexes(&conn).unwrap(),
+            Vec::<String>::new()
+        );
+        // Marking an entry sent and storing its receipt change `state`, whose CHECK runs again.
+        for statement in [
+            "UPDATE outbox SET state = 'sent', sent_at = 'x', attempts = attempts + 1
+             WHERE id = 'e' AND state = 'pending'",
+            "UPDATE outbox SET state = 'confirmed', receipt = 1, received_at = 'x' WHERE id = 'e'",
+        ] {
+            let opcodes: Vec<String> = conn
+                .prepare(&format!("EXPLAIN {statement}"))
+                .unwrap()
+                .query_map([], |row| row.get(1))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                !opcodes.iter().any(|op| op == "OpenEphemeral"),
+                "{statement}"
+            );
+        }
+        // The rewritten lists still refuse what they refused.
+        let refused = conn.execute(
+            "INSERT INTO outbox (id, kind, record_id, intake_id, payload, state, created_at)
+             VALUES ('e', 'note', 'r', 'i', '{}', 'lost', 'x')",
+            [],
+        );
+        assert!(refused.unwrap_err().to_string().contains("CHECK"));
+        let refused = conn.execute(
+            "INSERT INTO outbox (id, kind, record_id, intake_id, payload, created_at)
+             VALUES ('e', 'gossip', 'r', 'i', '{}', 'x')",
+            [],
+        );
+        assert!(refused.unwrap_err().to_string().contains("CHECK"));
     }
 
     #[test]

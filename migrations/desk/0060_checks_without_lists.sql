@@ -1,0 +1,6 @@
+-- The CHECK lists of more than two constants (`outbox.kind`, `outbox.state`,
+-- `pulled_records.kind`, `accounts.role`, `bpu_decisions.status`) are written with `=` and `OR`.
+-- SQLite builds a temporary index for a constant `IN (…)` list of more than two values each time
+-- it checks one, that is for every row written: every outbox entry saved, marked sent and given
+-- its receipt, every record pulled. Same rules, same results. The CHECKs are rewritten in Rust
+-- after this SQL (`migrate.rs`, `plkk_migrate::rewrite_checks`): the outbox is not rebuilt.
