@@ -13,8 +13,10 @@
 
 use rusqlite::Connection;
 
-/// Rewrites each table's CHECK text `from` to `to` (table, from, to), failing when a table does not
-/// hold `from` exactly once. Runs inside the caller's transaction (a migration's).
+/// Rewrites each table's CHECK text `from` to `to` (table, from, to). A table that holds `to`
+/// already is left as it is (its CHECK was rewritten before, e.g. a table an earlier migration
+/// created again); one that holds neither fails the rewrite. Runs inside the caller's transaction
+/// (a migration's).
 pub fn rewrite_checks(tx: &Connection, rewrites: &[(&str, &str, &str)]) -> rusqlite::Result<()> {
     let version: i64 = tx.query_row("PRAGMA schema_version", [], |row| row.get(0))?;
     tx.pragma_update(None, "writable_schema", "ON")?;
@@ -24,7 +26,14 @@ pub fn rewrite_checks(tx: &Connection, rewrites: &[(&str, &str, &str)]) -> rusql
              WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
             rusqlite::params![table, from, to],
         )?;
-        if changed != 1 {
+        let done = changed == 1
+            || tx.query_row(
+                "SELECT count(*) = 1 FROM sqlite_schema
+                 WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
+                rusqlite::params![table, to],
+                |row| row.get::<_, bool>(0),
+            )?;
+        if !done {
             return Err(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
                 Some(format!(
@@ -107,5 +116,19 @@ mod tests {
             failed.to_string().contains("the CHECK of paint"),
             "{failed}"
         );
+    }
+
+    #[test]
+    fn a_check_rewritten_before_is_left_as_it_is() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE paint (colour TEXT NOT NULL {COMPARED})"
+        ))
+        .unwrap();
+        let tx = conn.transaction().unwrap();
+        rewrite_checks(&tx, &[("paint", LISTED, COMPARED)]).unwrap();
+        tx.commit().unwrap();
+        let refused = conn.execute("INSERT INTO paint VALUES ('mauve')", []);
+        assert!(refused.unwrap_err().to_string().contains("CHECK"));
     }
 }
