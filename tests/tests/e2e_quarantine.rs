@@ -49,7 +49,7 @@ async fn a_refused_case_shows_the_branch_reason_in_indonesian_and_is_resent_from
     block_in_place(|| {
         let store = desk.access.open().unwrap();
         for sabotage in [
-            "UPDATE outbox SET payload = json_set(payload, '$.intake.chronology', 'Jatuh.')",
+            "UPDATE outbox_payloads SET payload = json_set(payload, '$.intake.chronology', 'Jatuh.')",
             "UPDATE cases SET record = json_set(record, '$.chronology', 'Jatuh.')",
         ] {
             store.connection().execute(sabotage, []).unwrap();

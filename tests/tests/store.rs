@@ -485,6 +485,10 @@ fn the_search_index_of_an_older_desk_is_rebuilt_in_the_new_normal_form() {
              DROP TABLE bpu_registrations; DROP TABLE bpu_decisions;
              DROP TABLE document_uploads; DROP TABLE document_removals; DROP TABLE documents;
              DROP TABLE document_blobs;
+             ALTER TABLE outbox ADD COLUMN payload TEXT;
+             UPDATE outbox SET payload = (SELECT body.payload FROM outbox_payloads AS body
+                                          WHERE body.seq = outbox.seq);
+             DROP TABLE outbox_payloads;
              DROP TABLE applied_migrations;
              DELETE FROM case_search;
              INSERT INTO case_search (rowid, full_name, employer_name)

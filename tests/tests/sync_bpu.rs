@@ -184,9 +184,10 @@ fn a_tampered_contribution_is_refused_naming_both_values() {
     desk.store()
         .connection()
         .execute(
-            "UPDATE outbox SET payload = json_set(payload, '$.contribution.period_total', 1,
-                                                  '$.contribution.monthly_total', 1)
-             WHERE record_id = ?1",
+            "UPDATE outbox_payloads
+             SET payload = json_set(payload, '$.contribution.period_total', 1,
+                                    '$.contribution.monthly_total', 1)
+             WHERE seq IN (SELECT seq FROM outbox WHERE record_id = ?1)",
             [&id],
         )
         .unwrap();

@@ -252,8 +252,8 @@ fn a_refused_intake_is_explained_corrected_resent_and_arrives_once() {
         store
             .connection()
             .execute(
-                "UPDATE outbox SET payload = json_set(payload, '$.intake.chronology', ?1)
-                 WHERE kind = 'intake'",
+                "UPDATE outbox_payloads SET payload = json_set(payload, '$.intake.chronology', ?1)
+                 WHERE seq IN (SELECT seq FROM outbox WHERE kind = 'intake')",
                 [short],
             )
             .unwrap();

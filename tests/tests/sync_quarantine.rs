@@ -29,8 +29,8 @@ fn a_rejected_intake_waits_in_quarantine_and_arrives_after_a_correction_and_rese
     .id
     .to_string();
     for sabotage in [
-        "UPDATE outbox SET payload = json_set(payload, '$.intake.chronology', 'Jatuh.')
-         WHERE kind = 'intake'",
+        "UPDATE outbox_payloads SET payload = json_set(payload, '$.intake.chronology', 'Jatuh.')
+         WHERE seq IN (SELECT seq FROM outbox WHERE kind = 'intake')",
         "UPDATE cases SET record = json_set(record, '$.chronology', 'Jatuh.')",
     ] {
         store.connection().execute(sabotage, []).unwrap();

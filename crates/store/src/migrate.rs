@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0040_documents"),
     migration!("0050_outbox_by_record"),
     migration!("0060_checks_without_lists"),
+    migration!("0061_outbox_payloads"),
 ];
 
 /// The order desks counted migrations in `user_version` before names were recorded. Never changes.
@@ -168,14 +169,14 @@ mod tests {
         }
         // The rewritten lists still refuse what they refused.
         let refused = conn.execute(
-            "INSERT INTO outbox (id, kind, record_id, intake_id, payload, state, created_at)
-             VALUES ('e', 'note', 'r', 'i', '{}', 'lost', 'x')",
+            "INSERT INTO outbox (id, kind, record_id, intake_id, state, created_at)
+             VALUES ('e', 'note', 'r', 'i', 'lost', 'x')",
             [],
         );
         assert!(refused.unwrap_err().to_string().contains("CHECK"));
         let refused = conn.execute(
-            "INSERT INTO outbox (id, kind, record_id, intake_id, payload, created_at)
-             VALUES ('e', 'gossip', 'r', 'i', '{}', 'x')",
+            "INSERT INTO outbox (id, kind, record_id, intake_id, created_at)
+             VALUES ('e', 'gossip', 'r', 'i', 'x')",
             [],
         );
         assert!(refused.unwrap_err().to_string().contains("CHECK"));
@@ -307,10 +308,19 @@ mod tests {
             )
             .unwrap();
         assert_eq!(kept, ("rejected".to_owned(), 7, "[1]".to_owned(), 3));
+        let payload: String = conn
+            .query_row(
+                "SELECT body.payload FROM outbox AS entry
+                 JOIN outbox_payloads AS body ON body.seq = entry.seq WHERE entry.id = 'e1'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(payload, "{}", "0061 moved the payload to outbox_payloads");
         let insert = |kind: &str| {
             conn.execute(
-                "INSERT INTO outbox (id, kind, record_id, intake_id, payload, created_at)
-                 VALUES (?1, ?1, 'r', 'r', '{}', 't')",
+                "INSERT INTO outbox (id, kind, record_id, intake_id, created_at)
+                 VALUES (?1, ?1, 'r', 'r', 't')",
                 [kind],
             )
         };

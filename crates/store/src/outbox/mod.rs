@@ -98,7 +98,8 @@ impl SyncState {
     }
 }
 
-/// Adds the entry for a record written in `tx`; its kind is the payload's.
+/// Adds the entry for a record written in `tx`; its kind is the payload's. The payload goes to
+/// `outbox_payloads` under the entry's seq (0061): delivering the entry never rewrites it.
 pub(crate) fn enqueue(
     tx: &Transaction,
     record_id: Uuid,
@@ -107,17 +108,18 @@ pub(crate) fn enqueue(
     now: DateTime<FixedOffset>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO outbox (id, kind, record_id, intake_id, payload, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO outbox (id, kind, record_id, intake_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
         Uuid::now_v7().to_string(),
         payload.kind().as_str(),
         record_id.to_string(),
         intake_id.to_string(),
-        payload.to_json(),
         now.to_rfc3339(),
     ])?;
+    tx.prepare_cached("INSERT INTO outbox_payloads (seq, payload) VALUES (?1, ?2)")?
+        .execute(params![tx.last_insert_rowid(), payload.to_json()])?;
     Ok(())
 }
 

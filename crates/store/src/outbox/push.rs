@@ -26,7 +26,7 @@ pub struct OutboxEntry {
     pub kind: EntryKind,
     pub record_id: Uuid,
     pub intake_id: Uuid,
-    /// The payload JSON as stored.
+    /// The payload JSON as stored (`outbox_payloads`).
     pub payload: String,
     pub state: SyncState,
     /// The state of the case's intake entry on this desk; `None` when the intake has no entry
@@ -40,8 +40,9 @@ pub struct OutboxEntry {
 pub(crate) static CANDIDATES: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT entry.seq, entry.id, entry.kind, entry.record_id, entry.intake_id,
-                entry.payload, entry.state, case_intake.state
+                body.payload, entry.state, case_intake.state
          FROM outbox AS entry INDEXED BY outbox_unconfirmed
+         JOIN outbox_payloads AS body ON body.seq = entry.seq
          LEFT JOIN outbox AS case_intake
              ON case_intake.intake_id = entry.intake_id AND case_intake.kind = '{intake}'
          WHERE entry.state IN ('pending', 'sent') AND entry.seq > ?1
@@ -277,7 +278,8 @@ fn keep_own_conflict(
     fields: &[FieldConflict],
 ) -> Result<(), StoreError> {
     let payload: String = conn.query_row(
-        "SELECT payload FROM outbox WHERE id = ?1",
+        "SELECT body.payload FROM outbox AS entry
+         JOIN outbox_payloads AS body ON body.seq = entry.seq WHERE entry.id = ?1",
         [entry_id.to_string()],
         |row| row.get(0),
     )?;

@@ -113,14 +113,24 @@ pub fn resend(
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let entry: Option<(String, String, String, String)> = tx
+    let entry: Option<(i64, String, String, String, String)> = tx
         .query_row(
-            "SELECT kind, intake_id, state, payload FROM outbox WHERE id = ?1",
+            "SELECT entry.seq, entry.kind, entry.intake_id, entry.state, body.payload
+             FROM outbox AS entry JOIN outbox_payloads AS body ON body.seq = entry.seq
+             WHERE entry.id = ?1",
             [entry_id.to_string()],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
         )
         .optional()?;
-    let Some((kind, intake_id, state, payload)) = entry else {
+    let Some((seq, kind, intake_id, state, payload)) = entry else {
         return Err(refused(
             "entry_id",
             "not_found",
@@ -159,9 +169,12 @@ pub fn resend(
         )?;
     }
     tx.execute(
-        "UPDATE outbox SET state = 'pending', payload = ?2, issues = NULL, received_at = NULL
-         WHERE id = ?1",
-        params![entry_id.to_string(), new_payload],
+        "UPDATE outbox SET state = 'pending', issues = NULL, received_at = NULL WHERE seq = ?1",
+        [seq],
+    )?;
+    tx.execute(
+        "UPDATE outbox_payloads SET payload = ?2 WHERE seq = ?1",
+        params![seq, new_payload],
     )?;
     audit::append(
         &tx,

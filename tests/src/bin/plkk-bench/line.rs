@@ -188,7 +188,7 @@ fn upload_make_up(desk: &DeskAccess) -> anyhow::Result<()> {
         .query_row("SELECT count(*) FROM outbox", [], |row| row.get(0))?;
     let payloads: Vec<String> = store
         .connection()
-        .prepare("SELECT payload FROM outbox ORDER BY seq")?
+        .prepare("SELECT payload FROM outbox_payloads ORDER BY seq")?
         .query_map([], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     let entries: String = payloads.join(",");
