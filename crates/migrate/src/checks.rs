@@ -63,15 +63,21 @@ pub fn tables_with_temporary_indexes(conn: &Connection) -> rusqlite::Result<Vec<
     let mut costly = Vec::new();
     for table in tables {
         let quoted = table.replace('"', "\"\"");
-        let mut plan = conn.prepare(&format!("EXPLAIN INSERT INTO \"{quoted}\" DEFAULT VALUES"))?;
-        let opcodes: Vec<String> = plan
-            .query_map([], |row| row.get(1))?
-            .collect::<rusqlite::Result<_>>()?;
-        if opcodes.iter().any(|opcode| opcode == "OpenEphemeral") {
+        if builds_temporary_index(conn, &format!("INSERT INTO \"{quoted}\" DEFAULT VALUES"))? {
             costly.push(table);
         }
     }
     Ok(costly)
+}
+
+/// Whether `statement`'s plan builds a temporary index (`OpenEphemeral` in its `EXPLAIN`). The
+/// statement is compiled, not run.
+pub fn builds_temporary_index(conn: &Connection, statement: &str) -> rusqlite::Result<bool> {
+    let mut plan = conn.prepare(&format!("EXPLAIN {statement}"))?;
+    let opcodes: Vec<String> = plan
+        .query_map([], |row| row.get(1))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(opcodes.iter().any(|opcode| opcode == "OpenEphemeral"))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod checks;
 mod plan;
 mod sqlite;
 
-pub use checks::{rewrite_checks, tables_with_temporary_indexes};
+pub use checks::{builds_temporary_index, rewrite_checks, tables_with_temporary_indexes};
 pub use plan::{adopted, missing};
 pub use sqlite::{applied_names, apply, enter_wal, APPLIED_TABLE};
 
