@@ -11,7 +11,7 @@
 //! break stays even if the entry turns up later. `acked_seq` (all of 1..=seq held) is kept per
 //! device in `audit_acked` and advanced as entries arrive, never recomputed by a scan.
 
-use crate::sql::{params, Db, OptionalExtension, Row, TransactionBehavior};
+use crate::sql::{params, Db, Insert, OptionalExtension, Row, TransactionBehavior};
 use chrono::{DateTime, Utc};
 use plkk_domain::limits;
 use plkk_domain::{check_link, AuditEntry, ChainBreak};
@@ -266,6 +266,12 @@ pub(crate) fn store_valid_in(
     // and seq + 1 of each entry) lies in this range, so the checks cost no further query.
     let mut near = Neighbourhood::read(tx, &device_id, entries)?;
     let mut breaks = Vec::new();
+    let mut inserts = Insert::new(
+        "INSERT INTO audit_entries (device_id, seq, at, actor, action, subject, detail, \
+         prev_hash, hash, received_at)",
+        10,
+    );
+    let received_at = time_text(now);
     for record in entries {
         let entry = to_entry(record);
         match near.get(entry.seq) {
@@ -276,7 +282,7 @@ pub(crate) fn store_valid_in(
             }
             None => {}
         }
-        insert_entry(tx, &device_id, &entry, now)?;
+        inserts.row(entry_row(&device_id, &entry, &received_at));
         if let Some(found) = check_predecessor(near.get(entry.seq - 1), &entry) {
             breaks.push(to_wire(found));
         }
@@ -290,6 +296,7 @@ pub(crate) fn store_valid_in(
         }
         near.stored(entry);
     }
+    inserts.write(tx)?;
     for found in &breaks {
         record_break(tx, &device_id, found, now)?;
     }
@@ -425,17 +432,9 @@ fn read_entry(row: &Row) -> crate::sql::Result<(AuditEntry, String)> {
     Ok((entry, at))
 }
 
-fn insert_entry(
-    tx: &Db,
-    device_id: &str,
-    entry: &AuditEntry,
-    now: DateTime<Utc>,
-) -> Result<(), BranchError> {
-    tx.prepare_cached(
-        "INSERT INTO audit_entries (device_id, seq, at, actor, action, subject, detail, prev_hash, hash, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
+/// The values of an `audit_entries` row for `entry`, received at `received_at`.
+fn entry_row(device_id: &str, entry: &AuditEntry, received_at: &str) -> Vec<crate::sql::Value> {
+    params![
         device_id,
         entry.seq,
         // The text the hash covers: parsing it back gives the same hash.
@@ -446,9 +445,8 @@ fn insert_entry(
         entry.detail,
         entry.prev_hash,
         entry.hash,
-        time_text(now),
-    ])?;
-    Ok(())
+        received_at,
+    ]
 }
 
 fn record_break(

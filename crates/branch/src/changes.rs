@@ -8,7 +8,7 @@
 //! [`emit_entry`]) and the page builds the `record` change from it. Other changes carry their
 //! body as JSON ([`emit`]).
 
-use crate::sql::{params, Db, TransactionBehavior};
+use crate::sql::{params, Db, Insert, TransactionBehavior, Value};
 use chrono::{DateTime, Utc};
 use plkk_protocol::{Change, ChangeBody, Changes, MAX_CHANGES_PAGE_BYTES, MAX_CHANGES_PER_PULL};
 use uuid::Uuid;
@@ -22,6 +22,13 @@ const CHANGE_FRAME_BYTES: usize = 80;
 /// and `}`.
 const RECORD_FRAME_BYTES: usize = 80;
 
+/// The statement a change row is written with (a `record` change of a pushed entry names it in
+/// `entry_seq` and stores no body; any other change has its body and no `entry_seq`).
+pub(crate) const INSERT: &str =
+    "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at, entry_seq)";
+/// The values each row of [`INSERT`] has.
+pub(crate) const COLUMNS: usize = 7;
+
 /// Appends a change for `clinic_id` in the caller's transaction.
 pub(crate) fn emit(
     tx: &Db,
@@ -30,6 +37,21 @@ pub(crate) fn emit(
     body: &ChangeBody,
     now: DateTime<Utc>,
 ) -> Result<(), BranchError> {
+    tx.lock_clinic(clinic_id)?;
+    let mut insert = Insert::new(INSERT, COLUMNS);
+    insert.row(row(clinic_id, intake_id, body, now)?);
+    insert.write(tx)?;
+    Ok(())
+}
+
+/// The [`INSERT`] values of a change for `clinic_id` with its body (the caller holds the
+/// clinic's lock: [`Db::lock_clinic`]).
+pub(crate) fn row(
+    clinic_id: i64,
+    intake_id: Uuid,
+    body: &ChangeBody,
+    now: DateTime<Utc>,
+) -> Result<Vec<Value>, BranchError> {
     let (kind, origin_device) = match body {
         ChangeBody::CaseStatus { .. } => ("case_status", None),
         ChangeBody::Record { origin_device, .. } => ("record", Some(*origin_device)),
@@ -37,46 +59,35 @@ pub(crate) fn emit(
         ChangeBody::BpuDecision { .. } => ("bpu_decision", None),
         ChangeBody::Reference { .. } => ("reference", None),
     };
-    tx.lock_clinic(clinic_id)?;
-    tx.prepare_cached(
-        "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
+    Ok(params![
         clinic_id,
         intake_id.to_string(),
         kind,
         origin_device.map(|id| id.to_string()),
         serde_json::to_string(body)?,
         time_text(now),
-    ])?;
-    Ok(())
+        Value::Null,
+    ])
 }
 
-/// Appends the `record` change of the entry stored as `entry_seq` (pushed by `origin_device`),
-/// in the caller's transaction: the change names the entry rather than copying it.
-pub(crate) fn emit_entry(
-    tx: &Db,
+/// The [`INSERT`] values of the `record` change of the entry stored as `entry_seq` (pushed by
+/// `origin_device`): the change names the entry rather than copying it.
+pub(crate) fn entry_row(
     clinic_id: i64,
     intake_id: Uuid,
     origin_device: Uuid,
     entry_seq: i64,
     now: DateTime<Utc>,
-) -> Result<(), BranchError> {
-    tx.lock_clinic(clinic_id)?;
-    tx.prepare_cached(
-        "INSERT INTO changes (clinic_id, intake_id, kind, origin_device, body, created_at,
-                              entry_seq)
-         VALUES (?1, ?2, 'record', ?3, '', ?4, ?5)",
-    )?
-    .execute(params![
+) -> Vec<Value> {
+    params![
         clinic_id,
         intake_id.to_string(),
+        "record",
         origin_device.to_string(),
+        "",
         time_text(now),
         entry_seq,
-    ])?;
-    Ok(())
+    ]
 }
 
 /// The body of a change as stored: its JSON, or for a record change that names its entry, the

@@ -198,6 +198,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     plkk_migrate::enter_wal(conn, Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // A push runs some twenty statements, and its multi-row inserts up to eight sizes of each
+    // (`sql::Insert`): rusqlite's default cache of 16 would prepare some again on every push.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
     Ok(())
 }

@@ -26,7 +26,7 @@ use plkk_domain::{limits, normalise, Segment};
 use plkk_protocol::CaseStatus;
 use rusqlite::functions::FunctionFlags;
 
-use crate::sql::{Db, Dialect, Value as SqlValue};
+use crate::sql::{Db, Dialect, Insert, Value as SqlValue};
 use serde::Serialize;
 
 use crate::BranchError;
@@ -313,17 +313,31 @@ pub(crate) fn index_names_after(tx: &Db, after: i64) -> crate::sql::Result<()> {
 /// by [`index_names_after`] and a correction's by the trigger `inbox_names_update`, both through
 /// `plkk_search_words`, so this does nothing there.
 pub(crate) fn index_name(tx: &Db, intake_id: &str, full_name: &str) -> crate::sql::Result<()> {
-    if tx.dialect() == Dialect::Postgres {
-        tx.prepare_cached(
-            "INSERT INTO inbox_names (intake_id, name_words) VALUES (?1, ?2)
-             ON CONFLICT (intake_id) DO UPDATE SET name_words = excluded.name_words",
-        )?
-        .execute(crate::sql::params![
-            intake_id,
-            normalise::index_text(full_name)
-        ])?;
+    if let Some(row) = name_row(tx.dialect(), intake_id, full_name) {
+        let mut insert = name_insert();
+        insert.row(row);
+        insert.write(tx)?;
     }
     Ok(())
+}
+
+/// The statement that writes PostgreSQL's `inbox_names` rows (see [`index_name`]).
+pub(crate) fn name_insert() -> Insert {
+    Insert::with_tail(
+        "INSERT INTO inbox_names (intake_id, name_words)",
+        2,
+        " ON CONFLICT (intake_id) DO UPDATE SET name_words = excluded.name_words",
+    )
+}
+
+/// The `inbox_names` row of a case on PostgreSQL; none on SQLite (see [`index_name`]).
+pub(crate) fn name_row(
+    dialect: Dialect,
+    intake_id: &str,
+    full_name: &str,
+) -> Option<Vec<SqlValue>> {
+    (dialect == Dialect::Postgres)
+        .then(|| crate::sql::params![intake_id, normalise::index_text(full_name)])
 }
 
 /// Registers `plkk_search_words(text)`, the words of a name in the search normal form joined by

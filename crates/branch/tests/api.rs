@@ -212,6 +212,104 @@ async fn a_repeated_entry_is_answered_with_its_first_receipt_and_stored_once() {
     branch.stop().await;
 }
 
+/// One push holding an intake, its note, the intake again (the same entry, and the same record
+/// under a new entry id), a note correcting the first note and a correction of the intake: each
+/// entry sees what the entries before it in the push stored, and the clinic's other desk reads
+/// the records in the order they were pushed.
+#[tokio::test]
+async fn entries_of_one_push_see_what_the_push_stored_before_them() {
+    let branch = Branch::start().await;
+    let mut desk = branch.enrol("PLKK-A").await;
+    let other = branch.enrol("PLKK-A").await;
+    let intake_id = Uuid::now_v7();
+    let intake = intake_entry(intake_id);
+    let note = note_entry(intake_id);
+    let mut correcting = note_entry(intake_id);
+    correcting["payload"]["corrects"] = note["record_id"].clone();
+    let correction = correction_entry(
+        intake_id,
+        "injury",
+        "Luka robek telapak tangan kanan",
+        "Luka robek jari telunjuk kanan",
+    );
+    let entries = vec![
+        intake.clone(),
+        note.clone(),
+        intake.clone(),
+        intake_entry(intake_id),
+        correcting.clone(),
+        correction.clone(),
+    ];
+    let answer = branch.push_ok(&mut desk, entries).await;
+    let outcomes: Vec<Outcome> = answer.receipts.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Applied,
+            Outcome::Applied,
+            Outcome::Duplicate,
+            Outcome::Duplicate,
+            Outcome::Applied,
+            Outcome::Applied
+        ],
+        "{:?}",
+        answer.receipts
+    );
+    let number = answer.receipts[0].receipt;
+    assert!(number.is_some());
+    assert_eq!(
+        answer.receipts[2].receipt, number,
+        "a repeat gets the first receipt"
+    );
+    assert_eq!(
+        answer.receipts[3].receipt, number,
+        "so does the same record again"
+    );
+    let counts = branch.counts();
+    assert_eq!(
+        (
+            counts.intakes,
+            counts.notes,
+            counts.corrections,
+            counts.entries
+        ),
+        (1, 2, 1, 4),
+        "nothing is stored twice"
+    );
+    let cases = admin::list_cases(branch.database(), "PLKK-A").unwrap();
+    assert_eq!(cases[0]["injury"], "Luka robek jari telunjuk kanan");
+    assert_eq!(cases[0]["notes"].as_array().map(Vec::len), Some(2));
+
+    let (changes, _) = branch.pull_all(&other, 0).await;
+    let records: Vec<String> = changes
+        .iter()
+        .filter_map(|change| match &change.body {
+            plkk_protocol::ChangeBody::Record { entry, .. } => Some(entry.record_id.to_string()),
+            _ => None,
+        })
+        .collect();
+    let pushed: Vec<String> = [&intake, &note, &correcting, &correction]
+        .iter()
+        .map(|entry| entry["record_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        records, pushed,
+        "the other desk reads the records in push order"
+    );
+    assert!(
+        matches!(
+            &changes[1].body,
+            plkk_protocol::ChangeBody::CaseStatus {
+                status: CaseStatus::Received,
+                ..
+            }
+        ),
+        "the case is received right after its intake: {:?}",
+        changes[1]
+    );
+    branch.stop().await;
+}
+
 #[tokio::test]
 async fn one_invalid_record_is_rejected_and_the_others_applied() {
     let branch = Branch::start().await;

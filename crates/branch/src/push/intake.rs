@@ -1,25 +1,27 @@
 //! Applying a pushed intake: the entry's ids agree, the author and every field are within their
 //! limits, the intake passes `plkk_domain::validate_intake` against its desk's clock; then the
-//! record, its case and the clinic's change are stored.
+//! record, its case and the clinic's changes wait in the push's [`Writes`].
 
 use crate::sql::{params, Db};
 use plkk_protocol::{ChangeBody, IntakePayload, PushEntry, Receipt};
 
-use super::{
-    applied, author_issues, emit_record, mismatch, rejected, store_entry, Clocks, Device,
-    PushError, ReceiptNumbers,
-};
+use super::{applied, author_issues, mismatch, rejected, KnownCase, Push, PushError};
 use crate::changes;
 use crate::db::time_text;
 
 pub(super) fn apply_intake(
     tx: &Db,
-    device: Device,
     entry: &PushEntry,
     payload: &IntakePayload,
-    clocks: Clocks,
-    numbers: &ReceiptNumbers,
+    push: Push<'_>,
 ) -> Result<Receipt, PushError> {
+    let Push {
+        device,
+        clocks,
+        numbers,
+        known,
+        writes,
+    } = push;
     let now = clocks.branch;
     if entry.record_id != entry.intake_id {
         return Ok(rejected(
@@ -52,41 +54,53 @@ pub(super) fn apply_intake(
         }
     };
     let receipt = applied(entry, now, &checked.warnings, tx, numbers)?;
-    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
+    let seq = writes.entry(device, entry, &receipt, clocks)?;
+    let id = entry.record_id.to_string();
     let record = serde_json::to_string(&checked.record)?;
     let warnings = serde_json::to_string(&checked.warnings)?;
-    tx.prepare_cached(
-        "INSERT INTO intakes (id, clinic_id, entry_seq, record, warnings, author, written_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        entry.record_id.to_string(),
+    writes.intake(
+        params![
+            id,
+            device.clinic_id,
+            seq,
+            record,
+            warnings,
+            payload.author.trim(),
+            payload.written_at.to_rfc3339(),
+        ],
+        params![
+            id,
+            device.clinic_id,
+            record,
+            warnings,
+            "received",
+            time_text(now),
+        ],
+        crate::inbox::name_row(tx.dialect(), &id, &checked.record.full_name),
+    );
+    known.admitted(KnownCase::admitted(
+        entry.record_id,
         device.clinic_id,
+        checked.record.case_category,
+    ));
+    writes.change(changes::entry_row(
+        device.clinic_id,
+        entry.intake_id,
+        device.id,
         seq,
-        record,
-        warnings,
-        payload.author.trim(),
-        payload.written_at.to_rfc3339(),
-    ])?;
-    tx.prepare_cached(
-        "INSERT INTO cases (intake_id, clinic_id, record, warnings, status, status_changed_at)
-         VALUES (?1, ?2, ?3, ?4, 'received', ?5)",
-    )?
-    .execute(params![
-        entry.record_id.to_string(),
-        device.clinic_id,
-        record,
-        warnings,
-        time_text(now),
-    ])?;
-    crate::inbox::index_name(tx, &entry.record_id.to_string(), &checked.record.full_name)?;
-    emit_record(tx, device, entry, seq, now)?;
+        now,
+    ));
     let received = ChangeBody::CaseStatus {
         status: plkk_protocol::CaseStatus::Received,
         reason: None,
         reference: None,
         changed_at: now,
     };
-    changes::emit(tx, device.clinic_id, entry.intake_id, &received, now)?;
+    writes.change(changes::row(
+        device.clinic_id,
+        entry.intake_id,
+        &received,
+        now,
+    )?);
     Ok(receipt)
 }

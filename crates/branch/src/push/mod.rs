@@ -22,7 +22,7 @@
 //! branch's: a desk whose clock runs fast admits a patient "now" by its clock, and that admission
 //! is valid. The desk's clock and its measured offset are kept with each stored entry.
 
-use crate::sql::{params, Db, Dialect, OptionalExtension, TransactionBehavior};
+use crate::sql::{params, Db, Dialect, Insert, OptionalExtension, TransactionBehavior, Value};
 use chrono::{DateTime, FixedOffset, Utc};
 use plkk_domain::limits::{self, RECORD_ENVELOPE};
 use plkk_domain::{CaseCategory, Intake, Issue, Severity};
@@ -39,13 +39,17 @@ mod bpu;
 mod correction;
 mod document;
 mod intake;
+mod known;
 mod note;
+mod writes;
 
 use bpu::apply_registration;
 use correction::apply_correction;
 use document::{apply_document, apply_removal};
 use intake::apply_intake;
+use known::Known;
 use note::apply_note;
+use writes::Writes;
 
 /// The device a request comes from, as authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,10 +153,20 @@ pub(crate) fn apply_push(
     tx.lock_clinic(device.clinic_id)?;
     let newest_case = crate::inbox::newest_case(&tx)?;
     let numbers = ReceiptNumbers::for_push(entries.len());
+    let known = Known::read(&tx, entries)?;
+    let writes = Writes::new();
     let mut receipts = Vec::with_capacity(entries.len());
     for entry in entries {
-        receipts.push(apply_entry(&tx, device, entry, clocks, &numbers)?);
+        let push = Push {
+            device,
+            clocks,
+            numbers: &numbers,
+            known: &known,
+            writes: &writes,
+        };
+        receipts.push(apply_entry(&tx, entry, push)?);
     }
+    writes.write(&tx)?;
     crate::inbox::index_names_after(&tx, newest_case)?;
     let audit = audit
         .map(|records| crate::audit::store_valid_in(&tx, device, records, clocks.branch))
@@ -164,17 +178,30 @@ pub(crate) fn apply_push(
     Ok((receipts, audit))
 }
 
-fn apply_entry(
-    tx: &Db,
+/// What every entry of a push is applied with.
+#[derive(Clone, Copy)]
+struct Push<'a> {
     device: Device,
-    entry: &PushEntry,
     clocks: Clocks,
-    numbers: &ReceiptNumbers,
-) -> Result<Receipt, PushError> {
-    if let Some(receipt) = earlier_receipt(tx, device, entry)? {
+    numbers: &'a ReceiptNumbers,
+    known: &'a Known,
+    writes: &'a Writes,
+}
+
+/// Applies one entry of a push. Intakes and notes leave their rows in `writes`; an entry of any
+/// other kind first has them written, as it reads and writes the database itself.
+fn apply_entry(tx: &Db, entry: &PushEntry, push: Push<'_>) -> Result<Receipt, PushError> {
+    let Push {
+        device,
+        clocks,
+        numbers,
+        known,
+        writes,
+    } = push;
+    if let Some(receipt) = known.earlier_receipt(device, entry)? {
         return Ok(receipt);
     }
-    let case = known_case(tx, entry.intake_id)?;
+    let case = known.case(tx, entry.intake_id)?;
     if case
         .as_ref()
         .is_some_and(|case| case.clinic_id != device.clinic_id)
@@ -183,65 +210,30 @@ fn apply_entry(
             entry_id: entry.entry_id,
         });
     }
-    match &entry.payload {
-        Payload::Intake(payload) => apply_intake(tx, device, entry, payload, clocks, numbers),
+    let batched = matches!(entry.payload, Payload::Intake(_) | Payload::Note(_));
+    if !batched {
+        writes.write(tx)?;
+    }
+    let receipt = match &entry.payload {
+        Payload::Intake(payload) => apply_intake(tx, entry, payload, push)?,
         Payload::IntakeCorrection(payload) => {
-            apply_correction(tx, device, entry, payload, clocks, numbers)
+            let receipt = apply_correction(tx, device, entry, payload, clocks, numbers)?;
+            known.case_changed(entry.intake_id);
+            receipt
         }
-        Payload::Note(payload) => {
-            apply_note(tx, device, entry, payload, clocks, numbers, case.as_ref())
-        }
+        Payload::Note(payload) => apply_note(tx, entry, payload, push, case.as_ref())?,
         Payload::BpuRegistration(payload) => {
-            apply_registration(tx, device, entry, payload, clocks, numbers)
+            apply_registration(tx, device, entry, payload, clocks, numbers)?
         }
-        Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks, numbers),
+        Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks, numbers)?,
         Payload::DocumentRemoval(payload) => {
-            apply_removal(tx, device, entry, payload, clocks, numbers)
+            apply_removal(tx, device, entry, payload, clocks, numbers)?
         }
-    }
-}
-
-/// The receipt given the first time, when this entry (or another entry with the same record) was
-/// stored before. An entry stored for another clinic is forbidden.
-fn earlier_receipt(
-    tx: &Db,
-    device: Device,
-    entry: &PushEntry,
-) -> Result<Option<Receipt>, PushError> {
-    let stored: Option<(String, i64)> = tx
-        .prepare_cached(
-            "SELECT e.receipt, d.clinic_id FROM entries e JOIN devices d ON d.id = e.device_id
-             WHERE e.id = ?1
-             UNION ALL
-             SELECT e.receipt, d.clinic_id FROM entries e JOIN devices d ON d.id = e.device_id
-             WHERE e.record_id = ?2 AND e.kind = ?3
-             LIMIT 1",
-        )?
-        .query_row(
-            params![
-                entry.entry_id.to_string(),
-                entry.record_id.to_string(),
-                entry.kind().as_str()
-            ],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    let Some((receipt, clinic_id)) = stored else {
-        return Ok(None);
     };
-    if clinic_id != device.clinic_id {
-        return Err(PushError::Forbidden {
-            entry_id: entry.entry_id,
-        });
+    if matches!(receipt.outcome, Outcome::Applied | Outcome::Conflict) {
+        known.stored(device, entry, &receipt);
     }
-    let mut receipt: Receipt = serde_json::from_str(&receipt)?;
-    receipt.entry_id = entry.entry_id;
-    if receipt.outcome == Outcome::Applied {
-        receipt.outcome = Outcome::Duplicate;
-        // Warnings were given with the first receipt; a repeat only confirms.
-        receipt.issues.clear();
-    }
-    Ok(Some(receipt))
+    Ok(receipt)
 }
 
 /// `author` is required and at most `limits::USERNAME` characters.
@@ -345,6 +337,12 @@ impl ReceiptNumbers {
     }
 }
 
+/// The statement an entry row is written with, and the values each row has.
+const ENTRY_INSERT: &str = "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, \
+                            intake_id, outcome, entry, receipt, received_at, desk_time, \
+                            desk_clock_offset_seconds)";
+const ENTRY_COLUMNS: usize = 13;
+
 /// Stores an applied (or conflicting) entry under its receipt number, which it returns. The
 /// number is the receipt's, taken with [`ReceiptNumbers`]; no `RETURNING` (on SQLite that builds
 /// a temporary table per row).
@@ -355,6 +353,20 @@ pub(super) fn store_entry(
     receipt: &Receipt,
     clocks: Clocks,
 ) -> Result<i64, PushError> {
+    let (seq, row) = entry_row(device, entry, receipt, clocks)?;
+    let mut insert = Insert::new(ENTRY_INSERT, ENTRY_COLUMNS);
+    insert.row(row);
+    insert.write(tx)?;
+    Ok(seq)
+}
+
+/// The receipt number and [`ENTRY_INSERT`] values of an applied (or conflicting) entry.
+fn entry_row(
+    device: Device,
+    entry: &PushEntry,
+    receipt: &Receipt,
+    clocks: Clocks,
+) -> Result<(i64, Vec<Value>), PushError> {
     let outcome = match receipt.outcome {
         Outcome::Conflict => "conflict",
         _ => "applied",
@@ -365,13 +377,7 @@ pub(super) fn store_entry(
             entry.entry_id
         ))
     })?;
-    tx.prepare_cached(
-        "INSERT INTO entries (seq, id, device_id, device_seq, kind, record_id, intake_id,
-                              outcome, entry, receipt, received_at, desk_time,
-                              desk_clock_offset_seconds)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
+    let row = params![
         seq,
         entry.entry_id.to_string(),
         device.id.to_string(),
@@ -385,12 +391,12 @@ pub(super) fn store_entry(
         time_text(clocks.branch),
         clocks.desk.map(|desk| desk.to_rfc3339()),
         clocks.desk_offset_seconds(),
-    ])?;
-    Ok(seq)
+    ];
+    Ok((seq, row))
 }
 
-/// The clinic's `record` change for the entry stored as `entry_seq` (the feed reads the entry
-/// from `entries`).
+/// The clinic's `record` change for the entry stored as `entry_seq`, written now (the feed
+/// reads the entry from `entries`).
 pub(super) fn emit_record(
     tx: &Db,
     device: Device,
@@ -398,19 +404,22 @@ pub(super) fn emit_record(
     entry_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<(), PushError> {
-    changes::emit_entry(
-        tx,
+    tx.lock_clinic(device.clinic_id)?;
+    let mut insert = Insert::new(changes::INSERT, changes::COLUMNS);
+    insert.row(changes::entry_row(
         device.clinic_id,
         entry.intake_id,
         device.id,
         entry_seq,
         now,
-    )?;
+    ));
+    insert.write(tx)?;
     Ok(())
 }
 
 /// What an entry is checked against in the branch's copy of its case: the clinic it belongs to
 /// and its category (a note's rules depend on it), read in one statement.
+#[derive(Debug, Clone)]
 pub(super) struct KnownCase {
     intake_id: Uuid,
     pub(super) clinic_id: i64,
@@ -418,6 +427,15 @@ pub(super) struct KnownCase {
 }
 
 impl KnownCase {
+    /// A case admitted in this push.
+    pub(super) fn admitted(intake_id: Uuid, clinic_id: i64, category: CaseCategory) -> KnownCase {
+        KnownCase {
+            intake_id,
+            clinic_id,
+            category: Some(category.as_str().to_owned()),
+        }
+    }
+
     pub(super) fn category(&self) -> Result<CaseCategory, BranchError> {
         self.category
             .as_deref()
@@ -431,7 +449,8 @@ impl KnownCase {
     }
 }
 
-/// The branch's case `intake_id`, if it has it.
+/// The branch's case `intake_id`, if it has it (read by [`Known::case`] when it was not read
+/// with the push's others).
 fn known_case(conn: &Db, intake_id: Uuid) -> crate::sql::Result<Option<KnownCase>> {
     // The one JSON path read in SQL: each database names it in its own way.
     let sql = match conn.dialect() {
@@ -461,14 +480,6 @@ pub(crate) fn current_intake(conn: &Db, intake_id: Uuid) -> Result<Option<Intake
         .query_row([intake_id.to_string()], |row| row.get(0))
         .optional()?;
     Ok(record.map(|text| serde_json::from_str(&text)).transpose()?)
-}
-
-pub(super) fn note_case(conn: &Db, note_id: Uuid) -> crate::sql::Result<Option<Uuid>> {
-    let intake_id: Option<String> = conn
-        .prepare_cached("SELECT intake_id FROM notes WHERE id = ?1")?
-        .query_row([note_id.to_string()], |row| row.get(0))
-        .optional()?;
-    Ok(intake_id.and_then(|text| Uuid::parse_str(&text).ok()))
 }
 
 pub(super) fn error_issue(field: &str, rule: &str, message: String) -> Issue {

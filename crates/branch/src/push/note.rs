@@ -7,19 +7,25 @@ use plkk_domain::Note;
 use plkk_protocol::{NotePayload, PushEntry, Receipt};
 
 use super::{
-    applied, author_issues, emit_record, error_issue, intake_missing, mismatch, note_case,
-    rejected, store_entry, Clocks, Device, KnownCase, PushError, ReceiptNumbers,
+    applied, author_issues, error_issue, intake_missing, mismatch, rejected, KnownCase, Push,
+    PushError,
 };
+use crate::changes;
 
 pub(super) fn apply_note(
     tx: &Db,
-    device: Device,
     entry: &PushEntry,
     payload: &NotePayload,
-    clocks: Clocks,
-    numbers: &ReceiptNumbers,
+    push: Push<'_>,
     case: Option<&KnownCase>,
 ) -> Result<Receipt, PushError> {
+    let Push {
+        device,
+        clocks,
+        numbers,
+        known,
+        writes,
+    } = push;
     let now = clocks.branch;
     let mut issues = author_issues(&payload.author);
     if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
@@ -46,7 +52,7 @@ pub(super) fn apply_note(
     };
     let draft = checked.record;
     if let Some(corrected) = draft.fields.corrects {
-        if note_case(tx, corrected)? != Some(entry.intake_id) {
+        if known.note_case(tx, corrected)? != Some(entry.intake_id) {
             let message = format!("corrects: no note {corrected} on this case at the branch");
             return Ok(rejected(
                 entry,
@@ -63,17 +69,21 @@ pub(super) fn apply_note(
         fields: draft.fields,
     };
     let receipt = applied(entry, now, &checked.warnings, tx, numbers)?;
-    let seq = store_entry(tx, device, entry, &receipt, clocks)?;
-    tx.prepare_cached(
-        "INSERT INTO notes (id, intake_id, entry_seq, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
+    let seq = writes.entry(device, entry, &receipt, clocks)?;
+    known.note(note.id, note.intake_id);
+    writes.note(params![
         note.id.to_string(),
         note.intake_id.to_string(),
         seq,
         serde_json::to_string(&note)?,
         serde_json::to_string(&checked.warnings)?,
-    ])?;
-    emit_record(tx, device, entry, seq, now)?;
+    ]);
+    writes.change(changes::entry_row(
+        device.clinic_id,
+        entry.intake_id,
+        device.id,
+        seq,
+        now,
+    ));
     Ok(receipt)
 }

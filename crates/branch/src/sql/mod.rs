@@ -12,10 +12,12 @@
 //! `.optional()`, `transaction_with_behavior`) so a module reads the same on both stores. Rows
 //! are read whole into memory: every query that could meet many rows carries its own `LIMIT`.
 
+mod insert;
 mod postgres;
 mod sqlite;
 mod value;
 
+pub(crate) use insert::{chunk_size, Insert};
 pub(crate) use postgres::{on_a_blocking_thread, PgStore};
 pub(crate) use value::{FromValue, Params, ToValue, Value};
 
