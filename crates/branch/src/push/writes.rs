@@ -92,12 +92,13 @@ impl Writes {
     /// lock from its start, as the feed's changes need).
     pub(super) fn write(&self, tx: &Db) -> Result<(), PushError> {
         let mut waiting = self.inner.borrow_mut();
-        waiting.entries.write(tx)?;
-        waiting.intakes.write(tx)?;
-        waiting.cases.write(tx)?;
-        waiting.names.write(tx)?;
-        waiting.notes.write(tx)?;
-        waiting.changes.write(tx)?;
+        let mut statements = waiting.entries.take_statements();
+        statements.extend(waiting.intakes.take_statements());
+        statements.extend(waiting.cases.take_statements());
+        statements.extend(waiting.names.take_statements());
+        statements.extend(waiting.notes.take_statements());
+        statements.extend(waiting.changes.take_statements());
+        tx.execute_all(statements)?;
         Ok(())
     }
 }

@@ -55,6 +55,13 @@ impl Insert {
 
     /// Writes the rows that wait, in the order they were added, and forgets them.
     pub(crate) fn write(&mut self, tx: &Db) -> Result<()> {
+        tx.execute_all(self.take_statements())
+    }
+
+    /// The statements that write the rows that wait (for [`Db::execute_all`], with other
+    /// tables' statements), and forgets the rows.
+    pub(crate) fn take_statements(&mut self) -> Vec<(String, Vec<Value>)> {
+        let mut statements = Vec::new();
         let mut left = self.len();
         let mut values = std::mem::take(&mut self.values).into_iter();
         while left > 0 {
@@ -62,10 +69,10 @@ impl Insert {
             let params: Vec<Value> = values.by_ref().take(rows * self.columns).collect();
             let mut sql = statement(self.head, self.columns, rows);
             sql.push_str(self.tail);
-            tx.prepare_cached(&sql)?.execute(params)?;
+            statements.push((sql, params));
             left -= rows;
         }
-        Ok(())
+        statements
     }
 }
 

@@ -158,6 +158,20 @@ impl Db {
         }
     }
 
+    /// Runs `statements` (each a text and its parameters) in order; on PostgreSQL sent together
+    /// without waiting for each answer (one round trip for all). Stops at the first error.
+    pub(crate) fn execute_all(&self, statements: Vec<(String, Vec<Value>)>) -> Result<()> {
+        match self {
+            Db::Sqlite(conn) => {
+                for (sql, params) in &statements {
+                    sqlite::execute(conn, sql, params)?;
+                }
+                Ok(())
+            }
+            Db::Postgres(conn) => conn.execute_all(statements),
+        }
+    }
+
     /// Several statements without parameters.
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {

@@ -278,6 +278,39 @@ impl PgConn {
         })
     }
 
+    /// Runs `statements` in order, sent together without waiting for each answer (tokio-postgres
+    /// writes a statement when its future is first polled, so polling them all at once pipelines
+    /// them; the server runs and answers them in order). The first error, in statement order.
+    pub(super) fn execute_all(&self, statements: Vec<(String, Vec<Value>)>) -> Result<()> {
+        let client = Arc::clone(&self.client);
+        self.runtime.run(async move {
+            let mut prepared = Vec::with_capacity(statements.len());
+            for (sql, _) in &statements {
+                let statement = client
+                    .prepare_cached(&translate(sql))
+                    .await
+                    .map_err(SqlError::Postgres)?;
+                prepared.push(statement);
+            }
+            let client: &tokio_postgres::Client = &client;
+            let runs =
+                prepared
+                    .iter()
+                    .zip(&statements)
+                    .map(|(statement, (_, params))| async move {
+                        let params: Vec<&(dyn ToSql + Sync)> = params
+                            .iter()
+                            .map(|value| value as &(dyn ToSql + Sync))
+                            .collect();
+                        client.execute(statement, &params).await
+                    });
+            for result in futures_util::future::join_all(runs).await {
+                result.map_err(SqlError::Postgres)?;
+            }
+            Ok(())
+        })
+    }
+
     pub(super) fn batch(&self, sql: String) -> Result<()> {
         let client = Arc::clone(&self.client);
         self.runtime
