@@ -171,6 +171,10 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         name: "0005_unixepoch_inlined",
         sql: include_str!("../../../migrations/branch-postgres/0005_unixepoch_inlined.sql"),
     },
+    Migration {
+        name: "0006_inbox_record_parsed_once",
+        sql: include_str!("../../../migrations/branch-postgres/0006_inbox_record_parsed_once.sql"),
+    },
 ];
 
 /// Applies the PostgreSQL migrations not yet recorded, with `plkk-migrate`'s plan. Several
