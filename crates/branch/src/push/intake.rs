@@ -5,7 +5,7 @@
 use crate::sql::{params, Db};
 use plkk_protocol::{ChangeBody, IntakePayload, PushEntry, Receipt};
 
-use super::{applied, author_issues, mismatch, rejected, KnownCase, Push, PushError};
+use super::{author_issues, mismatch, rejected, KnownCase, Push, PushError};
 use crate::changes;
 use crate::db::time_text;
 
@@ -15,14 +15,7 @@ pub(super) fn apply_intake(
     payload: &IntakePayload,
     push: Push<'_>,
 ) -> Result<Receipt, PushError> {
-    let Push {
-        device,
-        clocks,
-        numbers,
-        known,
-        writes,
-    } = push;
-    let now = clocks.branch;
+    let (device, now) = (push.device, push.clocks.branch);
     if entry.record_id != entry.intake_id {
         return Ok(rejected(
             entry,
@@ -43,7 +36,7 @@ pub(super) fn apply_intake(
     if !envelope.is_empty() {
         return Ok(rejected(entry, now, envelope));
     }
-    let clock = clocks.for_record(payload.written_at);
+    let clock = push.clocks.for_record(payload.written_at);
     let fields = payload.intake.to_object();
     let checked = match plkk_domain::validate_intake(&fields, entry.record_id, clock) {
         Ok(checked) => checked,
@@ -53,12 +46,11 @@ pub(super) fn apply_intake(
             return Ok(rejected(entry, now, issues));
         }
     };
-    let receipt = applied(entry, now, &checked.warnings, tx, numbers)?;
-    let seq = writes.entry(device, entry, &receipt, clocks)?;
+    let (receipt, seq) = push.store(tx, entry, &checked.warnings)?;
     let id = entry.record_id.to_string();
     let record = serde_json::to_string(&checked.record)?;
     let warnings = serde_json::to_string(&checked.warnings)?;
-    writes.intake(
+    push.writes.intake(
         params![
             id,
             device.clinic_id,
@@ -78,17 +70,10 @@ pub(super) fn apply_intake(
         ],
         crate::inbox::name_row(tx.dialect(), &id, &checked.record.full_name),
     );
-    known.admitted(KnownCase::admitted(
+    push.known.admitted(KnownCase::admitted(
         entry.record_id,
         device.clinic_id,
         checked.record.case_category,
-    ));
-    writes.change(changes::entry_row(
-        device.clinic_id,
-        entry.intake_id,
-        device.id,
-        seq,
-        now,
     ));
     let received = ChangeBody::CaseStatus {
         status: plkk_protocol::CaseStatus::Received,
@@ -96,7 +81,7 @@ pub(super) fn apply_intake(
         reference: None,
         changed_at: now,
     };
-    writes.change(changes::row(
+    push.writes.change(changes::row(
         device.clinic_id,
         entry.intake_id,
         &received,

@@ -188,6 +188,25 @@ struct Push<'a> {
     writes: &'a Writes,
 }
 
+impl Push<'_> {
+    /// Stores an applied intake or note: its receipt numbered, its entry row and the clinic's
+    /// `record` change left in `writes`. Answers the receipt and its number (the entry's seq).
+    fn store(
+        &self,
+        tx: &Db,
+        entry: &PushEntry,
+        warnings: &[Issue],
+    ) -> Result<(Receipt, i64), PushError> {
+        let receipt = applied(entry, self.clocks.branch, warnings, tx, self.numbers)?;
+        let seq = self
+            .writes
+            .entry(self.device, entry, &receipt, self.clocks)?;
+        self.writes
+            .change(record_change(self.device, entry, seq, self.clocks.branch));
+        Ok((receipt, seq))
+    }
+}
+
 /// Applies one entry of a push. Intakes and notes leave their rows in `writes`; an entry of any
 /// other kind first has them written, as it reads and writes the database itself.
 fn apply_entry(tx: &Db, entry: &PushEntry, push: Push<'_>) -> Result<Receipt, PushError> {
@@ -406,15 +425,19 @@ pub(super) fn emit_record(
 ) -> Result<(), PushError> {
     tx.lock_clinic(device.clinic_id)?;
     let mut insert = Insert::new(changes::INSERT, changes::COLUMNS);
-    insert.row(changes::entry_row(
-        device.clinic_id,
-        entry.intake_id,
-        device.id,
-        entry_seq,
-        now,
-    ));
+    insert.row(record_change(device, entry, entry_seq, now));
     insert.write(tx)?;
     Ok(())
+}
+
+/// The values of the clinic's `record` change for the entry stored as `entry_seq`.
+fn record_change(
+    device: Device,
+    entry: &PushEntry,
+    entry_seq: i64,
+    now: DateTime<Utc>,
+) -> Vec<Value> {
+    changes::entry_row(device.clinic_id, entry.intake_id, device.id, entry_seq, now)
 }
 
 /// What an entry is checked against in the branch's copy of its case: the clinic it belongs to

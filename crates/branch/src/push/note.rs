@@ -7,10 +7,8 @@ use plkk_domain::Note;
 use plkk_protocol::{NotePayload, PushEntry, Receipt};
 
 use super::{
-    applied, author_issues, error_issue, intake_missing, mismatch, rejected, KnownCase, Push,
-    PushError,
+    author_issues, error_issue, intake_missing, mismatch, rejected, KnownCase, Push, PushError,
 };
-use crate::changes;
 
 pub(super) fn apply_note(
     tx: &Db,
@@ -19,14 +17,7 @@ pub(super) fn apply_note(
     push: Push<'_>,
     case: Option<&KnownCase>,
 ) -> Result<Receipt, PushError> {
-    let Push {
-        device,
-        clocks,
-        numbers,
-        known,
-        writes,
-    } = push;
-    let now = clocks.branch;
+    let now = push.clocks.branch;
     let mut issues = author_issues(&payload.author);
     if payload.id != entry.record_id || payload.intake_id != entry.intake_id {
         issues.extend(mismatch(
@@ -52,7 +43,7 @@ pub(super) fn apply_note(
     };
     let draft = checked.record;
     if let Some(corrected) = draft.fields.corrects {
-        if known.note_case(tx, corrected)? != Some(entry.intake_id) {
+        if push.known.note_case(tx, corrected)? != Some(entry.intake_id) {
             let message = format!("corrects: no note {corrected} on this case at the branch");
             return Ok(rejected(
                 entry,
@@ -68,22 +59,14 @@ pub(super) fn apply_note(
         author: payload.author.trim().to_owned(),
         fields: draft.fields,
     };
-    let receipt = applied(entry, now, &checked.warnings, tx, numbers)?;
-    let seq = writes.entry(device, entry, &receipt, clocks)?;
-    known.note(note.id, note.intake_id);
-    writes.note(params![
+    let (receipt, seq) = push.store(tx, entry, &checked.warnings)?;
+    push.known.note(note.id, note.intake_id);
+    push.writes.note(params![
         note.id.to_string(),
         note.intake_id.to_string(),
         seq,
         serde_json::to_string(&note)?,
         serde_json::to_string(&checked.warnings)?,
     ]);
-    writes.change(changes::entry_row(
-        device.clinic_id,
-        entry.intake_id,
-        device.id,
-        seq,
-        now,
-    ));
     Ok(receipt)
 }
