@@ -116,9 +116,24 @@ pub(crate) fn apply_batch(
     entries: &[PushEntry],
     clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
+    Ok(apply_push(conn, device, entries, None, clocks)?.0)
+}
+
+/// Applies a push: its entries, then the audit entries riding along (already checked with
+/// `audit::unpack`), in one transaction, so the whole push costs one commit. Answers one receipt
+/// per entry, in order, and the audit answer when audit entries came. A push that loses a race
+/// to another server's commit (a unique key taken, a deadlock) is run again from the start, at
+/// most [`RACE_RETRIES`] times, and then finds what the other commit stored.
+pub(crate) fn apply_push(
+    conn: &mut Db,
+    device: Device,
+    entries: &[PushEntry],
+    audit: Option<&[AuditRecord]>,
+    clocks: Clocks,
+) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
     let mut lost = 0;
     loop {
-        match apply_batch_once(conn, device, entries, clocks) {
+        match apply_push_once(conn, device, entries, audit, clocks) {
             Err(PushError::Branch(BranchError::Sql(error)))
                 if lost < RACE_RETRIES && (error.is_unique_violation() || error.is_retryable()) =>
             {
@@ -130,19 +145,7 @@ pub(crate) fn apply_batch(
     }
 }
 
-fn apply_batch_once(
-    conn: &mut Db,
-    device: Device,
-    entries: &[PushEntry],
-    clocks: Clocks,
-) -> Result<Vec<Receipt>, PushError> {
-    Ok(apply_push(conn, device, entries, None, clocks)?.0)
-}
-
-/// Applies a push: its entries, then the audit entries riding along (already checked with
-/// `audit::unpack`), in one transaction, so the whole push costs one commit. Answers one receipt
-/// per entry, in order, and the audit answer when audit entries came.
-pub(crate) fn apply_push(
+fn apply_push_once(
     conn: &mut Db,
     device: Device,
     entries: &[PushEntry],
