@@ -68,6 +68,11 @@ fn a_backup_taken_while_another_process_writes_restores_on_a_fresh_machine() {
                 let intake = object(samples::synthetic_intake(&mut random, 500 + written));
                 plkk_store::admit_intake(&mut store, &actor, &intake, now()).unwrap();
                 written += 1;
+                // A desk writes between a person's keystrokes or the sync's round trips, never
+                // back to back: with no gap at all, SQLite's lock (not fair: a waiter polls on
+                // its own schedule) let this loop starve the backup's one write past its 5 s
+                // busy timeout once on a loaded CI machine.
+                std::thread::sleep(std::time::Duration::from_millis(2));
             }
             written
         })
