@@ -119,6 +119,16 @@ impl AuditBatch {
         })
     }
 
+    /// Keeps the first `lines` lines, and only the actors they name: the batch `pack` gives for
+    /// the first `lines` records it was packed from (actors are numbered in order of first
+    /// appearance, so the lines kept name a prefix of them).
+    pub fn truncate(&mut self, lines: usize) {
+        self.lines.truncate(lines);
+        let named = self.lines.iter().map(|line| line.actor).max();
+        self.actors
+            .truncate(named.map_or(0, |actor| actor as usize + 1));
+    }
+
     /// The records this batch was packed from.
     pub fn unpack(
         &self,
@@ -251,6 +261,22 @@ mod tests {
             .all(|line| line.hash.is_none() && line.prev_hash.is_none() && line.seq.is_none()));
         assert_eq!(batch.lines[1].detail, None, "an empty detail is left out");
         assert_eq!(AuditBatch::pack(&[], content_hash), None);
+    }
+
+    #[test]
+    fn a_truncated_batch_is_the_batch_of_the_first_records() {
+        let mut records = chain(9);
+        records[4].actor = "admin".into();
+        let full = AuditBatch::pack(&records, content_hash).unwrap();
+        for lines in 1..=records.len() {
+            let mut truncated = full.clone();
+            truncated.truncate(lines);
+            assert_eq!(
+                Some(truncated),
+                AuditBatch::pack(&records[..lines], content_hash),
+                "the first {lines} records"
+            );
+        }
     }
 
     #[test]

@@ -20,10 +20,10 @@ use std::time::Instant;
 
 use chrono::Utc;
 use plkk_protocol::{
-    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, PushRequest, PushResponse,
-    MAX_ENTRIES_PER_PUSH,
+    AuditBatch, AuditRecord, FieldIssue, Payload, PushEntry, PushResponse, MAX_ENTRIES_PER_PUSH,
 };
 use plkk_store::OutboxEntry;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::client::BranchClient;
@@ -309,21 +309,12 @@ async fn next_request(
     if entries.is_empty() && audit.is_none() {
         return Ok(None);
     }
-    let mut audit_bytes = 0;
-    let mut audit_through = None;
-    let mut audit_lines = 0;
-    let audit = match audit {
-        Some((batch, last_seq)) => {
-            audit_bytes = serde_json::to_vec(&batch).map_err(corrupt)?.len();
-            audit_through = Some(last_seq);
-            audit_lines = batch.lines.len();
-            Some(batch)
-        }
-        None => None,
-    };
-    let json = serde_json::to_vec(&PushRequest {
+    let (audit_bytes, audit_through, audit_lines) = audit.as_ref().map_or((0, None, 0), |audit| {
+        (audit.json.get().len(), Some(audit.last_seq), audit.lines)
+    });
+    let json = serde_json::to_vec(&OutgoingRequest {
         entries: pieces.into_iter().map(|(entry, _)| entry).collect(),
-        audit,
+        audit: audit.map(|audit| audit.json),
         // The desk's clock when it sends: the branch judges "now" rules against it.
         desk_time: Some(now()),
     })
@@ -340,35 +331,64 @@ async fn next_request(
     }))
 }
 
+/// A [`PushRequest`] as the desk writes it: each entry and the audit batch serialised once, when
+/// planned (their sizes decide what fits), and written into the request as they are.
+#[derive(serde::Serialize)]
+struct OutgoingRequest {
+    entries: Vec<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    desk_time: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+/// The audit entries of a request, serialised: an [`AuditBatch`] as JSON.
+struct AuditPiece {
+    json: Box<RawValue>,
+    /// The seq of the last entry in it.
+    last_seq: i64,
+    lines: usize,
+}
+
 /// The audit entries the branch lacks that fit in `room` bytes (at least one when `alone`: the
-/// request carries nothing else), in compact form, with the seq of the last one.
+/// request carries nothing else), in compact form.
 async fn audit_batch(
     db: &DeskDb,
     room: usize,
     alone: bool,
-) -> Result<Option<(AuditBatch, i64)>, SyncError> {
+) -> Result<Option<AuditPiece>, SyncError> {
     let entries = db
         .call(|store| plkk_store::unsent_audit(store, MAX_ENTRIES_PER_PUSH))
         .await?;
     let records: Vec<AuditRecord> = entries.into_iter().map(audit_record).collect();
-    let Some(full) = AuditBatch::pack(&records, record_hash) else {
+    let Some(mut batch) = AuditBatch::pack(&records, record_hash) else {
         return Ok(None);
     };
     let header = serde_json::to_vec(&AuditBatch {
         lines: Vec::new(),
-        ..full.clone()
+        actors: Vec::new(),
+        ..batch.clone()
     })
     .map_err(corrupt)?
     .len()
         + ",\"audit\":".len();
     let mut used = header;
     let mut fitting = 0;
-    for line in &full.lines {
-        let line_bytes = serde_json::to_vec(line).map_err(corrupt)?.len() + 1;
-        if used + line_bytes > room {
+    let mut named = 0;
+    for line in &batch.lines {
+        // The line and its comma, and its actor's name and comma when it is the first to name
+        // it (actors are numbered in order of first appearance).
+        let mut bytes = serde_json::to_vec(line).map_err(corrupt)?.len() + 1;
+        let names_new_actor = line.actor as usize == named;
+        if names_new_actor {
+            let actor = &batch.actors[named];
+            bytes += serde_json::to_vec(actor).map_err(corrupt)?.len() + 1;
+        }
+        if used + bytes > room {
             break;
         }
-        used += line_bytes;
+        used += bytes;
+        named += usize::from(names_new_actor);
         fitting += 1;
     }
     if fitting == 0 && alone {
@@ -377,9 +397,13 @@ async fn audit_batch(
     if fitting == 0 {
         return Ok(None);
     }
-    let records = &records[..fitting];
-    let last_seq = records[fitting - 1].seq;
-    Ok(AuditBatch::pack(records, record_hash).map(|batch| (batch, last_seq)))
+    batch.truncate(fitting);
+    let json = serde_json::value::to_raw_value(&batch).map_err(corrupt)?;
+    Ok(Some(AuditPiece {
+        json,
+        last_seq: records[fitting - 1].seq,
+        lines: fitting,
+    }))
 }
 
 /// Marks the request's entries `sent`, then sends it; the answer is awaited by [`finish`].
@@ -585,24 +609,24 @@ async fn save_link(db: &DeskDb, link: &Link) -> Result<(), SyncError> {
         .await
 }
 
-/// One entry of the push request's `entries`, its stored payload read back into its type (so
-/// what leaves the desk is what the branch's parser accepts), and its size in the request (bytes
-/// of JSON).
-fn push_entry(entry: &OutboxEntry) -> Result<(PushEntry, usize), SyncError> {
+/// One entry of the push request's `entries` as JSON, its stored payload read back into its type
+/// first (so what leaves the desk is what the branch's parser accepts), and its size (bytes).
+fn push_entry(entry: &OutboxEntry) -> Result<(Box<RawValue>, usize), SyncError> {
     let payload = Payload::from_json(entry.kind, &entry.payload).map_err(|error| {
         SyncError::Store(plkk_store::StoreError::Corrupt(format!(
             "outbox entry {} payload: {error}",
             entry.entry_id
         )))
     })?;
-    let entry = PushEntry {
+    let entry = serde_json::value::to_raw_value(&PushEntry {
         entry_id: entry.entry_id,
         device_seq: entry.seq,
         record_id: entry.record_id,
         intake_id: entry.intake_id,
         payload,
-    };
-    let bytes = serde_json::to_vec(&entry).map_err(corrupt)?.len();
+    })
+    .map_err(corrupt)?;
+    let bytes = entry.get().len();
     Ok((entry, bytes))
 }
 
@@ -636,4 +660,71 @@ fn record_hash(record: &AuditRecord) -> String {
 
 fn corrupt(error: serde_json::Error) -> SyncError {
     SyncError::Store(plkk_store::StoreError::Json(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plkk_protocol::{EntryKind, PushRequest};
+    use plkk_store::SyncState;
+
+    /// What the desk writes is a `PushRequest` the branch reads back whole: the entries and the
+    /// audit batch written as serialised when planned.
+    #[test]
+    fn the_request_as_written_is_the_push_request_the_branch_reads() {
+        let note = r#"{"id": "019ab5d2-7c00-7000-8000-000000000001", "intake_id": "019ab5d2-7c00-7000-8000-000000000002",
+            "written_at": "2026-11-24T09:00:00+07:00", "author": "sari", "text": "Luka \"robek\" dijahit", "pulse": 88}"#;
+        let entry = OutboxEntry {
+            seq: 7,
+            entry_id: Uuid::now_v7(),
+            kind: EntryKind::Note,
+            record_id: "019ab5d2-7c00-7000-8000-000000000001".parse().unwrap(),
+            intake_id: "019ab5d2-7c00-7000-8000-000000000002".parse().unwrap(),
+            payload: note.to_owned(),
+            state: SyncState::Pending,
+            intake_state: Some(SyncState::Confirmed),
+        };
+        let (raw, bytes) = push_entry(&entry).unwrap();
+        assert_eq!(bytes, raw.get().len());
+        let at = now();
+        let audit = AuditBatch {
+            first_seq: 3,
+            prev_hash: "0".repeat(64),
+            actors: vec!["sari".to_owned()],
+            lines: vec![plkk_protocol::AuditLine {
+                seq: None,
+                at,
+                actor: 0,
+                action: "add_note".to_owned(),
+                subject: None,
+                detail: None,
+                hash: None,
+                prev_hash: None,
+            }],
+        };
+        let json = serde_json::to_vec(&OutgoingRequest {
+            entries: vec![raw],
+            audit: Some(serde_json::value::to_raw_value(&audit).unwrap()),
+            desk_time: Some(at),
+        })
+        .unwrap();
+        let read: PushRequest = serde_json::from_slice(&json).unwrap();
+        let expected = PushRequest {
+            entries: vec![PushEntry {
+                entry_id: entry.entry_id,
+                device_seq: 7,
+                record_id: entry.record_id,
+                intake_id: entry.intake_id,
+                payload: Payload::from_json(EntryKind::Note, note).unwrap(),
+            }],
+            audit: Some(audit),
+            desk_time: Some(at),
+        };
+        assert_eq!(read, expected);
+        assert_eq!(
+            json,
+            serde_json::to_vec(&expected).unwrap(),
+            "byte for byte"
+        );
+    }
 }
