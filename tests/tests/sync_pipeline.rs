@@ -83,3 +83,44 @@ fn a_cut_with_two_requests_in_flight_loses_and_duplicates_nothing_and_keeps_note
         );
     }
 }
+
+/// The desk plans its third request while two are in flight. When the oldest is refused as too
+/// large, the third (never marked sent) is planned again with the rest, smaller; and the audit
+/// entries planned behind a request still carrying earlier ones reach the branch as one unbroken
+/// chain.
+#[test]
+fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_go_smaller() {
+    let branch = TestBranch::start();
+    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
+    let proxy = FaultProxy::start(branch.addr());
+    let desk = SyncDesk::new();
+    desk.enroll(&proxy.url(), &code);
+    desk.capture(150, 2, 16);
+
+    // The branch's limit is asked; the first push is refused as too large (413, nothing stored)
+    // while the second is under way and the third planned.
+    proxy.script([Fault::Pass, Fault::Status(413)]);
+    let summary = desk.sync().expect("the sync goes on smaller");
+    assert!(summary.push_requests >= 4, "{summary:?}");
+    assert_eq!(summary.pending, 0, "{summary:?}");
+    assert_eq!(
+        summary.quarantined, 0,
+        "nothing was too large alone: {summary:?}"
+    );
+    let counts = branch.counts();
+    assert_eq!(counts.intakes, 150, "intakes exactly once");
+    assert_eq!(counts.notes, 300, "notes exactly once");
+    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+    assert_eq!(desk.status().unconfirmed, 0, "all confirmed");
+
+    let logged: u64 = desk
+        .store()
+        .connection()
+        .query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))
+        .unwrap();
+    let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
+    assert_eq!(chains.len(), 1, "{chains:?}");
+    assert!(chains[0].is_sound(), "no break: {chains:?}");
+    assert_eq!(chains[0].entries, logged, "the whole chain arrived");
+    assert_eq!(summary.audit_breaks, 0, "{summary:?}");
+}

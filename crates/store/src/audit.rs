@@ -170,15 +170,24 @@ pub(crate) fn chain_report(conn: &Connection) -> Result<AuditReport, StoreError>
 
 /// The entries after the last one the branch acknowledged, by seq (the table's key).
 pub(crate) const UNSENT: &str = "SELECT * FROM audit_log
-     WHERE seq > coalesce((SELECT acked_seq FROM audit_sync WHERE id = 1), 0)
+     WHERE seq > max(coalesce((SELECT acked_seq FROM audit_sync WHERE id = 1), 0), ?2)
      ORDER BY seq LIMIT ?1";
 
 /// Entries the branch does not hold yet, oldest first (for the sync).
 pub fn unsent_audit(store: &Store, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    unsent_audit_after(store, 0, limit)
+}
+
+/// [`unsent_audit`] after `after_seq`: the entries after those in a request still in flight.
+pub fn unsent_audit_after(
+    store: &Store,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<AuditEntry>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut statement = store.conn.prepare_cached(UNSENT)?;
     let entries = statement
-        .query_map([limit], entry_row)?
+        .query_map([limit, after_seq], entry_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(entries)
 }

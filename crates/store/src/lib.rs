@@ -65,7 +65,7 @@ pub use accounts::{
 };
 pub use audit::{
     audit_list, audit_verify, mark_audit_acked, record_event, record_print, record_refusal,
-    unsent_audit, AuditReport,
+    unsent_audit, unsent_audit_after, AuditReport,
 };
 pub use backup::{
     backup, backup_file_name, backup_overdue, backup_state, last_backup, AuditHead, BackupDone,

@@ -207,14 +207,17 @@ pub fn save_sync_link(
 
 /// What the branch answered to one push, stored in one transaction (one commit, so one flush of
 /// the disk, per answer): the receipts ([`crate::store_receipts`]), how far the branch holds the
-/// audit chain when the push carried audit entries, and the line as the push left it.
+/// audit chain when the push carried audit entries, and the line as the push left it; and the
+/// entries of the next request, about to leave, marked sent ([`crate::mark_sent`], whose
+/// newly sent entries it returns).
 pub fn store_push_answer(
     store: &mut Store,
     receipts: &[plkk_protocol::Receipt],
     audit_acked: Option<i64>,
     link: &SyncLink,
     now: DateTime<FixedOffset>,
-) -> Result<crate::ReceiptTally, StoreError> {
+    then_sent: &[uuid::Uuid],
+) -> Result<(crate::ReceiptTally, Vec<uuid::Uuid>), StoreError> {
     let tx = store
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -223,8 +226,9 @@ pub fn store_push_answer(
         crate::audit::mark_audit_acked_in(&tx, acked)?;
     }
     save_link_in(&tx, link, now)?;
+    let newly_sent = crate::outbox::mark_sent_in(&tx, then_sent, now)?;
     tx.commit()?;
-    Ok(tally)
+    Ok((tally, newly_sent))
 }
 
 fn save_link_in(

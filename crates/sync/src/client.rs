@@ -109,16 +109,17 @@ impl BranchClient {
         self.answer(response).await
     }
 
-    /// Sends a push body already serialized as JSON, giving up after `timeout`. Returns the answer
-    /// and the request's size on the wire (after gzip).
+    /// Sends a push body ([`Encoded`] when planned), giving up after `timeout`. Returns the
+    /// answer and the request's size on the wire (after gzip).
     pub(crate) async fn push(
         &self,
-        json: Vec<u8>,
+        body: Encoded,
         timeout: Duration,
     ) -> Result<(PushResponse, usize), SyncError> {
-        let (body, gzipped) = encode(json);
-        let size = body.len();
-        let answer = self.send_post("/push", body, gzipped, timeout).await?;
+        let size = body.bytes.len();
+        let answer = self
+            .send_post("/push", body.bytes, body.gzipped, timeout)
+            .await?;
         Ok((answer, size))
     }
 
@@ -328,6 +329,20 @@ impl BranchClient {
             url: self.address.as_str().to_owned(),
             what: what.to_string(),
         }
+    }
+}
+
+/// A request body as it goes on the wire.
+pub(crate) struct Encoded {
+    bytes: Vec<u8>,
+    gzipped: bool,
+}
+
+impl Encoded {
+    /// JSON, gzipped when worth compressing.
+    pub(crate) fn json(json: Vec<u8>) -> Encoded {
+        let (bytes, gzipped) = encode(json);
+        Encoded { bytes, gzipped }
     }
 }
 

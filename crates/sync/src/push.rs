@@ -7,15 +7,19 @@
 //! stored after it. A record that cannot go even alone under the branch's limit is put in
 //! quarantine with a reason naming its size and the limit, and the others flow.
 //!
-//! Requests overlap: while the branch commits one request, the desk plans, marks `sent` and sends
-//! the next, so at most two are in flight ([`Flight`]). Order still holds where it matters: a note
-//! or correction whose intake is in the request in flight is deferred (the branch may apply the
-//! later request first) and sent once that request's receipts are stored, in the same cycle; and
-//! only one request in flight carries audit entries, so the branch receives the chain in order.
-//! A request that must be sent again smaller (refused as too large, or for its audit entries)
-//! first lets the other one finish, then the push plans again from the first entry it held.
+//! Requests overlap: while the branch commits one request, the desk plans the next, so at most
+//! two are in flight ([`Flight`]); the one after them is planned (and gzipped) while both are,
+//! and once the older is answered its receipts are stored in the same commit that marks the new
+//! one `sent`, which then leaves at once. Order still holds where it matters: a note or
+//! correction whose intake is in a request in flight is deferred (the branch may apply the later
+//! request first) and sent once that request's receipts are stored, in the same cycle; and only
+//! one request in flight carries audit entries, so the branch receives the chain in order (one
+//! planned while an older request with audit entries is in flight takes the entries after that
+//! request's). A request that must be sent again smaller (refused as too large, or for its audit
+//! entries) first lets the other one finish, then the push plans again from the first entry it
+//! held; a request planned meanwhile was never marked and is planned again.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -26,7 +30,7 @@ use plkk_store::OutboxEntry;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use crate::client::BranchClient;
+use crate::client::{BranchClient, Encoded};
 use crate::cycle::{now, offset_from, SyncSummary};
 use crate::desk_db::DeskDb;
 use crate::plan::{plan_batch, BatchLimits, Candidate, Link};
@@ -64,9 +68,10 @@ pub(crate) async fn push_all(
     if link.branch_limit.is_none() {
         ask_limit(client, link, &mut state).await?;
     }
-    let mut in_flight: Option<Flight> = None;
+    // Oldest first; at most two.
+    let mut in_flight: VecDeque<Flight> = VecDeque::new();
     loop {
-        let planned = next_request(db, client, link, &mut state, in_flight.as_ref()).await;
+        let planned = next_request(db, client, link, &mut state, &in_flight).await;
         let request = match planned {
             Ok(request) => request,
             Err(error) => {
@@ -74,11 +79,28 @@ pub(crate) async fn push_all(
             }
         };
         let Some(request) = request else {
-            // Nothing more to plan now: let the request in flight finish, then come back to
-            // what waited for it.
-            if let Some(flight) = in_flight.take() {
-                let again = finish(db, client, link, &mut state, flight, summary).await?;
-                plan_again_from(&mut state, again);
+            // Nothing more to plan now: let the oldest request in flight finish, then come back
+            // to what waited for it.
+            if let Some(flight) = in_flight.pop_front() {
+                match finish(db, client, link, &mut state, flight, summary, None).await {
+                    Ok(Finished::Stored(_)) => {}
+                    Ok(Finished::Again(from)) => {
+                        if let Err(error) =
+                            go_again(db, client, link, &mut state, &mut in_flight, summary, from)
+                                .await
+                        {
+                            return Err(settle(
+                                db, client, link, &mut state, in_flight, summary, error,
+                            )
+                            .await);
+                        }
+                    }
+                    Err(error) => {
+                        return Err(
+                            settle(db, client, link, &mut state, in_flight, summary, error).await,
+                        )
+                    }
+                }
                 continue;
             }
             match state.deferred_from.take() {
@@ -90,32 +112,75 @@ pub(crate) async fn push_all(
                 _ => return Ok(state.audit_refused),
             }
         };
-        let started = match start(db, client, link, request, summary).await {
-            Ok(flight) => flight,
-            Err(error) => {
-                return Err(settle(db, client, link, &mut state, in_flight, summary, error).await)
-            }
-        };
-        let Some(previous) = in_flight.replace(started) else {
-            continue;
-        };
-        match finish(db, client, link, &mut state, previous, summary).await {
-            Ok(None) => {}
-            Ok(Some(from)) => {
-                // It goes again smaller: the later request finishes first, so nothing is planned
-                // twice while it is in flight.
-                if let Some(other) = in_flight.take() {
-                    let again = finish(db, client, link, &mut state, other, summary).await?;
-                    plan_again_from(&mut state, again);
+        if in_flight.len() < 2 {
+            match start(db, client, link, request, summary).await {
+                Ok(flight) => in_flight.push_back(flight),
+                Err(error) => {
+                    return Err(
+                        settle(db, client, link, &mut state, in_flight, summary, error).await,
+                    )
                 }
-                plan_again_from(&mut state, Some(from));
+            }
+            continue;
+        }
+        // Two in flight: the older one's receipts are stored and this request marked sent in
+        // one commit, and it leaves.
+        let oldest = in_flight.pop_front().expect("two in flight");
+        let finished = finish(
+            db,
+            client,
+            link,
+            &mut state,
+            oldest,
+            summary,
+            Some(&request),
+        )
+        .await;
+        match finished {
+            Ok(Finished::Stored(Some(newly_sent))) => {
+                in_flight.push_back(send(client, link, request, newly_sent, summary));
+            }
+            Ok(Finished::Stored(None)) => {
+                // It was planned with audit entries the branch can no longer take: plan again.
+                plan_again_from(&mut state, request.first_seq);
+            }
+            Ok(Finished::Again(from)) => {
+                plan_again_from(&mut state, request.first_seq);
+                if let Err(error) =
+                    go_again(db, client, link, &mut state, &mut in_flight, summary, from).await
+                {
+                    return Err(
+                        settle(db, client, link, &mut state, in_flight, summary, error).await,
+                    );
+                }
             }
             Err(error) => {
-                let other = in_flight.take();
-                return Err(settle(db, client, link, &mut state, other, summary, error).await);
+                return Err(settle(db, client, link, &mut state, in_flight, summary, error).await);
             }
         }
     }
+}
+
+/// A request must go again smaller from `from`: the requests still in flight finish first, so
+/// nothing is planned twice while it is in flight.
+async fn go_again(
+    db: &DeskDb,
+    client: &BranchClient,
+    link: &mut Link,
+    state: &mut PushState,
+    in_flight: &mut VecDeque<Flight>,
+    summary: &mut SyncSummary,
+    from: Option<i64>,
+) -> Result<(), SyncError> {
+    while let Some(other) = in_flight.pop_front() {
+        if let Finished::Again(again) =
+            finish(db, client, link, state, other, summary, None).await?
+        {
+            plan_again_from(state, again);
+        }
+    }
+    plan_again_from(state, from);
+    Ok(())
 }
 
 /// Planning goes back to `from` (an outbox seq) when it is before where it stands.
@@ -125,19 +190,19 @@ fn plan_again_from(state: &mut PushState, from: Option<i64>) {
     }
 }
 
-/// After `error`, lets the request still in flight finish (its receipts stored, or its entries
-/// back to pending when it never reached the branch) and gives back the first error.
+/// After `error`, lets the requests still in flight finish (their receipts stored, or their
+/// entries back to pending when they never reached the branch) and gives back the first error.
 async fn settle(
     db: &DeskDb,
     client: &BranchClient,
     link: &mut Link,
     state: &mut PushState,
-    in_flight: Option<Flight>,
+    in_flight: VecDeque<Flight>,
     summary: &mut SyncSummary,
     error: SyncError,
 ) -> SyncError {
-    if let Some(flight) = in_flight {
-        if let Err(other) = finish(db, client, link, state, flight, summary).await {
+    for flight in in_flight {
+        if let Err(other) = finish(db, client, link, state, flight, summary, None).await {
             tracing::warn!(%other, "a push in flight failed too");
         }
     }
@@ -163,23 +228,18 @@ struct PushState {
 /// A request sent and not yet answered.
 struct Flight {
     request: Request,
-    json_bytes: usize,
     /// The entries that were pending until this request (for `mark_unsent`).
     newly_sent: Vec<Uuid>,
     started: Instant,
     answer: tokio::task::JoinHandle<Result<(PushResponse, usize), SyncError>>,
 }
 
-impl Flight {
-    /// The intakes this request carries: their notes wait until it is answered.
-    fn intakes(&self) -> &HashSet<Uuid> {
-        &self.request.intakes
-    }
-}
-
 /// One request, ready to go.
 struct Request {
-    json: Vec<u8>,
+    /// The body, gzipped when planned.
+    body: Option<Encoded>,
+    /// Its size as JSON (before gzip), what the line is sized in.
+    json_bytes: usize,
     entry_ids: Vec<Uuid>,
     /// The outbox seq of its first entry (planning comes back there if it must go again).
     first_seq: Option<i64>,
@@ -212,10 +272,12 @@ async fn next_request(
     client: &BranchClient,
     link: &mut Link,
     state: &mut PushState,
-    in_flight: Option<&Flight>,
+    in_flight: &VecDeque<Flight>,
 ) -> Result<Option<Request>, SyncError> {
-    let no_intakes = HashSet::new();
-    let intakes_in_flight = in_flight.map_or(&no_intakes, Flight::intakes);
+    let intakes_in_flight: HashSet<Uuid> = in_flight
+        .iter()
+        .flat_map(|flight| flight.request.intakes.iter().copied())
+        .collect();
     let (entries, pieces, considered_through, first_seq, intakes) = loop {
         let budget = link.request_bytes();
         let after_seq = state.after_seq;
@@ -247,7 +309,7 @@ async fn next_request(
             .zip(&pieces)
             .map(|(entry, (_, bytes))| Candidate::of(entry, bytes + 1))
             .collect();
-        let plan = plan_batch(&candidates, limits, intakes_in_flight);
+        let plan = plan_batch(&candidates, limits, &intakes_in_flight);
         if let Some(deferred) = plan.deferred_from {
             state.deferred_from = Some(
                 state
@@ -300,9 +362,18 @@ async fn next_request(
         .request_bytes()
         .saturating_sub(WRAPPER_BYTES + record_bytes);
     // One request in flight with audit entries at a time: the branch gets the chain in order.
-    let audit_in_flight = in_flight.is_some_and(|flight| flight.request.audit_through.is_some());
+    // This request leaves once the older of two in flight is answered, so only the newer one
+    // must carry none; the entries follow those of any request in flight.
+    let audit_in_flight = in_flight
+        .back()
+        .is_some_and(|flight| flight.request.audit_through.is_some());
+    let audit_after = in_flight
+        .iter()
+        .filter_map(|flight| flight.request.audit_through)
+        .max()
+        .unwrap_or(0);
     let audit = if state.audit_open && !audit_in_flight {
-        audit_batch(db, room, entries.is_empty()).await?
+        audit_batch(db, audit_after, room, entries.is_empty()).await?
     } else {
         None
     };
@@ -320,7 +391,8 @@ async fn next_request(
     })
     .map_err(corrupt)?;
     Ok(Some(Request {
-        json,
+        json_bytes: json.len(),
+        body: Some(Encoded::json(json)),
         entry_ids: entries,
         first_seq,
         intakes,
@@ -350,15 +422,16 @@ struct AuditPiece {
     lines: usize,
 }
 
-/// The audit entries the branch lacks that fit in `room` bytes (at least one when `alone`: the
+/// The audit entries the branch lacks after `after_seq` that fit in `room` bytes (at least one when `alone`: the
 /// request carries nothing else), in compact form.
 async fn audit_batch(
     db: &DeskDb,
+    after_seq: i64,
     room: usize,
     alone: bool,
 ) -> Result<Option<AuditPiece>, SyncError> {
     let entries = db
-        .call(|store| plkk_store::unsent_audit(store, MAX_ENTRIES_PER_PUSH))
+        .call(move |store| plkk_store::unsent_audit_after(store, after_seq, MAX_ENTRIES_PER_PUSH))
         .await?;
     let records: Vec<AuditRecord> = entries.into_iter().map(audit_record).collect();
     let Some(mut batch) = AuditBatch::pack(&records, record_hash) else {
@@ -411,35 +484,54 @@ async fn start(
     db: &DeskDb,
     client: &BranchClient,
     link: &Link,
-    mut request: Request,
+    request: Request,
     summary: &mut SyncSummary,
 ) -> Result<Flight, SyncError> {
-    let json_bytes = request.json.len();
     let ids = request.entry_ids.clone();
     let marked = now();
     let newly_sent = db
         .call(move |store| plkk_store::mark_sent(store, &ids, marked))
         .await?;
+    Ok(send(client, link, request, newly_sent, summary))
+}
+
+/// Sends a request whose entries are marked `sent` (`newly_sent` of them were pending).
+fn send(
+    client: &BranchClient,
+    link: &Link,
+    mut request: Request,
+    newly_sent: Vec<Uuid>,
+    summary: &mut SyncSummary,
+) -> Flight {
     summary.sent += request.entry_ids.len() as u64;
     summary.push_requests += 1;
     let started = Instant::now();
-    let (sender, json, timeout) = (
+    let (sender, body, timeout) = (
         client.clone(),
-        std::mem::take(&mut request.json),
-        link.timeout_for(json_bytes),
+        request.body.take().expect("a request is sent once"),
+        link.timeout_for(request.json_bytes),
     );
-    let answer = tokio::spawn(async move { sender.push(json, timeout).await });
-    Ok(Flight {
+    let answer = tokio::spawn(async move { sender.push(body, timeout).await });
+    Flight {
         request,
-        json_bytes,
         newly_sent,
         started,
         answer,
-    })
+    }
 }
 
-/// Awaits a request's answer and stores what came back; adjusts and saves the link either way.
-/// `Some(seq)`: the request must go again smaller, planning from `seq` (its first entry).
+/// What became of a request in flight.
+enum Finished {
+    /// Its receipts are stored; the next request, when one was given, was marked sent in the
+    /// same commit (these of its entries were pending until then); `None` when it was not,
+    /// because it carries audit entries the branch can no longer take.
+    Stored(Option<Vec<Uuid>>),
+    /// It must go again smaller, planning from this outbox seq (its first entry).
+    Again(Option<i64>),
+}
+
+/// Awaits a request's answer and stores what came back (marking `next` sent in the same commit);
+/// adjusts and saves the link either way.
 async fn finish(
     db: &DeskDb,
     client: &BranchClient,
@@ -447,17 +539,18 @@ async fn finish(
     state: &mut PushState,
     flight: Flight,
     summary: &mut SyncSummary,
-) -> Result<Option<i64>, SyncError> {
+    next: Option<&Request>,
+) -> Result<Finished, SyncError> {
     let Flight {
         request,
-        json_bytes,
         newly_sent,
         started,
         answer,
     } = flight;
+    let json_bytes = request.json_bytes;
     let result = answer.await.map_err(|_| SyncError::EngineStopped)?;
     let elapsed = started.elapsed();
-    let again = request.first_seq;
+    let again = Finished::Again(request.first_seq);
     let (answer, wire_bytes) = match result {
         Ok(answered) => answered,
         Err(error) => {
@@ -497,11 +590,28 @@ async fn finish(
         .collect();
     let audit = answer.audit.filter(|_| request.audit_through.is_some());
     let acked = audit.as_ref().map(|audit| audit.acked_seq);
+    // Audit entries planned after these are only good when the branch holds these.
+    let audit_holds = match (acked, request.audit_through) {
+        (Some(acked), Some(through)) => acked >= through,
+        _ => true,
+    };
+    let next_ids = next
+        .filter(|next| audit_holds || next.audit_through.is_none())
+        .map(|next| next.entry_ids.clone());
     let stored_link = plkk_store::SyncLink::from(*link);
-    // Receipts, the audit acknowledgement and the line: one commit.
-    let tally = db
+    // Receipts, the audit acknowledgement, the line and the next request's entries: one commit.
+    let (tally, next_sent) = db
         .call(move |store| {
-            plkk_store::store_push_answer(store, &receipts, acked, &stored_link, now())
+            let then_sent = next_ids.as_deref().unwrap_or_default();
+            let (tally, newly_sent) = plkk_store::store_push_answer(
+                store,
+                &receipts,
+                acked,
+                &stored_link,
+                now(),
+                then_sent,
+            )?;
+            Ok((tally, next_ids.map(|_| newly_sent)))
         })
         .await?;
     summary.confirmed += tally.confirmed;
@@ -524,7 +634,7 @@ async fn finish(
             what: "a push with audit entries was answered without an audit answer".to_owned(),
         });
     }
-    Ok(None)
+    Ok(Finished::Stored(next_sent))
 }
 
 /// The branch refused a request as too large (413; nothing of it was stored): ask its limit, send

@@ -10,13 +10,13 @@ use std::sync::LazyLock;
 
 use plkk_protocol::EntryKind;
 
-pub(crate) use push::store_receipts_in;
 #[cfg(test)]
 pub(crate) use push::CANDIDATES;
 pub use push::{
     mark_sent, mark_unsent, push_candidates, quarantine_undeliverable, state_for_outcome,
     store_receipts, OutboxEntry, ReceiptTally,
 };
+pub(crate) use push::{mark_sent_in, store_receipts_in};
 pub(crate) use quarantine::quarantined;
 pub use quarantine::{quarantine, resend, QuarantinedEntry};
 

@@ -101,25 +101,35 @@ pub fn mark_sent(
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<Uuid>, StoreError> {
     let tx = store.conn.transaction()?;
+    let newly_sent = mark_sent_in(&tx, entry_ids, now)?;
+    tx.commit()?;
+    Ok(newly_sent)
+}
+
+/// [`mark_sent`] inside the caller's write transaction.
+pub(crate) fn mark_sent_in(
+    tx: &rusqlite::Connection,
+    entry_ids: &[Uuid],
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<Uuid>, StoreError> {
     let mut newly_sent = Vec::new();
-    {
-        let mut from_pending = tx.prepare_cached(
-            "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1
-             WHERE id = ?1 AND state = 'pending'",
-        )?;
-        let mut again = tx.prepare_cached(
-            "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1
-             WHERE id = ?1 AND state = 'sent'",
-        )?;
-        for id in entry_ids {
-            if from_pending.execute(params![id.to_string(), now.to_rfc3339()])? == 1 {
-                newly_sent.push(*id);
-            } else {
-                again.execute(params![id.to_string(), now.to_rfc3339()])?;
-            }
+    let mut from_pending = tx.prepare_cached(
+        "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1
+         WHERE id = ?1 AND state = 'pending'",
+    )?;
+    let mut again = tx.prepare_cached(
+        "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1
+         WHERE id = ?1 AND state = 'sent'",
+    )?;
+    let sent_at = now.to_rfc3339();
+    for id in entry_ids {
+        let id_text = id.to_string();
+        if from_pending.execute(params![id_text, sent_at])? == 1 {
+            newly_sent.push(*id);
+        } else {
+            again.execute(params![id_text, sent_at])?;
         }
     }
-    tx.commit()?;
     Ok(newly_sent)
 }
 
