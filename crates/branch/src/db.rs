@@ -6,8 +6,9 @@
 //! `crate::sql::Db` without knowing which it is.
 //!
 //! The server keeps a [`Store`]: on SQLite one connection behind a lock for the API (one writer
-//! at a time is SQLite's own rule; it leaves WAL checkpoints to `checkpoint.rs`) and a
-//! connection of its own per console request; on
+//! at a time is SQLite's own rule; it leaves WAL checkpoints to `checkpoint.rs`), a second one
+//! that checks device tokens (so a request is authenticated, and its body read, while the API's
+//! connection commits the push before it) and a connection of its own per console request; on
 //! PostgreSQL a pooled connection per request. Each administration command opens one connection
 //! (WAL lets it work beside a running server on SQLite).
 
@@ -121,6 +122,8 @@ pub(crate) fn open(database: impl Into<Database>) -> Result<Db, BranchError> {
 pub(crate) enum Store {
     Sqlite {
         api: Mutex<Db>,
+        /// Checks device tokens: reads, and writes a device's `last_seen_at` once a minute.
+        auth: Box<Mutex<Db>>,
         data_dir: PathBuf,
         /// Checkpoints the WAL off the API's commits (the API connection does none); held
         /// for its thread, which stops when the store is dropped.
@@ -135,8 +138,11 @@ impl Store {
             Database::Sqlite { data_dir } => {
                 let api = open_sqlite(data_dir)?;
                 api.pragma_update(None, "wal_autocheckpoint", 0)?;
+                let auth = open_sqlite(data_dir)?;
+                auth.pragma_update(None, "wal_autocheckpoint", 0)?;
                 Ok(Store::Sqlite {
                     api: Mutex::new(Db::Sqlite(api)),
+                    auth: Box::new(Mutex::new(Db::Sqlite(auth))),
                     data_dir: data_dir.clone(),
                     _checkpointer: Checkpointer::start(&data_dir.join(DATABASE_FILE_NAME))?,
                 })
@@ -161,6 +167,18 @@ impl Store {
             Store::Postgres(store) => {
                 crate::sql::on_a_blocking_thread(|| Ok(work(&mut Db::Postgres(store.connect()?))))
             }
+        }
+    }
+
+    /// Runs `work` on the connection that checks device tokens (call from a blocking thread): on
+    /// SQLite not the API's, which may be committing a push meanwhile.
+    pub(crate) fn with_auth<T>(&self, work: impl FnOnce(&mut Db) -> T) -> Result<T, BranchError> {
+        match self {
+            Store::Sqlite { auth, .. } => {
+                let mut db = auth.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                Ok(work(&mut db))
+            }
+            Store::Postgres(_) => self.with_api(work),
         }
     }
 

@@ -177,39 +177,83 @@ pub(crate) enum AuthError {
     Branch(#[from] BranchError),
 }
 
+/// How often a device's `last_seen_at` is written, at most (seconds).
+const LAST_SEEN_EVERY_SECONDS: i64 = 60;
+
 /// The device whose token this is; notes that it was heard from at `now` (once a minute at most).
 pub(crate) fn authenticate(
     conn: &Db,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Device, AuthError> {
-    let found: Option<(String, i64, Option<String>)> = conn
-        .prepare_cached("SELECT id, clinic_id, revoked_at FROM devices WHERE token_hash = ?1")
+    let found: Option<(String, i64, Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT id, clinic_id, revoked_at, last_seen_at FROM devices WHERE token_hash = ?1",
+        )
         .and_then(|mut statement| {
             statement
                 .query_row([hash_secret(token)], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                 })
                 .optional()
         })
         .map_err(BranchError::from)?;
-    let (id, clinic_id, revoked_at) = found.ok_or(AuthError::Unknown)?;
+    let (id, clinic_id, revoked_at, last_seen_at) = found.ok_or(AuthError::Unknown)?;
     if revoked_at.is_some() {
         return Err(AuthError::Revoked);
     }
-    conn.prepare_cached(
-        "UPDATE devices SET last_seen_at = ?2
-         WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
-    )
-    .and_then(|mut statement| {
-        statement.execute(params![
-            id,
-            time_text(now),
-            time_text(now - chrono::Duration::seconds(60))
-        ])
-    })
-    .map_err(BranchError::from)?;
+    // Written at most once a minute: most requests only read, so they do not wait for a push
+    // being committed (`Store::with_auth`).
+    let stale = time_text(now - chrono::Duration::seconds(LAST_SEEN_EVERY_SECONDS));
+    if last_seen_at.is_none_or(|seen| seen < stale) {
+        conn.prepare_cached(
+            "UPDATE devices SET last_seen_at = ?2
+             WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
+        )
+        .and_then(|mut statement| statement.execute(params![id, time_text(now), stale]))
+        .map_err(BranchError::from)?;
+    }
     let id = Uuid::parse_str(&id)
         .map_err(|_| BranchError::Stored(format!("device id {id:?} is not a UUID")))?;
     Ok(Device { id, clinic_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_seen(conn: &Db, device: Uuid) -> Option<String> {
+        conn.prepare_cached("SELECT last_seen_at FROM devices WHERE id = ?1")
+            .unwrap()
+            .query_row([device.to_string()], |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_device_is_noted_as_heard_from_at_most_once_a_minute() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::admin::add_clinic(dir.path(), "PLKK-1", "Klinik Satu").unwrap();
+        let code = crate::admin::issue_enrollment_code(dir.path(), "PLKK-1", Utc::now()).unwrap();
+        let mut conn = crate::db::open(dir.path()).unwrap();
+        let start = Utc::now() - chrono::Duration::hours(1);
+        let enrollment = enroll(&mut conn, &code, "Meja", start).unwrap();
+        let device = authenticate(&conn, &enrollment.token, start).unwrap();
+        assert_eq!(device.id, enrollment.device_id);
+        let first = last_seen(&conn, device.id);
+        assert_eq!(first, Some(time_text(start)));
+        authenticate(
+            &conn,
+            &enrollment.token,
+            start + chrono::Duration::seconds(59),
+        )
+        .unwrap();
+        assert_eq!(
+            last_seen(&conn, device.id),
+            first,
+            "within the minute: only read"
+        );
+        let later = start + chrono::Duration::seconds(61);
+        authenticate(&conn, &enrollment.token, later).unwrap();
+        assert_eq!(last_seen(&conn, device.id), Some(time_text(later)));
+    }
 }

@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for AuthDevice {
             ))?
             .to_owned();
         let found = state
-            .with_db(move |conn| enroll::authenticate(conn, &token, chrono::Utc::now()))
+            .with_auth(move |conn| enroll::authenticate(conn, &token, chrono::Utc::now()))
             .await?;
         match found {
             Ok(device) => Ok(AuthDevice(device)),

@@ -97,6 +97,19 @@ impl AppState {
         &self.data_dir
     }
 
+    /// Runs `work` on the connection that checks device tokens, in a blocking thread.
+    pub(crate) async fn with_auth<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Db) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        let result = tokio::task::spawn_blocking(move || store.with_auth(work))
+            .await
+            .map_err(BranchError::from)??;
+        Ok(result)
+    }
+
     /// Runs `work` on the connection in a blocking thread.
     pub(crate) async fn with_db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
