@@ -112,6 +112,29 @@ fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_
     assert_eq!(counts.notes, 300, "notes exactly once");
     assert_eq!(counts.entries, desk.entries(), "entries exactly once");
     assert_eq!(desk.status().unconfirmed, 0, "all confirmed");
+    // Only the refused request's entries went twice: the one planned behind it was never marked
+    // sent before it was planned again.
+    let attempts: Vec<(i64, i64)> = {
+        let store = desk.store();
+        let mut statement = store
+            .connection()
+            .prepare("SELECT seq, attempts FROM outbox ORDER BY seq")
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let twice = attempts.iter().take_while(|(_, tries)| *tries == 2).count();
+    assert!(
+        twice > 0,
+        "the refused request's entries went again: {attempts:?}"
+    );
+    assert!(
+        attempts[twice..].iter().all(|(_, tries)| *tries == 1),
+        "every other entry was marked sent once: {attempts:?}"
+    );
 
     let logged: u64 = desk
         .store()

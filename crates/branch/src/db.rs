@@ -23,6 +23,8 @@ use crate::sql::{Db, PgStore};
 use crate::{migrate, BranchError};
 
 pub const DATABASE_FILE_NAME: &str = "branch.sqlite3";
+/// How long the token check's connection waits for SQLite's write lock (`Store::with_auth`).
+const AUTH_BUSY_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Where the branch's data is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +125,7 @@ pub(crate) enum Store {
     Sqlite {
         api: Mutex<Db>,
         /// Checks device tokens: reads, and writes a device's `last_seen_at` once a minute.
+        /// Boxed: a connection is large, and the enum's other variant small.
         auth: Box<Mutex<Db>>,
         data_dir: PathBuf,
         /// Checkpoints the WAL off the API's commits (the API connection does none); held
@@ -140,6 +143,9 @@ impl Store {
                 api.pragma_update(None, "wal_autocheckpoint", 0)?;
                 let auth = open_sqlite(data_dir)?;
                 auth.pragma_update(None, "wal_autocheckpoint", 0)?;
+                // It only reads, but for a device's last_seen_at once a minute, which may wait
+                // this long for the pushes' writer and is otherwise left for a later request.
+                auth.busy_timeout(AUTH_BUSY_TIMEOUT)?;
                 Ok(Store::Sqlite {
                     api: Mutex::new(Db::Sqlite(api)),
                     auth: Box::new(Mutex::new(Db::Sqlite(auth))),

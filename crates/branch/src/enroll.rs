@@ -203,15 +203,19 @@ pub(crate) fn authenticate(
         return Err(AuthError::Revoked);
     }
     // Written at most once a minute: most requests only read, so they do not wait for a push
-    // being committed (`Store::with_auth`).
+    // being committed (`Store::with_auth`). The note is for the device care page only: when the
+    // database is busy writing pushes it is left for a later request rather than failing this one.
     let stale = time_text(now - chrono::Duration::seconds(LAST_SEEN_EVERY_SECONDS));
     if last_seen_at.is_none_or(|seen| seen < stale) {
-        conn.prepare_cached(
-            "UPDATE devices SET last_seen_at = ?2
-             WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
-        )
-        .and_then(|mut statement| statement.execute(params![id, time_text(now), stale]))
-        .map_err(BranchError::from)?;
+        let noted = conn
+            .prepare_cached(
+                "UPDATE devices SET last_seen_at = ?2
+                 WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
+            )
+            .and_then(|mut statement| statement.execute(params![id, time_text(now), stale]));
+        if let Err(error) = noted {
+            tracing::info!(device = %id, %error, "last seen not noted this time");
+        }
     }
     let id = Uuid::parse_str(&id)
         .map_err(|_| BranchError::Stored(format!("device id {id:?} is not a UUID")))?;
@@ -255,5 +259,22 @@ mod tests {
         let later = start + chrono::Duration::seconds(61);
         authenticate(&conn, &enrollment.token, later).unwrap();
         assert_eq!(last_seen(&conn, device.id), Some(time_text(later)));
+
+        // The database busy with another writer: the device is still let in, and noted later.
+        if let Db::Sqlite(inner) = &conn {
+            inner
+                .busy_timeout(std::time::Duration::from_millis(50))
+                .unwrap();
+        }
+        let writer =
+            rusqlite::Connection::open(dir.path().join(crate::db::DATABASE_FILE_NAME)).unwrap();
+        writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let busy = later + chrono::Duration::seconds(120);
+        let device = authenticate(&conn, &enrollment.token, busy).unwrap();
+        assert_eq!(device.id, enrollment.device_id);
+        assert_eq!(last_seen(&conn, device.id), Some(time_text(later)));
+        writer.execute_batch("ROLLBACK").unwrap();
+        authenticate(&conn, &enrollment.token, busy).unwrap();
+        assert_eq!(last_seen(&conn, device.id), Some(time_text(busy)));
     }
 }

@@ -8,9 +8,9 @@
 //! quarantine with a reason naming its size and the limit, and the others flow.
 //!
 //! Requests overlap: while the branch commits one request, the desk plans the next, so at most
-//! two are in flight ([`Flight`]); the one after them is planned (and gzipped) while both are,
-//! and once the older is answered its receipts are stored in the same commit that marks the new
-//! one `sent`, which then leaves at once. Order still holds where it matters: a note or
+//! two are in flight ([`Flight`]); the one after them is planned while both are, and once the
+//! older is answered its receipts are stored in the same commit that marks the new one `sent`,
+//! which then leaves at once (written with the desk's clock as it leaves, and gzipped on its way). Order still holds where it matters: a note or
 //! correction whose intake is in a request in flight is deferred (the branch may apply the later
 //! request first) and sent once that request's receipts are stored, in the same cycle; and only
 //! one request in flight carries audit entries, so the branch receives the chain in order (one
@@ -228,18 +228,23 @@ struct PushState {
 /// A request sent and not yet answered.
 struct Flight {
     request: Request,
+    /// Its size as JSON (before gzip), what the line is sized in.
+    json_bytes: usize,
     /// The entries that were pending until this request (for `mark_unsent`).
     newly_sent: Vec<Uuid>,
     started: Instant,
-    answer: tokio::task::JoinHandle<Result<(PushResponse, usize), SyncError>>,
+    /// The answer, and when it came.
+    answer: tokio::task::JoinHandle<(Answer, Instant)>,
 }
 
-/// One request, ready to go.
+/// The branch's answer to a push and the request's size on the wire.
+type Answer = Result<(PushResponse, usize), SyncError>;
+
+/// One request, ready to go: its entries and audit batch serialised when planned; the request
+/// is written around them, with the desk's clock, when it is sent.
 struct Request {
-    /// The body, gzipped when planned.
-    body: Option<Encoded>,
-    /// Its size as JSON (before gzip), what the line is sized in.
-    json_bytes: usize,
+    entries: Vec<Box<RawValue>>,
+    audit: Option<Box<RawValue>>,
     entry_ids: Vec<Uuid>,
     /// The outbox seq of its first entry (planning comes back there if it must go again).
     first_seq: Option<i64>,
@@ -383,16 +388,9 @@ async fn next_request(
     let (audit_bytes, audit_through, audit_lines) = audit.as_ref().map_or((0, None, 0), |audit| {
         (audit.json.get().len(), Some(audit.last_seq), audit.lines)
     });
-    let json = serde_json::to_vec(&OutgoingRequest {
+    Ok(Some(Request {
         entries: pieces.into_iter().map(|(entry, _)| entry).collect(),
         audit: audit.map(|audit| audit.json),
-        // The desk's clock when it sends: the branch judges "now" rules against it.
-        desk_time: Some(now()),
-    })
-    .map_err(corrupt)?;
-    Ok(Some(Request {
-        json_bytes: json.len(),
-        body: Some(Encoded::json(json)),
         entry_ids: entries,
         first_seq,
         intakes,
@@ -404,12 +402,13 @@ async fn next_request(
 }
 
 /// A [`PushRequest`] as the desk writes it: each entry and the audit batch serialised once, when
-/// planned (their sizes decide what fits), and written into the request as they are.
+/// planned (their sizes decide what fits), and written into the request as they are when it is
+/// sent.
 #[derive(serde::Serialize)]
-struct OutgoingRequest {
-    entries: Vec<Box<RawValue>>,
+struct OutgoingRequest<'a> {
+    entries: &'a [Box<RawValue>],
     #[serde(skip_serializing_if = "Option::is_none")]
-    audit: Option<Box<RawValue>>,
+    audit: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     desk_time: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
@@ -505,15 +504,24 @@ fn send(
 ) -> Flight {
     summary.sent += request.entry_ids.len() as u64;
     summary.push_requests += 1;
+    let json = serde_json::to_vec(&OutgoingRequest {
+        entries: &std::mem::take(&mut request.entries),
+        audit: request.audit.take().as_deref(),
+        // The desk's clock as it sends (not when it planned: a request may wait for the one
+        // before it): the branch judges "now" rules against it and keeps the difference.
+        desk_time: Some(now()),
+    })
+    .expect("JSON already serialised and a time serialise");
+    let json_bytes = json.len();
     let started = Instant::now();
-    let (sender, body, timeout) = (
-        client.clone(),
-        request.body.take().expect("a request is sent once"),
-        link.timeout_for(request.json_bytes),
-    );
-    let answer = tokio::spawn(async move { sender.push(body, timeout).await });
+    let (sender, timeout) = (client.clone(), link.timeout_for(json_bytes));
+    let answer = tokio::spawn(async move {
+        let answer = sender.push(Encoded::json(json), timeout).await;
+        (answer, Instant::now())
+    });
     Flight {
         request,
+        json_bytes,
         newly_sent,
         started,
         answer,
@@ -543,13 +551,13 @@ async fn finish(
 ) -> Result<Finished, SyncError> {
     let Flight {
         request,
+        json_bytes,
         newly_sent,
         started,
         answer,
     } = flight;
-    let json_bytes = request.json_bytes;
-    let result = answer.await.map_err(|_| SyncError::EngineStopped)?;
-    let elapsed = started.elapsed();
+    let (result, answered) = answer.await.map_err(|_| SyncError::EngineStopped)?;
+    let elapsed = answered.duration_since(started);
     let again = Finished::Again(request.first_seq);
     let (answer, wire_bytes) = match result {
         Ok(answered) => answered,
@@ -595,8 +603,11 @@ async fn finish(
         (Some(acked), Some(through)) => acked >= through,
         _ => true,
     };
+    // An answer without its audit part is refused below, once the receipts are stored: the
+    // next request is then not marked, as it will not be sent.
+    let answer_whole = request.audit_through.is_none() || audit.is_some();
     let next_ids = next
-        .filter(|next| audit_holds || next.audit_through.is_none())
+        .filter(|next| answer_whole && (audit_holds || next.audit_through.is_none()))
         .map(|next| next.entry_ids.clone());
     let stored_link = plkk_store::SyncLink::from(*link);
     // Receipts, the audit acknowledgement, the line and the next request's entries: one commit.
@@ -812,9 +823,10 @@ mod tests {
                 prev_hash: None,
             }],
         };
+        let audit_json = serde_json::value::to_raw_value(&audit).unwrap();
         let json = serde_json::to_vec(&OutgoingRequest {
-            entries: vec![raw],
-            audit: Some(serde_json::value::to_raw_value(&audit).unwrap()),
+            entries: &[raw],
+            audit: Some(&audit_json),
             desk_time: Some(at),
         })
         .unwrap();
