@@ -71,13 +71,14 @@ pub(crate) fn row(
 }
 
 /// The [`INSERT`] values of the `record` change of the entry stored as `entry_seq` (pushed by
-/// `origin_device`): the change names the entry rather than copying it.
+/// `origin_device`), made at `created_at` (as [`time_text`] writes it): the change names the
+/// entry rather than copying it.
 pub(crate) fn entry_row(
     clinic_id: i64,
     intake_id: Uuid,
     origin_device: Uuid,
     entry_seq: i64,
-    now: DateTime<Utc>,
+    created_at: &str,
 ) -> Vec<Value> {
     params![
         clinic_id,
@@ -85,7 +86,7 @@ pub(crate) fn entry_row(
         "record",
         origin_device.to_string(),
         "",
-        time_text(now),
+        created_at,
         entry_seq,
     ]
 }

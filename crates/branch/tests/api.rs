@@ -376,6 +376,57 @@ async fn one_invalid_record_is_rejected_and_the_others_applied() {
     branch.stop().await;
 }
 
+/// A note's warnings depend on its case's category (an ICD-10 code outside injuries is unusual
+/// only for a work accident). The branch checks a note before it reads its case, assuming the
+/// category of its case in the same push, else a work accident, and checks it again when the
+/// case it reads is of another category: each note gets the warnings of its own case.
+#[tokio::test]
+async fn a_notes_warnings_follow_its_own_cases_category() {
+    let branch = Branch::start().await;
+    let mut desk = branch.enrol("PLKK-A").await;
+    let intake = |category: &str| {
+        let id = Uuid::now_v7();
+        let mut fields = intake_fields(id);
+        fields["case_category"] = json!(category);
+        (id, intake_entry_with(id, fields))
+    };
+    let asthma = |case: Uuid| {
+        let mut note = note_entry(case);
+        note["payload"]["icd10"] = json!(["J45"]);
+        note
+    };
+    let (commuting, commuting_entry) = intake("commuting_accident");
+    let (work, work_entry) = intake("work_accident");
+    branch
+        .push_ok(&mut desk, vec![commuting_entry, work_entry])
+        .await;
+    let (later_commuting, later_commuting_entry) = intake("commuting_accident");
+    let response = branch
+        .push_ok(
+            &mut desk,
+            vec![
+                asthma(commuting),
+                asthma(work),
+                later_commuting_entry,
+                asthma(later_commuting),
+            ],
+        )
+        .await;
+    let chapter_warned: Vec<bool> = response
+        .receipts
+        .iter()
+        .map(|receipt| {
+            assert_eq!(receipt.outcome, Outcome::Applied, "{receipt:?}");
+            receipt
+                .issues
+                .iter()
+                .any(|issue| issue.field == "icd10" && issue.rule == "icd10_chapter")
+        })
+        .collect();
+    assert_eq!(chapter_warned, [false, true, false, false]);
+    branch.stop().await;
+}
+
 #[tokio::test]
 async fn concurrent_corrections_of_one_field_become_a_conflict() {
     let branch = Branch::start().await;

@@ -121,21 +121,30 @@ pub(crate) async fn push(
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422). The audit
-    // lines are checked before anything is stored, so bad ones refuse the whole push.
-    let audit_records = match &request.audit {
-        Some(batch) => Some(audit::unpack(batch).map_err(audit_refusal)?),
-        None => None,
-    };
+    // lines are checked before anything is stored, so bad ones refuse the whole push. Both, and
+    // what else needs nothing stored (`push::prepare`), are done before the push waits for the
+    // database's writer, so one push is prepared while the one before it commits.
     let clocks = push::Clocks {
         branch: Utc::now(),
         desk: request.desk_time,
     };
+    let (request, prepared, audit_records) = tokio::task::spawn_blocking(move || {
+        let audit_records = match &request.audit {
+            Some(batch) => Some(audit::unpack(batch).map_err(audit_refusal)?),
+            None => None,
+        };
+        let prepared = push::prepare(&request.entries, clocks).map_err(push_failure)?;
+        Ok::<_, ApiError>((request, prepared, audit_records))
+    })
+    .await
+    .map_err(crate::BranchError::from)??;
     let result = state
         .with_db(move |conn| {
             push::apply_push(
                 conn,
                 device,
                 &request.entries,
+                &prepared,
                 audit_records.as_deref(),
                 clocks,
             )
@@ -147,13 +156,21 @@ pub(crate) async fn push(
             server_time: Utc::now(),
             audit,
         })),
-        Err(PushError::Forbidden { entry_id }) => {
-            tracing::warn!(device = %device.id, %entry_id, "push refused: another clinic's case");
-            Err(ApiError::Forbidden(format!(
-                "entry {entry_id} concerns a case of another clinic; nothing was stored"
-            )))
+        Err(error) => {
+            if let PushError::Forbidden { entry_id } = &error {
+                tracing::warn!(device = %device.id, %entry_id, "push refused: another clinic's case");
+            }
+            Err(push_failure(error))
         }
-        Err(PushError::Branch(error)) => Err(ApiError::Internal(error)),
+    }
+}
+
+fn push_failure(error: PushError) -> ApiError {
+    match error {
+        PushError::Forbidden { entry_id } => ApiError::Forbidden(format!(
+            "entry {entry_id} concerns a case of another clinic; nothing was stored"
+        )),
+        PushError::Branch(error) => ApiError::Internal(error),
     }
 }
 

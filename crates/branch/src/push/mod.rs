@@ -41,6 +41,7 @@ mod document;
 mod intake;
 mod known;
 mod note;
+mod prepare;
 mod writes;
 
 use bpu::apply_registration;
@@ -49,6 +50,8 @@ use document::{apply_document, apply_removal};
 use intake::apply_intake;
 use known::Known;
 use note::apply_note;
+pub(crate) use prepare::{prepare, Prepared};
+use prepare::{Check, EntryTimes, Ready};
 use writes::Writes;
 
 /// The device a request comes from, as authenticated.
@@ -116,11 +119,12 @@ pub(crate) fn apply_batch(
     entries: &[PushEntry],
     clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
-    Ok(apply_push(conn, device, entries, None, clocks)?.0)
+    let prepared = prepare(entries, clocks)?;
+    Ok(apply_push(conn, device, entries, &prepared, None, clocks)?.0)
 }
 
-/// Applies a push: its entries, then the audit entries riding along (already checked with
-/// `audit::unpack`), in one transaction, so the whole push costs one commit. Answers one receipt
+/// Applies a push: its entries (`prepared` from them with [`prepare`]), then the audit entries
+/// riding along (already checked with `audit::unpack`), in one transaction, so the whole push costs one commit. Answers one receipt
 /// per entry, in order, and the audit answer when audit entries came. A push that loses a race
 /// to another server's commit (a unique key taken, a deadlock) is run again from the start, at
 /// most [`RACE_RETRIES`] times, and then finds what the other commit stored.
@@ -128,12 +132,14 @@ pub(crate) fn apply_push(
     conn: &mut Db,
     device: Device,
     entries: &[PushEntry],
+    prepared: &Prepared,
     audit: Option<&[AuditRecord]>,
     clocks: Clocks,
 ) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
+    debug_assert_eq!(entries.len(), prepared.entries.len());
     let mut lost = 0;
     loop {
-        match apply_push_once(conn, device, entries, audit, clocks) {
+        match apply_push_once(conn, device, entries, prepared, audit, clocks) {
             Err(PushError::Branch(BranchError::Sql(error)))
                 if lost < RACE_RETRIES && (error.is_unique_violation() || error.is_retryable()) =>
             {
@@ -149,6 +155,7 @@ fn apply_push_once(
     conn: &mut Db,
     device: Device,
     entries: &[PushEntry],
+    prepared: &Prepared,
     audit: Option<&[AuditRecord]>,
     clocks: Clocks,
 ) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
@@ -159,15 +166,16 @@ fn apply_push_once(
     let known = Known::read(&tx, entries)?;
     let writes = Writes::new();
     let mut receipts = Vec::with_capacity(entries.len());
-    for entry in entries {
+    for (entry, ready) in entries.iter().zip(&prepared.entries) {
         let push = Push {
             device,
             clocks,
+            times: &prepared.times,
             numbers: &numbers,
             known: &known,
             writes: &writes,
         };
-        receipts.push(apply_entry(&tx, entry, push)?);
+        receipts.push(apply_entry(&tx, entry, ready, push)?);
     }
     writes.write(&tx)?;
     crate::inbox::index_names_after(&tx, newest_case)?;
@@ -186,39 +194,52 @@ fn apply_push_once(
 struct Push<'a> {
     device: Device,
     clocks: Clocks,
+    times: &'a EntryTimes,
     numbers: &'a ReceiptNumbers,
     known: &'a Known,
     writes: &'a Writes,
 }
 
 impl Push<'_> {
-    /// Stores an applied intake or note: its receipt numbered, its entry row and the clinic's
-    /// `record` change left in `writes`. Answers the receipt and its number (the entry's seq).
+    /// Stores an applied intake or note (`json` as `entries.entry` keeps it): its receipt
+    /// numbered, its entry row and the clinic's `record` change left in `writes`. Answers the
+    /// receipt and its number (the entry's seq).
     fn store(
         &self,
         tx: &Db,
         entry: &PushEntry,
+        json: &str,
         warnings: &[Issue],
     ) -> Result<(Receipt, i64), PushError> {
         let receipt = applied(entry, self.clocks.branch, warnings, tx, self.numbers)?;
         let seq = self
             .writes
-            .entry(self.device, entry, &receipt, self.clocks)?;
-        self.writes
-            .change(record_change(self.device, entry, seq, self.clocks.branch));
+            .entry(self.device, entry, json, &receipt, self.times)?;
+        self.writes.change(record_change(
+            self.device,
+            entry,
+            seq,
+            &self.times.received_at,
+        ));
         Ok((receipt, seq))
     }
 }
 
 /// Applies one entry of a push. Intakes and notes leave their rows in `writes`; an entry of any
 /// other kind first has them written, as it reads and writes the database itself.
-fn apply_entry(tx: &Db, entry: &PushEntry, push: Push<'_>) -> Result<Receipt, PushError> {
+fn apply_entry(
+    tx: &Db,
+    entry: &PushEntry,
+    ready: &Ready,
+    push: Push<'_>,
+) -> Result<Receipt, PushError> {
     let Push {
         device,
         clocks,
         numbers,
         known,
         writes,
+        ..
     } = push;
     if let Some(receipt) = known.earlier_receipt(device, entry)? {
         return Ok(receipt);
@@ -236,19 +257,32 @@ fn apply_entry(tx: &Db, entry: &PushEntry, push: Push<'_>) -> Result<Receipt, Pu
     if !batched {
         writes.write(tx)?;
     }
-    let receipt = match &entry.payload {
-        Payload::Intake(payload) => apply_intake(tx, entry, payload, push)?,
-        Payload::IntakeCorrection(payload) => {
+    let receipt = match (&entry.payload, &ready.check) {
+        (Payload::Intake(payload), Check::Intake(check)) => {
+            apply_intake(tx, entry, payload, check, &ready.json, push)?
+        }
+        (Payload::Note(payload), Check::Note(check)) => {
+            apply_note(tx, entry, payload, check, &ready.json, push, case.as_ref())?
+        }
+        (Payload::Intake(_) | Payload::Note(_), _) => {
+            return Err(BranchError::Stored(format!(
+                "entry {}: prepared as another kind",
+                entry.entry_id
+            ))
+            .into())
+        }
+        (Payload::IntakeCorrection(payload), _) => {
             let receipt = apply_correction(tx, device, entry, payload, clocks, numbers)?;
             known.case_changed(entry.intake_id);
             receipt
         }
-        Payload::Note(payload) => apply_note(tx, entry, payload, push, case.as_ref())?,
-        Payload::BpuRegistration(payload) => {
+        (Payload::BpuRegistration(payload), _) => {
             apply_registration(tx, device, entry, payload, clocks, numbers)?
         }
-        Payload::Document(payload) => apply_document(tx, device, entry, payload, clocks, numbers)?,
-        Payload::DocumentRemoval(payload) => {
+        (Payload::Document(payload), _) => {
+            apply_document(tx, device, entry, payload, clocks, numbers)?
+        }
+        (Payload::DocumentRemoval(payload), _) => {
             apply_removal(tx, device, entry, payload, clocks, numbers)?
         }
     };
@@ -375,19 +409,22 @@ pub(super) fn store_entry(
     receipt: &Receipt,
     clocks: Clocks,
 ) -> Result<i64, PushError> {
-    let (seq, row) = entry_row(device, entry, receipt, clocks)?;
+    let json = serde_json::to_string(entry)?;
+    let (seq, row) = entry_row(device, entry, &json, receipt, &EntryTimes::of(clocks))?;
     let mut insert = Insert::new(ENTRY_INSERT, ENTRY_COLUMNS);
     insert.row(row);
     insert.write(tx)?;
     Ok(seq)
 }
 
-/// The receipt number and [`ENTRY_INSERT`] values of an applied (or conflicting) entry.
+/// The receipt number and [`ENTRY_INSERT`] values of an applied (or conflicting) entry (`json`
+/// as `entries.entry` keeps it).
 fn entry_row(
     device: Device,
     entry: &PushEntry,
+    json: &str,
     receipt: &Receipt,
-    clocks: Clocks,
+    times: &EntryTimes,
 ) -> Result<(i64, Vec<Value>), PushError> {
     let outcome = match receipt.outcome {
         Outcome::Conflict => "conflict",
@@ -408,11 +445,11 @@ fn entry_row(
         entry.record_id.to_string(),
         entry.intake_id.to_string(),
         outcome,
-        serde_json::to_string(entry)?,
+        json,
         serde_json::to_string(receipt)?,
-        time_text(clocks.branch),
-        clocks.desk.map(|desk| desk.to_rfc3339()),
-        clocks.desk_offset_seconds(),
+        times.received_at,
+        times.desk_time,
+        times.desk_offset_seconds,
     ];
     Ok((seq, row))
 }
@@ -428,19 +465,26 @@ pub(super) fn emit_record(
 ) -> Result<(), PushError> {
     tx.lock_clinic(device.clinic_id)?;
     let mut insert = Insert::new(changes::INSERT, changes::COLUMNS);
-    insert.row(record_change(device, entry, entry_seq, now));
+    insert.row(record_change(device, entry, entry_seq, &time_text(now)));
     insert.write(tx)?;
     Ok(())
 }
 
-/// The values of the clinic's `record` change for the entry stored as `entry_seq`.
+/// The values of the clinic's `record` change for the entry stored as `entry_seq`, made at
+/// `created_at` (as stored).
 fn record_change(
     device: Device,
     entry: &PushEntry,
     entry_seq: i64,
-    now: DateTime<Utc>,
+    created_at: &str,
 ) -> Vec<Value> {
-    changes::entry_row(device.clinic_id, entry.intake_id, device.id, entry_seq, now)
+    changes::entry_row(
+        device.clinic_id,
+        entry.intake_id,
+        device.id,
+        entry_seq,
+        created_at,
+    )
 }
 
 /// What an entry is checked against in the branch's copy of its case: the clinic it belongs to

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 
 use plkk_protocol::{PushEntry, Receipt};
 
-use super::{entry_row, Clocks, Device, PushError};
+use super::{entry_row, Device, EntryTimes, PushError};
 use crate::sql::{Db, Insert, Value};
 
 /// A push's waiting rows.
@@ -55,15 +55,17 @@ impl Writes {
         }
     }
 
-    /// Stores an applied entry (its row waits); answers its seq, the receipt number.
+    /// Stores an applied entry (`json` as `entries.entry` keeps it; its row waits); answers its
+    /// seq, the receipt number.
     pub(super) fn entry(
         &self,
         device: Device,
         entry: &PushEntry,
+        json: &str,
         receipt: &Receipt,
-        clocks: Clocks,
+        times: &EntryTimes,
     ) -> Result<i64, PushError> {
-        let (seq, row) = entry_row(device, entry, receipt, clocks)?;
+        let (seq, row) = entry_row(device, entry, json, receipt, times)?;
         self.inner.borrow_mut().entries.row(row);
         Ok(seq)
     }
