@@ -207,11 +207,9 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
         if let Some(pause) = pause {
             tokio::time::sleep(pause).await;
         }
-        let first_line = String::from_utf8_lossy(&request)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        // The request line only: the body may be megabytes of gzip.
+        let line_end = find(&request, b"\r\n").unwrap_or(request.len());
+        let first_line = String::from_utf8_lossy(&request[..line_end]).into_owned();
         shared
             .lines
             .lock()
