@@ -41,10 +41,11 @@ use crate::SyncError;
 const CANDIDATES_PER_PAGE: usize = MAX_ENTRIES_PER_PUSH;
 /// How many times a cycle comes back to entries deferred behind a request in flight.
 const MAX_REVISITS: usize = 64;
-/// The bytes of a `PushRequest` around its entries and audit batch: `{"entries":[` … `],`
-/// `"desk_time":"…"` … `}` (the desk's clock is at most 35 characters of RFC 3339 with its
-/// quotes: `"2026-11-30T08:15:00.123456789+07:00"` is 37), and `"audit":` with its comma.
-const WRAPPER_BYTES: usize = 15 + 14 + 40;
+/// The bytes of a `PushRequest` around its entries and audit batch (whose `,"audit":` the audit
+/// batch's size counts): `{"entries":[` (12) … `]` (1), `,"desk_time":` (13) and the desk's
+/// clock in RFC 3339 with its quotes (at most 37: `"2026-11-30T08:15:00.123456789+07:00"`), and
+/// `}` (1): 64, and 5 to spare.
+const WRAPPER_BYTES: usize = 64 + 5;
 /// The rule code of a record larger than the branch accepts in one request.
 pub const TOO_LARGE_RULE: &str = "too_large_for_branch";
 

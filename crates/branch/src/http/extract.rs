@@ -1,6 +1,7 @@
-//! Request extractors with the API's own refusals: [`ApiJson`] tells malformed JSON (400) from
-//! JSON of the wrong shape (422, naming the field by serde's path), a body over the limit (413,
-//! also after gzip decompression) and a body that does not arrive in time (408); [`AuthDevice`] turns the bearer token into the device (401).
+//! Request extractors with the API's own refusals: [`ApiJson`] tells malformed JSON (400) from JSON
+//! of the wrong shape (422, naming the field by serde's path), a body over the limit (413, also
+//! after gzip decompression) and a body that does not arrive in time (408); [`AuthDevice`] turns
+//! the bearer token into the device (401).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};

@@ -1,7 +1,8 @@
 //! The HTTP API v1: routes, the middleware stack (gzip both ways, body limits, panics caught,
-//! request tracing) and the state the handlers share (the branch's store, `db::Store`: one
-//! SQLite connection behind a lock or a PostgreSQL pool, used from blocking threads). The same router serves the officers' console (module `console`)
-//! at every path outside `/api/v1`.
+//! request tracing) and the state the handlers share (the branch's store, `db::Store`: on SQLite
+//! one API connection behind a lock and one that checks device tokens, or a PostgreSQL pool, used
+//! from blocking threads). The same router serves the officers' console (module `console`) at
+//! every path outside `/api/v1`.
 
 mod documents;
 mod error;

@@ -1,10 +1,10 @@
-//! The PostgreSQL side of the seam: tokio-postgres connections in a deadpool pool, on a runtime
-//! of their own (one thread: it only moves the connections' bytes) so that the branch's blocking
-//! code — handlers on tokio's blocking threads, administration commands, tests' synchronous
-//! calls inside an async test — waits for a statement the same way from anywhere. A request's
-//! work on tokio's blocking pool polls its statements on its own thread
-//! ([`on_a_blocking_thread`]); elsewhere a statement is handed to the runtime. Statements are translated once from the shared dialect
-//! (`?N` becomes `$N`) and prepared once per pooled connection.
+//! The PostgreSQL side of the seam: tokio-postgres connections in a deadpool pool, on a runtime of
+//! their own (one thread: it only moves the connections' bytes) so that the branch's blocking code
+//! — handlers on tokio's blocking threads, administration commands, tests' synchronous calls inside
+//! an async test — waits for a statement the same way from anywhere. A request's work on tokio's
+//! blocking pool polls its statements on its own thread ([`on_a_blocking_thread`]); elsewhere a
+//! statement is handed to the runtime. Statements are translated once from the shared dialect (`?N`
+//! becomes `$N`) and prepared once per pooled connection.
 //!
 //! The connection string is PostgreSQL's own URL (`postgres://user:password@host:port/db`).
 //! TLS follows its `sslmode`: `disable` is plain; `prefer` (the default) tries TLS and falls back
