@@ -37,6 +37,10 @@ pub enum Fault {
     /// Only the first bytes of the request reach the branch, then both connections are cut (a
     /// line that dies in the middle of an upload).
     CutRequest(usize),
+    /// Forwarded without asking for gzip; the branch's JSON answer is changed by this function
+    /// before it is relayed: a branch answering as this one never does (a push's answer without
+    /// its audit part, say).
+    EditAnswer(fn(&mut serde_json::Value)),
 }
 
 /// A request and its answer, as bytes on the wire.
@@ -250,6 +254,12 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
                  <body><form action=\"/login\"><input name=\"voucher\"></form></body></html>",
             )),
             Fault::Signal(sender) => forward(&request, upstream, Some(sender)).await,
+            Fault::EditAnswer(edit) => {
+                let request = without_header(&request, "accept-encoding:");
+                forward(&request, upstream, None)
+                    .await
+                    .map(|answer| edited(answer, edit))
+            }
             Fault::CutRequest(length) => {
                 if let Ok(mut branch) = TcpStream::connect(upstream).await {
                     let request = closing(&request);
@@ -277,7 +287,30 @@ fn fault_name(fault: &Fault) -> &'static str {
         Fault::CaptivePortal => "captive_portal",
         Fault::Signal(_) => "signal",
         Fault::CutRequest(_) => "cut_request",
+        Fault::EditAnswer(_) => "edit_answer",
     }
+}
+
+/// `answer` (a whole HTTP/1.1 answer with a `content-length`) with its JSON body changed by
+/// `edit`; unchanged when its body is not JSON.
+fn edited(answer: Vec<u8>, edit: fn(&mut serde_json::Value)) -> Vec<u8> {
+    let Some(head_end) = find(&answer, b"\r\n\r\n") else {
+        return answer;
+    };
+    let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&answer[head_end + 4..]) else {
+        return answer;
+    };
+    edit(&mut body);
+    let body = serde_json::to_vec(&body).expect("JSON");
+    let head = String::from_utf8_lossy(&answer[..head_end]);
+    let mut rewritten: Vec<u8> = head
+        .split("\r\n")
+        .filter(|line| !line.to_ascii_lowercase().starts_with("content-length:"))
+        .flat_map(|line| [line.as_bytes(), b"\r\n"].concat())
+        .collect();
+    rewritten.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+    rewritten.extend_from_slice(&body);
+    rewritten
 }
 
 async fn send(desk: &mut TcpStream, bytes: &[u8], shared: &Shared) {

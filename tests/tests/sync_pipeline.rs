@@ -1,13 +1,42 @@
 //! Issue 15: the desk sends its next request while the branch commits the previous one. Two
 //! requests in flight must not change the sync's promises: a cut while both are under way loses
 //! and duplicates nothing, and a note is still never applied before its intake, even when the later
-//! request reaches the branch first.
+//! request reaches the branch first. An answer that is wrong about the audit entries (a proxy
+//! edits it) leaves no entry marked sent that was never sent, and the next sync delivers the
+//! whole chain.
 
 use std::time::Duration;
 
 use plkk_tests::branch::TestBranch;
 use plkk_tests::fault_proxy::{Fault, FaultProxy};
 use plkk_tests::sync_desk::SyncDesk;
+
+/// Outbox seq and how many times each entry was marked sent.
+fn attempts(desk: &SyncDesk) -> Vec<(i64, i64)> {
+    let store = desk.store();
+    let mut statement = store
+        .connection()
+        .prepare("SELECT seq, attempts FROM outbox ORDER BY seq")
+        .unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The desk's whole audit chain is at the branch, sound.
+fn whole_chain_at_branch(desk: &SyncDesk, branch: &TestBranch) {
+    let logged: u64 = desk
+        .store()
+        .connection()
+        .query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))
+        .unwrap();
+    let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
+    assert_eq!(chains.len(), 1, "{chains:?}");
+    assert!(chains[0].is_sound(), "no break: {chains:?}");
+    assert_eq!(chains[0].entries, logged, "the whole chain arrived");
+}
 
 /// Outbox seq, kind, intake id and branch receipt of every entry on the desk.
 fn receipts(desk: &SyncDesk) -> Vec<(i64, String, String, Option<i64>)> {
@@ -114,18 +143,7 @@ fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_
     assert_eq!(desk.status().unconfirmed, 0, "all confirmed");
     // Only the refused request's entries went twice: the one planned behind it was never marked
     // sent before it was planned again.
-    let attempts: Vec<(i64, i64)> = {
-        let store = desk.store();
-        let mut statement = store
-            .connection()
-            .prepare("SELECT seq, attempts FROM outbox ORDER BY seq")
-            .unwrap();
-        statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
+    let attempts = attempts(&desk);
     let twice = attempts.iter().take_while(|(_, tries)| *tries == 2).count();
     assert!(
         twice > 0,
@@ -136,14 +154,107 @@ fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_
         "every other entry was marked sent once: {attempts:?}"
     );
 
-    let logged: u64 = desk
-        .store()
-        .connection()
-        .query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))
-        .unwrap();
-    let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
-    assert_eq!(chains.len(), 1, "{chains:?}");
-    assert!(chains[0].is_sound(), "no break: {chains:?}");
-    assert_eq!(chains[0].entries, logged, "the whole chain arrived");
+    whole_chain_at_branch(&desk, &branch);
     assert_eq!(summary.audit_breaks, 0, "{summary:?}");
+}
+
+/// The first push carries audit entries; its answer comes back without its audit part (as no
+/// branch of ours answers) while the second push is under way and the third is planned. The sync
+/// stops with `unexpected_response` once the receipts that came are stored; the third request,
+/// planned but never sent, is not left marked sent. The next sync sends the rest and the whole
+/// audit chain, every entry exactly once.
+#[test]
+fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent() {
+    let branch = TestBranch::start();
+    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
+    let proxy = FaultProxy::start(branch.addr());
+    let desk = SyncDesk::new();
+    desk.enroll(&proxy.url(), &code);
+    desk.capture(150, 2, 17);
+
+    // The branch's limit is asked first. The first two pushes leave together and may reach the
+    // proxy in either order: both answers go through the edit, which only changes the one with
+    // an audit part (the first push's). The desk has planned the third by the time it reads
+    // that answer.
+    proxy.script([
+        Fault::Pass,
+        Fault::EditAnswer(without_audit),
+        Fault::EditAnswer(without_audit),
+    ]);
+    let failure = desk.sync().expect_err("an answer without its audit part");
+    assert_eq!(failure.code(), "unexpected_response", "{failure}");
+    let after = attempts(&desk);
+    assert!(
+        after.iter().all(|(_, tries)| *tries <= 1),
+        "no entry marked sent twice: {after:?}"
+    );
+
+    let summary = desk.sync().expect("the next sync");
+    assert_eq!(summary.pending, 0, "{summary:?}");
+    let counts = branch.counts();
+    assert_eq!(counts.intakes, 150, "intakes exactly once");
+    assert_eq!(counts.notes, 300, "notes exactly once");
+    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+    assert_eq!(desk.status().unconfirmed, 0, "all confirmed");
+    let attempts = attempts(&desk);
+    assert!(
+        attempts.iter().all(|(_, tries)| *tries == 1),
+        "every entry was marked sent once: the answered ones kept their receipts, the planned \
+         one was never marked: {attempts:?}"
+    );
+    whole_chain_at_branch(&desk, &branch);
+}
+
+/// The first push's answer says the branch holds none of its audit entries (as a branch that
+/// lacks an earlier entry answers) while a third request, planned behind two in flight, carries
+/// the audit entries after them: that request is planned again without them instead of being
+/// sent, and the sync delivers every record. The next sync sends the audit entries from where
+/// the branch said it stands; those it already had are taken as the same, and the chain is whole.
+#[test]
+fn audit_entries_planned_behind_an_answer_that_lacks_earlier_ones_are_planned_again() {
+    let branch = TestBranch::start();
+    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
+    let proxy = FaultProxy::start(branch.addr());
+    let desk = SyncDesk::new();
+    desk.enroll(&proxy.url(), &code);
+    desk.capture(150, 2, 18);
+
+    // As above: the limit is asked, then of the first two pushes only the first carries audit
+    // entries.
+    proxy.script([
+        Fault::Pass,
+        Fault::EditAnswer(nothing_acked),
+        Fault::EditAnswer(nothing_acked),
+    ]);
+    let summary = desk.sync().expect("the records still go");
+    assert_eq!(summary.pending, 0, "{summary:?}");
+    let counts = branch.counts();
+    assert_eq!(counts.intakes, 150, "intakes exactly once");
+    assert_eq!(counts.notes, 300, "notes exactly once");
+    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+    let attempts = attempts(&desk);
+    assert!(
+        attempts.iter().all(|(_, tries)| *tries == 1),
+        "the request planned with audit entries was never marked sent before it was planned \
+         again: {attempts:?}"
+    );
+
+    let again = desk.sync().expect("the next sync");
+    assert_eq!(again.audit_breaks, 0, "{again:?}");
+    whole_chain_at_branch(&desk, &branch);
+}
+
+fn without_audit(answer: &mut serde_json::Value) {
+    if let Some(answer) = answer.as_object_mut() {
+        answer.remove("audit");
+    }
+}
+
+fn nothing_acked(answer: &mut serde_json::Value) {
+    if let Some(audit) = answer
+        .get_mut("audit")
+        .and_then(|audit| audit.as_object_mut())
+    {
+        audit.insert("acked_seq".to_owned(), serde_json::json!(0));
+    }
 }
