@@ -292,14 +292,17 @@ fn fault_name(fault: &Fault) -> &'static str {
 }
 
 /// `answer` (a whole HTTP/1.1 answer with a `content-length`) with its JSON body changed by
-/// `edit`; unchanged when its body is not JSON.
+/// `edit`. Panics (the desk then sees the connection cut) when the body is not plain JSON: an
+/// edit that silently did nothing would let a test pass without testing anything.
 fn edited(answer: Vec<u8>, edit: fn(&mut serde_json::Value)) -> Vec<u8> {
-    let Some(head_end) = find(&answer, b"\r\n\r\n") else {
-        return answer;
-    };
-    let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&answer[head_end + 4..]) else {
-        return answer;
-    };
+    let head_end = find(&answer, b"\r\n\r\n").expect("an answer with a head");
+    let mut body: serde_json::Value = serde_json::from_slice(&answer[head_end + 4..])
+        .unwrap_or_else(|error| {
+            panic!(
+                "the answer to edit is not plain JSON ({error}): {}",
+                String::from_utf8_lossy(&answer[..answer.len().min(300)])
+            )
+        });
     edit(&mut body);
     let body = serde_json::to_vec(&body).expect("JSON");
     let head = String::from_utf8_lossy(&answer[..head_end]);

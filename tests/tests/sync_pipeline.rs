@@ -5,6 +5,7 @@
 //! edits it) leaves no entry marked sent that was never sent, and the next sync delivers the
 //! whole chain.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use plkk_tests::branch::TestBranch;
@@ -183,10 +184,10 @@ fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent
     ]);
     let failure = desk.sync().expect_err("an answer without its audit part");
     assert_eq!(failure.code(), "unexpected_response", "{failure}");
-    let after = attempts(&desk);
-    assert!(
-        after.iter().all(|(_, tries)| *tries <= 1),
-        "no entry marked sent twice: {after:?}"
+    let after = desk.status();
+    assert_eq!(
+        after.sent, 0,
+        "the two pushes sent have their receipts; nothing else is marked sent: {after:?}"
     );
 
     let summary = desk.sync().expect("the next sync");
@@ -227,6 +228,22 @@ fn audit_entries_planned_behind_an_answer_that_lacks_earlier_ones_are_planned_ag
         Fault::EditAnswer(nothing_acked),
     ]);
     let summary = desk.sync().expect("the records still go");
+    let edits = proxy
+        .request_lines()
+        .iter()
+        .filter(|(_, fault)| *fault == "edit_answer")
+        .count();
+    assert_eq!(edits, 2, "{:?}", proxy.request_lines());
+    let held = ACKED_BEFORE_EDIT.load(Ordering::SeqCst);
+    assert!(
+        held > 0,
+        "the first push carried audit entries and the edit met them"
+    );
+    let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
+    assert_eq!(
+        chains[0].entries, held as u64,
+        "no audit entries after the first push's went in this sync: {chains:?}"
+    );
     assert_eq!(summary.pending, 0, "{summary:?}");
     let counts = branch.counts();
     assert_eq!(counts.intakes, 150, "intakes exactly once");
@@ -250,11 +267,16 @@ fn without_audit(answer: &mut serde_json::Value) {
     }
 }
 
+/// The `acked_seq` the branch really answered, before [`nothing_acked`] made it 0.
+static ACKED_BEFORE_EDIT: AtomicI64 = AtomicI64::new(0);
+
 fn nothing_acked(answer: &mut serde_json::Value) {
     if let Some(audit) = answer
         .get_mut("audit")
         .and_then(|audit| audit.as_object_mut())
     {
+        let held = audit["acked_seq"].as_i64().expect("acked_seq");
+        ACKED_BEFORE_EDIT.store(held, Ordering::SeqCst);
         audit.insert("acked_seq".to_owned(), serde_json::json!(0));
     }
 }

@@ -146,7 +146,6 @@ pub(crate) async fn push(
                 &request.entries,
                 &prepared,
                 audit_records.as_deref(),
-                clocks,
             )
         })
         .await?;

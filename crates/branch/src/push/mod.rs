@@ -120,26 +120,33 @@ pub(crate) fn apply_batch(
     clocks: Clocks,
 ) -> Result<Vec<Receipt>, PushError> {
     let prepared = prepare(entries, clocks)?;
-    Ok(apply_push(conn, device, entries, &prepared, None, clocks)?.0)
+    Ok(apply_push(conn, device, entries, &prepared, None)?.0)
 }
 
-/// Applies a push: its entries (`prepared` from them with [`prepare`]), then the audit entries
-/// riding along (already checked with `audit::unpack`), in one transaction, so the whole push costs one commit. Answers one receipt
-/// per entry, in order, and the audit answer when audit entries came. A push that loses a race
-/// to another server's commit (a unique key taken, a deadlock) is run again from the start, at
-/// most [`RACE_RETRIES`] times, and then finds what the other commit stored.
+/// Applies a push: its entries (`prepared` from them with [`prepare`], at the push's clocks),
+/// then the audit entries riding along (already checked with `audit::unpack`), in one
+/// transaction, so the whole push costs one commit. Answers one receipt per entry, in order, and
+/// the audit answer when audit entries came. A push that loses a race to another server's commit
+/// (a unique key taken, a deadlock) is run again from the start, at most [`RACE_RETRIES`] times,
+/// and then finds what the other commit stored.
 pub(crate) fn apply_push(
     conn: &mut Db,
     device: Device,
     entries: &[PushEntry],
     prepared: &Prepared,
     audit: Option<&[AuditRecord]>,
-    clocks: Clocks,
 ) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
-    debug_assert_eq!(entries.len(), prepared.entries.len());
+    if entries.len() != prepared.entries.len() {
+        return Err(BranchError::Stored(format!(
+            "a push of {} entries prepared as {}",
+            entries.len(),
+            prepared.entries.len()
+        ))
+        .into());
+    }
     let mut lost = 0;
     loop {
-        match apply_push_once(conn, device, entries, prepared, audit, clocks) {
+        match apply_push_once(conn, device, entries, prepared, audit) {
             Err(PushError::Branch(BranchError::Sql(error)))
                 if lost < RACE_RETRIES && (error.is_unique_violation() || error.is_retryable()) =>
             {
@@ -157,8 +164,8 @@ fn apply_push_once(
     entries: &[PushEntry],
     prepared: &Prepared,
     audit: Option<&[AuditRecord]>,
-    clocks: Clocks,
 ) -> Result<(Vec<Receipt>, Option<AuditPushResponse>), PushError> {
+    let clocks = prepared.clocks;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.lock_clinic(device.clinic_id)?;
     let newest_case = crate::inbox::newest_case(&tx)?;

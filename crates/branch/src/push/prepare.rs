@@ -22,10 +22,11 @@ use super::note::{check_note, NoteCheck};
 use super::{Clocks, PushError};
 use crate::db::time_text;
 
-/// A push's entries as prepared, in the order of the push.
+/// A push's entries as prepared, in the order of the push, and the clocks they were prepared at.
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub(super) entries: Vec<Ready>,
+    pub(super) clocks: Clocks,
     pub(super) times: EntryTimes,
 }
 
@@ -97,6 +98,7 @@ pub(crate) fn prepare(entries: &[PushEntry], clocks: Clocks) -> Result<Prepared,
     }
     Ok(Prepared {
         entries: ready,
+        clocks,
         times: EntryTimes::of(clocks),
     })
 }

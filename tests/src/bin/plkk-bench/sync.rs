@@ -5,8 +5,9 @@
 //! the desk and of the branch; then branch ingest with 50 desks pushing at once.
 //!
 //! The backlog to a branch on SQLite and PouchDB's replication of the same documents run in
-//! [`ROUNDS`] interleaved rounds, and the run prints each round's ratio and their median: on a
-//! shared 2-core machine one round of either side can be a third slower than the next.
+//! [`ROUNDS`] interleaved rounds (PouchDB first in every other one), and the run prints each
+//! round's ratio and their median: on a shared 2-core machine one round of either side can be a
+//! third slower than the next.
 //!
 //! The branch runs as a `plkk-branch serve` child process when that binary is built (its peak RSS
 //! read from /proc), otherwise in this process (reported as such).
@@ -219,8 +220,18 @@ pub fn backlog_and_ingest(dir: &Path) -> anyhow::Result<()> {
         let round_dir = dir.join(format!("round-{round}"));
         println!("\n# Round {round} of {ROUNDS}");
         let written = (round == 1).then_some(documents.as_path());
-        let ours = backlog(&runtime, &round_dir.join("sqlite"), None, written)?;
-        let theirs = pouch_round(&documents, &round_dir.join("pouch"))?;
+        // PouchDB first in every other round, so neither side always runs on a machine the
+        // other has just warmed (or heated).
+        let (ours, theirs) = if round % 2 == 1 {
+            let ours = backlog(&runtime, &round_dir.join("sqlite"), None, written)?;
+            (ours, pouch_round(&documents, &round_dir.join("pouch"))?)
+        } else {
+            let theirs = pouch_round(&documents, &round_dir.join("pouch"))?;
+            (
+                backlog(&runtime, &round_dir.join("sqlite"), None, written)?,
+                theirs,
+            )
+        };
         rounds.push((ours.per_second, theirs));
         // Each round's databases take some 400 MB.
         let _ = std::fs::remove_dir_all(&round_dir);
