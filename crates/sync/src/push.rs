@@ -1,23 +1,23 @@
-//! Pushing the outbox with the audit log riding along. Each request is sized to the line
-//! ([`Link`]: JSON bytes, adjusted after every request and saved at once, so the next cycle or the
-//! next `plkk sync` starts from it) and to the branch's body limit (asked with `GET /health` when
-//! not known, and again when the branch refuses a request as too large). Records go first, planned
-//! by `plan_batch`; the desk's audit entries fill the room left, in compact form
+//! Pushing the outbox with the audit log riding along. Each request is sized to the line ([`Link`]:
+//! JSON bytes, adjusted after every request and saved at once, so the next cycle or the next
+//! `plkk sync` starts from it) and to the branch's body limit (asked with `GET /health` when not known,
+//! and again when the branch refuses a request as too large). Records go first, planned by
+//! `plan_batch`; the desk's audit entries fill the room left, in compact form
 //! (`plkk_protocol::AuditBatch`). Entries are marked `sent` before a request and their receipts
 //! stored after it. A record that cannot go even alone under the branch's limit is put in
 //! quarantine with a reason naming its size and the limit, and the others flow.
 //!
-//! Requests overlap: while the branch commits one request, the desk plans the next, so at most
-//! two are in flight ([`Flight`]); the one after them is planned while both are, and once the
-//! older is answered its receipts are stored in the same commit that marks the new one `sent`,
-//! which then leaves at once (written with the desk's clock as it leaves, and gzipped on its way). Order still holds where it matters: a note or
-//! correction whose intake is in a request in flight is deferred (the branch may apply the later
-//! request first) and sent once that request's receipts are stored, in the same cycle; and only
-//! one request in flight carries audit entries, so the branch receives the chain in order (one
-//! planned while an older request with audit entries is in flight takes the entries after that
-//! request's). A request that must be sent again smaller (refused as too large, or for its audit
-//! entries) first lets the other one finish, then the push plans again from the first entry it
-//! held; a request planned meanwhile was never marked and is planned again.
+//! Requests overlap: while the branch commits one request, the desk plans the next, so at most two
+//! are in flight ([`Flight`]); the one after them is planned while both are, and once the older is
+//! answered its receipts are stored in the same commit that marks the new one `sent`, which then
+//! leaves at once (written with the desk's clock as it leaves, and gzipped on its way). Order still
+//! holds where it matters: a note or correction whose intake is in a request in flight is deferred
+//! (the branch may apply the later request first) and sent once that request's receipts are stored,
+//! in the same cycle; and only one request in flight carries audit entries, so the branch receives
+//! the chain in order (one planned while an older request with audit entries is in flight takes the
+//! entries after that request's). A request that must be sent again smaller (refused as too large,
+//! or for its audit entries) first lets the other one finish, then the push plans again from the
+//! first entry it held; a request planned meanwhile was never marked and is planned again.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Instant;
@@ -422,8 +422,8 @@ struct AuditPiece {
     lines: usize,
 }
 
-/// The audit entries the branch lacks after `after_seq` that fit in `room` bytes (at least one when `alone`: the
-/// request carries nothing else), in compact form.
+/// The audit entries the branch lacks after `after_seq` that fit in `room` bytes (at least one
+/// when `alone`: the request carries nothing else), in compact form.
 async fn audit_batch(
     db: &DeskDb,
     after_seq: i64,
