@@ -7,6 +7,7 @@ pub mod branch;
 pub mod branch_process;
 pub mod console_browser;
 pub mod desk_window;
+pub mod disk;
 pub mod documents;
 pub mod fault_proxy;
 pub mod line;

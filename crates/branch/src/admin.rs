@@ -17,7 +17,7 @@ use uuid::Uuid;
 pub use crate::audit::{AuditChainReport, StoredAuditEntry, CHANGED_AFTER_SENT};
 pub use crate::care::{
     backup, status, AuditBreakSeen, BackupMade, BranchHealth, Problem, SilentDevice,
-    SILENT_DEVICE_HOURS,
+    DISK_FREE_MIN_PERCENT, SILENT_DEVICE_HOURS,
 };
 pub use crate::cases::{case_json, CaseOrigin, CaseRecord, StatusChange};
 pub use crate::clinics::{
