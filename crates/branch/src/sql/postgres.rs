@@ -87,10 +87,16 @@ thread_local! {
 /// Inside an async task, blocking on a future would panic; unmarked threads hand the statement
 /// to the database runtime instead.
 pub(crate) fn on_a_blocking_thread<T>(work: impl FnOnce() -> T) -> T {
-    let before = BLOCKING.replace(true);
-    let result = work();
-    BLOCKING.set(before);
-    result
+    /// Puts the mark back as it was, also when `work` panics (tokio's blocking pool catches the
+    /// panic and reuses the thread).
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BLOCKING.set(self.0);
+        }
+    }
+    let _restore = Restore(BLOCKING.replace(true));
+    work()
 }
 
 /// The connection string with the options this program reads itself taken out: the URL for
@@ -414,6 +420,26 @@ impl<'a> FromSql<'a> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A thread whose work panicked is not left marked: an async task it runs later would
+    /// otherwise block on a future, which panics.
+    #[test]
+    fn the_blocking_mark_is_put_back_when_the_work_panics() {
+        std::thread::spawn(|| {
+            let panicked = std::panic::catch_unwind(|| {
+                on_a_blocking_thread(|| {
+                    assert!(BLOCKING.get());
+                    panic!("the work failed");
+                })
+            });
+            assert!(panicked.is_err());
+            assert!(!BLOCKING.get(), "the mark was put back");
+            on_a_blocking_thread(|| assert!(BLOCKING.get()));
+            assert!(!BLOCKING.get());
+        })
+        .join()
+        .unwrap();
+    }
 
     #[test]
     fn parameters_are_numbered_the_postgresql_way_outside_quotes() {
