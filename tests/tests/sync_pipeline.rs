@@ -12,6 +12,26 @@ use plkk_tests::branch::TestBranch;
 use plkk_tests::fault_proxy::{Fault, FaultProxy};
 use plkk_tests::sync_desk::SyncDesk;
 
+/// A branch, a proxy in front of it and an enrolled desk with 150 intakes and 300 notes to send
+/// (`seed` for their contents).
+fn set_up(seed: u64) -> (TestBranch, FaultProxy, SyncDesk) {
+    let branch = TestBranch::start();
+    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
+    let proxy = FaultProxy::start(branch.addr());
+    let desk = SyncDesk::new();
+    desk.enroll(&proxy.url(), &code);
+    desk.capture(150, 2, seed);
+    (branch, proxy, desk)
+}
+
+/// The branch holds each of the desk's records exactly once.
+fn every_record_once(branch: &TestBranch, desk: &SyncDesk) {
+    let counts = branch.counts();
+    assert_eq!(counts.intakes, 150, "intakes exactly once");
+    assert_eq!(counts.notes, 300, "notes exactly once");
+    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+}
+
 /// Outbox seq and how many times each entry was marked sent.
 fn attempts(desk: &SyncDesk) -> Vec<(i64, i64)> {
     let store = desk.store();
@@ -57,12 +77,7 @@ fn receipts(desk: &SyncDesk) -> Vec<(i64, String, String, Option<i64>)> {
 
 #[test]
 fn a_cut_with_two_requests_in_flight_loses_and_duplicates_nothing_and_keeps_notes_after_intakes() {
-    let branch = TestBranch::start();
-    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
-    let proxy = FaultProxy::start(branch.addr());
-    let desk = SyncDesk::new();
-    desk.enroll(&proxy.url(), &code);
-    desk.capture(150, 2, 15);
+    let (branch, proxy, desk) = set_up(15);
 
     // After the branch's limit is asked: the first push is held at the proxy for a while, so the
     // desk's second push (sent meanwhile) reaches the branch first; the branch applies the second
@@ -84,10 +99,7 @@ fn a_cut_with_two_requests_in_flight_loses_and_duplicates_nothing_and_keeps_note
 
     let summary = desk.sync().expect("the resend");
     assert_eq!(summary.pending, 0, "{summary:?}");
-    let counts = branch.counts();
-    assert_eq!(counts.intakes, 150, "intakes exactly once");
-    assert_eq!(counts.notes, 300, "notes exactly once");
-    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+    every_record_once(&branch, &desk);
     assert_eq!(desk.status().unconfirmed, 0, "all confirmed");
 
     let entries = receipts(&desk);
@@ -120,12 +132,7 @@ fn a_cut_with_two_requests_in_flight_loses_and_duplicates_nothing_and_keeps_note
 /// chain.
 #[test]
 fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_go_smaller() {
-    let branch = TestBranch::start();
-    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
-    let proxy = FaultProxy::start(branch.addr());
-    let desk = SyncDesk::new();
-    desk.enroll(&proxy.url(), &code);
-    desk.capture(150, 2, 16);
+    let (branch, proxy, desk) = set_up(16);
 
     // The branch's limit is asked; the first push is refused as too large (413, nothing stored)
     // while the second is under way and the third planned.
@@ -137,10 +144,7 @@ fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_
         summary.quarantined, 0,
         "nothing was too large alone: {summary:?}"
     );
-    let counts = branch.counts();
-    assert_eq!(counts.intakes, 150, "intakes exactly once");
-    assert_eq!(counts.notes, 300, "notes exactly once");
-    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+    every_record_once(&branch, &desk);
     assert_eq!(desk.status().unconfirmed, 0, "all confirmed");
     // Only the refused request's entries went twice: the one planned behind it was never marked
     // sent before it was planned again.
@@ -166,12 +170,7 @@ fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_
 /// audit chain, every entry exactly once.
 #[test]
 fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent() {
-    let branch = TestBranch::start();
-    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
-    let proxy = FaultProxy::start(branch.addr());
-    let desk = SyncDesk::new();
-    desk.enroll(&proxy.url(), &code);
-    desk.capture(150, 2, 17);
+    let (branch, proxy, desk) = set_up(17);
 
     // The branch's limit is asked first. The first two pushes leave together and may reach the
     // proxy in either order: both answers go through the edit, which only changes the one with
@@ -192,10 +191,7 @@ fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent
 
     let summary = desk.sync().expect("the next sync");
     assert_eq!(summary.pending, 0, "{summary:?}");
-    let counts = branch.counts();
-    assert_eq!(counts.intakes, 150, "intakes exactly once");
-    assert_eq!(counts.notes, 300, "notes exactly once");
-    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+    every_record_once(&branch, &desk);
     assert_eq!(desk.status().unconfirmed, 0, "all confirmed");
     let attempts = attempts(&desk);
     assert!(
@@ -213,12 +209,7 @@ fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent
 /// the branch said it stands; those it already had are taken as the same, and the chain is whole.
 #[test]
 fn audit_entries_planned_behind_an_answer_that_lacks_earlier_ones_are_planned_again() {
-    let branch = TestBranch::start();
-    let code = branch.clinic_with_code("PLKK-PIPE", "Klinik Pipa");
-    let proxy = FaultProxy::start(branch.addr());
-    let desk = SyncDesk::new();
-    desk.enroll(&proxy.url(), &code);
-    desk.capture(150, 2, 18);
+    let (branch, proxy, desk) = set_up(18);
 
     // As above: the limit is asked, then of the first two pushes only the first carries audit
     // entries.
@@ -245,10 +236,7 @@ fn audit_entries_planned_behind_an_answer_that_lacks_earlier_ones_are_planned_ag
         "no audit entries after the first push's went in this sync: {chains:?}"
     );
     assert_eq!(summary.pending, 0, "{summary:?}");
-    let counts = branch.counts();
-    assert_eq!(counts.intakes, 150, "intakes exactly once");
-    assert_eq!(counts.notes, 300, "notes exactly once");
-    assert_eq!(counts.entries, desk.entries(), "entries exactly once");
+    every_record_once(&branch, &desk);
     let attempts = attempts(&desk);
     assert!(
         attempts.iter().all(|(_, tries)| *tries == 1),
