@@ -5,7 +5,7 @@
 //! JSON): rows are read one at a time and the page closes before the next would pass the bound.
 //!
 //! A pushed record is kept once, in `entries`: its change names the entry (`entry_seq`,
-//! [`emit_entry`]) and the page builds the `record` change from it. Other changes carry their
+//! [`entry_row`]) and the page builds the `record` change from it. Other changes carry their
 //! body as JSON ([`emit`]).
 
 use crate::sql::{params, Db, Insert, TransactionBehavior, Value};

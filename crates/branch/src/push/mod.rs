@@ -51,7 +51,7 @@ use intake::apply_intake;
 use known::Known;
 use note::apply_note;
 pub(crate) use prepare::{prepare, Prepared};
-use prepare::{Check, EntryTimes, Ready};
+use prepare::{EntryTimes, Ready};
 use writes::Writes;
 
 /// The device a request comes from, as authenticated.
@@ -123,7 +123,7 @@ pub(crate) fn apply_batch(
     Ok(apply_push(conn, device, entries, &prepared, None)?.0)
 }
 
-/// Applies a push: its entries (`prepared` from them with [`prepare`], at the push's clocks),
+/// Applies a push: its entries (`prepared` from them with [`prepare()`], at the push's clocks),
 /// then the audit entries riding along (already checked with `audit::unpack`), in one
 /// transaction, so the whole push costs one commit. Answers one receipt per entry, in order, and
 /// the audit answer when audit entries came. A push that loses a race to another server's commit
@@ -264,12 +264,12 @@ fn apply_entry(
     if !batched {
         writes.write(tx)?;
     }
-    let receipt = match (&entry.payload, &ready.check) {
-        (Payload::Intake(payload), Check::Intake(check)) => {
-            apply_intake(tx, entry, payload, check, &ready.json, push)?
+    let receipt = match (&entry.payload, ready) {
+        (Payload::Intake(payload), Ready::Intake { json, check }) => {
+            apply_intake(tx, entry, payload, check, json, push)?
         }
-        (Payload::Note(payload), Check::Note(check)) => {
-            apply_note(tx, entry, payload, check, &ready.json, push, case.as_ref())?
+        (Payload::Note(payload), Ready::Note { json, check }) => {
+            apply_note(tx, entry, payload, check, json, push, case.as_ref())?
         }
         (Payload::Intake(_) | Payload::Note(_), _) => {
             return Err(BranchError::Stored(format!(

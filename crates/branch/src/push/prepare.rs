@@ -1,7 +1,8 @@
 //! The work of a push that reads nothing stored, done before the push takes the database's
-//! writer (SQLite has one; on PostgreSQL the clinic's lock): each entry's JSON as
-//! `entries.entry` keeps it, the push's clocks as its rows keep them, and the checks of intakes
-//! and notes that depend only on the entry and the desk's clock, with their records serialised.
+//! writer (SQLite has one; on PostgreSQL the clinic's lock): the push's clocks as its rows keep
+//! them, and for intakes and notes (nearly every entry) their JSON as `entries.entry` keeps it
+//! and the checks that depend only on the entry and the desk's clock, with their records
+//! serialised.
 //! While one push holds the writer, the next is prepared on another thread.
 //!
 //! Nothing here decides what is stored: an entry stored before is still answered with its
@@ -9,7 +10,7 @@
 //! note's category is not known before its case is read, so it is checked for the category of
 //! its case admitted in the same push or, failing that, a work accident (by far the most
 //! common); when its case turns out to be of another category, it is checked again under the
-//! writer ([`NoteCheck::for_category`]).
+//! writer (`note::apply_note`).
 
 use std::collections::HashMap;
 
@@ -30,20 +31,19 @@ pub(crate) struct Prepared {
     pub(super) times: EntryTimes,
 }
 
-/// One entry as prepared.
+/// One entry as prepared: an intake or a note with its checks done and its JSON as
+/// `entries.entry` keeps it.
 #[derive(Debug)]
-pub(super) struct Ready {
-    /// The entry as `entries.entry` keeps it.
-    pub(super) json: String,
-    pub(super) check: Check,
-}
-
-/// The checks done for an entry before the writer.
-#[derive(Debug)]
-pub(super) enum Check {
-    Intake(IntakeCheck),
-    Note(NoteCheck),
-    /// Every other kind reads the database for its checks.
+pub(super) enum Ready {
+    Intake {
+        json: String,
+        check: IntakeCheck,
+    },
+    Note {
+        json: String,
+        check: NoteCheck,
+    },
+    /// Every other kind reads the database for its checks, and is serialised when stored.
     UnderWriter,
 }
 
@@ -74,26 +74,28 @@ pub(crate) fn prepare(entries: &[PushEntry], clocks: Clocks) -> Result<Prepared,
     let mut admitted: HashMap<Uuid, CaseCategory> = HashMap::new();
     let mut ready = Vec::with_capacity(entries.len());
     for entry in entries {
-        let check = match &entry.payload {
+        ready.push(match &entry.payload {
             Payload::Intake(payload) => {
                 let check = check_intake(entry, payload, clocks)?;
                 if let Ok(intake) = &check {
                     admitted.insert(entry.intake_id, intake.checked.record.case_category);
                 }
-                Check::Intake(check)
+                Ready::Intake {
+                    json: serde_json::to_string(entry)?,
+                    check,
+                }
             }
             Payload::Note(payload) => {
                 let category = admitted
                     .get(&entry.intake_id)
                     .copied()
                     .unwrap_or(CaseCategory::WorkAccident);
-                Check::Note(check_note(entry, payload, category)?)
+                Ready::Note {
+                    json: serde_json::to_string(entry)?,
+                    check: check_note(entry, payload, category)?,
+                }
             }
-            _ => Check::UnderWriter,
-        };
-        ready.push(Ready {
-            json: serde_json::to_string(entry)?,
-            check,
+            _ => Ready::UnderWriter,
         });
     }
     Ok(Prepared {
