@@ -121,12 +121,14 @@ fn a_faulty_network_converges_without_duplicates() {
     desk.enroll(&proxy.url(), &code);
     desk.capture(700, 1, 5);
 
+    // A sync reports the first of its faults: those that meet requests in flight behind it
+    // (up to three at once) are not named. The first two faults meet each sync's first request.
     proxy.script([
+        Fault::Status(503),
         Fault::DropBeforeForward,
         Fault::Pass,
         Fault::DropAfterForward,
         Fault::Truncate(40),
-        Fault::Status(503),
         Fault::Delay(Duration::from_millis(300)),
         Fault::Truncate(400),
         Fault::Status(502),

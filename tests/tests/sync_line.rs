@@ -8,7 +8,9 @@
 //! - a branch whose `max_body_bytes` is below the desk's batch gets every record exactly once, and
 //!   a record that cannot go even alone waits in quarantine with a reason naming its size and the
 //!   limit while the rest flow;
-//! - a line that drops every few kilobytes still converges, each push after a cut smaller.
+//! - a line that drops every few kilobytes still converges, each push after a cut smaller;
+//! - a push carries no more audit lines than the branch said it takes (its health answer's
+//!   `max_audit_lines`), and 500 to a branch that did not say (older than that field).
 //!
 //! Build the binaries first: `cargo build --workspace --bins`.
 
@@ -18,6 +20,7 @@ use std::process::Output;
 use plkk_tests::accounts::ADMIN;
 use plkk_tests::bins;
 use plkk_tests::branch::{tls_identity, TestBranch};
+use plkk_tests::fault_proxy::{Fault, FaultProxy};
 use plkk_tests::line::{Line, LineSpec};
 use plkk_tests::samples::{self, Seeded};
 use plkk_tests::sync_desk::SyncDesk;
@@ -236,4 +239,74 @@ fn a_line_that_drops_every_few_kilobytes_still_converges_with_smaller_pushes() {
     assert_eq!(counts.notes, 180, "exactly once");
     assert_eq!(counts.entries, desk.entries());
     assert_eq!(desk.status().unconfirmed, 0);
+}
+
+fn says_ten_audit_lines(health: &mut Value) {
+    health["max_audit_lines"] = json!(10);
+}
+
+fn says_nothing_of_audit_lines(health: &mut Value) {
+    health
+        .as_object_mut()
+        .expect("the health answer is an object")
+        .remove("max_audit_lines");
+}
+
+#[test]
+fn audit_lines_per_push_are_what_the_branch_said_and_500_when_it_did_not_say() {
+    let cases = [
+        (says_ten_audit_lines as fn(&mut Value), 10),
+        (says_nothing_of_audit_lines, 500),
+    ];
+    for (edit, most) in cases {
+        let branch = TestBranch::start();
+        let code = branch.clinic_with_code("PLKK-AUDL", "Klinik Jejak");
+        let proxy = FaultProxy::start(branch.addr());
+        let desk = SyncDesk::new();
+        desk.enroll(&proxy.url(), &code);
+        desk.capture(100, 3, 31);
+        let logged: usize = desk
+            .store()
+            .connection()
+            .query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))
+            .unwrap();
+        assert!(logged > 400, "a backlog of audit entries: {logged}");
+        // The sync's first request asks the branch's limits; its answer is edited.
+        proxy.script([Fault::EditAnswer(edit)]);
+
+        let summary = desk.sync().expect("the sync");
+        let lines = proxy.request_lines();
+        let asked = lines
+            .iter()
+            .find(|(line, _)| line.starts_with("GET /api/v1/health"));
+        assert_eq!(
+            asked.map(|(_, fault)| *fault),
+            Some("edit_answer"),
+            "{lines:?}"
+        );
+        assert_eq!(summary.pending, 0, "{summary:?}");
+        assert_eq!(summary.audit_sent as usize, logged, "{summary:?}");
+        let link = plkk_store::sync_link(&desk.store())
+            .unwrap()
+            .expect("the line is kept");
+        assert_eq!(
+            link.branch_audit_lines,
+            Some(most as u64),
+            "learned and kept"
+        );
+        // Only one request in flight carries audit entries, each at most `most` of them.
+        let pushes = lines
+            .iter()
+            .filter(|(line, _)| line.starts_with("POST /api/v1/push"))
+            .count();
+        assert!(
+            pushes >= logged.div_ceil(most),
+            "{pushes} pushes carried {logged} audit entries, at most {most} each"
+        );
+        let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
+        assert!(
+            chains.len() == 1 && chains[0].is_sound() && chains[0].entries as usize == logged,
+            "{chains:?}"
+        );
+    }
 }

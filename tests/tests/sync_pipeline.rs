@@ -1,5 +1,5 @@
-//! Issue 15: the desk sends its next request while the branch commits the previous one. Two
-//! requests in flight must not change the sync's promises: a cut while both are under way loses
+//! Issue 15: the desk sends its next requests while the branch commits the previous one. Requests
+//! in flight (up to three) must not change the sync's promises: a cut while they are under way loses
 //! and duplicates nothing, and a note is still never applied before its intake, even when the later
 //! request reaches the branch first. An answer that is wrong about the audit entries (a proxy
 //! edits it) leaves no entry marked sent that was never sent, and the next sync delivers the

@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use plkk_domain::limits;
 use plkk_domain::{check_link, AuditEntry, ChainBreak};
 use plkk_protocol::{
-    AuditBatch, AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_ENTRIES_PER_PUSH,
+    AuditBatch, AuditBreak, AuditPushResponse, AuditRecord, FieldIssue, MAX_AUDIT_LINES_PER_PUSH,
+    MAX_ENTRIES_PER_PUSH,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -106,9 +107,18 @@ impl Sent {
             Sent::WithPush => "audit.lines",
         }
     }
+
+    /// The most entries one request may carry this way.
+    fn most(self) -> usize {
+        match self {
+            Sent::InFull => MAX_ENTRIES_PER_PUSH,
+            Sent::WithPush => MAX_AUDIT_LINES_PER_PUSH,
+        }
+    }
 }
 
-/// Checks a push against the wire contract: at most [`MAX_ENTRIES_PER_PUSH`] entries, each with
+/// Checks a push against the wire contract: at most [`MAX_ENTRIES_PER_PUSH`] entries in full
+/// ([`MAX_AUDIT_LINES_PER_PUSH`] riding along with a push), each with
 /// seq >= 1, an actor and an action, every text within its length (`limits::AUDIT_ENTRY`), and
 /// hashes of 64 lowercase hex digits.
 pub(crate) fn validate(entries: &[AuditRecord], sent: Sent) -> Result<(), AuditError> {
@@ -123,14 +133,11 @@ pub(crate) fn validate(entries: &[AuditRecord], sent: Sent) -> Result<(), AuditE
             params: Default::default(),
         });
     };
-    if entries.len() > MAX_ENTRIES_PER_PUSH {
+    if entries.len() > sent.most() {
         issue(
             sent.list().to_owned(),
             "too_many",
-            &format!(
-                "at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
-                entries.len()
-            ),
+            &format!("at most {} per push, got {}", sent.most(), entries.len()),
         );
     } else {
         for (index, entry) in entries.iter().enumerate() {
@@ -213,12 +220,12 @@ pub(crate) fn unpack(batch: &AuditBatch) -> Result<Vec<AuditRecord>, AuditError>
         }],
         message,
     };
-    if batch.lines.len() > MAX_ENTRIES_PER_PUSH {
+    if batch.lines.len() > MAX_AUDIT_LINES_PER_PUSH {
         return Err(invalid(
             "audit.lines".to_owned(),
             "too_many",
             format!(
-                "audit.lines: at most {MAX_ENTRIES_PER_PUSH} per push, got {}",
+                "audit.lines: at most {MAX_AUDIT_LINES_PER_PUSH} per push, got {}",
                 batch.lines.len()
             ),
         ));

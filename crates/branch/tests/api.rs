@@ -34,6 +34,11 @@ async fn health_answers_with_the_server_time() {
         Some(LIMIT as u64),
         "desks size their pushes to it"
     );
+    assert_eq!(
+        health.max_audit_lines,
+        Some(2_000),
+        "desks send up to this many audit lines with a push"
+    );
     branch.stop().await;
 }
 
@@ -121,6 +126,39 @@ async fn audit_entries_ride_with_a_push_compactly_and_are_held_as_sent_in_full()
         hashes, sent,
         "the branch recomputed exactly the desk's hashes"
     );
+    branch.stop().await;
+}
+
+#[tokio::test]
+async fn a_push_carries_up_to_2000_audit_lines_and_one_more_is_refused_by_name() {
+    let branch = Branch::start().await;
+    let desk = branch.enrol("PLKK-AUD").await;
+    let (_, batch) = audit_batch(2_001);
+    let post = |body: Value| {
+        branch
+            .client
+            .post(branch.url("/push"))
+            .bearer_auth(&desk.token)
+            .json(&body)
+            .send()
+    };
+    let refused = post(json!({"entries": [], "audit": batch})).await.unwrap();
+    let body = error_body(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    assert!(
+        body.message.contains("audit.lines") && body.message.contains("2000"),
+        "names the list and its limit: {body:?}"
+    );
+    assert!(admin::list_audit(branch.database(), desk.device_id)
+        .unwrap()
+        .is_empty());
+
+    let mut whole = batch;
+    whole.truncate(2_000);
+    let answered = post(json!({"entries": [], "audit": whole})).await.unwrap();
+    assert_eq!(answered.status(), StatusCode::OK);
+    let answer: PushResponse = answered.json().await.unwrap();
+    let audit = answer.audit.expect("an audit answer");
+    assert_eq!((audit.acked_seq, audit.breaks.len()), (2_000, 0));
     branch.stop().await;
 }
 

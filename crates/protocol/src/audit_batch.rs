@@ -11,7 +11,7 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use crate::{AuditRecord, MAX_ENTRIES_PER_PUSH};
+use crate::{AuditRecord, MAX_AUDIT_LINES_PER_PUSH};
 
 /// Consecutive audit entries of one desk, oldest first, in compact form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,11 +24,11 @@ pub struct AuditBatch {
     /// digits; the genesis hash of zeros for seq 1).
     pub prev_hash: String,
     /// Every actor (username) of the lines, once; a line names its actor by index (at most
-    /// [`MAX_ENTRIES_PER_PUSH`]).
-    #[serde(deserialize_with = "crate::bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
+    /// [`MAX_AUDIT_LINES_PER_PUSH`]).
+    #[serde(deserialize_with = "crate::bounded::vec::<_, _, MAX_AUDIT_LINES_PER_PUSH>")]
     pub actors: Vec<String>,
-    /// At most [`MAX_ENTRIES_PER_PUSH`] lines.
-    #[serde(deserialize_with = "crate::bounded::vec::<_, _, MAX_ENTRIES_PER_PUSH>")]
+    /// At most [`MAX_AUDIT_LINES_PER_PUSH`] lines.
+    #[serde(deserialize_with = "crate::bounded::vec::<_, _, MAX_AUDIT_LINES_PER_PUSH>")]
     pub lines: Vec<AuditLine>,
 }
 

@@ -64,6 +64,12 @@ pub const API_PREFIX: &str = "/api/v1";
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Most entries a desk sends in one push (and most audit entries in one audit push).
 pub const MAX_ENTRIES_PER_PUSH: usize = 500;
+/// Most audit lines riding along with one push (`PushRequest.audit.lines`, and the actors they
+/// name). A desk's audit log grows by about one entry per record, and only one request in flight
+/// may carry audit entries (the chain must arrive in order), so that request carries several
+/// requests' worth. Branches before this constant took [`MAX_ENTRIES_PER_PUSH`]: a desk sends
+/// more only to a branch whose [`Health::max_audit_lines`] says so.
+pub const MAX_AUDIT_LINES_PER_PUSH: usize = 2_000;
 /// Most changes one pull answers.
 pub const MAX_CHANGES_PER_PULL: u32 = 1000;
 /// Changes a pull answers when the desk does not say.
@@ -95,6 +101,10 @@ pub struct Health {
     /// decompression. Absent from branches older than this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_body_bytes: Option<u64>,
+    /// The most audit lines one push may carry ([`MAX_AUDIT_LINES_PER_PUSH`]). Absent from
+    /// branches older than this field, which take [`MAX_ENTRIES_PER_PUSH`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_audit_lines: Option<u64>,
 }
 
 /// The body of `POST /api/v1/enroll`.

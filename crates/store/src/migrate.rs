@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("0050_outbox_by_record"),
     migration!("0060_checks_without_lists"),
     migration!("0061_outbox_payloads"),
+    migration!("0062_sync_link_audit_lines"),
 ];
 
 /// The order desks counted migrations in `user_version` before names were recorded. Never changes.

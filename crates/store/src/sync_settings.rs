@@ -177,6 +177,8 @@ pub struct SyncLink {
     pub bytes_per_second: Option<f64>,
     /// The branch's largest accepted request body in bytes, as the branch said.
     pub branch_max_body: Option<u64>,
+    /// The most audit lines the branch takes with one push, as it said.
+    pub branch_audit_lines: Option<u64>,
 }
 
 /// The line as last seen; `None` before the first push (or after enrolling elsewhere).
@@ -184,13 +186,15 @@ pub fn sync_link(store: &Store) -> Result<Option<SyncLink>, StoreError> {
     Ok(store
         .conn
         .query_row(
-            "SELECT batch_bytes, bytes_per_second, branch_max_body FROM sync_link WHERE id = 1",
+            "SELECT batch_bytes, bytes_per_second, branch_max_body, branch_audit_lines
+               FROM sync_link WHERE id = 1",
             [],
             |row| {
                 Ok(SyncLink {
                     batch_bytes: row.get(0)?,
                     bytes_per_second: row.get(1)?,
                     branch_max_body: row.get(2)?,
+                    branch_audit_lines: row.get(3)?,
                 })
             },
         )
@@ -237,16 +241,20 @@ fn save_link_in(
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO sync_link (id, batch_bytes, bytes_per_second, branch_max_body, updated_at)
-             VALUES (1, ?1, ?2, ?3, ?4)
+        "INSERT INTO sync_link (id, batch_bytes, bytes_per_second, branch_max_body,
+                                branch_audit_lines, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (id) DO UPDATE SET batch_bytes = excluded.batch_bytes,
                  bytes_per_second = excluded.bytes_per_second,
-                 branch_max_body = excluded.branch_max_body, updated_at = excluded.updated_at",
+                 branch_max_body = excluded.branch_max_body,
+                 branch_audit_lines = excluded.branch_audit_lines,
+                 updated_at = excluded.updated_at",
     )?
     .execute(params![
         link.batch_bytes,
         link.bytes_per_second,
         link.branch_max_body,
+        link.branch_audit_lines,
         now.to_rfc3339()
     ])?;
     Ok(())

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
+use plkk_protocol::{MAX_AUDIT_LINES_PER_PUSH, MAX_ENTRIES_PER_PUSH};
 use plkk_store::{OutboxEntry, SyncState};
 use uuid::Uuid;
 
@@ -160,6 +161,8 @@ pub struct Link {
     pub bytes_per_second: Option<f64>,
     /// The largest request body the branch accepts (bytes), as it said.
     pub branch_limit: Option<usize>,
+    /// The most audit lines the branch takes with one push, as it said (`None`: not asked yet).
+    pub branch_audit_lines: Option<usize>,
 }
 
 impl Default for Link {
@@ -168,11 +171,21 @@ impl Default for Link {
             batch_bytes: FIRST_BATCH_BYTES,
             bytes_per_second: None,
             branch_limit: None,
+            branch_audit_lines: None,
         }
     }
 }
 
 impl Link {
+    /// The audit lines the next push may carry: as many as the branch said, within what this
+    /// desk sends ([`MAX_AUDIT_LINES_PER_PUSH`]); [`MAX_ENTRIES_PER_PUSH`] for a branch that did
+    /// not say (older branches take no more).
+    pub fn audit_lines(&self) -> usize {
+        self.branch_audit_lines
+            .unwrap_or(MAX_ENTRIES_PER_PUSH)
+            .min(MAX_AUDIT_LINES_PER_PUSH)
+    }
+
     /// The JSON bytes the next push may carry: the budget, within the branch's limit.
     pub fn request_bytes(&self) -> usize {
         match self.branch_limit {
@@ -246,6 +259,7 @@ impl From<plkk_store::SyncLink> for Link {
                 .bytes_per_second
                 .filter(|rate| rate.is_finite() && *rate > 0.0),
             branch_limit: stored.branch_max_body.map(size),
+            branch_audit_lines: stored.branch_audit_lines.map(size),
         }
     }
 }
@@ -256,6 +270,7 @@ impl From<Link> for plkk_store::SyncLink {
             batch_bytes: link.batch_bytes as u64,
             bytes_per_second: link.bytes_per_second,
             branch_max_body: link.branch_limit.map(|limit| limit as u64),
+            branch_audit_lines: link.branch_audit_lines.map(|lines| lines as u64),
         }
     }
 }
@@ -455,6 +470,25 @@ mod tests {
         assert_eq!(link.request_bytes(), 65_536);
         link.batch_bytes = 4096;
         assert_eq!(link.request_bytes(), 4096);
+    }
+
+    #[test]
+    fn audit_lines_per_push_are_what_the_branch_said_within_what_the_desk_sends() {
+        let told = |lines: Option<usize>| {
+            Link {
+                branch_audit_lines: lines,
+                ..Link::default()
+            }
+            .audit_lines()
+        };
+        assert_eq!(told(None), 500, "not asked yet, or an older branch: 500");
+        assert_eq!(told(Some(2_000)), 2_000);
+        assert_eq!(told(Some(100)), 100);
+        assert_eq!(
+            told(Some(1_000_000)),
+            2_000,
+            "never more than the desk sends"
+        );
     }
 
     #[test]

@@ -3,20 +3,21 @@
 //! `plkk sync` starts from it) and to the branch's body limit (asked with `GET /health` when not known,
 //! and again when the branch refuses a request as too large). Records go first, planned by
 //! `plan_batch`; the desk's audit entries fill the room left, in compact form
-//! (`plkk_protocol::AuditBatch`). Entries are marked `sent` before a request and their receipts
+//! (`plkk_protocol::AuditBatch`), as many lines as the branch said it takes (its `GET /health`
+//! answer's `max_audit_lines`, else 500). Entries are marked `sent` before a request and their receipts
 //! stored after it. A record that cannot go even alone under the branch's limit is put in
 //! quarantine with a reason naming its size and the limit, and the others flow.
 //!
-//! Requests overlap: while the branch commits one request, the desk plans the next, so at most two
-//! are in flight ([`Flight`]); the one after them is planned while both are, and once the older is
-//! answered its receipts are stored in the same commit that marks the new one `sent`, which then
-//! leaves at once (written with the desk's clock as it leaves, and gzipped on its way). Order still
+//! Requests overlap: while the branch commits one request, the next waits there and the desk plans
+//! the one after, so at most [`MAX_IN_FLIGHT`] are in flight ([`Flight`]); the one after them is
+//! planned while they are, and once the oldest is answered its receipts are stored in the same
+//! commit that marks the new one `sent`, which then leaves at once (written with the desk's clock as it leaves, and gzipped on its way). Order still
 //! holds where it matters: a note or correction whose intake is in a request in flight is deferred
 //! (the branch may apply the later request first) and sent once that request's receipts are stored,
 //! in the same cycle; and only one request in flight carries audit entries, so the branch receives
 //! the chain in order (one planned while an older request with audit entries is in flight takes the
 //! entries after that request's). A request that must be sent again smaller (refused as too large,
-//! or for its audit entries) first lets the other one finish, then the push plans again from the
+//! or for its audit entries) first lets the others finish, then the push plans again from the
 //! first entry it held; a request planned meanwhile was never marked and is planned again.
 
 use std::collections::{HashSet, VecDeque};
@@ -41,6 +42,12 @@ use crate::SyncError;
 const CANDIDATES_PER_PAGE: usize = MAX_ENTRIES_PER_PUSH;
 /// How many times a cycle comes back to entries deferred behind a request in flight.
 const MAX_REVISITS: usize = 64;
+/// How many requests may be in flight at once. Three keep the branch's writer busy: while it
+/// commits one, the next waits at the branch, and the desk stores the receipts of the one before
+/// (a commit of its own, as long as the branch's) and sends the one after. With two, the
+/// writer waited for the desk's commit before every other request (measured with
+/// `plkk-bench --sync`: the writer idle a quarter of the time).
+const MAX_IN_FLIGHT: usize = 3;
 /// The bytes of a `PushRequest` around its entries and audit batch (whose `,"audit":` the audit
 /// batch's size counts): `{"entries":[` (12) … `]` (1), `,"desk_time":` (13) and the desk's
 /// clock in RFC 3339 with its quotes (at most 37: `"2026-11-30T08:15:00.123456789+07:00"`), and
@@ -66,7 +73,7 @@ pub(crate) async fn push_all(
         limit_asked: false,
         audit_refused: None,
     };
-    if link.branch_limit.is_none() {
+    if link.branch_limit.is_none() || link.branch_audit_lines.is_none() {
         ask_limit(client, link, &mut state).await?;
     }
     // Oldest first; at most two.
@@ -113,7 +120,7 @@ pub(crate) async fn push_all(
                 _ => return Ok(state.audit_refused),
             }
         };
-        if in_flight.len() < 2 {
+        if in_flight.len() < MAX_IN_FLIGHT {
             match start(db, client, link, request, summary).await {
                 Ok(flight) => in_flight.push_back(flight),
                 Err(error) => {
@@ -265,9 +272,9 @@ async fn ask_limit(
 ) -> Result<(), SyncError> {
     let health = client.health().await?;
     state.limit_asked = true;
-    link.branch_limit = health
-        .max_body_bytes
-        .map(|limit| usize::try_from(limit).unwrap_or(usize::MAX));
+    let size = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+    link.branch_limit = health.max_body_bytes.map(size);
+    link.branch_audit_lines = Some(health.max_audit_lines.map_or(MAX_ENTRIES_PER_PUSH, size));
     Ok(())
 }
 
@@ -368,18 +375,28 @@ async fn next_request(
         .request_bytes()
         .saturating_sub(WRAPPER_BYTES + record_bytes);
     // One request in flight with audit entries at a time: the branch gets the chain in order.
-    // This request leaves once the older of two in flight is answered, so only the newer one
-    // must carry none; the entries follow those of any request in flight.
+    // With MAX_IN_FLIGHT in flight this request leaves once the oldest is answered, so only the
+    // others must carry none (otherwise it leaves at once: none may); the entries follow those
+    // of any request in flight.
+    let leaves_after_oldest = usize::from(in_flight.len() == MAX_IN_FLIGHT);
     let audit_in_flight = in_flight
-        .back()
-        .is_some_and(|flight| flight.request.audit_through.is_some());
+        .iter()
+        .skip(leaves_after_oldest)
+        .any(|flight| flight.request.audit_through.is_some());
     let audit_after = in_flight
         .iter()
         .filter_map(|flight| flight.request.audit_through)
         .max()
         .unwrap_or(0);
     let audit = if state.audit_open && !audit_in_flight {
-        audit_batch(db, audit_after, room, entries.is_empty()).await?
+        audit_batch(
+            db,
+            audit_after,
+            link.audit_lines(),
+            room,
+            entries.is_empty(),
+        )
+        .await?
     } else {
         None
     };
@@ -422,16 +439,17 @@ struct AuditPiece {
     lines: usize,
 }
 
-/// The audit entries the branch lacks after `after_seq` that fit in `room` bytes (at least one
-/// when `alone`: the request carries nothing else), in compact form.
+/// The audit entries the branch lacks after `after_seq`, at most `most` of them, that fit in
+/// `room` bytes (at least one when `alone`: the request carries nothing else), in compact form.
 async fn audit_batch(
     db: &DeskDb,
     after_seq: i64,
+    most: usize,
     room: usize,
     alone: bool,
 ) -> Result<Option<AuditPiece>, SyncError> {
     let entries = db
-        .call(move |store| plkk_store::unsent_audit_after(store, after_seq, MAX_ENTRIES_PER_PUSH))
+        .call(move |store| plkk_store::unsent_audit_after(store, after_seq, most))
         .await?;
     let records: Vec<AuditRecord> = entries.into_iter().map(audit_record).collect();
     let Some(mut batch) = AuditBatch::pack(&records, record_hash) else {
@@ -577,6 +595,9 @@ async fn finish(
                 tracing::warn!(%error, "the branch refused this desk's audit entries");
                 state.audit_open = false;
                 state.audit_refused = Some(error);
+                // Asked again next cycle: the branch may take fewer lines than it said (an
+                // older branch put back in its place).
+                link.branch_audit_lines = None;
                 return Ok(again);
             }
             if error.line_failed() {

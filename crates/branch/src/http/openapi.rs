@@ -199,8 +199,16 @@ fn add_limits(document: &mut Value) {
             "entries",
             plkk_protocol::MAX_ENTRIES_PER_PUSH,
         ),
-        ("AuditBatch", "actors", plkk_protocol::MAX_ENTRIES_PER_PUSH),
-        ("AuditBatch", "lines", plkk_protocol::MAX_ENTRIES_PER_PUSH),
+        (
+            "AuditBatch",
+            "actors",
+            plkk_protocol::MAX_AUDIT_LINES_PER_PUSH,
+        ),
+        (
+            "AuditBatch",
+            "lines",
+            plkk_protocol::MAX_AUDIT_LINES_PER_PUSH,
+        ),
         ("CorrectionPayload", "changes", limits::CORRECTION_CHANGES),
     ] {
         set(&mut schemas[schema], field, json!({"maxItems": max}));

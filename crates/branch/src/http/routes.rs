@@ -43,6 +43,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
         server_time: Utc::now(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         max_body_bytes: u64::try_from(state.max_body_bytes).ok(),
+        max_audit_lines: u64::try_from(plkk_protocol::MAX_AUDIT_LINES_PER_PUSH).ok(),
     })
 }
 
@@ -114,13 +115,14 @@ pub(crate) async fn restored(
         (status = 408, description = "The body did not arrive within the body timeout (body_timeout)", body = ErrorBody),
         (status = 413, description = "Body over the limit (GET /health says the limit)", body = ErrorBody),
         (status = 415, description = "A Content-Encoding other than gzip", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries or audit lines), or audit lines that break the audit rules; nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
+        (status = 422, description = "Body of the wrong shape (a list or object where a text belongs, an unknown field, over 500 entries or 2,000 audit lines), or audit lines that break the audit rules; nothing stored. A record breaking a rule (a field over its length, say) is answered per entry with a rejected receipt", body = ErrorBody)))]
 pub(crate) async fn push(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    // At most MAX_ENTRIES_PER_PUSH entries: the parse stops at the one past it (422). The audit
+    // At most MAX_ENTRIES_PER_PUSH entries and MAX_AUDIT_LINES_PER_PUSH audit lines: the parse
+    // stops at the one past either (422). The audit
     // lines are checked before anything is stored, so bad ones refuse the whole push. Both, and
     // what else needs nothing stored (`push::prepare`), are done before the push waits for the
     // database's writer, so one push is prepared while the one before it commits.
