@@ -41,6 +41,9 @@ pub enum Fault {
     /// before it is relayed: a branch answering as this one never does (a push's answer without
     /// its audit part, say).
     EditAnswer(fn(&mut serde_json::Value)),
+    /// The request is not forwarded; the proxy answers 422 with the branch's JSON error body
+    /// (`invalid_body`) and this message, as a branch refusing the request's shape does.
+    Refuse(&'static str),
 }
 
 /// A request and its answer, as bytes on the wire.
@@ -260,6 +263,10 @@ async fn connection(mut desk: TcpStream, shared: Arc<Shared>) {
                     .await
                     .map(|answer| edited(answer, edit))
             }
+            Fault::Refuse(message) => {
+                let body = serde_json::json!({"error": "invalid_body", "message": message});
+                Some(own_answer(422, "application/json", &body.to_string()))
+            }
             Fault::CutRequest(length) => {
                 if let Ok(mut branch) = TcpStream::connect(upstream).await {
                     let request = closing(&request);
@@ -288,6 +295,7 @@ fn fault_name(fault: &Fault) -> &'static str {
         Fault::Signal(_) => "signal",
         Fault::CutRequest(_) => "cut_request",
         Fault::EditAnswer(_) => "edit_answer",
+        Fault::Refuse(_) => "refuse",
     }
 }
 

@@ -10,7 +10,8 @@
 //!   limit while the rest flow;
 //! - a line that drops every few kilobytes still converges, each push after a cut smaller;
 //! - a push carries no more audit lines than the branch said it takes (its health answer's
-//!   `max_audit_lines`), and 500 to a branch that did not say (older than that field).
+//!   `max_audit_lines`), and 500 to a branch that did not say (older than that field); a branch
+//!   that refuses the lines it said it takes is asked again the next cycle.
 //!
 //! Build the binaries first: `cargo build --workspace --bins`.
 
@@ -263,14 +264,14 @@ fn audit_lines_per_push_are_what_the_branch_said_and_500_when_it_did_not_say() {
         let code = branch.clinic_with_code("PLKK-AUDL", "Klinik Jejak");
         let proxy = FaultProxy::start(branch.addr());
         let desk = SyncDesk::new();
-        desk.enroll(&proxy.url(), &code);
-        desk.capture(100, 3, 31);
+        let device = desk.enroll(&proxy.url(), &code).device_id;
+        desk.capture(150, 3, 31);
         let logged: usize = desk
             .store()
             .connection()
             .query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))
             .unwrap();
-        assert!(logged > 400, "a backlog of audit entries: {logged}");
+        assert!(logged > 500, "a backlog of audit entries: {logged}");
         // The sync's first request asks the branch's limits; its answer is edited.
         proxy.script([Fault::EditAnswer(edit)]);
 
@@ -294,14 +295,17 @@ fn audit_lines_per_push_are_what_the_branch_said_and_500_when_it_did_not_say() {
             Some(most as u64),
             "learned and kept"
         );
-        // Only one request in flight carries audit entries, each at most `most` of them.
-        let pushes = lines
-            .iter()
-            .filter(|(line, _)| line.starts_with("POST /api/v1/push"))
-            .count();
+        // The branch stamps a push's audit entries with the push's arrival: entries per stamp are
+        // entries per push.
+        let mut per_push = std::collections::BTreeMap::<String, usize>::new();
+        for entry in plkk_branch::admin::list_audit(branch.database(), device).unwrap() {
+            *per_push.entry(entry.received_at).or_default() += 1;
+        }
+        let largest = per_push.values().copied().max().unwrap_or(0);
         assert!(
-            pushes >= logged.div_ceil(most),
-            "{pushes} pushes carried {logged} audit entries, at most {most} each"
+            largest <= most && per_push.len() >= logged.div_ceil(most),
+            "{logged} audit entries in pushes of {:?}, at most {most} each",
+            per_push.values().collect::<Vec<_>>()
         );
         let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
         assert!(
@@ -309,4 +313,42 @@ fn audit_lines_per_push_are_what_the_branch_said_and_500_when_it_did_not_say() {
             "{chains:?}"
         );
     }
+}
+
+#[test]
+fn a_branch_refusing_the_audit_lines_it_said_it_takes_is_asked_again_the_next_cycle() {
+    let branch = TestBranch::start();
+    let code = branch.clinic_with_code("PLKK-AUDR", "Klinik Jejak Lama");
+    let proxy = FaultProxy::start(branch.addr());
+    let desk = SyncDesk::new();
+    desk.enroll(&proxy.url(), &code);
+    desk.capture(5, 1, 32);
+    desk.sync().expect("the first sync");
+    let learned = |desk: &SyncDesk| {
+        plkk_store::sync_link(&desk.store())
+            .unwrap()
+            .expect("the line is kept")
+            .branch_audit_lines
+    };
+    assert_eq!(learned(&desk), Some(2_000));
+
+    // Only an audit entry waits (a sign-in); the branch, replaced by an older one, refuses it.
+    ADMIN.sign_in(desk.data_dir());
+    proxy.script([Fault::Refuse("audit.lines: at most 500 per push")]);
+    let refused = desk.sync().expect_err("the audit entries were refused");
+    assert_eq!(refused.code(), "refused", "{refused}");
+    assert_eq!(learned(&desk), None, "forgotten, and kept so");
+
+    let asked_before = proxy.request_lines().len();
+    desk.sync().expect("the next cycle");
+    let lines = proxy.request_lines();
+    assert!(
+        lines[asked_before..]
+            .iter()
+            .any(|(line, _)| line.starts_with("GET /api/v1/health")),
+        "the branch is asked again: {lines:?}"
+    );
+    assert_eq!(learned(&desk), Some(2_000));
+    let chains = plkk_branch::admin::verify_audit(branch.database(), None).unwrap();
+    assert!(chains[0].is_sound(), "{chains:?}");
 }

@@ -76,7 +76,7 @@ fn receipts(desk: &SyncDesk) -> Vec<(i64, String, String, Option<i64>)> {
 }
 
 #[test]
-fn a_cut_with_two_requests_in_flight_loses_and_duplicates_nothing_and_keeps_notes_after_intakes() {
+fn a_cut_with_requests_in_flight_loses_and_duplicates_nothing_and_keeps_notes_after_intakes() {
     let (branch, proxy, desk) = set_up(15);
 
     // After the branch's limit is asked: the first push is held at the proxy for a while, so the
@@ -126,16 +126,16 @@ fn a_cut_with_two_requests_in_flight_loses_and_duplicates_nothing_and_keeps_note
     }
 }
 
-/// The desk plans its third request while two are in flight. When the oldest is refused as too
-/// large, the third (never marked sent) is planned again with the rest, smaller; and the audit
+/// The desk plans its next request while three are in flight. When the oldest is refused as too
+/// large, the next (never marked sent) is planned again with the rest, smaller; and the audit
 /// entries planned behind a request still carrying earlier ones reach the branch as one unbroken
 /// chain.
 #[test]
-fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_go_smaller() {
+fn a_request_planned_behind_those_in_flight_is_planned_again_when_the_oldest_must_go_smaller() {
     let (branch, proxy, desk) = set_up(16);
 
     // The branch's limit is asked; the first push is refused as too large (413, nothing stored)
-    // while the second is under way and the third planned.
+    // while the second and third are under way and the fourth planned.
     proxy.script([Fault::Pass, Fault::Status(413)]);
     let summary = desk.sync().expect("the sync goes on smaller");
     assert!(summary.push_requests >= 4, "{summary:?}");
@@ -164,20 +164,21 @@ fn a_request_planned_behind_two_in_flight_is_planned_again_when_the_oldest_must_
 }
 
 /// The first push carries audit entries; its answer comes back without its audit part (as no
-/// branch of ours answers) while the second push is under way and the third is planned. The sync
-/// stops with `unexpected_response` once the receipts that came are stored; the third request,
+/// branch of ours answers) while the second and third are under way and the fourth is planned. The
+/// sync stops with `unexpected_response` once the receipts that came are stored; the fourth request,
 /// planned but never sent, is not left marked sent. The next sync sends the rest and the whole
 /// audit chain, every entry exactly once.
 #[test]
 fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent() {
     let (branch, proxy, desk) = set_up(17);
 
-    // The branch's limit is asked first. The first two pushes leave together and may reach the
-    // proxy in either order: both answers go through the edit, which only changes the one with
-    // an audit part (the first push's). The desk has planned the third by the time it reads
+    // The branch's limit is asked first. The first three pushes leave together and may reach the
+    // proxy in any order: all three answers go through the edit, which only changes the one with
+    // an audit part (the first push's). The desk has planned the fourth by the time it reads
     // that answer.
     proxy.script([
         Fault::Pass,
+        Fault::EditAnswer(without_audit),
         Fault::EditAnswer(without_audit),
         Fault::EditAnswer(without_audit),
     ]);
@@ -186,7 +187,7 @@ fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent
     let after = desk.status();
     assert_eq!(
         after.sent, 0,
-        "the two pushes sent have their receipts; nothing else is marked sent: {after:?}"
+        "the pushes sent have their receipts; nothing else is marked sent: {after:?}"
     );
 
     let summary = desk.sync().expect("the next sync");
@@ -203,7 +204,7 @@ fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent
 }
 
 /// The first push's answer says the branch holds none of its audit entries (as a branch that
-/// lacks an earlier entry answers) while a third request, planned behind two in flight, carries
+/// lacks an earlier entry answers) while a fourth request, planned behind three in flight, carries
 /// the audit entries after them: that request is planned again without them instead of being
 /// sent, and the sync delivers every record. The next sync sends the audit entries from where
 /// the branch said it stands; those it already had are taken as the same, and the chain is whole.
@@ -211,10 +212,11 @@ fn an_answer_without_its_audit_part_leaves_nothing_marked_sent_that_was_not_sent
 fn audit_entries_planned_behind_an_answer_that_lacks_earlier_ones_are_planned_again() {
     let (branch, proxy, desk) = set_up(18);
 
-    // As above: the limit is asked, then of the first two pushes only the first carries audit
+    // As above: the limit is asked, then of the first three pushes only the first carries audit
     // entries.
     proxy.script([
         Fault::Pass,
+        Fault::EditAnswer(nothing_acked),
         Fault::EditAnswer(nothing_acked),
         Fault::EditAnswer(nothing_acked),
     ]);
@@ -224,7 +226,7 @@ fn audit_entries_planned_behind_an_answer_that_lacks_earlier_ones_are_planned_ag
         .iter()
         .filter(|(_, fault)| *fault == "edit_answer")
         .count();
-    assert_eq!(edits, 2, "{:?}", proxy.request_lines());
+    assert_eq!(edits, 3, "{:?}", proxy.request_lines());
     let held = ACKED_BEFORE_EDIT.load(Ordering::SeqCst);
     assert!(
         held > 0,

@@ -76,7 +76,7 @@ pub(crate) async fn push_all(
     if link.branch_limit.is_none() || link.branch_audit_lines.is_none() {
         ask_limit(client, link, &mut state).await?;
     }
-    // Oldest first; at most two.
+    // Oldest first; at most MAX_IN_FLIGHT.
     let mut in_flight: VecDeque<Flight> = VecDeque::new();
     loop {
         let planned = next_request(db, client, link, &mut state, &in_flight).await;
@@ -131,9 +131,9 @@ pub(crate) async fn push_all(
             }
             continue;
         }
-        // Two in flight: the older one's receipts are stored and this request marked sent in
-        // one commit, and it leaves.
-        let oldest = in_flight.pop_front().expect("two in flight");
+        // As many in flight as may be: the oldest one's receipts are stored and this request
+        // marked sent in one commit, and it leaves.
+        let oldest = in_flight.pop_front().expect("requests in flight");
         let finished = finish(
             db,
             client,
@@ -596,8 +596,10 @@ async fn finish(
                 state.audit_open = false;
                 state.audit_refused = Some(error);
                 // Asked again next cycle: the branch may take fewer lines than it said (an
-                // older branch put back in its place).
+                // older branch put back in its place). Saved now: the records may all be
+                // stored already, and no later answer would save the line.
                 link.branch_audit_lines = None;
+                save_link(db, link).await?;
                 return Ok(again);
             }
             if error.line_failed() {
