@@ -88,6 +88,18 @@ fn audit_batch(length: i64) -> (Vec<plkk_domain::AuditEntry>, plkk_protocol::Aud
     (entries, batch)
 }
 
+/// `body` as the desk's `POST /push`, as it is (the tests' own shapes, not a `PushRequest`).
+async fn push_body(branch: &Branch, desk: &Desk, body: Value) -> reqwest::Response {
+    branch
+        .client
+        .post(branch.url("/push"))
+        .bearer_auth(&desk.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn audit_entries_ride_with_a_push_compactly_and_are_held_as_sent_in_full() {
     let branch = Branch::start().await;
@@ -97,24 +109,17 @@ async fn audit_entries_ride_with_a_push_compactly_and_are_held_as_sent_in_full()
         batch.lines.iter().all(|line| line.hash.is_none()),
         "a sound chain sends no hashes"
     );
-    let post = |body: Value| {
-        branch
-            .client
-            .post(branch.url("/push"))
-            .bearer_auth(&desk.token)
-            .json(&body)
-            .send()
-    };
+    let post = |body: Value| push_body(&branch, &desk, body);
     let mut bad = batch.clone();
     bad.lines[2].actor = 9;
-    let refused = post(json!({"entries": [], "audit": bad})).await.unwrap();
+    let refused = post(json!({"entries": [], "audit": bad})).await;
     let body = error_body(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
     assert_eq!(body.issues[0].field, "audit.lines[2].actor", "{body:?}");
     assert!(admin::list_audit(branch.database(), desk.device_id)
         .unwrap()
         .is_empty());
 
-    let answered = post(json!({"entries": [], "audit": batch})).await.unwrap();
+    let answered = post(json!({"entries": [], "audit": batch})).await;
     assert_eq!(answered.status(), StatusCode::OK);
     let answer: PushResponse = answered.json().await.unwrap();
     let audit = answer.audit.expect("an audit answer");
@@ -134,15 +139,8 @@ async fn a_push_carries_up_to_2000_audit_lines_and_one_more_is_refused_by_name()
     let branch = Branch::start().await;
     let desk = branch.enrol("PLKK-AUD").await;
     let (_, batch) = audit_batch(2_001);
-    let post = |body: Value| {
-        branch
-            .client
-            .post(branch.url("/push"))
-            .bearer_auth(&desk.token)
-            .json(&body)
-            .send()
-    };
-    let refused = post(json!({"entries": [], "audit": batch})).await.unwrap();
+    let post = |body: Value| push_body(&branch, &desk, body);
+    let refused = post(json!({"entries": [], "audit": batch})).await;
     let body = error_body(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
     assert!(
         body.message.contains("audit.lines") && body.message.contains("2000"),
@@ -154,7 +152,7 @@ async fn a_push_carries_up_to_2000_audit_lines_and_one_more_is_refused_by_name()
 
     let mut whole = batch;
     whole.truncate(2_000);
-    let answered = post(json!({"entries": [], "audit": whole})).await.unwrap();
+    let answered = post(json!({"entries": [], "audit": whole})).await;
     assert_eq!(answered.status(), StatusCode::OK);
     let answer: PushResponse = answered.json().await.unwrap();
     let audit = answer.audit.expect("an audit answer");
