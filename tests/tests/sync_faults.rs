@@ -81,9 +81,9 @@ fn branch_killed_in_the_middle_of_a_batch_loses_nothing() {
     let applied = branch.counts().entries;
     let status = desk.status();
     assert!(status.sent > 0, "the first push was under way");
-    // Up to three pushes may be in flight; each is applied whole or not at all, and one may even have
-    // been answered before the kill. What the branch holds is made of whole pushes: a sum of some
-    // of the pushes' sizes (the desk marks a push's entries with one sent_at).
+    // Up to three pushes may be in flight; each is applied whole or not at all, and one may even
+    // have been answered before the kill. What the branch holds is made of whole pushes: a sum of
+    // some of the pushes' sizes (the desk marks a push's entries with one sent_at).
     let pushes: Vec<u64> = {
         let store = desk.store();
         let mut sizes = store

@@ -1,24 +1,25 @@
 //! Pushing the outbox with the audit log riding along. Each request is sized to the line ([`Link`]:
-//! JSON bytes, adjusted after every request and saved at once, so the next cycle or the next
-//! `plkk sync` starts from it) and to the branch's body limit (asked with `GET /health` when not known,
+//! JSON bytes, adjusted after every request and saved at once, so the next cycle or the next `plkk
+//! sync` starts from it) and to the branch's body limit (asked with `GET /health` when not known,
 //! and again when the branch refuses a request as too large). Records go first, planned by
 //! `plan_batch`; the desk's audit entries fill the room left, in compact form
 //! (`plkk_protocol::AuditBatch`), as many lines as the branch said it takes (its `GET /health`
-//! answer's `max_audit_lines`, else 500). Entries are marked `sent` before a request and their receipts
-//! stored after it. A record that cannot go even alone under the branch's limit is put in
+//! answer's `max_audit_lines`, else 500). Entries are marked `sent` before a request and their
+//! receipts stored after it. A record that cannot go even alone under the branch's limit is put in
 //! quarantine with a reason naming its size and the limit, and the others flow.
 //!
 //! Requests overlap: while the branch commits one request, the next waits there and the desk plans
 //! the one after, so at most [`MAX_IN_FLIGHT`] are in flight ([`Flight`]); the one after them is
 //! planned while they are, and once the oldest is answered its receipts are stored in the same
-//! commit that marks the new one `sent`, which then leaves at once (written with the desk's clock as it leaves, and gzipped on its way). Order still
-//! holds where it matters: a note or correction whose intake is in a request in flight is deferred
-//! (the branch may apply the later request first) and sent once that request's receipts are stored,
-//! in the same cycle; and only one request in flight carries audit entries, so the branch receives
-//! the chain in order (one planned while an older request with audit entries is in flight takes the
-//! entries after that request's). A request that must be sent again smaller (refused as too large,
-//! or for its audit entries) first lets the others finish, then the push plans again from the
-//! first entry it held; a request planned meanwhile was never marked and is planned again.
+//! commit that marks the new one `sent`, which then leaves at once (written with the desk's clock
+//! as it leaves, and gzipped on its way). Order still holds where it matters: a note or correction
+//! whose intake is in a request in flight is deferred (the branch may apply the later request
+//! first) and sent once that request's receipts are stored, in the same cycle; and only one request
+//! in flight carries audit entries, so the branch receives the chain in order (one planned while an
+//! older request with audit entries is in flight takes the entries after that request's). A request
+//! that must be sent again smaller (refused as too large, or for its audit entries) first lets the
+//! others finish, then the push plans again from the first entry it held; a request planned
+//! meanwhile was never marked and is planned again.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Instant;
